@@ -1,0 +1,132 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (DESIGN.md §3): each target imports only the ones listed in its dependencies.
+let package = Package(
+    name: "Slipway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "slipway", targets: ["slipway"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/sql-kit.git", from: "3.36.0"),
+        .package(url: "https://github.com/vapor/sqlite-kit.git", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-kit.git", from: "2.17.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+    ],
+    targets: [
+        /// The domain: values, identifiers, the deployment state machine, rules and repository protocols. Foundation only.
+        .target(name: "SlipwayCore"),
+
+        /// SQL implementations of the Core repositories, migrations; one query layer over SQLite and PostgreSQL.
+        .target(
+            name: "SlipwayStore",
+            dependencies: [
+                "SlipwayCore",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "SQLiteKit", package: "sqlite-kit"),
+                .product(name: "PostgresKit", package: "postgres-kit"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        /// Running one command isolated: sandbox argument arrays, process groups, line capture, killing a tree.
+        .target(name: "SlipwaySandbox", dependencies: ["SlipwayCore"]),
+
+        /// The scheduler, the stage runner, git, the log writer and the artifact store.
+        .target(
+            name: "SlipwayPipeline",
+            dependencies: [
+                "SlipwayCore", "SlipwaySandbox",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        /// The service supervisor: start, health check, drain, restart; port allocation.
+        .target(
+            name: "SlipwayRuntime",
+            dependencies: [
+                "SlipwayCore", "SlipwaySandbox",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        /// The edge: host-based routing to deployments, static serving, reverse proxy.
+        .target(
+            name: "SlipwayEdge",
+            dependencies: [
+                "SlipwayCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+
+        /// The HTTP API: the routes of the four dialects, authentication, JSON shapes.
+        .target(
+            name: "SlipwayAPI",
+            dependencies: [
+                "SlipwayCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+
+        /// The composition root: configuration, bootstrap, and the ServiceGroup that runs everything.
+        .target(
+            name: "SlipwayServer",
+            dependencies: [
+                "SlipwayCore", "SlipwayStore", "SlipwaySandbox", "SlipwayPipeline", "SlipwayRuntime", "SlipwayEdge", "SlipwayAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        /// A typed client of the native API, used by the CLI and the tests.
+        .target(
+            name: "SlipwayClient",
+            dependencies: [
+                "SlipwayCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+
+        /// The `slipway` executable: `serve` and the client commands, one command per file.
+        .executableTarget(
+            name: "slipway",
+            dependencies: [
+                "SlipwayServer", "SlipwayClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        /// Test support: temporary git repositories, a live server on a free port, fixtures.
+        .target(
+            name: "SlipwayTesting",
+            dependencies: [
+                "SlipwayCore", "SlipwayStore", "SlipwayServer", "SlipwayClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+
+        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"]),
+        .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayCore", "SlipwayStore"]),
+        .testTarget(name: "SlipwaySandboxTests", dependencies: ["SlipwaySandbox", "SlipwayTesting"]),
+        .testTarget(
+            name: "SlipwayEdgeTests",
+            dependencies: [
+                "SlipwayEdge", "SlipwayCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "SlipwayEndToEndTests", dependencies: ["SlipwayTesting", "SlipwayClient", "SlipwayCore"]),
+    ]
+)

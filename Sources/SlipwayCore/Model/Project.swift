@@ -1,0 +1,122 @@
+import Foundation
+
+/// Whether a project is published as files by the edge or run as a process behind it.
+public enum ProjectKind: String, Sendable, Codable, CaseIterable {
+    case `static`
+    case service
+}
+
+/// One app: a git source, a production branch and how to build it.
+public struct Project: Sendable, Equatable {
+    public var id: Int64
+    public var uid: UUID
+    public var workspaceID: Int64
+    public var name: String
+    public var repository: String
+    public var productionBranch: String
+    public var kind: ProjectKind
+    public var rootDir: String
+    public var buildCommand: String
+    public var outputDir: String
+    public var serverID: Int64
+    /// The deployment the production URL serves, if any.
+    public var productionDeploymentID: Int64?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: Int64, uid: UUID, workspaceID: Int64, name: String, repository: String, productionBranch: String,
+        kind: ProjectKind, rootDir: String, buildCommand: String, outputDir: String, serverID: Int64,
+        productionDeploymentID: Int64?, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.uid = uid
+        self.workspaceID = workspaceID
+        self.name = name
+        self.repository = repository
+        self.productionBranch = productionBranch
+        self.kind = kind
+        self.rootDir = rootDir
+        self.buildCommand = buildCommand
+        self.outputDir = outputDir
+        self.serverID = serverID
+        self.productionDeploymentID = productionDeploymentID
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// The build settings a deployment freezes when it is created.
+    public var buildConfig: BuildConfig {
+        BuildConfig(kind: kind, rootDir: rootDir, buildCommand: buildCommand, outputDir: outputDir)
+    }
+}
+
+/// The settable fields of a project, as a creation or an update asks for them. `nil` means "not given".
+public struct ProjectSettings: Sendable, Equatable {
+    public var name: String?
+    public var repository: String?
+    public var productionBranch: String?
+    public var kind: ProjectKind?
+    public var rootDir: String?
+    public var buildCommand: String?
+    public var outputDir: String?
+
+    public init(
+        name: String? = nil, repository: String? = nil, productionBranch: String? = nil, kind: ProjectKind? = nil,
+        rootDir: String? = nil, buildCommand: String? = nil, outputDir: String? = nil
+    ) {
+        self.name = name
+        self.repository = repository
+        self.productionBranch = productionBranch
+        self.kind = kind
+        self.rootDir = rootDir
+        self.buildCommand = buildCommand
+        self.outputDir = outputDir
+    }
+}
+
+/// A validated new project, ready to be stored.
+public struct NewProject: Sendable, Equatable {
+    public var name: String
+    public var repository: String
+    public var productionBranch: String
+    public var kind: ProjectKind
+    public var rootDir: String
+    public var buildCommand: String
+    public var outputDir: String
+
+    public init(
+        name: String, repository: String, productionBranch: String = "main", kind: ProjectKind = .static,
+        rootDir: String = "", buildCommand: String = "", outputDir: String = "."
+    ) {
+        self.name = name
+        self.repository = repository
+        self.productionBranch = productionBranch
+        self.kind = kind
+        self.rootDir = rootDir
+        self.buildCommand = buildCommand
+        self.outputDir = outputDir
+    }
+}
+
+/// The build settings frozen into a deployment at creation: a rollback reuses its target's snapshot.
+public struct BuildConfig: Sendable, Equatable, Codable {
+    public var kind: ProjectKind
+    public var rootDir: String
+    public var buildCommand: String
+    public var outputDir: String
+
+    public init(kind: ProjectKind, rootDir: String, buildCommand: String, outputDir: String) {
+        self.kind = kind
+        self.rootDir = rootDir
+        self.buildCommand = buildCommand
+        self.outputDir = outputDir
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind
+        case rootDir = "root_dir"
+        case buildCommand = "build_command"
+        case outputDir = "output_dir"
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+
+/// Workspaces, users and API tokens. Token secrets are hashed by the implementation and never stored in clear.
+public protocol IdentityRepository: Sendable {
+    /// Whether no workspace exists yet (a first start).
+    func isEmpty() async throws -> Bool
+    /// Creates a workspace with its first user and an admin token holding `secret`.
+    func bootstrap(workspaceName: String, userName: String, tokenSecret: String) async throws -> Identity
+    /// The identity a token secret belongs to, or nil when no token has that secret.
+    func authenticate(secret: String) async throws -> Identity?
+    func createToken(workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, secret: String) async throws -> APIToken
+    func tokens(workspaceID: Int64) async throws -> [APIToken]
+    /// Deletes a token of the workspace; false when it has no such token.
+    func deleteToken(id: Int64, workspaceID: Int64) async throws -> Bool
+}
+
+/// Projects. Every lookup is scoped to a workspace, so nothing crosses workspaces.
+public protocol ProjectRepository: Sendable {
+    /// Stores a new project; throws `SlipwayError.invalid` on `name` when the name is taken on this install.
+    func create(_ project: NewProject, workspaceID: Int64) async throws -> Project
+    func project(id: Int64, workspaceID: Int64) async throws -> Project?
+    func project(name: String, workspaceID: Int64) async throws -> Project?
+    /// A page of the workspace's projects, by id, and the total count.
+    func projects(workspaceID: Int64, page: Page) async throws -> (items: [Project], total: Int)
+    /// Saves changed settings; throws `SlipwayError.invalid` on `name` when the new name is taken.
+    func update(_ project: Project) async throws -> Project
+    /// Deletes the project and every deployment record of it; returns the ids of the builds that belonged to it.
+    func delete(id: Int64, workspaceID: Int64) async throws -> [UUID]
+}
+
+/// Deployments and builds.
+public protocol DeploymentRepository: Sendable {
+    /// Queues a new deployment: assigns its id, UUID and the project's next sequence number.
+    func create(_ deployment: NewDeployment) async throws -> Deployment
+    func deployment(id: Int64, workspaceID: Int64) async throws -> Deployment?
+    /// A deployment by id in any workspace: for the pipeline.
+    func deployment(id: Int64) async throws -> Deployment?
+    /// A page of one project's deployments, newest first, and the total count.
+    func deployments(projectID: Int64, page: Page) async throws -> (items: [Deployment], total: Int)
+    /// The project's successful production deployments, newest first.
+    func successfulProductionDeployments(projectID: Int64) async throws -> [Deployment]
+    /// Whether a deployment of the project is queued or running.
+    func hasUnfinishedDeployments(projectID: Int64) async throws -> Bool
+
+    /// Takes the oldest queued deployment whose project has nothing running, marks it started, and returns it.
+    func claimNext(at time: Date) async throws -> Deployment?
+    /// Saves the state, stages, commit, build and error of a deployment.
+    func saveProgress(_ deployment: Deployment) async throws
+    /// Saves a deployment that has just gone live and, in the same transaction, makes it the project's
+    /// production deployment when `makeProduction` is set.
+    func saveLive(_ deployment: Deployment, makeProduction: Bool) async throws
+    /// Ends every queued or running deployment `failed` with `error` (start-up after a crash); returns how many.
+    func failUnfinished(error: String, at time: Date) async throws -> Int
+
+    /// Records a new build.
+    func createBuild(_ build: Build) async throws
+    /// Everything the edge routes to: each successful deployment that has a build, with its project.
+    func liveDeployments() async throws -> [LiveDeployment]
+}
+
+/// A successful deployment that has a build, with what routing needs of its project.
+public struct LiveDeployment: Sendable, Equatable {
+    public var deploymentID: Int64
+    public var uid: UUID
+    public var projectName: String
+    public var gitBranch: String
+    public var buildID: UUID
+    public var isProduction: Bool
+
+    public init(deploymentID: Int64, uid: UUID, projectName: String, gitBranch: String, buildID: UUID, isProduction: Bool) {
+        self.deploymentID = deploymentID
+        self.uid = uid
+        self.projectName = projectName
+        self.gitBranch = gitBranch
+        self.buildID = buildID
+        self.isProduction = isProduction
+    }
+}
+
+/// A page request: 1-based page number and page size.
+public struct Page: Sendable, Equatable {
+    public var number: Int
+    public var size: Int
+
+    public init(number: Int, size: Int) {
+        self.number = number
+        self.size = size
+    }
+
+    public var offset: Int { (number - 1) * size }
+
+    /// How many pages `total` items fill (at least 1, as Laravel's paginator counts).
+    public func pageCount(total: Int) -> Int { max(1, (total + size - 1) / size) }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Synchronization
+
+/// What one host name serves: the files of one deployment's build.
+public struct RouteTarget: Sendable, Equatable {
+    public var deploymentID: Int64
+    public var buildID: UUID
+
+    public init(deploymentID: Int64, buildID: UUID) {
+        self.deploymentID = deploymentID
+        self.buildID = buildID
+    }
+}
+
+/// The names a deployment answers to, as the labels before the install's domain.
+public enum RouteKey {
+    /// `<project>`: the active production deployment.
+    public static func production(project: String) -> String { project }
+    /// `<short_id>.<project>`: one deployment, forever.
+    public static func deployment(shortID: String, project: String) -> String { "\(shortID).\(project)" }
+    /// `<branch-slug>.<project>`: the latest successful deployment of a branch.
+    public static func branch(_ branch: String, project: String) -> String { "\(BranchSlug.make(branch)).\(project)" }
+}
+
+/// The live routes: host label → deployment. The edge reads it on every request; the pipeline switches it
+/// right after the store has committed the change, so a switch is one pointer change for every request after it.
+public final class RouteTable: Sendable {
+    private let routes = Mutex<[String: RouteTarget]>([:])
+
+    public init() {}
+
+    /// The target for the labels in front of the domain (`hello`, `1a2b3c4d.hello`, `feature-x.hello`).
+    public func target(for key: String) -> RouteTarget? {
+        routes.withLock { $0[key] }
+    }
+
+    /// Every key that points at `deploymentID`.
+    public func keys(pointingAt deploymentID: Int64) -> [String] {
+        routes.withLock { table in table.filter { $0.value.deploymentID == deploymentID }.map(\.key).sorted() }
+    }
+
+    /// Points the keys at their targets, all at once.
+    public func set(_ entries: [String: RouteTarget]) {
+        routes.withLock { table in table.merge(entries) { _, new in new } }
+    }
+
+    /// Replaces the whole table with what the store says is live (start-up).
+    public func load(_ live: [LiveDeployment]) {
+        var table: [String: RouteTarget] = [:]
+        var latestOfBranch: [String: Int64] = [:]
+        for deployment in live.sorted(by: { $0.deploymentID < $1.deploymentID }) {
+            let target = RouteTarget(deploymentID: deployment.deploymentID, buildID: deployment.buildID)
+            let shortID = String(deployment.uid.hexDigits.prefix(8))
+            table[RouteKey.deployment(shortID: shortID, project: deployment.projectName)] = target
+            let branchKey = RouteKey.branch(deployment.gitBranch, project: deployment.projectName)
+            if deployment.deploymentID > latestOfBranch[branchKey, default: 0] {
+                latestOfBranch[branchKey] = deployment.deploymentID
+                table[branchKey] = target
+            }
+            if deployment.isProduction {
+                table[RouteKey.production(project: deployment.projectName)] = target
+            }
+        }
+        routes.withLock { $0 = table }
+    }
+
+    /// The routes a deployment that has just gone live takes: its own, its branch's, and production if it is.
+    public static func entries(forLive deployment: Deployment, project: Project, isProduction: Bool) -> [String: RouteTarget] {
+        guard let buildID = deployment.buildID else { return [:] }
+        let target = RouteTarget(deploymentID: deployment.id, buildID: buildID)
+        var entries = [
+            RouteKey.deployment(shortID: deployment.shortID, project: project.name): target,
+            RouteKey.branch(deployment.gitBranch, project: project.name): target,
+        ]
+        if isProduction { entries[RouteKey.production(project: project.name)] = target }
+        return entries
+    }
+}
+
+/// Branch names as DNS labels: lower case, every run of other characters turned into one `-`, at most 63 characters.
+public enum BranchSlug {
+    public static func make(_ branch: String) -> String {
+        var slug = ""
+        for scalar in branch.lowercased().unicodeScalars {
+            let isLabelCharacter = (scalar >= "a" && scalar <= "z") || (scalar >= "0" && scalar <= "9")
+            if isLabelCharacter {
+                slug.unicodeScalars.append(scalar)
+            } else if !slug.hasSuffix("-") {
+                slug.append("-")
+            }
+        }
+        let trimmed = slug.trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        let capped = String(trimmed.prefix(63)).trimmingCharacters(in: CharacterSet(charactersIn: "-"))
+        return capped.isEmpty ? "branch" : capped
+    }
+}
+
+/// The public URLs of the install: `http://<labels>.<domain>:<port>`.
+public struct PublicURLs: Sendable, Equatable {
+    public var scheme: String
+    public var domain: String
+    public var port: Int
+
+    public init(scheme: String = "http", domain: String, port: Int) {
+        self.scheme = scheme
+        self.domain = domain
+        self.port = port
+    }
+
+    /// The URL of a route key (see `RouteKey`).
+    public func url(for key: String) -> String {
+        let defaultPort = (scheme == "https" && port == 443) || (scheme == "http" && port == 80)
+        return "\(scheme)://\(key).\(domain)" + (defaultPort ? "" : ":\(port)")
+    }
+
+    /// The URL of the API and dashboard.
+    public var api: String {
+        let defaultPort = (scheme == "https" && port == 443) || (scheme == "http" && port == 80)
+        return "\(scheme)://\(domain)" + (defaultPort ? "" : ":\(port)")
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+
+/// Checks the settable fields of a project and names every field that is wrong.
+public enum ProjectValidation {
+    /// Validates a creation request: `name` and `repository` are required, the rest default.
+    public static func validateNew(_ settings: ProjectSettings) throws(SlipwayError) -> NewProject {
+        var problems = problems(in: settings)
+        if settings.name == nil { problems.insert(FieldProblem(field: "name", message: "is required"), at: 0) }
+        if settings.repository == nil { problems.append(FieldProblem(field: "repository", message: "is required")) }
+        guard problems.isEmpty, let name = settings.name, let repository = settings.repository else { throw .invalid(problems) }
+        return NewProject(
+            name: name, repository: repository, productionBranch: settings.productionBranch ?? "main",
+            kind: settings.kind ?? .static, rootDir: normalizedDirectory(settings.rootDir ?? ""),
+            buildCommand: settings.buildCommand ?? "", outputDir: normalizedDirectory(settings.outputDir ?? ".", empty: ".")
+        )
+    }
+
+    /// Validates an update and applies it to `project`.
+    public static func apply(_ settings: ProjectSettings, to project: Project) throws(SlipwayError) -> Project {
+        let problems = problems(in: settings)
+        guard problems.isEmpty else { throw .invalid(problems) }
+        var updated = project
+        if let name = settings.name { updated.name = name }
+        if let repository = settings.repository { updated.repository = repository }
+        if let branch = settings.productionBranch { updated.productionBranch = branch }
+        if let kind = settings.kind { updated.kind = kind }
+        if let rootDir = settings.rootDir { updated.rootDir = normalizedDirectory(rootDir) }
+        if let buildCommand = settings.buildCommand { updated.buildCommand = buildCommand }
+        if let outputDir = settings.outputDir { updated.outputDir = normalizedDirectory(outputDir, empty: ".") }
+        return updated
+    }
+
+    static func problems(in settings: ProjectSettings) -> [FieldProblem] {
+        var problems: [FieldProblem] = []
+        if let name = settings.name, let message = nameProblem(name) {
+            problems.append(FieldProblem(field: "name", message: message))
+        }
+        if let repository = settings.repository, let message = repositoryProblem(repository) {
+            problems.append(FieldProblem(field: "repository", message: message))
+        }
+        if let branch = settings.productionBranch, let message = branchProblem(branch) {
+            problems.append(FieldProblem(field: "production_branch", message: message))
+        }
+        if settings.kind == .service {
+            problems.append(FieldProblem(field: "kind", message: "'service' projects are not supported yet; use 'static'"))
+        }
+        if let rootDir = settings.rootDir, let message = relativePathProblem(rootDir) {
+            problems.append(FieldProblem(field: "root_dir", message: message))
+        }
+        if let outputDir = settings.outputDir, let message = relativePathProblem(outputDir) {
+            problems.append(FieldProblem(field: "output_dir", message: message))
+        }
+        if let command = settings.buildCommand, command.contains("\0") {
+            problems.append(FieldProblem(field: "build_command", message: "must not contain NUL characters"))
+        }
+        return problems
+    }
+
+    /// A project name is a DNS label: 1–63 of `a-z`, `0-9` and `-`, not starting or ending with `-`.
+    public static func nameProblem(_ name: String) -> String? {
+        if name.isEmpty { return "must not be empty" }
+        if name.utf8.count > 63 { return "must be at most 63 characters (a DNS label)" }
+        let allowed = name.utf8.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+        if !allowed { return "must contain only lower-case letters, digits and '-' (a DNS label), got '\(name)'" }
+        if name.hasPrefix("-") || name.hasSuffix("-") { return "must not start or end with '-'" }
+        return nil
+    }
+
+    /// A repository is a git URL (https, http, git, ssh, file), an scp-like `user@host:path`, or an absolute local path.
+    public static func repositoryProblem(_ repository: String) -> String? {
+        if repository.trimmingCharacters(in: .whitespaces).isEmpty { return "must not be empty" }
+        if repository.contains(where: { $0.isNewline || $0 == "\0" }) { return "must be a single line" }
+        if repository.hasPrefix("-") { return "must not start with '-'" }
+        if repository.hasPrefix("/") { return nil }
+        if let schemeEnd = repository.range(of: "://") {
+            let scheme = repository[..<schemeEnd.lowerBound].lowercased()
+            guard ["https", "http", "git", "ssh", "file"].contains(scheme) else {
+                return "scheme '\(scheme)' is not supported; use https, http, git, ssh, file or an absolute path"
+            }
+            return repository[schemeEnd.upperBound...].isEmpty ? "is missing a host or path after '\(scheme)://'" : nil
+        }
+        if repository.range(of: #"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:.+$"#, options: .regularExpression) != nil { return nil }
+        return "must be a git URL (https, http, git, ssh, file) or an absolute local path"
+    }
+
+    /// A branch name git accepts (the rules of `git check-ref-format --branch`, in short).
+    public static func branchProblem(_ branch: String) -> String? {
+        if branch.isEmpty { return "must not be empty" }
+        if branch.utf8.count > 255 { return "must be at most 255 characters" }
+        if branch.hasPrefix("-") || branch.hasPrefix("/") || branch.hasSuffix("/") || branch.hasSuffix(".") || branch.hasSuffix(".lock") {
+            return "is not a valid git branch name"
+        }
+        if branch.contains("..") || branch.contains("//") || branch.contains("@{") {
+            return "is not a valid git branch name"
+        }
+        let forbidden: Set<Character> = [" ", "~", "^", ":", "?", "*", "[", "\\", "\u{7f}"]
+        if branch.contains(where: { forbidden.contains($0) || ($0.asciiValue.map { $0 < 32 } ?? false) }) {
+            return "is not a valid git branch name"
+        }
+        return nil
+    }
+
+    /// A directory inside the repository: relative, without `..`.
+    public static func relativePathProblem(_ path: String) -> String? {
+        if path.hasPrefix("/") { return "must be relative to the repository, not absolute" }
+        if path.split(separator: "/").contains("..") { return "must not contain '..'" }
+        if path.contains("\0") || path.contains(where: \.isNewline) { return "must be a plain path" }
+        return nil
+    }
+
+    /// A commit id: 4 to 40 hex digits.
+    public static func commitProblem(_ commit: String) -> String? {
+        let isHex = commit.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 97 && $0 <= 102) || ($0 >= 65 && $0 <= 70) }
+        return isHex && (4...40).contains(commit.count) ? nil : "must be 4 to 40 hex digits"
+    }
+
+    private static func normalizedDirectory(_ path: String, empty: String = "") -> String {
+        let parts = path.split(separator: "/").filter { $0 != "." }
+        return parts.isEmpty ? empty : parts.joined(separator: "/")
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Where everything lives under `--data-dir`. The one place that knows the layout.
+public struct DataLayout: Sendable, Equatable {
+    /// The data directory itself (absolute).
+    public let root: String
+
+    public init(root: String) {
+        self.root = URL(fileURLWithPath: root).standardizedFileURL.path
+    }
+
+    /// The SQLite database file.
+    public var database: String { root + "/slipway.sqlite" }
+    /// The first admin token, written once with mode 0600.
+    public var adminTokenFile: String { root + "/admin-token" }
+    /// Immutable builds, one directory per build id.
+    public var builds: String { root + "/builds" }
+    /// One append-only log file per deployment.
+    public var logs: String { root + "/logs" }
+    /// Scratch work directories of running deployments.
+    public var work: String { root + "/work" }
+
+    /// The directory of one build.
+    public func buildDirectory(_ id: UUID) -> String { builds + "/" + id.lowercased }
+    /// The log file of one deployment.
+    public func logFile(_ deploymentUID: UUID) -> String { logs + "/" + deploymentUID.lowercased + ".log" }
+    /// The work directory of one deployment.
+    public func workDirectory(_ deploymentUID: UUID) -> String { work + "/" + deploymentUID.lowercased }
+
+    /// Creates the directories that must exist before anything runs.
+    public func createDirectories() throws {
+        for directory in [root, builds, logs, work] {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+    }
+}
