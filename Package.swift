@@ -37,7 +37,10 @@ let package = Package(
         ),
 
         /// Running one command isolated: sandbox argument arrays, process groups, line capture, killing a tree.
-        .target(name: "SlipwaySandbox", dependencies: ["SlipwayCore"]),
+        .target(name: "SlipwaySandbox", dependencies: ["SlipwayCore", "CSlipwaySpawn"]),
+
+        /// The three glibc calls process spawning needs that Swift's Glibc module does not show (pipe2, closefrom, chdir).
+        .target(name: "CSlipwaySpawn"),
 
         /// The scheduler, the stage runner, git, the log writer and the artifact store.
         .target(
@@ -119,7 +122,7 @@ let package = Package(
 
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"]),
         .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayCore", "SlipwayStore"]),
-        .testTarget(name: "SlipwaySandboxTests", dependencies: ["SlipwaySandbox", "SlipwayTesting"]),
+        .testTarget(name: "SlipwaySandboxTests", dependencies: ["SlipwaySandbox"]),
         .testTarget(
             name: "SlipwayEdgeTests",
             dependencies: [

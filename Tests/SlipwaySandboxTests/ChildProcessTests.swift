@@ -1,0 +1,82 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import SlipwaySandbox
+
+@Suite struct ChildProcessTests {
+    let environment = ["PATH": Sandbox.defaultPath]
+
+    @Test func outputLinesArriveWithTheirStreamAndTheExitCodeIsKept() async throws {
+        let command = Command(arguments: ["/bin/sh", "-c", "echo one; echo two >&2; printf 'no newline'; exit 3"], environment: environment)
+        let (termination, lines) = try await ChildProcess.capture(command)
+        #expect(termination == Termination(exitCode: 3, signal: nil))
+        #expect(lines.filter { $0.stream == .stdout }.map(\.text) == ["one", "no newline"])
+        #expect(lines.filter { $0.stream == .stderr }.map(\.text) == ["two"])
+    }
+
+    @Test func theEnvironmentIsExactlyWhatWasGiven() async throws {
+        let command = Command(arguments: ["/usr/bin/env"], environment: ["PATH": "/usr/bin", "ONLY": "this"])
+        let (_, lines) = try await ChildProcess.capture(command)
+        #expect(Set(lines.map(\.text)) == ["PATH=/usr/bin", "ONLY=this"])
+    }
+
+    @Test func theWorkingDirectoryIsApplied() async throws {
+        let command = Command(arguments: ["/bin/pwd"], environment: environment, workingDirectory: "/usr/share")
+        let (_, lines) = try await ChildProcess.capture(command)
+        #expect(lines.map(\.text) == ["/usr/share"])
+    }
+
+    @Test func veryLongLinesAreCutIntoPieces() async throws {
+        let command = Command(arguments: ["/bin/sh", "-c", "head -c 40000 /dev/zero | tr '\\0' x; echo"], environment: environment)
+        let (_, lines) = try await ChildProcess.capture(command)
+        #expect(lines.map(\.text.count) == [ChildProcess.maximumLineLength, ChildProcess.maximumLineLength, 40000 - 2 * ChildProcess.maximumLineLength])
+    }
+
+    @Test func aTimeoutStopsTheWholeGroupIncludingBackgroundProcesses() async throws {
+        let marker = uniqueSleepDuration()
+        let command = Command(arguments: ["/bin/sh", "-c", "sleep \(marker) & sleep \(marker)"], environment: environment)
+        let started = ContinuousClock.now
+        let (termination, _) = try await ChildProcess.capture(command, timeout: .milliseconds(300))
+        #expect(termination.timedOut)
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(processesMatching(marker).isEmpty)
+    }
+
+    @Test func cancellingTheTaskKillsTheProcessGroup() async throws {
+        let marker = uniqueSleepDuration()
+        let started = Mutex(false)
+        let task = Task {
+            try await ChildProcess.run(
+                Command(arguments: ["/bin/sh", "-c", "sleep \(marker) & echo up; sleep \(marker)"], environment: environment),
+                gracePeriod: .milliseconds(200)
+            ) { _ in started.withLock { $0 = true } }
+        }
+        while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(!processesMatching(marker).isEmpty)
+        task.cancel()
+        let termination = try await task.value
+        #expect(termination.signal == 15 || termination.signal == 9)
+        #expect(processesMatching(marker).isEmpty)
+    }
+
+    @Test func aMissingExecutableIsAnError() async throws {
+        await #expect(throws: SpawnError.self) {
+            try await ChildProcess.run(Command(arguments: ["/no/such/program"], environment: environment)) { _ in }
+        }
+    }
+}
+
+/// A sleep duration no other process uses, so that `processesMatching` finds exactly the test's sleeps.
+func uniqueSleepDuration() -> String { "300.\(UInt32.random(in: 1...UInt32.max))" }
+
+/// The pids of live processes whose command line contains `marker`.
+func processesMatching(_ marker: String) -> [String] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.filter { entry in
+        guard Int(entry) != nil, let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else { return false }
+        let status = (try? String(contentsOfFile: "/proc/\(entry)/status", encoding: .utf8)) ?? ""
+        if status.contains("State:\tZ") { return false }
+        return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(marker)
+    }
+}
