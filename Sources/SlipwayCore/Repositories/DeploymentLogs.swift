@@ -46,3 +46,9 @@ public protocol DeploymentLogReader: Sendable {
     /// The last `limit` lines of each kind: the build's own (stdout, stderr) and Slipway's (system).
     func tail(deploymentUID: UUID, limit: Int) throws -> (client: [LogLine], system: [LogLine], truncated: Bool)
 }
+
+/// Removes the files a deployment left: its build directory and its log.
+public protocol DeploymentFileStore: Sendable {
+    func removeBuild(_ id: UUID) throws
+    func removeLog(deploymentUID: UUID) throws
+}

@@ -44,6 +44,11 @@ public final class RouteTable: Sendable {
         routes.withLock { table in table.merge(entries) { _, new in new } }
     }
 
+    /// Removes every route of a project (it was deleted).
+    public func removeProject(_ name: String) {
+        routes.withLock { table in table = table.filter { $0.key != name && !$0.key.hasSuffix("." + name) } }
+    }
+
     /// Replaces the whole table with what the store says is live (start-up).
     public func load(_ live: [LiveDeployment]) {
         var table: [String: RouteTarget] = [:]

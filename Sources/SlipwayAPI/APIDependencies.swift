@@ -1,0 +1,27 @@
+import SlipwayCore
+
+/// Everything the API's controllers need, handed over by the composition root.
+public struct APIDependencies: Sendable {
+    public var identities: any IdentityRepository
+    public var projects: any ProjectRepository
+    public var deployments: any DeploymentRepository
+    public var service: DeploymentService
+    public var logs: any DeploymentLogReader
+    public var files: any DeploymentFileStore
+    public var routes: RouteTable
+    public var urls: PublicURLs
+
+    public init(
+        identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,
+        service: DeploymentService, logs: any DeploymentLogReader, files: any DeploymentFileStore, routes: RouteTable, urls: PublicURLs
+    ) {
+        self.identities = identities
+        self.projects = projects
+        self.deployments = deployments
+        self.service = service
+        self.logs = logs
+        self.files = files
+        self.routes = routes
+        self.urls = urls
+    }
+}

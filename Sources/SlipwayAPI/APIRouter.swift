@@ -1,0 +1,16 @@
+import Hummingbird
+import SlipwayCore
+
+/// Builds the router of the API: public routes, then every dialect behind bearer authentication.
+public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayRequestContext> {
+    let router = Router(context: SlipwayRequestContext.self)
+    router.add(middleware: V1ErrorMiddleware())
+    router.get("/health") { _, _ in try JSONBody.response(["status": "ok"]) }
+
+    let v1 = router.group("api/v1").add(middleware: BearerAuthenticator(identities: dependencies.identities))
+    V1MeController(dependencies: dependencies).addRoutes(to: v1)
+    V1TokensController(dependencies: dependencies).addRoutes(to: v1.group("tokens"))
+    V1ProjectsController(dependencies: dependencies).addRoutes(to: v1.group("projects"))
+    V1DeploymentsController(dependencies: dependencies).addRoutes(to: v1)
+    return router
+}

@@ -1,0 +1,29 @@
+import Hummingbird
+import SlipwayCore
+
+/// The request context of every API route: Hummingbird's core storage plus who is calling.
+public struct SlipwayRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by `BearerAuthenticator`; nil on public routes.
+    public var identity: Identity?
+
+    public init(source: Source) {
+        self.coreContext = .init(source: source)
+        self.identity = nil
+    }
+
+    /// The caller, on a route behind `BearerAuthenticator`.
+    public func requireIdentity() throws -> Identity {
+        guard let identity else { throw APIError.unauthenticated }
+        return identity
+    }
+
+    /// The caller, when their token grants `scope`; 403 otherwise.
+    public func require(_ scope: Scope) throws -> Identity {
+        let identity = try requireIdentity()
+        guard identity.token.grants(scope) else {
+            throw SlipwayError.forbidden("this token lacks the '\(scope.rawValue)' scope")
+        }
+        return identity
+    }
+}

@@ -1,0 +1,56 @@
+import Hummingbird
+import Logging
+import SlipwayCore
+
+/// Turns every error of the native API into its JSON shape:
+/// `{"status": "error", "message": …, "errors": {field: [messages]}}` with the status code DESIGN.md §6 gives.
+/// An error nobody mapped is logged and answered 500 — never a crash.
+struct V1ErrorMiddleware: RouterMiddleware {
+    typealias Context = SlipwayRequestContext
+
+    struct Body: Encodable {
+        var status = "error"
+        var message: String
+        var errors: [String: [String]]?
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let (status, body) = Self.map(error)
+            if status == .internalServerError {
+                context.logger.error("unhandled error on \(request.method) \(request.uri.path): \(String(reflecting: error))")
+            }
+            var response = try JSONBody.response(body, status: status)
+            if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            return response
+        }
+    }
+
+    static func map(_ error: any Error) -> (HTTPResponse.Status, Body) {
+        switch error {
+        case let error as SlipwayError:
+            switch error {
+            case .invalid(let problems):
+                let errors = Dictionary(grouping: problems, by: \.field).mapValues { $0.map(\.message) }
+                return (.unprocessableContent, Body(message: error.description, errors: errors))
+            case .notFound(let message): return (.notFound, Body(message: message))
+            case .conflict(let message): return (.conflict, Body(message: message))
+            case .forbidden(let message): return (.forbidden, Body(message: message))
+            case .tooManyRequests(let message): return (.tooManyRequests, Body(message: message))
+            }
+        case let error as APIError:
+            switch error {
+            case .unauthenticated: return (.unauthorized, Body(message: "Unauthenticated: send a valid API token as 'Authorization: Bearer <token>'"))
+            case .malformedBody(let message): return (.badRequest, Body(message: message))
+            case .bodyTooLarge(let limit): return (.contentTooLarge, Body(message: "the request body is larger than \(limit) bytes"))
+            }
+        case let error as any HTTPResponseError:
+            let message = error.status == .notFound ? "no such endpoint" : error.status.reasonPhrase
+            return (error.status, Body(message: message))
+        default:
+            return (.internalServerError, Body(message: "internal error"))
+        }
+    }
+}

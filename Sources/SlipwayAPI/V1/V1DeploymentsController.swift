@@ -1,0 +1,147 @@
+import Foundation
+import Hummingbird
+import SlipwayCore
+
+/// The deployment endpoints of seed 000: create, retrieve (with its output), rerun, rollback; and the JSON logs.
+struct V1DeploymentsController {
+    let dependencies: APIDependencies
+
+    /// How many lines of each kind a single deployment's `output` carries; the logs endpoint has them all.
+    static let outputLineLimit = 5_000
+
+    func addRoutes(to group: RouterGroup<SlipwayRequestContext>) {
+        group.post("deployments", use: create)
+        group.get("deployments/:deployment", use: show)
+        group.get("deployments/:deployment/logs", use: logs)
+        group.post("deployments/:deployment/rerun", use: rerun)
+        group.post("deployments/:deployment/rollback", use: rollback)
+    }
+
+    struct CreateBody: Decodable {
+        var projectIDs: [Int64]?
+        var gitBranch: String?
+        var commitID: String?
+        var environment: String?
+        var description: String?
+
+        enum CodingKeys: String, CodingKey {
+            case projectIDs = "project_ids", gitBranch = "git_branch", commitID = "commit_id", environment, description
+        }
+    }
+
+    struct Created: Encodable {
+        var message = "Deployment queued successfully."
+        var status = "success"
+        var deploymentIDs: [Int64]
+        var deployments: [V1Deployment]
+
+        enum CodingKeys: String, CodingKey {
+            case message, status, deployments
+            case deploymentIDs = "deployment_ids"
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.deploy)
+        let body = try await JSONBody.decode(CreateBody.self, from: request)
+        guard let projectIDs = body.projectIDs else { throw SlipwayError.invalid("project_ids", "is required: an array of project ids") }
+        if projectIDs.count > 100 { throw SlipwayError.invalid("project_ids", "must list at most 100 projects") }
+        var environment: DeploymentEnvironment?
+        if let text = body.environment {
+            guard let parsed = DeploymentEnvironment(rawValue: text) else {
+                throw SlipwayError.invalid("environment", "must be 'production' or 'preview', got '\(text)'")
+            }
+            environment = parsed
+        }
+        if let description = body.description, description.count > 1000 {
+            throw SlipwayError.invalid("description", "must be at most 1000 characters")
+        }
+        let deployments = try await dependencies.service.deploy(
+            projectIDs: projectIDs,
+            request: DeployRequest(gitBranch: body.gitBranch, commitID: body.commitID, environment: environment, description: body.description),
+            by: identity
+        )
+        var shown: [V1Deployment] = []
+        for deployment in deployments {
+            let (_, project) = try await V1Lookup(dependencies: dependencies).deployment(String(deployment.id), identity)
+            shown.append(V1Deployment(deployment: deployment, project: project, urls: dependencies.urls, routes: dependencies.routes))
+        }
+        return try JSONBody.response(Created(deploymentIDs: deployments.map(\.id), deployments: shown))
+    }
+
+    @Sendable func show(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.read)
+        let (deployment, project) = try await V1Lookup(dependencies: dependencies).deployment(context.parameters.get("deployment"), identity)
+        let tail = try dependencies.logs.tail(deploymentUID: deployment.uid, limit: Self.outputLineLimit)
+        let output = V1DeploymentOutput(
+            clientPayload: tail.client.map(\.text), systemPayload: tail.system.map { "\(clock($0.timestamp)) - \($0.text)" },
+            truncated: tail.truncated
+        )
+        return try JSONBody.response(V1Deployment(deployment: deployment, project: project, urls: dependencies.urls, routes: dependencies.routes, output: output))
+    }
+
+    struct LogPage: Encodable {
+        struct Line: Encodable {
+            var line: String
+            var ts: String
+            var stream: LogStream
+            var stage: StageName?
+            var offset: Int64
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(line, forKey: .line)
+                try container.encode(ts, forKey: .ts)
+                try container.encode(stream, forKey: .stream)
+                try container.encode(stage, forKey: .stage)
+                try container.encode(offset, forKey: .offset)
+            }
+            enum CodingKeys: String, CodingKey { case line, ts, stream, stage, offset }
+        }
+        var data: [Line]
+        var total: Int
+        var nextOffset: Int64
+        var state: DeploymentState
+
+        enum CodingKeys: String, CodingKey {
+            case data, total, state
+            case nextOffset = "next_offset"
+        }
+    }
+
+    @Sendable func logs(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.read)
+        let (deployment, _) = try await V1Lookup(dependencies: dependencies).deployment(context.parameters.get("deployment"), identity)
+        let after = try request.integerQuery("after", default: 0, range: 0...Int.max)
+        let limit = try request.integerQuery("limit", default: 1000, range: 1...10_000)
+        let chunk = try dependencies.logs.read(deploymentUID: deployment.uid, from: Int64(after), limit: limit)
+        let lines = chunk.lines.map {
+            LogPage.Line(line: $0.line.text, ts: Timestamp.format($0.line.timestamp), stream: $0.line.stream, stage: $0.line.stage, offset: $0.offset)
+        }
+        return try JSONBody.response(LogPage(data: lines, total: lines.count, nextOffset: chunk.nextOffset, state: deployment.state))
+    }
+
+    @Sendable func rerun(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.deploy)
+        let id = try deploymentID(context)
+        let rerun = try await dependencies.service.rerun(deploymentID: id, by: identity)
+        return try JSONBody.response(V1ActionResult(message: "Rerun queued.", deploymentID: rerun.id))
+    }
+
+    @Sendable func rollback(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.deploy)
+        let id = try deploymentID(context)
+        let rollback = try await dependencies.service.rollback(to: id, by: identity)
+        return try JSONBody.response(V1ActionResult(message: "Rollback queued.", deploymentID: rollback.id))
+    }
+
+    private func deploymentID(_ context: SlipwayRequestContext) throws -> Int64 {
+        let text = context.parameters.get("deployment") ?? ""
+        guard let id = Int64(text) else { throw SlipwayError.notFound("deployment '\(text)' not found") }
+        return id
+    }
+
+    private func clock(_ date: Date) -> String {
+        String(Timestamp.format(date).dropFirst(11).prefix(8))
+    }
+}

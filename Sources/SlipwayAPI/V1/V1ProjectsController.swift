@@ -1,0 +1,156 @@
+import Hummingbird
+import SlipwayCore
+
+/// `POST/GET /api/v1/projects`, `GET/PATCH/DELETE /api/v1/projects/{id}` (`{id}` is the integer id or the name),
+/// and the project's deployments and rollback candidates.
+struct V1ProjectsController {
+    let dependencies: APIDependencies
+
+    func addRoutes(to group: RouterGroup<SlipwayRequestContext>) {
+        group.post(use: create)
+        group.get(use: list)
+        group.get(":project", use: show)
+        group.patch(":project", use: update)
+        group.delete(":project", use: delete)
+        group.get(":project/deployments", use: deployments)
+        group.get(":project/rollback-candidates", use: rollbackCandidates)
+    }
+
+    /// The settable fields, every one optional (PATCH sends only what changes).
+    struct SettingsBody: Decodable {
+        var name: String?
+        var repository: String?
+        var productionBranch: String?
+        var kind: String?
+        var rootDir: String?
+        var buildCommand: String?
+        var outputDir: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, repository, kind
+            case productionBranch = "production_branch", rootDir = "root_dir", buildCommand = "build_command", outputDir = "output_dir"
+        }
+
+        func settings() throws -> ProjectSettings {
+            var kind: ProjectKind?
+            if let text = self.kind {
+                guard let parsed = ProjectKind(rawValue: text) else { throw SlipwayError.invalid("kind", "must be 'static' or 'service', got '\(text)'") }
+                kind = parsed
+            }
+            return ProjectSettings(
+                name: name, repository: repository, productionBranch: productionBranch, kind: kind, rootDir: rootDir,
+                buildCommand: buildCommand, outputDir: outputDir
+            )
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.admin)
+        let settings = try await JSONBody.decode(SettingsBody.self, from: request).settings()
+        let project = try await dependencies.projects.create(try ProjectValidation.validateNew(settings), workspaceID: identity.workspace.id)
+        return try JSONBody.response(V1Project(project: project, urls: dependencies.urls), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.read)
+        let page = try Page(number: request.integerQuery("page", default: 1, range: 1...1_000_000), size: request.integerQuery("per_page", default: 15, range: 1...100))
+        let (projects, total) = try await dependencies.projects.projects(workspaceID: identity.workspace.id, page: page)
+        return try JSONBody.response(V1Page(data: projects.map { V1Project(project: $0, urls: dependencies.urls) }, page: page, total: total))
+    }
+
+    @Sendable func show(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.read)
+        let project = try await resolveProject(context.parameters.get("project"), identity)
+        return try JSONBody.response(V1Project(project: project, urls: dependencies.urls))
+    }
+
+    @Sendable func update(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.admin)
+        let project = try await resolveProject(context.parameters.get("project"), identity)
+        let settings = try await JSONBody.decode(SettingsBody.self, from: request).settings()
+        let updated = try await dependencies.projects.update(try ProjectValidation.apply(settings, to: project))
+        if updated.name != project.name {
+            dependencies.routes.load(try await dependencies.deployments.liveDeployments())
+        }
+        return try JSONBody.response(V1Project(project: updated, urls: dependencies.urls))
+    }
+
+    @Sendable func delete(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.admin)
+        let project = try await resolveProject(context.parameters.get("project"), identity)
+        if try await dependencies.deployments.hasUnfinishedDeployments(projectID: project.id) {
+            throw SlipwayError.conflict("project \(project.name) has queued or running deployments; cancel them first")
+        }
+        let (records, _) = try await dependencies.deployments.deployments(projectID: project.id, page: Page(number: 1, size: Int(Int32.max)))
+        let buildIDs = try await dependencies.projects.delete(id: project.id, workspaceID: identity.workspace.id)
+        dependencies.routes.removeProject(project.name)
+        for id in buildIDs { try? dependencies.files.removeBuild(id) }
+        for record in records { try? dependencies.files.removeLog(deploymentUID: record.uid) }
+        return try JSONBody.response(V1ActionResult(message: "Project deleted."))
+    }
+
+    @Sendable func deployments(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.read)
+        let project = try await resolveProject(context.parameters.get("project"), identity)
+        let page = try Page(number: request.integerQuery("page", default: 1, range: 1...1_000_000), size: request.integerQuery("per_page", default: 15, range: 1...100))
+        let (deployments, total) = try await dependencies.deployments.deployments(projectID: project.id, page: page)
+        let items = deployments.map { V1Deployment(deployment: $0, project: project, urls: dependencies.urls, routes: dependencies.routes) }
+        return try JSONBody.response(V1Page(data: items, page: page, total: total))
+    }
+
+    /// Seed 000: a bare array of `{id, commit_id, git_branch, description, created_at}`, newest first.
+    struct Candidate: Encodable {
+        var id: Int64
+        var commitID: String?
+        var gitBranch: String
+        var description: String
+        var createdAt: String
+
+        enum CodingKeys: String, CodingKey {
+            case id, description
+            case commitID = "commit_id", gitBranch = "git_branch", createdAt = "created_at"
+        }
+    }
+
+    @Sendable func rollbackCandidates(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.read)
+        let project = try await resolveProject(context.parameters.get("project"), identity)
+        let candidates = try await dependencies.service.rollbackCandidates(projectID: project.id, by: identity)
+        return try JSONBody.response(
+            candidates.map {
+                Candidate(id: $0.id, commitID: $0.commitID, gitBranch: $0.gitBranch, description: $0.description, createdAt: Timestamp.format($0.createdAt))
+            }
+        )
+    }
+
+    private func resolveProject(_ reference: String?, _ identity: Identity) async throws -> Project {
+        try await V1Lookup(dependencies: dependencies).project(reference, identity)
+    }
+}
+
+/// Finds what a path parameter names, inside the caller's workspace only (anything else is 404).
+struct V1Lookup {
+    let dependencies: APIDependencies
+
+    /// A project by integer id or by name.
+    func project(_ reference: String?, _ identity: Identity) async throws -> Project {
+        let reference = reference ?? ""
+        let found: Project?
+        if let id = Int64(reference) {
+            found = try await dependencies.projects.project(id: id, workspaceID: identity.workspace.id)
+        } else {
+            found = try await dependencies.projects.project(name: reference, workspaceID: identity.workspace.id)
+        }
+        guard let found else { throw SlipwayError.notFound("project '\(reference)' not found") }
+        return found
+    }
+
+    /// A deployment by integer id, with its project.
+    func deployment(_ reference: String?, _ identity: Identity) async throws -> (Deployment, Project) {
+        let reference = reference ?? ""
+        guard let id = Int64(reference), let deployment = try await dependencies.deployments.deployment(id: id, workspaceID: identity.workspace.id),
+            let project = try await dependencies.projects.project(id: deployment.projectID, workspaceID: identity.workspace.id)
+        else { throw SlipwayError.notFound("deployment '\(reference)' not found") }
+        return (deployment, project)
+    }
+}

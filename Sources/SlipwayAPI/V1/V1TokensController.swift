@@ -1,0 +1,56 @@
+import Hummingbird
+import SlipwayCore
+
+/// `POST/GET /api/v1/tokens`, `DELETE /api/v1/tokens/{id}`: API keys of the workspace (admin scope).
+struct V1TokensController {
+    let dependencies: APIDependencies
+
+    func addRoutes(to group: RouterGroup<SlipwayRequestContext>) {
+        group.post(use: create)
+        group.get(use: list)
+        group.delete(":id", use: delete)
+    }
+
+    struct CreateBody: Decodable {
+        var name: String?
+        var scopes: [String]?
+    }
+
+    @Sendable func create(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.admin)
+        let body = try await JSONBody.decode(CreateBody.self, from: request)
+        var problems: [FieldProblem] = []
+        let name = body.name?.trimmingCharacters(in: .whitespaces) ?? ""
+        if name.isEmpty || name.count > 100 { problems.append(FieldProblem(field: "name", message: "is required (1 to 100 characters)")) }
+        var scopes = Set<Scope>()
+        for (index, text) in (body.scopes ?? ["read"]).enumerated() {
+            if let scope = Scope(rawValue: text) {
+                scopes.insert(scope)
+            } else {
+                problems.append(FieldProblem(field: "scopes.\(index)", message: "must be one of read, deploy, admin; got '\(text)'"))
+            }
+        }
+        if body.scopes?.isEmpty == true { problems.append(FieldProblem(field: "scopes", message: "must name at least one scope")) }
+        guard problems.isEmpty else { throw SlipwayError.invalid(problems) }
+        let secret = APIToken.generateSecret()
+        let token = try await dependencies.identities.createToken(
+            workspaceID: identity.workspace.id, userID: identity.user.id, name: name, scopes: scopes, secret: secret
+        )
+        return try JSONBody.response(V1Token(token: token, secret: secret), status: .created)
+    }
+
+    @Sendable func list(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.admin)
+        let tokens = try await dependencies.identities.tokens(workspaceID: identity.workspace.id)
+        return try JSONBody.response(["data": tokens.map { V1Token(token: $0) }])
+    }
+
+    @Sendable func delete(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.admin)
+        let text = context.parameters.get("id") ?? ""
+        guard let id = Int64(text), try await dependencies.identities.deleteToken(id: id, workspaceID: identity.workspace.id) else {
+            throw SlipwayError.notFound("token \(text) not found")
+        }
+        return try JSONBody.response(V1ActionResult(message: "Token revoked."))
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+
+/// The native API's JSON, as the client reads it (snake_case keys are converted).
+
+/// A deployment.
+public struct DeploymentInfo: Decodable, Sendable, Equatable {
+    public var id: Int64
+    public var uid: String
+    public var projectId: Int64
+    public var status: Int
+    public var state: String
+    public var environment: String
+    public var trigger: String
+    public var gitBranch: String
+    public var commitId: String?
+    public var commitMessage: String?
+    public var description: String
+    public var sequenceNumber: Int64
+    public var shortId: String
+    public var url: String
+    public var aliases: [String]
+    public var stages: [StageInfo]
+    public var buildId: String?
+    public var isActive: Bool
+    public var error: String?
+    public var rerunOf: Int64?
+    public var rollbackOf: Int64?
+    public var duration: Int
+    public var createdAt: String
+    public var output: OutputInfo?
+
+    /// Whether it has ended (success, failed, canceled or skipped).
+    public var isFinished: Bool { !["queued", "running"].contains(state) }
+}
+
+/// One stage of a deployment.
+public struct StageInfo: Decodable, Sendable, Equatable {
+    public var name: String
+    public var status: String
+    public var startedOn: String?
+    public var endedOn: String?
+}
+
+/// The build output of a single deployment.
+public struct OutputInfo: Decodable, Sendable, Equatable {
+    public var processType: String
+    public var clientPayload: [String]
+    public var systemPayload: [String]
+}
+
+/// A project.
+public struct ProjectInfo: Decodable, Sendable, Equatable {
+    public var id: Int64
+    public var uid: String
+    public var name: String
+    public var repository: String
+    public var productionBranch: String
+    public var kind: String
+    public var rootDir: String
+    public var buildCommand: String
+    public var outputDir: String
+    public var productionDeploymentId: Int64?
+    public var url: String
+}
+
+/// A page of the native API.
+public struct PageInfo<Item: Decodable & Sendable & Equatable>: Decodable, Sendable, Equatable {
+    public var currentPage: Int
+    public var data: [Item]
+    public var perPage: Int
+    public var totalItems: Int
+    public var totalPages: Int
+}
+
+/// A rollback candidate.
+public struct RollbackCandidate: Decodable, Sendable, Equatable {
+    public var id: Int64
+    public var commitId: String?
+    public var gitBranch: String
+    public var description: String
+    public var createdAt: String
+}
+
+/// The answer to `POST /api/v1/deployments`.
+public struct DeployResult: Decodable, Sendable, Equatable {
+    public var message: String
+    public var status: String
+    public var deploymentIds: [Int64]
+    public var deployments: [DeploymentInfo]
+}
+
+/// The answer to rerun and rollback.
+public struct ActionResult: Decodable, Sendable, Equatable {
+    public var status: String
+    public var message: String
+    public var deploymentId: Int64?
+}
+
+/// Lines of a deployment's log.
+public struct LogPageInfo: Decodable, Sendable, Equatable {
+    public struct Line: Decodable, Sendable, Equatable {
+        public var line: String
+        public var ts: String
+        public var stream: String
+        public var stage: String?
+        public var offset: Int64
+    }
+    public var data: [Line]
+    public var total: Int
+    public var nextOffset: Int64
+    public var state: String
+}
+
+/// The caller, as `GET /api/v1/me` shows it.
+public struct MeInfo: Decodable, Sendable, Equatable {
+    public struct User: Decodable, Sendable, Equatable {
+        public var id: Int64
+        public var name: String
+    }
+    public struct Workspace: Decodable, Sendable, Equatable {
+        public var id: Int64
+        public var uid: String
+        public var name: String
+        public var cloudflareAccountId: String
+    }
+    public var user: User
+    public var workspace: Workspace
+    public var scopes: [String]
+}
+
+/// What `createProject` sends.
+public struct NewProjectRequest: Encodable, Sendable {
+    public var name: String
+    public var repository: String
+    public var productionBranch: String?
+    public var kind: String?
+    public var rootDir: String?
+    public var buildCommand: String?
+    public var outputDir: String?
+
+    public init(
+        name: String, repository: String, productionBranch: String? = nil, kind: String? = nil, rootDir: String? = nil,
+        buildCommand: String? = nil, outputDir: String? = nil
+    ) {
+        self.name = name
+        self.repository = repository
+        self.productionBranch = productionBranch
+        self.kind = kind
+        self.rootDir = rootDir
+        self.buildCommand = buildCommand
+        self.outputDir = outputDir
+    }
+}

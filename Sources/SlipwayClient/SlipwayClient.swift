@@ -1,0 +1,143 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A typed client of Slipway's native API, for the CLI and the tests.
+public struct SlipwayClient: Sendable {
+    public let baseURL: String
+    public let token: String
+    let httpClient: HTTPClient
+
+    public init(baseURL: String, token: String, httpClient: HTTPClient = .shared) {
+        self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+        self.token = token
+        self.httpClient = httpClient
+    }
+
+    public func me() async throws -> MeInfo { try await send(.GET, "/api/v1/me") }
+
+    public func createProject(_ project: NewProjectRequest) async throws -> ProjectInfo {
+        try await send(.POST, "/api/v1/projects", body: project)
+    }
+
+    /// A project by id or name.
+    public func project(_ reference: String) async throws -> ProjectInfo {
+        try await send(.GET, "/api/v1/projects/\(escape(reference))")
+    }
+
+    /// Queues deployments of the projects; `branch` and `commit` are optional.
+    public func deploy(projectIDs: [Int64], branch: String? = nil, commit: String? = nil) async throws -> DeployResult {
+        struct Body: Encodable {
+            var projectIds: [Int64]
+            var gitBranch: String?
+            var commitId: String?
+        }
+        return try await send(.POST, "/api/v1/deployments", body: Body(projectIds: projectIDs, gitBranch: branch, commitId: commit))
+    }
+
+    public func deployment(_ id: Int64) async throws -> DeploymentInfo { try await send(.GET, "/api/v1/deployments/\(id)") }
+
+    public func deployments(project: String, page: Int = 1, perPage: Int = 15) async throws -> PageInfo<DeploymentInfo> {
+        try await send(.GET, "/api/v1/projects/\(escape(project))/deployments?page=\(page)&per_page=\(perPage)")
+    }
+
+    public func rerun(_ id: Int64) async throws -> ActionResult { try await send(.POST, "/api/v1/deployments/\(id)/rerun") }
+
+    public func rollback(to id: Int64) async throws -> ActionResult { try await send(.POST, "/api/v1/deployments/\(id)/rollback") }
+
+    public func rollbackCandidates(project: String) async throws -> [RollbackCandidate] {
+        try await send(.GET, "/api/v1/projects/\(escape(project))/rollback-candidates")
+    }
+
+    public func logs(_ id: Int64, after offset: Int64 = 0) async throws -> LogPageInfo {
+        try await send(.GET, "/api/v1/deployments/\(id)/logs?after=\(offset)")
+    }
+
+    /// Polls until the deployment has ended, calling `onLog` with each new log line; returns its final record.
+    public func waitForDeployment(
+        _ id: Int64, timeout: Duration = .seconds(600), pollInterval: Duration = .milliseconds(50),
+        onLog: (LogPageInfo.Line) -> Void = { _ in }
+    ) async throws -> DeploymentInfo {
+        let deadline = ContinuousClock.now + timeout
+        var offset: Int64 = 0
+        while true {
+            let deployment = try await deployment(id)
+            var page = try await logs(id, after: offset)
+            while !page.data.isEmpty {
+                page.data.forEach(onLog)
+                offset = page.nextOffset
+                page = try await logs(id, after: offset)
+            }
+            if deployment.isFinished { return deployment }
+            guard ContinuousClock.now < deadline else { throw ClientError(status: 0, message: "deployment \(id) did not finish within \(timeout)") }
+            try await Task.sleep(for: pollInterval)
+        }
+    }
+
+    /// Sends a request and decodes the JSON answer; a non-2xx answer throws `ClientError` with the API's message.
+    public func send<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<String>.none) async throws -> Response {
+        let (status, data) = try await raw(method, path, body: body.map { try Self.encoder.encode($0) })
+        guard (200..<300).contains(status) else { throw ClientError(status: status, data: data) }
+        return try Self.decoder.decode(Response.self, from: data)
+    }
+
+    /// Sends a request and returns the status and body, whatever the status.
+    public func raw(_ method: HTTPMethod, _ path: String, body: Data? = nil, headers: [(String, String)] = []) async throws -> (Int, Data) {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Accept", value: "application/json")
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await httpClient.execute(request, timeout: .seconds(60))
+        let buffer = try await response.body.collect(upTo: 64 << 20)
+        return (Int(response.status.code), Data(buffer.readableBytesView))
+    }
+
+    private func escape(_ component: String) -> String {
+        component.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? component
+    }
+
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }()
+
+    static let decoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+}
+
+/// A non-2xx answer of the API, with its message and per-field errors.
+public struct ClientError: Error, CustomStringConvertible {
+    public var status: Int
+    public var message: String
+    public var errors: [String: [String]]
+
+    public init(status: Int, message: String, errors: [String: [String]] = [:]) {
+        self.status = status
+        self.message = message
+        self.errors = errors
+    }
+
+    init(status: Int, data: Data) {
+        struct Body: Decodable {
+            var message: String?
+            var errors: [String: [String]]?
+        }
+        let body = try? JSONDecoder().decode(Body.self, from: data)
+        self.init(status: status, message: body?.message ?? String(decoding: data.prefix(500), as: UTF8.self), errors: body?.errors ?? [:])
+    }
+
+    public var description: String {
+        let details = errors.sorted { $0.key < $1.key }.map { "  \($0.key): \($0.value.joined(separator: "; "))" }
+        return ([message + " (HTTP \(status))"] + details).joined(separator: "\n")
+    }
+}

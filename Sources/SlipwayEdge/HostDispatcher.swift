@@ -1,0 +1,81 @@
+import Hummingbird
+import SlipwayCore
+
+/// The one responder of the server: requests for `<labels>.<domain>` go to the deployment the route table names,
+/// everything else (the bare domain, an IP address, an unknown host, no host) goes to the API.
+public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Context: RequestContext {
+    /// The request context is the API's own.
+    public typealias Context = API.Context
+
+    /// The install's domain, lower case, without a trailing dot (`localhost`, `slipway.example.com`).
+    public let domain: String
+    let routes: RouteTable
+    let layout: DataLayout
+    let api: API
+    let siteServer: StaticSiteServer
+
+    /// Creates the dispatcher; `siteServer` serves the builds.
+    public init(domain: String, routes: RouteTable, layout: DataLayout, api: API, siteServer: StaticSiteServer = StaticSiteServer()) {
+        self.domain = Self.normalizedHost(domain)
+        self.routes = routes
+        self.layout = layout
+        self.api = api
+        self.siteServer = siteServer
+    }
+
+    /// Sends the request to a deployment's files, the "no deployment" page, or the API, by its host.
+    public func respond(to request: Request, context: Context) async throws -> Response {
+        let destination: Destination
+        do {
+            destination = try destinationOf(request)
+        } catch {
+            return EdgePage.response(.badRequest, html: EdgePage.multipleHosts, for: request)
+        }
+        guard case .deployment(let key) = destination else {
+            return try await api.respond(to: request, context: context)
+        }
+        guard let target = routes.target(for: key) else {
+            return EdgePage.response(.notFound, html: EdgePage.noDeployment(host: key + "." + domain), for: request)
+        }
+        return try await siteServer.respond(to: request, root: layout.buildDirectory(target.buildID), context: context)
+    }
+
+    /// Where a request goes.
+    enum Destination: Equatable {
+        /// The API and dashboard.
+        case api
+        /// A deployment, by the labels in front of the domain (`hello`, `1a2b3c4d.hello`).
+        case deployment(String)
+    }
+
+    /// A request with more than one `Host` line, which RFC 9112 §3.2 says to refuse with 400.
+    struct AmbiguousHost: Error {}
+
+    /// Where `request` goes, by its `Host` header or, without one (HTTP/2), its `:authority`.
+    func destinationOf(_ request: Request) throws(AmbiguousHost) -> Destination {
+        let hostLines = request.headers[values: Self.hostField]
+        guard hostLines.count <= 1 else { throw AmbiguousHost() }
+        guard let rawHost = hostLines.first ?? request.head.authority else { return .api }
+        let host = Self.normalizedHost(rawHost)
+        let suffix = "." + domain
+        guard host.count > suffix.count, host.hasSuffix(suffix) else { return .api }
+        return .deployment(String(host.dropLast(suffix.count)))
+    }
+
+    /// `Host` (HTTPTypes marks `.host` unavailable to push `authority`, but HTTP/1 requests carry the header).
+    private static var hostField: HTTPFields.Element.Name { HTTPFields.Element.Name("Host")! }
+
+    /// A host (or authority) without its port, without a trailing dot, in lower case: `Hello.LocalHost.:8080` → `hello.localhost`.
+    static func normalizedHost(_ authority: String) -> String {
+        var host = Substring(authority.trimmingWhitespace)
+        if let at = host.lastIndex(of: "@") { host = host[host.index(after: at)...] }
+        if host.hasPrefix("[") {
+            // An IPv6 literal: `[::1]:8080`.
+            if let close = host.firstIndex(of: "]") { host = host[...close] }
+        } else if let colon = host.firstIndex(of: ":") {
+            host = host[..<colon]
+        }
+        while host.hasSuffix(".") { host = host.dropLast() }
+        return host.lowercased()
+    }
+}

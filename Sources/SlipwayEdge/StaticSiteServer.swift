@@ -1,0 +1,137 @@
+import Dispatch
+import Hummingbird
+
+/// Serves the files of one build directory over HTTP: content types, `index.html`, clean URLs, `404.html`,
+/// ETags and conditional requests, HEAD and single byte ranges; never a file outside the build.
+public struct StaticSiteServer: Sendable {
+    /// Settings of the static server, with the defaults the edge uses.
+    public struct Configuration: Sendable {
+        /// The `Cache-Control` of served files: browsers may keep them but must revalidate (cheap, thanks to ETags).
+        public var cacheControl: String
+        /// How many bytes of a file are read from disk and written at a time.
+        public var chunkLength: Int
+
+        /// Creates a configuration.
+        public init(cacheControl: String = "public, max-age=0, must-revalidate", chunkLength: Int = 128 * 1024) {
+            self.cacheControl = cacheControl
+            self.chunkLength = chunkLength
+        }
+    }
+
+    let configuration: Configuration
+    let fileIO: FileIO
+
+    /// Creates a server that streams files with `fileIO`.
+    public init(configuration: Configuration = .init(), fileIO: FileIO = FileIO()) {
+        self.configuration = configuration
+        self.fileIO = fileIO
+    }
+
+    /// Answers `request` from the files under `root` (a build directory). Any path gives a response, never an error
+    /// that would become a 500.
+    public func respond(to request: Request, root: String, context: some RequestContext) async throws -> Response {
+        guard request.method == .get || request.method == .head else {
+            return EdgePage.response(.methodNotAllowed, html: EdgePage.methodNotAllowed, for: request, headers: [.allow: "GET, HEAD"])
+        }
+        let resolution: SiteResolution
+        do {
+            let sitePath = try SitePath(decoding: request.uri.path)
+            resolution = await Self.runBlocking { SiteResolver(root: root).resolve(sitePath) }
+        } catch .traversal {
+            resolution = await Self.runBlocking { .notFound(page: SiteResolver(root: root).notFoundPage()) }
+        } catch {
+            return EdgePage.response(.badRequest, html: EdgePage.badRequest, for: request)
+        }
+
+        switch resolution {
+        case .file(let file):
+            return try await serve(file, for: request, context: context)
+        case .redirect(let path):
+            let location = request.uri.query.map { path + "?" + $0 } ?? path
+            return Response.redirect(to: location, type: .permanent)
+        case .notFound(let page?):
+            return try await serveNotFoundPage(page, for: request, context: context)
+        case .notFound(nil):
+            return EdgePage.response(.notFound, html: EdgePage.notFound, for: request)
+        }
+    }
+
+    /// A found file: 304 when the client's copy is current, else 200, 206 or 416 depending on `Range`.
+    private func serve(_ file: SiteFile, for request: Request, context: some RequestContext) async throws -> Response {
+        let status = file.status
+        let conditions = ConditionalRequest(entityTag: status.entityTag, modificationSeconds: status.modificationSeconds)
+        var headers: HTTPFields = [
+            .eTag: status.entityTag,
+            .lastModified: status.lastModified,
+            .cacheControl: configuration.cacheControl,
+        ]
+        if conditions.isNotModified(request.headers) {
+            var response = Response(status: .notModified, headers: headers)
+            response.headers[.contentLength] = nil
+            return response
+        }
+        headers[.contentType] = ContentType.forFile(named: file.name)
+        headers[.acceptRanges] = "bytes"
+
+        var selection = ByteRangeSelection(header: request.headers[.range], size: status.size)
+        if selection != .whole, !conditions.rangeIsApplicable(request.headers) {
+            selection = .whole
+        }
+        switch selection {
+        case .whole:
+            headers[.contentLength] = String(status.size)
+            return try await fileResponse(.ok, file, range: nil, headers: headers, for: request, context: context)
+        case .partial(let range):
+            headers[.contentLength] = String(range.count)
+            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(status.size)"
+            return try await fileResponse(.partialContent, file, range: range, headers: headers, for: request, context: context)
+        case .unsatisfiable:
+            headers[.contentType] = nil
+            headers[.contentRange] = "bytes */\(status.size)"
+            return Response(status: .rangeNotSatisfiable, headers: headers)
+        }
+    }
+
+    /// The build's `404.html`, with status 404 and no validators (a 404 is never revalidated).
+    private func serveNotFoundPage(_ page: SiteFile, for request: Request, context: some RequestContext) async throws -> Response {
+        let headers: HTTPFields = [
+            .contentType: ContentType.forFile(named: page.name),
+            .contentLength: String(page.status.size),
+            .cacheControl: "no-store",
+        ]
+        return try await fileResponse(.notFound, page, range: nil, headers: headers, for: request, context: context)
+    }
+
+    /// The response with the file's bytes streamed from disk, or just the headers for HEAD.
+    private func fileResponse(
+        _ status: HTTPResponse.Status,
+        _ file: SiteFile,
+        range: ClosedRange<Int>?,
+        headers: HTTPFields,
+        for request: Request,
+        context: some RequestContext
+    ) async throws -> Response {
+        guard request.method == .get, file.status.size > 0 else {
+            return Response(status: status, headers: headers)
+        }
+        let body: ResponseBody
+        do {
+            let range = range ?? 0...(file.status.size - 1)
+            body = try await fileIO.loadFile(path: file.path, range: range, context: context, chunkLength: configuration.chunkLength)
+        } catch {
+            // The file went away between the lookup and the read.
+            return EdgePage.response(.notFound, html: EdgePage.notFound, for: request)
+        }
+        var response = Response(status: status, headers: headers, body: body)
+        // The body's own length is the truth if the file changed since the lookup.
+        if let length = body.contentLength { response.headers[.contentLength] = String(length) }
+        return response
+    }
+
+    /// Runs blocking file-system calls (`stat`, `realpath`) off Swift's cooperative threads.
+    private static func runBlocking<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
+        }
+    }
+}

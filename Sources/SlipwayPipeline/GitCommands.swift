@@ -1,0 +1,118 @@
+import Foundation
+import SlipwaySandbox
+
+/// The git invocations of the clone stage, built as argument arrays. Pure: tested by their exact output.
+public enum GitCommands {
+    /// A shallow clone of one branch's head.
+    public static func cloneBranch(repository: String, branch: String, into directory: String) -> [String] {
+        [
+            "git", "clone", "--quiet", "--depth", "1", "--branch", branch, "--single-branch", "--no-tags", "--",
+            fetchURL(repository), directory,
+        ]
+    }
+
+    /// A full clone of one branch, without checkout: for commits named by an abbreviated id.
+    public static func cloneHistory(repository: String, branch: String, into directory: String) -> [String] {
+        ["git", "clone", "--quiet", "--no-checkout", "--branch", branch, "--single-branch", "--no-tags", "--", fetchURL(repository), directory]
+    }
+
+    /// An empty repository to fetch one exact commit into.
+    public static func initialize(_ directory: String) -> [String] {
+        ["git", "init", "--quiet", directory]
+    }
+
+    /// Fetches exactly one commit (a full 40-digit id), without history.
+    public static func fetchCommit(repository: String, commit: String, into directory: String) -> [String] {
+        ["git", "-C", directory, "fetch", "--quiet", "--depth", "1", "--no-tags", "--", fetchURL(repository), commit]
+    }
+
+    /// Checks out a commit as a detached HEAD.
+    public static func checkout(_ revision: String, in directory: String) -> [String] {
+        ["git", "-C", directory, "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", revision, "--"]
+    }
+
+    /// Prints the checked-out commit: full id, author, subject — one per line.
+    public static func describeHead(in directory: String) -> [String] {
+        ["git", "-C", directory, "log", "-1", "--format=%H%n%an <%ae>%n%s"]
+    }
+
+    /// Absolute local paths become `file://` URLs, so that `--depth` applies to them as well.
+    public static func fetchURL(_ repository: String) -> String {
+        repository.hasPrefix("/") ? "file://" + repository : repository
+    }
+
+    /// The environment git runs with: no prompts, no user or system configuration.
+    public static func environment(home: String) -> [String: String] {
+        [
+            "PATH": Sandbox.defaultPath, "HOME": home, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new", "LANG": "C.UTF-8",
+        ]
+    }
+}
+
+/// The commit a checkout ended on.
+public struct CheckedOutCommit: Sendable, Equatable {
+    public var id: String
+    public var author: String
+    public var message: String
+}
+
+/// Runs the clone stage: fetches the exact commit asked for (or the branch head) into a directory.
+public struct GitCheckout: Sendable {
+    public var home: String
+    public var timeout: Duration
+
+    public init(home: String, timeout: Duration = .seconds(600)) {
+        self.home = home
+        self.timeout = timeout
+    }
+
+    /// Checks out `commit` (full or abbreviated id), or the head of `branch` when `commit` is nil.
+    public func checkout(
+        repository: String, branch: String, commit: String?, into directory: String,
+        onLine: @escaping @Sendable (OutputLine) -> Void
+    ) async throws -> CheckedOutCommit {
+        if let commit, commit.count == 40 {
+            try await git(GitCommands.initialize(directory), onLine: onLine)
+            try await git(GitCommands.fetchCommit(repository: repository, commit: commit, into: directory), onLine: onLine) {
+                "commit \(commit) could not be fetched from \(repository)"
+            }
+            try await git(GitCommands.checkout("FETCH_HEAD", in: directory), onLine: onLine)
+        } else if let commit {
+            try await git(GitCommands.cloneHistory(repository: repository, branch: branch, into: directory), onLine: onLine) {
+                "branch '\(branch)' could not be cloned from \(repository)"
+            }
+            try await git(GitCommands.checkout(commit, in: directory), onLine: onLine) {
+                "commit \(commit) is not on branch '\(branch)'"
+            }
+        } else {
+            try await git(GitCommands.cloneBranch(repository: repository, branch: branch, into: directory), onLine: onLine) {
+                "branch '\(branch)' could not be cloned from \(repository)"
+            }
+        }
+        let (termination, lines) = try await ChildProcess.capture(
+            Command(arguments: GitCommands.describeHead(in: directory), environment: GitCommands.environment(home: home)),
+            timeout: timeout
+        )
+        let output = lines.filter { $0.stream == .stdout }.map(\.text)
+        guard termination.succeeded, output.count >= 3 else { throw PipelineError("git could not read the checked-out commit") }
+        return CheckedOutCommit(id: output[0], author: output[1], message: output[2...].joined(separator: "\n"))
+    }
+
+    private func git(
+        _ arguments: [String], onLine: @escaping @Sendable (OutputLine) -> Void, failure: () -> String = { "git failed" }
+    ) async throws {
+        let command = Command(arguments: arguments, environment: GitCommands.environment(home: home))
+        let termination = try await ChildProcess.run(command, timeout: timeout, onLine: onLine)
+        guard termination.succeeded else { throw PipelineError("\(failure()): git \(termination.summary)") }
+    }
+}
+
+/// A failure of one deployment, with the message its `error` field and its log show.
+public struct PipelineError: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,59 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SlipwayCore
+import Synchronization
+
+/// Claims queued deployments and runs them, at most `workers` at once (and one per project, which the
+/// store's claim enforces). Woken at once by `WakeUpSignal` when something is queued; polls only as a fallback.
+public final class Scheduler: Service {
+    let deployments: any DeploymentRepository
+    let runner: DeploymentRunner
+    let workers: Int
+    let wakeUp: WakeUpSignal
+    let pollInterval: Duration
+    let logger: Logger
+    private let running = Atomic<Int>(0)
+
+    public init(
+        deployments: any DeploymentRepository, runner: DeploymentRunner, workers: Int, wakeUp: WakeUpSignal,
+        pollInterval: Duration = .seconds(2), logger: Logger
+    ) {
+        self.deployments = deployments
+        self.runner = runner
+        self.workers = max(1, workers)
+        self.wakeUp = wakeUp
+        self.pollInterval = pollInterval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        logger.info("scheduler started with \(workers) workers")
+        await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                while !Task.isCancelled {
+                    while self.running.load(ordering: .sequentiallyConsistent) < self.workers, let deployment = await self.claim() {
+                        self.running.add(1, ordering: .sequentiallyConsistent)
+                        group.addTask {
+                            await self.runner.run(deployment)
+                            self.running.subtract(1, ordering: .sequentiallyConsistent)
+                            self.wakeUp.signal()
+                        }
+                    }
+                    await self.wakeUp.wait(timeout: self.pollInterval)
+                }
+            }
+        }
+        logger.info("scheduler stopped")
+    }
+
+    private func claim() async -> Deployment? {
+        guard !Task.isCancelled else { return nil }
+        do {
+            return try await deployments.claimNext(at: Timestamp.now())
+        } catch {
+            logger.error("cannot claim a deployment: \(error)")
+            return nil
+        }
+    }
+}

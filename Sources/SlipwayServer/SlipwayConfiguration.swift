@@ -1,0 +1,55 @@
+import Foundation
+
+/// Everything `slipway serve` can be told (DESIGN.md §7), with the embedded defaults.
+public struct SlipwayConfiguration: Sendable {
+    /// `--data-dir` / `SLIPWAY_DATA_DIR`: database, builds, logs, work dirs.
+    public var dataDirectory: String = "./.slipway"
+    /// `--host` / `SLIPWAY_HOST`: the address the server binds.
+    public var host: String = "127.0.0.1"
+    /// `--port` / `SLIPWAY_PORT`.
+    public var port: Int = 8080
+    /// `--domain` / `SLIPWAY_DOMAIN`: the API at the bare domain, deployments at its subdomains.
+    public var domain: String = "localhost"
+    /// `--workers` / `SLIPWAY_WORKERS`: how many deployments run at once.
+    public var workers: Int = 2
+    /// `--database-url` / `SLIPWAY_DATABASE_URL`: PostgreSQL instead of the embedded SQLite.
+    public var databaseURL: String?
+    /// `--build-timeout`: the longest a build may run.
+    public var buildTimeout: Duration = .seconds(20 * 60)
+    /// `--log-cap`: the largest log a deployment may write, in bytes.
+    public var logCap: Int = 50 * 1024 * 1024
+    /// `SLIPWAY_ADMIN_TOKEN`: the first admin token, instead of a generated one.
+    public var adminToken: String?
+    /// Whether a first start prints the generated admin token (tests turn it off).
+    public var printsAdminToken: Bool = true
+
+    public init() {}
+
+    /// The defaults overridden by the `SLIPWAY_*` environment variables that are set.
+    public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> SlipwayConfiguration {
+        var configuration = SlipwayConfiguration()
+        if let value = environment["SLIPWAY_DATA_DIR"], !value.isEmpty { configuration.dataDirectory = value }
+        if let value = environment["SLIPWAY_HOST"], !value.isEmpty { configuration.host = value }
+        if let value = environment["SLIPWAY_PORT"], !value.isEmpty {
+            guard let port = Int(value), (0...65535).contains(port) else { throw ConfigurationError("SLIPWAY_PORT must be a port number, got '\(value)'") }
+            configuration.port = port
+        }
+        if let value = environment["SLIPWAY_DOMAIN"], !value.isEmpty { configuration.domain = value }
+        if let value = environment["SLIPWAY_WORKERS"], !value.isEmpty {
+            guard let workers = Int(value), workers >= 1 else { throw ConfigurationError("SLIPWAY_WORKERS must be a positive integer, got '\(value)'") }
+            configuration.workers = workers
+        }
+        if let value = environment["SLIPWAY_DATABASE_URL"], !value.isEmpty { configuration.databaseURL = value }
+        if let value = environment["SLIPWAY_ADMIN_TOKEN"], !value.isEmpty { configuration.adminToken = value }
+        return configuration
+    }
+}
+
+/// A configuration value that cannot be used, with the reason.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public var description: String
+
+    public init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SlipwayServer
+
+/// `slipway serve`: the API, the dashboard, the workers and the edge, in one process.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the Slipway platform (API, workers and edge) on one port.",
+        discussion: """
+            Every flag can also be set by its environment variable (SLIPWAY_DATA_DIR, SLIPWAY_PORT, SLIPWAY_HOST,
+            SLIPWAY_DOMAIN, SLIPWAY_WORKERS, SLIPWAY_DATABASE_URL); a flag wins over its variable.
+            The first start on an empty data directory prints an admin token and saves it to <data-dir>/admin-token;
+            SLIPWAY_ADMIN_TOKEN sets that token instead.
+
+            Example:
+              slipway serve --port 8080 --domain localhost
+            """
+    )
+
+    @Option(help: "Where the database, builds and logs live (default ./.slipway).") var dataDir: String?
+    @Option(help: "The port to listen on (default 8080).") var port: Int?
+    @Option(help: "The address to bind (default 127.0.0.1).") var host: String?
+    @Option(help: "The domain: the API at it, deployments at its subdomains (default localhost).") var domain: String?
+    @Option(help: "How many deployments build at once (default 2).") var workers: Int?
+    @Option(help: "postgres://… to use PostgreSQL instead of the embedded SQLite.") var databaseURL: String?
+    @Option(help: "The longest a build may run, in seconds (default 1200).") var buildTimeout: Int?
+    @Option(help: "The largest log a deployment may write, e.g. 50MB (default 50MB).") var logCap: String?
+
+    func run() async throws {
+        var configuration = try SlipwayConfiguration.fromEnvironment()
+        if let dataDir { configuration.dataDirectory = dataDir }
+        if let port {
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
+            configuration.port = port
+        }
+        if let host { configuration.host = host }
+        if let domain { configuration.domain = domain }
+        if let workers {
+            guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
+            configuration.workers = workers
+        }
+        if let databaseURL { configuration.databaseURL = databaseURL }
+        if let buildTimeout {
+            guard buildTimeout >= 1 else { throw ValidationError("--build-timeout must be at least 1 second") }
+            configuration.buildTimeout = .seconds(buildTimeout)
+        }
+        if let logCap {
+            guard let bytes = ByteCount.parse(logCap) else { throw ValidationError("--log-cap must be a size such as 50MB, got '\(logCap)'") }
+            configuration.logCap = bytes
+        }
+        var logger = Logger(label: "slipway")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
+        let domain = configuration.domain
+        let app = try await buildApplication(configuration, logger: logger) { port in
+            print("Slipway is running: API at http://\(domain):\(port), deployments at http://<project>.\(domain):\(port)")
+        }
+        try await app.runService()
+    }
+}
+
+/// Sizes written as `50MB`, `512K`, `1G` or plain bytes.
+enum ByteCount {
+    static func parse(_ text: String) -> Int? {
+        let upper = text.uppercased().replacingOccurrences(of: "B", with: "")
+        let units: [(String, Int)] = [("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
+        for (suffix, factor) in units where upper.hasSuffix(suffix) {
+            return Int(upper.dropLast()).flatMap { $0 > 0 ? $0 * factor : nil }
+        }
+        return Int(upper).flatMap { $0 > 0 ? $0 : nil }
+    }
+}
