@@ -117,6 +117,7 @@ let package = Package(
                 "SlipwayCore", "SlipwayStore", "SlipwayServer", "SlipwayClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 

@@ -19,6 +19,7 @@ struct Bootstrap {
         logger.info("first start: created workspace 'default', user 'admin' and an admin token (saved to \(layout.adminTokenFile))")
         if configuration.adminToken == nil && configuration.printsAdminToken {
             print("Slipway admin token (shown once; also saved to \(layout.adminTokenFile)):\n\n    \(secret)\n")
+            fflush(nil)
         }
     }
 

@@ -55,6 +55,7 @@ struct ServeCommand: AsyncParsableCommand {
         let domain = configuration.domain
         let app = try await buildApplication(configuration, logger: logger) { port in
             print("Slipway is running: API at http://\(domain):\(port), deployments at http://<project>.\(domain):\(port)")
+            fflush(nil)
         }
         try await app.runService()
     }

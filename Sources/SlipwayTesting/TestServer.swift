@@ -1,0 +1,109 @@
+import AsyncHTTPClient
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import SlipwayClient
+import SlipwayServer
+import Synchronization
+
+/// A whole Slipway server on a free loopback port with a temporary data directory, for end-to-end tests.
+/// The database is SQLite unless `SLIPWAY_TEST_DATABASE_URL` is set and the test asks for PostgreSQL.
+public struct TestServer: Sendable {
+    public let port: Int
+    public let dataDirectory: String
+    public let adminToken: String
+    public let domain: String
+
+    /// The API's base URL.
+    public var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// A client of the native API with the admin token.
+    public var client: SlipwayClient { SlipwayClient(baseURL: baseURL, token: adminToken) }
+
+    /// Starts a server, runs `body` with it, then shuts it down and deletes its data directory.
+    public static func withServer<T: Sendable>(
+        configure: (inout SlipwayConfiguration) -> Void = { _ in },
+        _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
+        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-test-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        var configuration = SlipwayConfiguration()
+        configuration.dataDirectory = dataDirectory
+        configuration.port = 0
+        configuration.workers = 2
+        configuration.adminToken = "slw_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        configuration.printsAdminToken = false
+        configure(&configuration)
+        return try await run(configuration, body)
+    }
+
+    /// Runs a server with exactly this configuration (its data directory is kept: restart tests reuse it).
+    public static func run<T: Sendable>(_ configuration: SlipwayConfiguration, _ body: @Sendable (TestServer) async throws -> T) async throws -> T {
+        var configuration = configuration
+        if configuration.port == 0 { configuration.port = try freePort() }
+        var logger = Logger(label: "slipway-test")
+        logger.logLevel = ProcessInfo.processInfo.environment["SLIPWAY_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
+        let ready = AsyncStream<Int>.makeStream()
+        let app = try await buildApplication(configuration, logger: logger) { port in ready.continuation.yield(port) }
+        let token = try configuration.adminToken ?? String(contentsOfFile: configuration.dataDirectory + "/admin-token", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let frozen = configuration
+        let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await serviceGroup.run()
+                return nil
+            }
+            var iterator = ready.stream.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw TestSupportError("the server did not start") }
+            let server = TestServer(port: port, dataDirectory: frozen.dataDirectory, adminToken: token, domain: frozen.domain)
+            let result: Result<T, any Error>
+            do {
+                result = .success(try await body(server))
+            } catch {
+                result = .failure(error)
+            }
+            await serviceGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+            return try result.get()
+        }!
+    }
+
+    /// Fetches `path` from a deployment host such as `hello.localhost`, over real HTTP on loopback.
+    public func edge(_ host: String, _ path: String = "/", headers: [(String, String)] = [], method: HTTPMethod = .GET) async throws -> EdgeResponse {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.replaceOrAdd(name: "Host", value: "\(host).\(domain):\(port)")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        return EdgeResponse(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
+    }
+
+    /// A loopback port nobody listens on right now.
+    public static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSupportError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else { throw TestSupportError("bind() failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// What the edge answered.
+public struct EdgeResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: String
+}
