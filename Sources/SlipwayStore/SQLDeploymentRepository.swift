@@ -1,0 +1,333 @@
+import Foundation
+import SQLKit
+import SlipwayCore
+
+/// Deployments and builds in SQL, including the scheduler's claim of the next queued deployment.
+struct SQLDeploymentRepository: DeploymentRepository {
+    let database: Database
+
+    /// A `deployments` row as stored.
+    private struct DeploymentRow: Decodable {
+        var id: Int64
+        var uid: String
+        var workspaceID: Int64
+        var projectID: Int64
+        var serverID: Int64
+        var sequenceNumber: Int64
+        var initiatedBy: Int64
+        var environment: String
+        var trigger: String
+        var state: String
+        var gitBranch: String
+        var commitID: String?
+        var commitMessage: String?
+        var commitAuthor: String?
+        var description: String
+        var buildID: String?
+        var config: String
+        var rerunOf: Int64?
+        var rollbackOf: Int64?
+        var stages: String
+        var reason: String?
+        var error: String?
+        var startedAt: Int64?
+        var completedAt: Int64?
+        var createdAt: Int64
+        var updatedAt: Int64
+
+        func deployment() throws -> Deployment {
+            let progress = DeploymentProgress(
+                state: try StoredValue.enumeration(DeploymentState.self, state, table: "deployments", column: "state"),
+                stages: try StoredValue.stages(stages), startedAt: StoredValue.date(startedAt),
+                completedAt: StoredValue.date(completedAt), reason: reason
+            )
+            return Deployment(
+                id: id, uid: try StoredValue.uuid(uid, table: "deployments", column: "uid"), workspaceID: workspaceID,
+                projectID: projectID, serverID: serverID, sequenceNumber: sequenceNumber, initiatedBy: initiatedBy,
+                environment: try StoredValue.enumeration(DeploymentEnvironment.self, environment, table: "deployments", column: "environment"),
+                trigger: try StoredValue.enumeration(DeploymentTrigger.self, trigger, table: "deployments", column: "trigger"),
+                gitBranch: gitBranch, commitID: commitID, commitMessage: commitMessage, commitAuthor: commitAuthor,
+                description: description, buildID: try buildID.map { try StoredValue.uuid($0, table: "deployments", column: "build_id") },
+                config: try StoredValue.config(config), rerunOf: rerunOf, rollbackOf: rollbackOf, progress: progress, error: error,
+                createdAt: StoredValue.date(createdAt), updatedAt: StoredValue.date(updatedAt)
+            )
+        }
+    }
+
+    /// What the edge needs of a live deployment and its project.
+    private struct LiveRow: Decodable {
+        var id: Int64
+        var uid: String
+        var projectName: String
+        var gitBranch: String
+        var buildID: String
+        var productionDeploymentID: Int64?
+
+        func live() throws -> LiveDeployment {
+            LiveDeployment(
+                deploymentID: id, uid: try StoredValue.uuid(uid, table: "deployments", column: "uid"), projectName: projectName,
+                gitBranch: gitBranch, buildID: try StoredValue.uuid(buildID, table: "deployments", column: "build_id"),
+                isProduction: productionDeploymentID == id
+            )
+        }
+    }
+
+    private struct CountRow: Decodable {
+        var count: Int64
+    }
+
+    private static let queued = DeploymentState.queued.rawValue
+    private static let running = DeploymentState.running.rawValue
+
+    func create(_ new: NewDeployment) async throws -> Deployment {
+        let now = Timestamp.now()
+        let uid = UUID()
+        let progress = DeploymentProgress(kind: new.config.kind, queuedAt: now)
+        let stages = try StoredValue.stagesJSON(progress.stages)
+        let config = try StoredValue.configJSON(new.config)
+        return try await database.transaction { session in
+            let sequenceNumber = try await session.value(
+                Int64.self, column: "last_sequence_number",
+                """
+                UPDATE projects SET last_sequence_number = last_sequence_number + 1
+                WHERE id = \(bind: new.projectID) AND workspace_id = \(bind: new.workspaceID)
+                RETURNING last_sequence_number
+                """
+            )
+            guard let sequenceNumber else { throw SlipwayError.notFound("project \(new.projectID) not found") }
+            let id = try await session.insertReturningID(
+                """
+                INSERT INTO deployments (
+                    uid, workspace_id, project_id, server_id, sequence_number, initiated_by, environment, "trigger", state,
+                    git_branch, commit_id, commit_message, commit_author, description, build_id, config, rerun_of, rollback_of,
+                    stages, reason, error, started_at, completed_at, created_at, updated_at
+                ) VALUES (
+                    \(bind: uid.lowercased), \(bind: new.workspaceID), \(bind: new.projectID), \(bind: new.serverID),
+                    \(bind: sequenceNumber), \(bind: new.initiatedBy), \(bind: new.environment.rawValue),
+                    \(bind: new.trigger.rawValue), \(bind: progress.state.rawValue), \(bind: new.gitBranch),
+                    \(bind: new.commitID), \(bind: new.commitMessage), \(bind: new.commitAuthor), \(bind: new.description),
+                    \(bind: new.buildID?.lowercased), \(bind: config), \(bind: new.rerunOf), \(bind: new.rollbackOf),
+                    \(bind: stages), NULL, NULL, NULL, NULL, \(bind: StoredValue.microseconds(now)), \(bind: StoredValue.microseconds(now))
+                )
+                RETURNING id
+                """
+            )
+            return Deployment(
+                id: id, uid: uid, workspaceID: new.workspaceID, projectID: new.projectID, serverID: new.serverID,
+                sequenceNumber: sequenceNumber, initiatedBy: new.initiatedBy, environment: new.environment, trigger: new.trigger,
+                gitBranch: new.gitBranch, commitID: new.commitID, commitMessage: new.commitMessage, commitAuthor: new.commitAuthor,
+                description: new.description, buildID: new.buildID, config: new.config, rerunOf: new.rerunOf,
+                rollbackOf: new.rollbackOf, progress: progress, error: nil, createdAt: now, updatedAt: now
+            )
+        }
+    }
+
+    func deployment(id: Int64, workspaceID: Int64) async throws -> Deployment? {
+        try await database.withConnection { session in
+            try await session.first(
+                DeploymentRow.self, "SELECT * FROM deployments WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)"
+            )?.deployment()
+        }
+    }
+
+    func deployment(id: Int64) async throws -> Deployment? {
+        try await database.withConnection { session in
+            try await session.first(DeploymentRow.self, "SELECT * FROM deployments WHERE id = \(bind: id)")?.deployment()
+        }
+    }
+
+    func deployments(projectID: Int64, page: Page) async throws -> (items: [Deployment], total: Int) {
+        try await database.withConnection { session in
+            let total =
+                try await session.first(
+                    CountRow.self, "SELECT COUNT(*) AS count FROM deployments WHERE project_id = \(bind: projectID)"
+                )?.count ?? 0
+            let items = try await session.all(
+                DeploymentRow.self,
+                """
+                SELECT * FROM deployments WHERE project_id = \(bind: projectID) ORDER BY id DESC
+                LIMIT \(bind: max(page.size, 0)) OFFSET \(bind: max(page.offset, 0))
+                """
+            ).map { try $0.deployment() }
+            return (items, Int(total))
+        }
+    }
+
+    func successfulProductionDeployments(projectID: Int64) async throws -> [Deployment] {
+        try await database.withConnection { session in
+            try await session.all(
+                DeploymentRow.self,
+                """
+                SELECT * FROM deployments
+                WHERE project_id = \(bind: projectID) AND state = \(bind: DeploymentState.success.rawValue)
+                    AND environment = \(bind: DeploymentEnvironment.production.rawValue)
+                ORDER BY id DESC
+                """
+            ).map { try $0.deployment() }
+        }
+    }
+
+    func hasUnfinishedDeployments(projectID: Int64) async throws -> Bool {
+        try await database.withConnection { session in
+            try await !session.rows(
+                """
+                SELECT id FROM deployments
+                WHERE project_id = \(bind: projectID) AND state IN (\(bind: Self.queued), \(bind: Self.running))
+                LIMIT 1
+                """
+            ).isEmpty
+        }
+    }
+
+    /// Takes the oldest queued deployment that is at the head of its project's queue while nothing of that project
+    /// runs. Requiring the head (no older queued deployment of the project) keeps each project FIFO and, with
+    /// `SKIP LOCKED` on PostgreSQL, keeps two workers from starting two deployments of one project: the second
+    /// worker either skips the locked head or, once it is committed, sees it running.
+    func claimNext(at time: Date) async throws -> Deployment? {
+        let time = Timestamp.date(microseconds: Timestamp.microseconds(time))
+        let now = Timestamp.now()
+        return try await database.transaction { session in
+            let row = try await session.first(
+                DeploymentRow.self,
+                """
+                SELECT * FROM deployments AS candidate
+                WHERE candidate.state = \(bind: Self.queued)
+                    AND NOT EXISTS (
+                        SELECT 1 FROM deployments AS active
+                        WHERE active.project_id = candidate.project_id AND active.state = \(bind: Self.running)
+                    )
+                    AND NOT EXISTS (
+                        SELECT 1 FROM deployments AS earlier
+                        WHERE earlier.project_id = candidate.project_id AND earlier.state = \(bind: Self.queued)
+                            AND earlier.id < candidate.id
+                    )
+                ORDER BY candidate.id
+                LIMIT 1
+                \(session.rowLock(skipLocked: true))
+                """
+            )
+            guard let row else { return nil }
+            var deployment = try row.deployment()
+            try deployment.progress.start(at: time)
+            deployment.updatedAt = now
+            try await write(deployment, session)
+            return deployment
+        }
+    }
+
+    func saveProgress(_ deployment: Deployment) async throws {
+        var deployment = deployment
+        deployment.updatedAt = Timestamp.now()
+        try await database.withConnection { session in
+            try await write(deployment, session)
+        }
+    }
+
+    func saveLive(_ deployment: Deployment, makeProduction: Bool) async throws {
+        var deployment = deployment
+        deployment.updatedAt = Timestamp.now()
+        try await database.transaction { session in
+            try await write(deployment, session)
+            if makeProduction {
+                try await session.run(
+                    """
+                    UPDATE projects SET production_deployment_id = \(bind: deployment.id)
+                    WHERE id = \(bind: deployment.projectID)
+                    """
+                )
+            }
+        }
+    }
+
+    /// Ends queued and running deployments `failed`. A running one fails its active stage through the lifecycle;
+    /// a queued one never started, so its `queued` stage is the one that fails and it gets no start time.
+    func failUnfinished(error: String, at time: Date) async throws -> Int {
+        let time = Timestamp.date(microseconds: Timestamp.microseconds(time))
+        let now = Timestamp.now()
+        return try await database.transaction { session in
+            let rows = try await session.all(
+                DeploymentRow.self,
+                """
+                SELECT * FROM deployments WHERE state IN (\(bind: Self.queued), \(bind: Self.running)) ORDER BY id
+                \(session.rowLock(skipLocked: false))
+                """
+            )
+            for row in rows {
+                var deployment = try row.deployment()
+                deployment.progress = try Self.interrupted(deployment.progress, at: time)
+                deployment.error = error
+                deployment.updatedAt = now
+                try await write(deployment, session)
+            }
+            return rows.count
+        }
+    }
+
+    func createBuild(_ build: Build) async throws {
+        try await database.withConnection { session in
+            try await session.run(
+                """
+                INSERT INTO builds (id, workspace_id, project_id, commit_id, created_at)
+                VALUES (
+                    \(bind: build.id.lowercased), \(bind: build.workspaceID), \(bind: build.projectID), \(bind: build.commitID),
+                    \(bind: StoredValue.microseconds(build.createdAt))
+                )
+                """
+            )
+        }
+    }
+
+    func liveDeployments() async throws -> [LiveDeployment] {
+        try await database.withConnection { session in
+            try await session.all(
+                LiveRow.self,
+                """
+                SELECT deployment.id, deployment.uid, project.name AS project_name, deployment.git_branch, deployment.build_id,
+                    project.production_deployment_id
+                FROM deployments AS deployment JOIN projects AS project ON project.id = deployment.project_id
+                WHERE deployment.state = \(bind: DeploymentState.success.rawValue) AND deployment.build_id IS NOT NULL
+                ORDER BY deployment.id
+                """
+            ).map { try $0.live() }
+        }
+    }
+
+    /// Writes what changes while a deployment runs; throws `notFound` when the row is gone (deleted meanwhile).
+    private func write(_ deployment: Deployment, _ session: Session) async throws {
+        let updated = try await session.value(
+            Int64.self, column: "id",
+            """
+            UPDATE deployments SET
+                state = \(bind: deployment.state.rawValue), stages = \(bind: try StoredValue.stagesJSON(deployment.stages)),
+                reason = \(bind: deployment.progress.reason), error = \(bind: deployment.error),
+                started_at = \(bind: StoredValue.microseconds(deployment.startedAt)),
+                completed_at = \(bind: StoredValue.microseconds(deployment.completedAt)),
+                commit_id = \(bind: deployment.commitID), commit_message = \(bind: deployment.commitMessage),
+                commit_author = \(bind: deployment.commitAuthor), build_id = \(bind: deployment.buildID?.lowercased),
+                updated_at = \(bind: StoredValue.microseconds(deployment.updatedAt))
+            WHERE id = \(bind: deployment.id)
+            RETURNING id
+            """
+        )
+        if updated == nil { throw SlipwayError.notFound("deployment \(deployment.id) not found") }
+    }
+
+    /// The progress of a deployment cut short by a crash: it ends `failed`, its active stage `failure`.
+    static func interrupted(_ progress: DeploymentProgress, at time: Date) throws -> DeploymentProgress {
+        var progress = progress
+        switch progress.state {
+        case .running:
+            try progress.fail(at: time)
+            return progress
+        case .queued:
+            var stages = progress.stages
+            if let active = stages.firstIndex(where: { $0.status == .active }) {
+                stages[active].status = .failure
+                stages[active].endedOn = time
+            }
+            return DeploymentProgress(state: .failed, stages: stages, startedAt: nil, completedAt: time, reason: progress.reason)
+        case .success, .failed, .canceled, .skipped:
+            return progress
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+import SQLKit
+import SlipwayCore
+
+/// Projects in SQL. Every lookup is scoped to a workspace; names are unique on the whole install.
+struct SQLProjectRepository: ProjectRepository {
+    let database: Database
+
+    /// A `projects` row as stored.
+    private struct ProjectRow: Decodable {
+        var id: Int64
+        var uid: String
+        var workspaceID: Int64
+        var name: String
+        var repository: String
+        var productionBranch: String
+        var kind: String
+        var rootDir: String
+        var buildCommand: String
+        var outputDir: String
+        var serverID: Int64
+        var productionDeploymentID: Int64?
+        var createdAt: Int64
+        var updatedAt: Int64
+
+        func project() throws -> Project {
+            Project(
+                id: id, uid: try StoredValue.uuid(uid, table: "projects", column: "uid"), workspaceID: workspaceID, name: name,
+                repository: repository, productionBranch: productionBranch,
+                kind: try StoredValue.enumeration(ProjectKind.self, kind, table: "projects", column: "kind"), rootDir: rootDir,
+                buildCommand: buildCommand, outputDir: outputDir, serverID: serverID, productionDeploymentID: productionDeploymentID,
+                createdAt: StoredValue.date(createdAt), updatedAt: StoredValue.date(updatedAt)
+            )
+        }
+    }
+
+    private struct BuildIDRow: Decodable {
+        var id: String
+    }
+
+    private struct CountRow: Decodable {
+        var count: Int64
+    }
+
+    /// The id of the server every project runs on until remote servers exist.
+    private static let localServerID: Int64 = 1
+
+    func create(_ project: NewProject, workspaceID: Int64) async throws -> Project {
+        let now = Timestamp.now()
+        let uid = UUID()
+        return try await UniqueConstraint.projectName.translatingViolation(into: Self.nameTaken) {
+            try await database.transaction { session in
+                try await checkNameIsFree(project.name, exceptProjectID: nil, session)
+                let id = try await session.insertReturningID(
+                    """
+                    INSERT INTO projects (
+                        uid, workspace_id, name, repository, production_branch, kind, root_dir, build_command, output_dir,
+                        server_id, production_deployment_id, last_sequence_number, created_at, updated_at
+                    ) VALUES (
+                        \(bind: uid.lowercased), \(bind: workspaceID), \(bind: project.name), \(bind: project.repository),
+                        \(bind: project.productionBranch), \(bind: project.kind.rawValue), \(bind: project.rootDir),
+                        \(bind: project.buildCommand), \(bind: project.outputDir), \(bind: Self.localServerID), NULL, 0,
+                        \(bind: StoredValue.microseconds(now)), \(bind: StoredValue.microseconds(now))
+                    )
+                    RETURNING id
+                    """
+                )
+                return Project(
+                    id: id, uid: uid, workspaceID: workspaceID, name: project.name, repository: project.repository,
+                    productionBranch: project.productionBranch, kind: project.kind, rootDir: project.rootDir,
+                    buildCommand: project.buildCommand, outputDir: project.outputDir, serverID: Self.localServerID,
+                    productionDeploymentID: nil, createdAt: now, updatedAt: now
+                )
+            }
+        }
+    }
+
+    func project(id: Int64, workspaceID: Int64) async throws -> Project? {
+        try await database.withConnection { session in
+            try await session.first(
+                ProjectRow.self, "SELECT * FROM projects WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)"
+            )?.project()
+        }
+    }
+
+    func project(name: String, workspaceID: Int64) async throws -> Project? {
+        try await database.withConnection { session in
+            try await session.first(
+                ProjectRow.self, "SELECT * FROM projects WHERE name = \(bind: name) AND workspace_id = \(bind: workspaceID)"
+            )?.project()
+        }
+    }
+
+    func projects(workspaceID: Int64, page: Page) async throws -> (items: [Project], total: Int) {
+        try await database.withConnection { session in
+            let total =
+                try await session.first(
+                    CountRow.self, "SELECT COUNT(*) AS count FROM projects WHERE workspace_id = \(bind: workspaceID)"
+                )?.count ?? 0
+            let items = try await session.all(
+                ProjectRow.self,
+                """
+                SELECT * FROM projects WHERE workspace_id = \(bind: workspaceID) ORDER BY id
+                LIMIT \(bind: max(page.size, 0)) OFFSET \(bind: max(page.offset, 0))
+                """
+            ).map { try $0.project() }
+            return (items, Int(total))
+        }
+    }
+
+    /// Saves the settings of `project` (name, repository, branch, kind, build settings, server) and stamps
+    /// `updated_at`. The production deployment is not a setting: `DeploymentRepository.saveLive` moves it.
+    func update(_ project: Project) async throws -> Project {
+        let now = Timestamp.now()
+        return try await UniqueConstraint.projectName.translatingViolation(into: Self.nameTaken) {
+            try await database.transaction { session in
+                try await checkNameIsFree(project.name, exceptProjectID: project.id, session)
+                let row = try await session.first(
+                    ProjectRow.self,
+                    """
+                    UPDATE projects SET
+                        name = \(bind: project.name), repository = \(bind: project.repository),
+                        production_branch = \(bind: project.productionBranch), kind = \(bind: project.kind.rawValue),
+                        root_dir = \(bind: project.rootDir), build_command = \(bind: project.buildCommand),
+                        output_dir = \(bind: project.outputDir), server_id = \(bind: project.serverID),
+                        updated_at = \(bind: StoredValue.microseconds(now))
+                    WHERE id = \(bind: project.id) AND workspace_id = \(bind: project.workspaceID)
+                    RETURNING *
+                    """
+                )
+                guard let row else { throw SlipwayError.notFound("project \(project.id) not found") }
+                return try row.project()
+            }
+        }
+    }
+
+    func delete(id: Int64, workspaceID: Int64) async throws -> [UUID] {
+        try await database.transaction { session in
+            let exists = try await session.value(
+                Int64.self, column: "id", "SELECT id FROM projects WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)"
+            )
+            guard exists != nil else { throw SlipwayError.notFound("project \(id) not found") }
+            let builds = try await session.all(BuildIDRow.self, "SELECT id FROM builds WHERE project_id = \(bind: id) ORDER BY created_at, id")
+            try await session.run("DELETE FROM deployments WHERE project_id = \(bind: id)")
+            try await session.run("DELETE FROM builds WHERE project_id = \(bind: id)")
+            try await session.run("DELETE FROM projects WHERE id = \(bind: id)")
+            return try builds.map { try StoredValue.uuid($0.id, table: "builds", column: "id") }
+        }
+    }
+
+    /// Throws the domain's "is already taken" when another project of the install has `name`.
+    private func checkNameIsFree(_ name: String, exceptProjectID: Int64?, _ session: Session) async throws {
+        let holder = try await session.value(Int64.self, column: "id", "SELECT id FROM projects WHERE name = \(bind: name)")
+        if let holder, holder != exceptProjectID { throw Self.nameTaken }
+    }
+
+    /// Creating or renaming onto a name another project has. A concurrent creation that passes the check in
+    /// the same instant is caught by the unique constraint and reported the same way.
+    private static let nameTaken = SlipwayError.invalid("name", "is already taken")
+}

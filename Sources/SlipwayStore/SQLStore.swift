@@ -1,0 +1,50 @@
+import Foundation
+import Logging
+import SlipwayCore
+
+/// Where the database is.
+public enum DatabaseLocation: Sendable, Equatable {
+    /// An SQLite file, created when missing (the single-node default: `<data-dir>/slipway.sqlite`).
+    case sqlite(path: String)
+    /// A private SQLite database in memory, gone when the store closes: for tests.
+    case sqliteInMemory
+    /// A PostgreSQL server: `postgres://user:password@host:port/database`. Two query parameters are understood:
+    /// `tlsmode` (`disable`, `prefer`, `require`) and `search_path` (comma-separated schemas).
+    case postgres(url: String)
+}
+
+/// The SQL store: the Core repositories over one SQLite connection or a PostgreSQL connection pool.
+public final class SQLStore: Sendable {
+    let database: Database
+
+    /// Workspaces, users and API tokens.
+    public let identities: any IdentityRepository
+    /// Projects.
+    public let projects: any ProjectRepository
+    /// Deployments and builds.
+    public let deployments: any DeploymentRepository
+
+    private init(database: Database) {
+        self.database = database
+        self.identities = SQLIdentityRepository(database: database)
+        self.projects = SQLProjectRepository(database: database)
+        self.deployments = SQLDeploymentRepository(database: database)
+    }
+
+    /// Connects to the database and applies every migration it has not seen yet.
+    public static func open(_ location: DatabaseLocation, logger: Logger = Logger(label: "slipway.store")) async throws -> SQLStore {
+        let database = try await Database.open(location, logger: logger)
+        do {
+            try await Migrator().migrate(database, logger: logger)
+        } catch {
+            try? await database.close()
+            throw error
+        }
+        return SQLStore(database: database)
+    }
+
+    /// Closes the connection or the pool. Waits for a statement in flight; later calls fail with `StoreError.closed`.
+    public func close() async throws {
+        try await database.close()
+    }
+}

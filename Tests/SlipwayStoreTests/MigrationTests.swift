@@ -1,0 +1,123 @@
+import Foundation
+import SlipwayCore
+import Testing
+
+@testable import SlipwayStore
+
+@Suite struct MigrationTests {
+    private struct VersionRow: Decodable {
+        var version: Int64
+        var name: String
+    }
+
+    private struct ServerRow: Decodable {
+        var id: Int64
+        var name: String
+    }
+
+    @Test(
+        "The PostgreSQL variant of the store tests runs against SLIPWAY_TEST_DATABASE_URL",
+        .enabled(
+            if: TestDatabase.postgresURL != nil,
+            "SLIPWAY_TEST_DATABASE_URL is not set: every store test ran on SQLite only, the PostgreSQL variant was skipped"
+        )
+    )
+    func postgresVariantRuns() async throws {
+        #expect(TestDatabase.all.count == 2)
+        try await TestDatabase.all[1].withStore { store in
+            #expect(store.database.dialect == .postgres)
+        }
+    }
+
+    @Test("Reopening a database applies no migration twice and keeps its data", arguments: TestDatabase.all)
+    func reopeningIsIdempotent(database: TestDatabase) async throws {
+        try await database.withFreshLocation { location in
+            let secret = APIToken.generateSecret()
+            let identity = try await TestDatabase.withStore(at: location) { store in
+                try await Fixtures.bootstrap(store, secret: secret)
+            }
+            try await TestDatabase.withStore(at: location) { store in
+                let versions = try await store.database.withConnection { session in
+                    try await session.all(VersionRow.self, "SELECT version, name FROM schema_migrations ORDER BY version")
+                }
+                #expect(versions.map(\.version) == Migrations.all.map(\.version))
+                #expect(try await store.identities.isEmpty() == false)
+                #expect(try await store.identities.authenticate(secret: secret)?.workspace == identity.workspace)
+                // A third run of the migrator finds nothing to do.
+                #expect(try await Migrator().migrate(store.database, logger: .init(label: "test")) == [])
+            }
+        }
+    }
+
+    @Test("An appended migration is applied on the next open, and only it", arguments: TestDatabase.all)
+    func appendedMigrationApplies(database: TestDatabase) async throws {
+        try await database.withFreshLocation { location in
+            try await TestDatabase.withStore(at: location) { _ in }
+
+            let second = Migration(version: 2, name: "notes") { session in
+                try await session.run("CREATE TABLE notes (id \(Migrations.idColumn(session.dialect)), body TEXT NOT NULL)")
+            }
+            try await TestDatabase.withDatabase(at: location) { opened in
+                let applied = try await Migrator(migrations: Migrations.all + [second]).migrate(opened, logger: .init(label: "test"))
+                #expect(applied == [2])
+                let noteID = try await opened.withConnection { session in
+                    try await session.insertReturningID("INSERT INTO notes (body) VALUES (\(bind: "hello")) RETURNING id")
+                }
+                #expect(noteID == 1)
+
+                // A binary that only knows migration 1 refuses a database that is already at 2.
+                await #expect(throws: StoreError.schemaTooNew(version: 2, known: 1)) {
+                    try await Migrator(migrations: Migrations.all).migrate(opened, logger: .init(label: "test"))
+                }
+            }
+            // The store itself refuses it too, and closes what it opened.
+            await #expect(throws: StoreError.schemaTooNew(version: 2, known: 1)) { try await SQLStore.open(location) }
+        }
+    }
+
+    @Test("A new database has the server local with id 1", arguments: TestDatabase.all)
+    func localServerIsSeeded(database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let servers = try await store.database.withConnection { session in
+                try await session.all(ServerRow.self, "SELECT id, name FROM servers ORDER BY id")
+            }
+            #expect(servers.map(\.id) == [1])
+            #expect(servers.map(\.name) == ["local"])
+        }
+    }
+
+    @Test("An in-memory SQLite store is migrated and private to its opener")
+    func inMemoryStore() async throws {
+        try await TestDatabase.withStore(at: .sqliteInMemory) { store in
+            #expect(try await store.identities.isEmpty())
+            _ = try await Fixtures.bootstrap(store)
+            #expect(try await store.identities.isEmpty() == false)
+        }
+        let secondIsEmpty = try await TestDatabase.withStore(at: .sqliteInMemory) { store in
+            try await store.identities.isEmpty()
+        }
+        #expect(secondIsEmpty)
+    }
+
+    @Test("A closed store refuses further work", arguments: TestDatabase.all)
+    func closedStoreRefuses(database: TestDatabase) async throws {
+        try await database.withFreshLocation { location in
+            let store = try await SQLStore.open(location)
+            try await store.close()
+            await #expect(throws: StoreError.closed) { try await store.identities.isEmpty() }
+            try await store.close()
+        }
+    }
+
+    @Test("A database URL that is not PostgreSQL is refused without echoing it")
+    func invalidURL() async throws {
+        await #expect(throws: StoreError.self) {
+            try await SQLStore.open(.postgres(url: "mysql://root:hunter2@localhost/slipway"))
+        }
+        do {
+            _ = try await SQLStore.open(.postgres(url: "mysql://root:hunter2@localhost/slipway"))
+        } catch {
+            #expect(!String(describing: error).contains("hunter2"))
+        }
+    }
+}

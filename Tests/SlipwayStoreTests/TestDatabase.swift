@@ -1,0 +1,141 @@
+import Foundation
+import SlipwayCore
+import Testing
+
+@testable import SlipwayStore
+
+/// A database the store tests run against: SQLite always, PostgreSQL when `SLIPWAY_TEST_DATABASE_URL` is set.
+enum TestDatabase: Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres(url: String)
+
+    /// The URL of a PostgreSQL server the tests may create schemas in, if any.
+    static var postgresURL: String? {
+        guard let url = ProcessInfo.processInfo.environment["SLIPWAY_TEST_DATABASE_URL"], !url.isEmpty else { return nil }
+        return url
+    }
+
+    /// Every database available here; each parameterized store test runs once per entry.
+    static var all: [TestDatabase] {
+        if let url = postgresURL { return [.sqlite, .postgres(url: url)] }
+        return [.sqlite]
+    }
+
+    var testDescription: String {
+        switch self {
+        case .sqlite: "SQLite"
+        case .postgres: "PostgreSQL"
+        }
+    }
+
+    /// A fresh, empty place for one test: a new SQLite file in a temporary directory, or a new PostgreSQL schema
+    /// (tests run in parallel, so each gets its own `search_path`). Removed again after `body`.
+    func withFreshLocation<Result>(_ body: (DatabaseLocation) async throws -> Result) async throws -> Result {
+        switch self {
+        case .sqlite:
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-store-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            return try await body(.sqlite(path: directory.appendingPathComponent("slipway.sqlite").path))
+        case .postgres(let url):
+            let schema = "slipway_test_" + UUID().hexDigits
+            try await Self.administer(url: url, "CREATE SCHEMA \"\(schema)\"")
+            let separator = url.contains("?") ? "&" : "?"
+            do {
+                let result = try await body(.postgres(url: url + separator + "tlsmode=disable&search_path=" + schema))
+                try await Self.administer(url: url, "DROP SCHEMA \"\(schema)\" CASCADE")
+                return result
+            } catch {
+                try? await Self.administer(url: url, "DROP SCHEMA \"\(schema)\" CASCADE")
+                throw error
+            }
+        }
+    }
+
+    /// Opens a store on a fresh location, runs `body`, and closes the store.
+    func withStore<Result>(_ body: (SQLStore) async throws -> Result) async throws -> Result {
+        try await withFreshLocation { location in try await Self.withStore(at: location, body) }
+    }
+
+    /// Opens a store at `location`, runs `body`, and closes the store, also when `body` throws.
+    static func withStore<Result>(at location: DatabaseLocation, _ body: (SQLStore) async throws -> Result) async throws -> Result {
+        let store = try await SQLStore.open(location)
+        do {
+            let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// Opens the bare database at `location` (no migrations), runs `body`, and closes it, also when `body` throws.
+    static func withDatabase<Result>(at location: DatabaseLocation, _ body: (Database) async throws -> Result) async throws -> Result {
+        let database = try await Database.open(location, logger: .init(label: "slipway.store.tests"))
+        do {
+            let result = try await body(database)
+            try await database.close()
+            return result
+        } catch {
+            try? await database.close()
+            throw error
+        }
+    }
+
+    /// Runs one administrative statement (schema names are generated here, never user input).
+    private static func administer(url: String, _ statement: String) async throws {
+        try await withDatabase(at: .postgres(url: url)) { database in
+            try await database.withConnection { session in try await session.run("\(unsafeRaw: statement)") }
+        }
+    }
+}
+
+/// Values the store tests share.
+enum Fixtures {
+    /// A timestamp with every microsecond digit set, so that a lost digit shows.
+    static let time = Timestamp.date(microseconds: 1_768_658_131_123_457)
+
+    /// `time` moved by some microseconds.
+    static func time(plus microseconds: Int64) -> Date {
+        Timestamp.date(microseconds: 1_768_658_131_123_457 + microseconds)
+    }
+
+    /// A first workspace with its admin.
+    static func bootstrap(_ store: SQLStore, workspace: String = "default", secret: String? = nil) async throws -> Identity {
+        try await store.identities.bootstrap(
+            workspaceName: workspace, userName: "admin", tokenSecret: secret ?? APIToken.generateSecret()
+        )
+    }
+
+    /// A static project with a repository and a build command.
+    static func newProject(_ name: String, kind: ProjectKind = .static) -> NewProject {
+        NewProject(
+            name: name, repository: "https://git.example.com/\(name).git", productionBranch: "main", kind: kind,
+            rootDir: "site", buildCommand: "make build", outputDir: "public"
+        )
+    }
+
+    /// A manual deployment of `project` by the identity's user.
+    static func newDeployment(
+        _ project: Project, by identity: Identity, branch: String? = nil, environment: DeploymentEnvironment = .production,
+        commitID: String? = nil
+    ) -> NewDeployment {
+        NewDeployment(
+            workspaceID: project.workspaceID, projectID: project.id, serverID: project.serverID, initiatedBy: identity.user.id,
+            environment: environment, trigger: .manual, gitBranch: branch ?? project.productionBranch, commitID: commitID,
+            description: "Deployment started from tests", config: project.buildConfig
+        )
+    }
+
+    /// Drives a running deployment through every stage to `success` with `build` as its build.
+    static func succeed(_ deployment: inout Deployment, build: UUID, at time: Date) throws {
+        for stage in deployment.stages.map(\.name) where stage != .queued {
+            try deployment.progress.begin(stage, at: time)
+            try deployment.progress.complete(stage, at: time)
+        }
+        try deployment.progress.succeed(at: time)
+        deployment.buildID = build
+        deployment.commitID = deployment.commitID ?? String(repeating: "a", count: 40)
+    }
+}
