@@ -6,7 +6,9 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import SlipwayClient
+import SlipwayCore
 import SlipwayServer
+import SlipwayStore
 import Synchronization
 
 /// A whole Slipway server on a free loopback port with a temporary data directory, for end-to-end tests.
@@ -81,6 +83,20 @@ public struct TestServer: Sendable {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 16 << 20)
         return EdgeResponse(status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
+    }
+
+    /// Creates another workspace (with its own admin user and token) next to the running server; returns the token.
+    public func createWorkspace(_ name: String) async throws -> String {
+        let store = try await SQLStore.open(.sqlite(path: DataLayout(root: dataDirectory).database))
+        let secret = APIToken.generateSecret()
+        do {
+            _ = try await store.identities.bootstrap(workspaceName: name, userName: "\(name)-admin", tokenSecret: secret)
+        } catch {
+            try await store.close()
+            throw error
+        }
+        try await store.close()
+        return secret
     }
 
     /// A loopback port nobody listens on right now.
