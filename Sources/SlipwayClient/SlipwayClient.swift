@@ -76,7 +76,9 @@ public struct SlipwayClient: Sendable {
     }
 
     /// Sends a request and decodes the JSON answer; a non-2xx answer throws `ClientError` with the API's message.
-    public func send<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<String>.none) async throws -> Response {
+    public func send<Response: Decodable>(_ method: HTTPMethod, _ path: String, body: (some Encodable)? = Optional<String>.none) async throws
+        -> Response
+    {
         let (status, data) = try await raw(method, path, body: body.map { try Self.encoder.encode($0) })
         guard (200..<300).contains(status) else { throw ClientError(status: status, data: data) }
         return try Self.decoder.decode(Response.self, from: data)

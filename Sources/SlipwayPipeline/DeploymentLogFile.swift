@@ -3,7 +3,7 @@ import SlipwayCore
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Appends the lines of one deployment to its log file: one JSON object per line,

@@ -80,7 +80,9 @@ public struct DeploymentRunner: Sendable {
             run.system("Sandbox: \(configuration.sandbox.isolation.summary)", stage: .initialize)
         }
         if let buildID = deployment.buildID {
-            run.system("Reusing build \(buildID.lowercased) of deployment \(deployment.rollbackOf.map(String.init) ?? "?"): no clone, no build", stage: .initialize)
+            run.system(
+                "Reusing build \(buildID.lowercased) of deployment \(deployment.rollbackOf.map(String.init) ?? "?"): no clone, no build",
+                stage: .initialize)
             try await skip(.cloneRepo, of: run)
             try await skip(.build, of: run)
         } else {
@@ -96,7 +98,8 @@ public struct DeploymentRunner: Sendable {
 
     private func clone(project: Project, into directory: String, run: DeploymentRun, home: String) async throws {
         let deployment = run.deployment
-        run.system("Cloning \(project.repository) (branch \(deployment.gitBranch)\(deployment.commitID.map { ", commit \($0)" } ?? ""))", stage: .cloneRepo)
+        run.system(
+            "Cloning \(project.repository) (branch \(deployment.gitBranch)\(deployment.commitID.map { ", commit \($0)" } ?? ""))", stage: .cloneRepo)
         let commit = try await GitCheckout(home: home).checkout(
             repository: project.repository, branch: deployment.gitBranch, commit: deployment.commitID, into: directory
         ) { line in run.system(line.text, stage: .cloneRepo) }

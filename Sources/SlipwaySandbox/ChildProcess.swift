@@ -1,11 +1,11 @@
-import Foundation
 import CSlipwaySpawn
+import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A command to run: the argument array, the complete environment and the working directory.

@@ -24,7 +24,8 @@ public func buildApplication(
     try await Bootstrap(store: store, layout: layout, configuration: configuration, logger: logger).run()
 
     // Nothing stays "running" after a crash: a single node owns every unfinished deployment it finds at start-up.
-    let interrupted = try await store.deployments.failUnfinished(error: "interrupted: the server stopped before the deployment finished", at: Timestamp.now())
+    let interrupted = try await store.deployments.failUnfinished(
+        error: "interrupted: the server stopped before the deployment finished", at: Timestamp.now())
     if interrupted > 0 { logger.warning("\(interrupted) unfinished deployments from before the restart were marked failed (interrupted)") }
 
     // The edge routes from the store before the server accepts traffic.

@@ -31,12 +31,16 @@ public struct SlipwayConfiguration: Sendable {
         if let value = environment["SLIPWAY_DATA_DIR"], !value.isEmpty { configuration.dataDirectory = value }
         if let value = environment["SLIPWAY_HOST"], !value.isEmpty { configuration.host = value }
         if let value = environment["SLIPWAY_PORT"], !value.isEmpty {
-            guard let port = Int(value), (0...65535).contains(port) else { throw ConfigurationError("SLIPWAY_PORT must be a port number, got '\(value)'") }
+            guard let port = Int(value), (0...65535).contains(port) else {
+                throw ConfigurationError("SLIPWAY_PORT must be a port number, got '\(value)'")
+            }
             configuration.port = port
         }
         if let value = environment["SLIPWAY_DOMAIN"], !value.isEmpty { configuration.domain = value }
         if let value = environment["SLIPWAY_WORKERS"], !value.isEmpty {
-            guard let workers = Int(value), workers >= 1 else { throw ConfigurationError("SLIPWAY_WORKERS must be a positive integer, got '\(value)'") }
+            guard let workers = Int(value), workers >= 1 else {
+                throw ConfigurationError("SLIPWAY_WORKERS must be a positive integer, got '\(value)'")
+            }
             configuration.workers = workers
         }
         if let value = environment["SLIPWAY_DATABASE_URL"], !value.isEmpty { configuration.databaseURL = value }

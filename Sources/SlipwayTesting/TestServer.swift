@@ -50,7 +50,9 @@ public struct TestServer: Sendable {
         logger.logLevel = ProcessInfo.processInfo.environment["SLIPWAY_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         let ready = AsyncStream<Int>.makeStream()
         let app = try await buildApplication(configuration, logger: logger) { port in ready.continuation.yield(port) }
-        let token = try configuration.adminToken ?? String(contentsOfFile: configuration.dataDirectory + "/admin-token", encoding: .utf8)
+        let token =
+            try configuration.adminToken
+            ?? String(contentsOfFile: configuration.dataDirectory + "/admin-token", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let frozen = configuration
         let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))

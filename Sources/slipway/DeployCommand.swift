@@ -43,7 +43,9 @@ struct DeployCommand: AsyncParsableCommand {
             }
             return
         }
-        if !json { print("Deployment \(deployment.id) queued (#\(deployment.sequenceNumber), \(deployment.environment), branch \(deployment.gitBranch))") }
+        if !json {
+            print("Deployment \(deployment.id) queued (#\(deployment.sequenceNumber), \(deployment.environment), branch \(deployment.gitBranch))")
+        }
         let final: DeploymentInfo
         do {
             var stage: String?

@@ -17,12 +17,17 @@ import Testing
     func invalidRepositories(repository: String) { #expect(ProjectValidation.repositoryProblem(repository) != nil) }
 
     @Test func aNewProjectNamesEveryBadFieldAndDefaultsTheRest() throws {
-        #expect(throws: SlipwayError.invalid([FieldProblem(field: "name", message: "is required"), FieldProblem(field: "repository", message: "is required")])) {
+        #expect(
+            throws: SlipwayError.invalid([
+                FieldProblem(field: "name", message: "is required"), FieldProblem(field: "repository", message: "is required"),
+            ])
+        ) {
             try ProjectValidation.validateNew(ProjectSettings())
         }
         let problems: SlipwayError? = {
             do {
-                _ = try ProjectValidation.validateNew(ProjectSettings(name: "Bad Name", repository: "/r", productionBranch: "a..b", rootDir: "../up", outputDir: "/abs"))
+                _ = try ProjectValidation.validateNew(
+                    ProjectSettings(name: "Bad Name", repository: "/r", productionBranch: "a..b", rootDir: "../up", outputDir: "/abs"))
                 return nil
             } catch { return error as? SlipwayError }
         }()
@@ -30,7 +35,10 @@ import Testing
         #expect(fields.map(\.field) == ["name", "production_branch", "root_dir", "output_dir"])
 
         let project = try ProjectValidation.validateNew(ProjectSettings(name: "site", repository: "/r", rootDir: "./web/", outputDir: ""))
-        #expect(project == NewProject(name: "site", repository: "/r", productionBranch: "main", kind: .static, rootDir: "web", buildCommand: "", outputDir: "."))
+        #expect(
+            project
+                == NewProject(
+                    name: "site", repository: "/r", productionBranch: "main", kind: .static, rootDir: "web", buildCommand: "", outputDir: "."))
     }
 }
 

@@ -32,7 +32,10 @@ import Testing
         try await TestServer.withServer { server in
             let environment = ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": server.adminToken]
             let (createStatus, createOutput) = try Self.slipway(
-                ["projects", "create", "cli-site", "--repository", site.path, "--root-dir", "web", "--build-command", "sh build.sh", "--output-dir", "out"],
+                [
+                    "projects", "create", "cli-site", "--repository", site.path, "--root-dir", "web", "--build-command", "sh build.sh",
+                    "--output-dir", "out",
+                ],
                 environment: environment
             )
             #expect(createStatus == 0, "\(createOutput)")
@@ -56,7 +59,8 @@ import Testing
             #expect(unknownStatus == 1)
             #expect(unknownOutput.contains("error: project 'no-such-project' not found (HTTP 404)"))
 
-            let (badTokenStatus, badTokenOutput) = try Self.slipway(["deploy", "cli-site"], environment: ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": "wrong"])
+            let (badTokenStatus, badTokenOutput) = try Self.slipway(
+                ["deploy", "cli-site"], environment: ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": "wrong"])
             #expect(badTokenStatus == 1)
             #expect(badTokenOutput.contains("HTTP 401"))
         }

@@ -31,8 +31,12 @@ import Testing
         Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "Not A Label", "repository": "/r"}"#, status: 422, mentions: "DNS label"),
         Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "relative/dir"}"#, status: 422, mentions: "repository"),
         Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "/r", "kind": "lambda"}"#, status: 422, mentions: "kind"),
-        Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "/r", "root_dir": "../x"}"#, status: 422, mentions: "root_dir"),
-        Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "/r", "production_branch": "a b"}"#, status: 422, mentions: "production_branch"),
+        Case(
+            method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "/r", "root_dir": "../x"}"#, status: 422,
+            mentions: "root_dir"),
+        Case(
+            method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "/r", "production_branch": "a b"}"#, status: 422,
+            mentions: "production_branch"),
         Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "site", "repository": "/r"}"#, status: 422, mentions: "already taken"),
         Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "other-site", "repository": "/r"}"#, status: 422, mentions: "already taken"),
         Case(method: .PATCH, path: "/api/v1/projects/site", body: #"{"output_dir": "/etc"}"#, status: 422, mentions: "output_dir"),
@@ -51,7 +55,9 @@ import Testing
         Case(method: .POST, path: "/api/v1/deployments", body: #"{"project_ids": [2]}"#, status: 422, mentions: "project 2 does not exist"),
         Case(method: .POST, path: "/api/v1/deployments", body: #"{"project_ids": [1], "commit_id": "xyz"}"#, status: 422, mentions: "commit_id"),
         Case(method: .POST, path: "/api/v1/deployments", body: #"{"project_ids": [1], "git_branch": "a..b"}"#, status: 422, mentions: "git_branch"),
-        Case(method: .POST, path: "/api/v1/deployments", body: #"{"project_ids": [1], "environment": "staging"}"#, status: 422, mentions: "environment"),
+        Case(
+            method: .POST, path: "/api/v1/deployments", body: #"{"project_ids": [1], "environment": "staging"}"#, status: 422, mentions: "environment"
+        ),
         Case(method: .GET, path: "/api/v1/projects/1/deployments?page=abc", body: nil, status: 422, mentions: "page"),
         Case(method: .GET, path: "/api/v1/projects/1/deployments?per_page=101", body: nil, status: 422, mentions: "per_page"),
         Case(method: .GET, path: "/api/v1/projects/2/deployments", body: nil, status: 404, mentions: "not found"),
@@ -111,7 +117,8 @@ import Testing
                 var request = [(String, String)]()
                 if let header { request.append(("Authorization", header)) }
                 let unauthenticated = SlipwayClient(baseURL: server.baseURL, token: "")
-                let (status, data) = try await unauthenticated.raw(.GET, "/api/v1/me", headers: request + (header == nil ? [("Authorization", "")] : []))
+                let (status, data) = try await unauthenticated.raw(
+                    .GET, "/api/v1/me", headers: request + (header == nil ? [("Authorization", "")] : []))
                 #expect(status == 401, "\(header ?? "no header"): \(String(decoding: data, as: UTF8.self))")
             }
             #expect(try await SlipwayClient(baseURL: server.baseURL, token: "").raw(.GET, "/health").0 == 200)
@@ -132,7 +139,8 @@ import Testing
             #expect(try await reader.raw(.POST, "/api/v1/deployments", body: Data(#"{"project_ids":[1]}"#.utf8)).0 == 403)
             #expect(try await reader.raw(.GET, "/api/v1/tokens").0 == 403)
 
-            let deploy: Created = try await api.send(.POST, "/api/v1/tokens", body: ["name": "deployer", "scopes": ["deploy"]] as [String: AnyCodable])
+            let deploy: Created = try await api.send(
+                .POST, "/api/v1/tokens", body: ["name": "deployer", "scopes": ["deploy"]] as [String: AnyCodable])
             let deployer = SlipwayClient(baseURL: server.baseURL, token: deploy.token)
             #expect(try await deployer.raw(.POST, "/api/v1/projects", body: Data(#"{"name":"x","repository":"/r"}"#.utf8)).0 == 403)
             #expect(try await deployer.raw(.POST, "/api/v1/deployments", body: Data(#"{"project_ids":[77]}"#.utf8)).0 == 422)

@@ -30,7 +30,8 @@ import Testing
     @Test func veryLongLinesAreCutIntoPieces() async throws {
         let command = Command(arguments: ["/bin/sh", "-c", "head -c 40000 /dev/zero | tr '\\0' x; echo"], environment: environment)
         let (_, lines) = try await ChildProcess.capture(command)
-        #expect(lines.map(\.text.count) == [ChildProcess.maximumLineLength, ChildProcess.maximumLineLength, 40000 - 2 * ChildProcess.maximumLineLength])
+        #expect(
+            lines.map(\.text.count) == [ChildProcess.maximumLineLength, ChildProcess.maximumLineLength, 40000 - 2 * ChildProcess.maximumLineLength])
     }
 
     @Test func aTimeoutStopsTheWholeGroupIncludingBackgroundProcesses() async throws {

@@ -77,7 +77,8 @@ struct V1DeploymentsController {
             clientPayload: tail.client.map(\.text), systemPayload: tail.system.map { "\(clock($0.timestamp)) - \($0.text)" },
             truncated: tail.truncated
         )
-        return try JSONBody.response(V1Deployment(deployment: deployment, project: project, urls: dependencies.urls, routes: dependencies.routes, output: output))
+        return try JSONBody.response(
+            V1Deployment(deployment: deployment, project: project, urls: dependencies.urls, routes: dependencies.routes, output: output))
     }
 
     struct LogPage: Encodable {

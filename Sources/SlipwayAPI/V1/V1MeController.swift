@@ -40,7 +40,8 @@ struct V1MeController {
         return try JSONBody.response(
             Me(
                 user: .init(id: identity.user.id, name: identity.user.name),
-                workspace: .init(id: workspace.id, uid: workspace.uid.lowercased, name: workspace.name, cloudflareAccountID: workspace.cloudflareAccountID),
+                workspace: .init(
+                    id: workspace.id, uid: workspace.uid.lowercased, name: workspace.name, cloudflareAccountID: workspace.cloudflareAccountID),
                 token: .init(id: identity.token.id, name: identity.token.name),
                 scopes: identity.token.scopes.sorted()
             )

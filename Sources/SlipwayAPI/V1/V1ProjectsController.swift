@@ -34,7 +34,9 @@ struct V1ProjectsController {
         func settings() throws -> ProjectSettings {
             var kind: ProjectKind?
             if let text = self.kind {
-                guard let parsed = ProjectKind(rawValue: text) else { throw SlipwayError.invalid("kind", "must be 'static' or 'service', got '\(text)'") }
+                guard let parsed = ProjectKind(rawValue: text) else {
+                    throw SlipwayError.invalid("kind", "must be 'static' or 'service', got '\(text)'")
+                }
                 kind = parsed
             }
             return ProjectSettings(
@@ -53,7 +55,9 @@ struct V1ProjectsController {
 
     @Sendable func list(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
-        let page = try Page(number: request.integerQuery("page", default: 1, range: 1...1_000_000), size: request.integerQuery("per_page", default: 15, range: 1...100))
+        let page = try Page(
+            number: request.integerQuery("page", default: 1, range: 1...1_000_000),
+            size: request.integerQuery("per_page", default: 15, range: 1...100))
         let (projects, total) = try await dependencies.projects.projects(workspaceID: identity.workspace.id, page: page)
         return try JSONBody.response(V1Page(data: projects.map { V1Project(project: $0, urls: dependencies.urls) }, page: page, total: total))
     }
@@ -92,7 +96,9 @@ struct V1ProjectsController {
     @Sendable func deployments(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
         let project = try await resolveProject(context.parameters.get("project"), identity)
-        let page = try Page(number: request.integerQuery("page", default: 1, range: 1...1_000_000), size: request.integerQuery("per_page", default: 15, range: 1...100))
+        let page = try Page(
+            number: request.integerQuery("page", default: 1, range: 1...1_000_000),
+            size: request.integerQuery("per_page", default: 15, range: 1...100))
         let (deployments, total) = try await dependencies.deployments.deployments(projectID: project.id, page: page)
         let items = deployments.map { V1Deployment(deployment: $0, project: project, urls: dependencies.urls, routes: dependencies.routes) }
         return try JSONBody.response(V1Page(data: items, page: page, total: total))
@@ -118,7 +124,8 @@ struct V1ProjectsController {
         let candidates = try await dependencies.service.rollbackCandidates(projectID: project.id, by: identity)
         return try JSONBody.response(
             candidates.map {
-                Candidate(id: $0.id, commitID: $0.commitID, gitBranch: $0.gitBranch, description: $0.description, createdAt: Timestamp.format($0.createdAt))
+                Candidate(
+                    id: $0.id, commitID: $0.commitID, gitBranch: $0.gitBranch, description: $0.description, createdAt: Timestamp.format($0.createdAt))
             }
         )
     }

@@ -4,7 +4,7 @@ import Foundation
 public enum Timestamp {
     /// Formats a date with six fractional digits in UTC.
     public static func format(_ date: Date) -> String {
-        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
+        let micros = microseconds(date)
         let seconds = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
         let fraction = micros - seconds * 1_000_000
         var time = time_t(seconds)
@@ -17,9 +17,10 @@ public enum Timestamp {
         )
     }
 
-    /// Microseconds since 1970: how the store keeps timestamps, exact and sortable on every database.
+    /// Microseconds since 1970 (rounded down, as `format` shows them): how the store keeps timestamps,
+    /// exact and sortable on every database.
     public static func microseconds(_ date: Date) -> Int64 {
-        Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        Int64((date.timeIntervalSince1970 * 1_000_000).rounded(.down))
     }
 
     /// The date for a count of microseconds since 1970.
