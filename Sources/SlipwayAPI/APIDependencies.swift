@@ -9,11 +9,14 @@ public struct APIDependencies: Sendable {
     public var logs: any DeploymentLogReader
     public var files: any DeploymentFileStore
     public var routes: RouteTable
+    /// Wakes log followers when a deployment's log grows or its state changes.
+    public var activity: DeploymentActivity
     public var urls: PublicURLs
 
     public init(
         identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,
-        service: DeploymentService, logs: any DeploymentLogReader, files: any DeploymentFileStore, routes: RouteTable, urls: PublicURLs
+        service: DeploymentService, logs: any DeploymentLogReader, files: any DeploymentFileStore, routes: RouteTable,
+        activity: DeploymentActivity, urls: PublicURLs
     ) {
         self.identities = identities
         self.projects = projects
@@ -22,6 +25,7 @@ public struct APIDependencies: Sendable {
         self.logs = logs
         self.files = files
         self.routes = routes
+        self.activity = activity
         self.urls = urls
     }
 }

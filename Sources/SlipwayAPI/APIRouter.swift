@@ -12,5 +12,6 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     V1TokensController(dependencies: dependencies).addRoutes(to: v1.group("tokens"))
     V1ProjectsController(dependencies: dependencies).addRoutes(to: v1.group("projects"))
     V1DeploymentsController(dependencies: dependencies).addRoutes(to: v1)
+    V1LogsController(dependencies: dependencies).addRoutes(to: v1)
     return router
 }

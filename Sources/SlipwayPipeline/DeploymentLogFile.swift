@@ -10,12 +10,14 @@ import Synchronization
 /// `{"ts":<µs since 1970>,"stream":"stdout","stage":"build","line":"…"}`. Safe to call from any thread.
 public final class DeploymentLogWriter: Sendable {
     private let descriptor: Mutex<Int32>
+    private let onAppend: @Sendable () -> Void
 
-    /// Opens (creating if needed) the log at `path` for appending.
-    public init(path: String) throws {
+    /// Opens (creating if needed) the log at `path` for appending; `onAppend` runs after every line written.
+    public init(path: String, onAppend: @escaping @Sendable () -> Void = {}) throws {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw PipelineError("cannot open the log file \(path): \(String(cString: strerror(errno)))") }
         self.descriptor = Mutex(fd)
+        self.onAppend = onAppend
     }
 
     deinit {
@@ -39,6 +41,7 @@ public final class DeploymentLogWriter: Sendable {
                 }
             }
         }
+        onAppend()
     }
 
     /// Appends one of Slipway's own lines.

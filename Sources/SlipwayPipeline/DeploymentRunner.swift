@@ -22,16 +22,18 @@ public struct DeploymentRunner: Sendable {
     let projects: any ProjectRepository
     let deployments: any DeploymentRepository
     let routes: RouteTable
+    let activity: DeploymentActivity
     let logger: Logger
 
     public init(
         configuration: Configuration, projects: any ProjectRepository, deployments: any DeploymentRepository, routes: RouteTable,
-        logger: Logger
+        activity: DeploymentActivity, logger: Logger
     ) {
         self.configuration = configuration
         self.projects = projects
         self.deployments = deployments
         self.routes = routes
+        self.activity = activity
         self.logger = logger
     }
 
@@ -39,7 +41,7 @@ public struct DeploymentRunner: Sendable {
     public func run(_ deployment: Deployment) async {
         let log: DeploymentLogWriter
         do {
-            log = try DeploymentLogWriter(path: configuration.layout.logFile(deployment.uid))
+            log = try DeploymentLogWriter(path: configuration.layout.logFile(deployment.uid)) { [activity] in activity.notify(deployment.uid) }
         } catch {
             logger.error("deployment \(deployment.id): \(error)")
             await end(DeploymentRun(deployment: deployment, log: nil), failure: "\(error)")
@@ -169,6 +171,7 @@ public struct DeploymentRunner: Sendable {
         run.deployment.updatedAt = now
         try await deployments.saveLive(run.deployment, makeProduction: makeProduction)
         routes.set(RouteTable.entries(forLive: run.deployment, project: project, isProduction: makeProduction))
+        activity.notify(run.deployment.uid)
         run.system(makeProduction ? "✓ Deployment is live in production" : "✓ Deployment is live as a preview", stage: .deploy)
     }
 
@@ -194,6 +197,7 @@ public struct DeploymentRunner: Sendable {
     private func save(_ run: DeploymentRun) async throws {
         run.deployment.updatedAt = Timestamp.now()
         try await deployments.saveProgress(run.deployment)
+        activity.notify(run.deployment.uid)
     }
 
     /// Ends the deployment `failed`. Its results were never made live, so what was live stays live.
@@ -208,6 +212,7 @@ public struct DeploymentRunner: Sendable {
         } catch {
             logger.error("deployment \(run.deployment.id) could not be marked failed: \(error)")
         }
+        activity.notify(run.deployment.uid)
     }
 }
 

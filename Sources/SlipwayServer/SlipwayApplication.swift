@@ -40,10 +40,11 @@ public func buildApplication(
     }
 
     let queueSignal = WakeUpSignal()
+    let activity = DeploymentActivity()
     let urls = PublicURLs(domain: configuration.domain, port: configuration.port)
     let runner = DeploymentRunner(
         configuration: .init(layout: layout, sandbox: Sandbox(isolation: isolation), buildTimeout: configuration.buildTimeout),
-        projects: store.projects, deployments: store.deployments, routes: routes, logger: logger
+        projects: store.projects, deployments: store.deployments, routes: routes, activity: activity, logger: logger
     )
     let scheduler = Scheduler(deployments: store.deployments, runner: runner, workers: configuration.workers, wakeUp: queueSignal, logger: logger)
 
@@ -51,7 +52,7 @@ public func buildApplication(
         APIDependencies(
             identities: store.identities, projects: store.projects, deployments: store.deployments,
             service: DeploymentService(projects: store.projects, deployments: store.deployments, queueSignal: queueSignal),
-            logs: FileDeploymentLogs(layout: layout), files: DataDirectoryFiles(layout: layout), routes: routes, urls: urls
+            logs: FileDeploymentLogs(layout: layout), files: DataDirectoryFiles(layout: layout), routes: routes, activity: activity, urls: urls
         )
     )
     let responder = HostDispatcher(domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder())
