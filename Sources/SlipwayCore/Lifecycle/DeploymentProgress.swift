@@ -96,6 +96,15 @@ public struct DeploymentProgress: Sendable, Equatable {
         completedAt = time
     }
 
+    /// Its worker is gone (the server stopped or crashed): `queued | running → failed`, the active stage `failure`.
+    public mutating func interrupt(at time: Date) throws(LifecycleError) {
+        guard state == .queued || state == .running else { throw .invalidTransition(from: state, event: "interrupt") }
+        if let active = activeStage { try finishStage(active, as: .failure, at: time) }
+        if startedAt == nil { startedAt = time }
+        state = .failed
+        completedAt = time
+    }
+
     /// It will never run (superseded, or filtered out by source rules): `queued → skipped`.
     public mutating func markSkipped(reason: String, at time: Date) throws(LifecycleError) {
         guard state == .queued else { throw .invalidTransition(from: state, event: "skip") }
