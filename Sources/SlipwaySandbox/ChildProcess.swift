@@ -76,13 +76,17 @@ public enum ChildProcess {
     public static let maximumLineLength = 16 * 1024
 
     /// Runs `command` to its end. `onLine` is called for every output line, from a reader thread, in order per stream.
+    /// `handle`, when given, lets another task stop the process group while it runs (see `ProcessHandle`).
     public static func run(
         _ command: Command,
         timeout: Duration? = nil,
         gracePeriod: Duration = .seconds(5),
+        handle: ProcessHandle? = nil,
         onLine: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> Termination {
         let process = try SpawnedProcess.spawn(command)
+        handle?.attach(process)
+        defer { handle?.detach(process) }
         let readers = [
             LineReader.start(fd: process.stdoutFD, stream: .stdout, onLine: onLine),
             LineReader.start(fd: process.stderrFD, stream: .stderr, onLine: onLine),
@@ -135,6 +139,52 @@ public enum ChildProcess {
         let signal = status & 0x7f
         if signal == 0 { return Termination(exitCode: (status >> 8) & 0xff, signal: nil, timedOut: timedOut) }
         return Termination(exitCode: nil, signal: signal, timedOut: timedOut)
+    }
+}
+
+/// Lets one task stop the command another task is running: cancel (SIGTERM, then SIGKILL after a grace period)
+/// or kill (SIGKILL at once) its whole process group. A stop asked for before a command starts (or between two
+/// commands) stops every later command as soon as it is spawned.
+public final class ProcessHandle: Sendable {
+    private struct State {
+        var process: SpawnedProcess?
+        var stop: Duration?
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Whether a stop was asked for.
+    public var isStopped: Bool { state.withLock { $0.stop != nil } }
+
+    /// Stops the running command's process group: SIGTERM, then SIGKILL once `gracePeriod` has passed
+    /// (at once when it is zero). Later commands attached to this handle are killed as they start.
+    public func stop(gracePeriod: Duration) {
+        let process = state.withLock { state -> SpawnedProcess? in
+            state.stop = min(state.stop ?? gracePeriod, gracePeriod)
+            return state.process
+        }
+        guard let process else { return }
+        if gracePeriod <= .zero {
+            process.killGroup()
+        } else {
+            Task.detached { await process.terminateGroup(gracePeriod: gracePeriod) }
+        }
+    }
+
+    func attach(_ process: SpawnedProcess) {
+        let stop = state.withLock { state -> Duration? in
+            state.process = process
+            return state.stop
+        }
+        if stop != nil { process.killGroup() }
+    }
+
+    func detach(_ process: SpawnedProcess) {
+        state.withLock { state in
+            if state.process === process { state.process = nil }
+        }
     }
 }
 

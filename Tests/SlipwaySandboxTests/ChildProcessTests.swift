@@ -81,3 +81,50 @@ func processesMatching(_ marker: String) -> [String] {
         return String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self).contains(marker)
     }
 }
+
+@Suite struct ProcessHandleTests {
+    let environment = ["PATH": Sandbox.defaultPath]
+
+    @Test func stopWithAGracePeriodTerminatesTheGroupAndLetsItCleanUp() async throws {
+        let marker = uniqueSleepDuration()
+        let handle = ProcessHandle()
+        let started = Mutex(false)
+        let run = Task {
+            try await ChildProcess.run(
+                Command(arguments: ["/bin/sh", "-c", "trap 'echo cleaning up; exit 143' TERM; sleep \(marker) & echo up; wait"], environment: environment),
+                handle: handle
+            ) { line in if line.text == "up" { started.withLock { $0 = true } } }
+        }
+        while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        handle.stop(gracePeriod: .seconds(5))
+        let termination = try await run.value
+        #expect(termination.exitCode == 143)
+        #expect(processesMatching(marker).isEmpty)
+        #expect(handle.isStopped)
+    }
+
+    @Test func aKillStopsAtOnceAndLaterCommandsNeverRun() async throws {
+        let marker = uniqueSleepDuration()
+        let handle = ProcessHandle()
+        let started = Mutex(false)
+        let run = Task {
+            try await ChildProcess.run(
+                Command(arguments: ["/bin/sh", "-c", "trap '' TERM; sleep \(marker) & echo up; wait"], environment: environment), handle: handle
+            ) { _ in started.withLock { $0 = true } }
+        }
+        while !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+        let before = ContinuousClock.now
+        handle.stop(gracePeriod: .zero)
+        let termination = try await run.value
+        #expect(termination.signal == 9)
+        #expect(ContinuousClock.now - before < .seconds(3))
+        #expect(processesMatching(marker).isEmpty)
+
+        let (later, lines) = try await ChildProcess.capture(Command(arguments: ["/bin/sh", "-c", "sleep 1; echo ran"], environment: environment))
+        #expect(later.exitCode == 0 && lines.map(\.text) == ["ran"])
+        let afterStop = try await ChildProcess.run(Command(arguments: ["/bin/sh", "-c", "sleep 5; echo ran"], environment: environment), handle: handle) {
+            _ in
+        }
+        #expect(afterStop.signal == 9)
+    }
+}

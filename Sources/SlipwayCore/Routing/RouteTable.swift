@@ -44,6 +44,13 @@ public final class RouteTable: Sendable {
         routes.withLock { table in table.merge(entries) { _, new in new } }
     }
 
+    /// Removes these keys.
+    public func remove(_ keys: [String]) {
+        routes.withLock { table in
+            for key in keys { table[key] = nil }
+        }
+    }
+
     /// Removes every route of a project (it was deleted).
     public func removeProject(_ name: String) {
         routes.withLock { table in table = table.filter { $0.key != name && !$0.key.hasSuffix("." + name) } }

@@ -41,6 +41,24 @@ public enum DeploymentRules {
             .sorted { ($0.createdAt, $0.id) > ($1.createdAt, $1.id) }
     }
 
+    /// A deployment may be deleted when it has ended and is not the active production deployment; one that
+    /// an alias points at (the latest of its branch) only with `force`.
+    public static func checkDelete(
+        _ deployment: Deployment, activeProductionID: Int64?, aliases: [String], force: Bool
+    ) throws(SlipwayError) {
+        guard deployment.state.isFinished else {
+            throw .conflict("deployment \(deployment.id) is \(deployment.state.rawValue); cancel it before deleting it")
+        }
+        guard deployment.id != activeProductionID else {
+            throw .conflict("deployment \(deployment.id) is the active production deployment; deploy or roll back to another one first")
+        }
+        guard aliases.isEmpty || force else {
+            throw .conflict(
+                "deployment \(deployment.id) is aliased (\(aliases.joined(separator: ", "))); pass force=true to delete it anyway"
+            )
+        }
+    }
+
     /// The environment a deployment of `branch` gets when the caller does not say.
     public static func defaultEnvironment(branch: String, of project: Project) -> DeploymentEnvironment {
         branch == project.productionBranch ? .production : .preview

@@ -1,0 +1,124 @@
+import Foundation
+
+/// Stops deployments that run on this node; the pipeline implements it.
+public protocol DeploymentStopper: Sendable {
+    /// Asks the worker running `deploymentID` to stop: SIGTERM to its process group and SIGKILL after the grace
+    /// period, or SIGKILL at once when `immediately`. The deployment then ends `canceled` with `reason`.
+    /// Returns false when no worker on this node runs it.
+    func stop(deploymentID: Int64, reason: String, immediately: Bool) -> Bool
+}
+
+/// One line of the queue: a deployment waiting for a worker or being worked on.
+public struct QueueEntry: Sendable, Equatable {
+    public var deployment: Deployment
+    public var projectName: String
+    /// 1-based place among the waiting deployments of the workspace; nil for active ones.
+    public var position: Int?
+
+    public init(deployment: Deployment, projectName: String, position: Int?) {
+        self.deployment = deployment
+        self.projectName = projectName
+        self.position = position
+    }
+}
+
+/// Cancel, kill, delete and the queue: the control use cases every dialect shares.
+public struct DeploymentControlService: Sendable {
+    public let projects: any ProjectRepository
+    public let deployments: any DeploymentRepository
+    public let control: any DeploymentControlRepository
+    public let stopper: any DeploymentStopper
+    public let activity: DeploymentActivity
+    public let routes: RouteTable
+    public let files: any DeploymentFileStore
+    public let queueSignal: WakeUpSignal
+    /// How long `cancel` waits for a running deployment's processes to be gone before it answers.
+    public let stopTimeout: Duration
+
+    public init(
+        projects: any ProjectRepository, deployments: any DeploymentRepository, control: any DeploymentControlRepository,
+        stopper: any DeploymentStopper, activity: DeploymentActivity, routes: RouteTable, files: any DeploymentFileStore,
+        queueSignal: WakeUpSignal, stopTimeout: Duration = .seconds(30)
+    ) {
+        self.projects = projects
+        self.deployments = deployments
+        self.control = control
+        self.stopper = stopper
+        self.activity = activity
+        self.routes = routes
+        self.files = files
+        self.queueSignal = queueSignal
+        self.stopTimeout = stopTimeout
+    }
+
+    /// Cancels a queued or running deployment and returns it once it has ended (its processes are gone).
+    /// `immediately` kills instead of terminating (the reason is then `killed`).
+    public func cancel(deploymentID: Int64, reason: String?, immediately: Bool, by identity: Identity) async throws -> Deployment {
+        let reason = immediately ? "killed" : (reason?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? "canceled"
+        if reason.count > 500 { throw SlipwayError.invalid("reason", "must be at most 500 characters") }
+        let deployment = try await visibleDeployment(deploymentID, identity)
+        guard !deployment.state.isFinished else {
+            throw SlipwayError.conflict("deployment \(deployment.id) has already ended (\(deployment.state.rawValue))")
+        }
+        if let canceled = try await control.cancelIfQueued(deploymentID: deployment.id, reason: reason, at: Timestamp.now()) {
+            activity.notify(canceled.uid)
+            queueSignal.signal()
+            return canceled
+        }
+        // It was claimed meanwhile, or was already running: stop its worker and wait for the end.
+        let generation = activity.generation(of: deployment.uid)
+        guard stopper.stop(deploymentID: deployment.id, reason: reason, immediately: immediately) else {
+            let current = try await visibleDeployment(deploymentID, identity)
+            if current.state.isFinished { throw SlipwayError.conflict("deployment \(current.id) has already ended (\(current.state.rawValue))") }
+            throw SlipwayError.conflict("deployment \(current.id) is running on another node; cancel it there")
+        }
+        return try await waitForEnd(deployment, after: generation, identity)
+    }
+
+    /// Deletes a finished deployment: its record, its log, and its build when nothing else uses it.
+    public func delete(deploymentID: Int64, force: Bool, by identity: Identity) async throws {
+        let deployment = try await visibleDeployment(deploymentID, identity)
+        guard let project = try await projects.project(id: deployment.projectID, workspaceID: identity.workspace.id) else {
+            throw SlipwayError.notFound("deployment \(deploymentID) not found")
+        }
+        let ownKey = RouteKey.deployment(shortID: deployment.shortID, project: project.name)
+        let aliases = routes.keys(pointingAt: deployment.id).filter { $0 != ownKey }
+        try DeploymentRules.checkDelete(deployment, activeProductionID: project.productionDeploymentID, aliases: aliases, force: force)
+        let releasedBuild = try await control.delete(deploymentID: deployment.id)
+        routes.load(try await deployments.liveDeployments())
+        if let releasedBuild { try? files.removeBuild(releasedBuild) }
+        try? files.removeLog(deploymentUID: deployment.uid)
+        activity.notify(deployment.uid)
+    }
+
+    /// The workspace's waiting and active deployments: active first, then waiting in the order they will run.
+    public func queue(for identity: Identity) async throws -> [QueueEntry] {
+        let unfinished = try await control.unfinishedDeployments(workspaceID: identity.workspace.id)
+        var names: [Int64: String] = [:]
+        for projectID in Set(unfinished.map(\.projectID)) {
+            names[projectID] = try await projects.project(id: projectID, workspaceID: identity.workspace.id)?.name
+        }
+        let active = unfinished.filter { $0.state == .running }
+        let waiting = unfinished.filter { $0.state == .queued }
+        return active.map { QueueEntry(deployment: $0, projectName: names[$0.projectID] ?? "", position: nil) }
+            + waiting.enumerated().map { QueueEntry(deployment: $1, projectName: names[$1.projectID] ?? "", position: $0 + 1) }
+    }
+
+    private func waitForEnd(_ deployment: Deployment, after generation: UInt64, _ identity: Identity) async throws -> Deployment {
+        let deadline = ContinuousClock.now + stopTimeout
+        var seen = generation
+        while true {
+            let current = try await visibleDeployment(deployment.id, identity)
+            if current.state.isFinished || ContinuousClock.now >= deadline { return current }
+            await activity.wait(for: deployment.uid, after: seen, timeout: .seconds(1))
+            seen = activity.generation(of: deployment.uid)
+        }
+    }
+
+    private func visibleDeployment(_ id: Int64, _ identity: Identity) async throws -> Deployment {
+        guard let deployment = try await deployments.deployment(id: id, workspaceID: identity.workspace.id) else {
+            throw SlipwayError.notFound("deployment \(id) not found")
+        }
+        return deployment
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SlipwayCore
+import SlipwaySandbox
+
+/// Ends the deployments nobody works on any more — their worker died with its server, or stopped renewing its
+/// lease — `failed` with error `interrupted`, after killing every process they left behind.
+/// Runs once at start-up (for everything this node held before it restarted) and then periodically.
+public struct LeaseReaper: Service {
+    let deployments: any DeploymentRepository
+    let control: any DeploymentControlRepository
+    let activity: DeploymentActivity
+    let layout: DataLayout
+    let interval: Duration
+    let logger: Logger
+
+    public init(
+        deployments: any DeploymentRepository, control: any DeploymentControlRepository, activity: DeploymentActivity, layout: DataLayout,
+        interval: Duration = .seconds(15), logger: Logger
+    ) {
+        self.deployments = deployments
+        self.control = control
+        self.activity = activity
+        self.layout = layout
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard !Task.isCancelled else { break }
+                do {
+                    try await reap(formerOwner: nil)
+                } catch {
+                    logger.error("lease reaper: \(error)")
+                }
+            }
+        }
+    }
+
+    /// Ends every abandoned deployment; `formerOwner` is this node's own name at start-up. Returns how many.
+    @discardableResult
+    public func reap(formerOwner: String?) async throws -> Int {
+        let abandoned = try await control.abandonedDeployments(at: Timestamp.now(), formerOwner: formerOwner)
+        for var deployment in abandoned {
+            let killed = OrphanProcesses.kill(environmentEntry: "SLIPWAY_DEPLOYMENT_UID=\(deployment.uid.lowercased)")
+            try? FileManager.default.removeItem(atPath: layout.workDirectory(deployment.uid))
+            let message = "interrupted: the worker running this deployment stopped before it finished"
+            try? DeploymentLogWriter(path: layout.logFile(deployment.uid)).system(
+                "✗ Deployment failed: \(message)" + (killed > 0 ? " (\(killed) leftover processes killed)" : ""),
+                stage: deployment.progress.activeStage
+            )
+            try deployment.progress.interrupt(at: Timestamp.now())
+            deployment.error = message
+            try await deployments.saveProgress(deployment)
+            activity.notify(deployment.uid)
+            logger.warning("deployment \(deployment.id) was interrupted; \(killed) leftover processes killed")
+        }
+        return abandoned.count
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import SlipwayCore
+import SlipwaySandbox
+import Synchronization
+
+/// Why a running deployment must stop before it ends by itself.
+public enum StopRequest: Sendable, Equatable {
+    /// Someone canceled (or killed) it: it ends `canceled` with this reason.
+    case cancel(reason: String)
+    /// Slipway stopped it for cause (its log hit the cap, its lease was lost): it ends `failed` with this error.
+    case fail(error: String)
+}
+
+/// The control of one running deployment: the handle of the command it runs now, and whether it must stop.
+public final class RunControl: Sendable {
+    /// The process group the deployment's current command runs in.
+    public let process = ProcessHandle()
+    private let request = Mutex<StopRequest?>(nil)
+
+    public init() {}
+
+    /// The first stop asked for, if any.
+    public var stopRequest: StopRequest? { request.withLock { $0 } }
+
+    /// Asks it to stop; the first request wins. The process group gets SIGTERM then SIGKILL after `gracePeriod`.
+    public func requestStop(_ stop: StopRequest, gracePeriod: Duration) {
+        request.withLock { current in
+            if current == nil { current = stop }
+        }
+        process.stop(gracePeriod: gracePeriod)
+    }
+}
+
+/// The deployments this node is running, so that cancel and kill reach their workers.
+public final class RunningDeployments: DeploymentStopper {
+    private let controls = Mutex<[Int64: RunControl]>([:])
+    /// How long a canceled build may take to exit after SIGTERM before it gets SIGKILL.
+    public let gracePeriod: Duration
+
+    public init(gracePeriod: Duration = .seconds(5)) {
+        self.gracePeriod = gracePeriod
+    }
+
+    /// Registers a deployment that starts running here.
+    public func register(_ deploymentID: Int64) -> RunControl {
+        let control = RunControl()
+        controls.withLock { $0[deploymentID] = control }
+        return control
+    }
+
+    /// Forgets a deployment that has ended.
+    public func unregister(_ deploymentID: Int64) {
+        controls.withLock { $0[deploymentID] = nil }
+    }
+
+    /// How many deployments run here now.
+    public var count: Int { controls.withLock { $0.count } }
+
+    public func stop(deploymentID: Int64, reason: String, immediately: Bool) -> Bool {
+        guard let control = controls.withLock({ $0[deploymentID] }) else { return false }
+        control.requestStop(.cancel(reason: reason), gracePeriod: immediately ? .zero : gracePeriod)
+        return true
+    }
+}
