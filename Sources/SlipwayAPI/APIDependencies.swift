@@ -6,6 +6,8 @@ public struct APIDependencies: Sendable {
     public var projects: any ProjectRepository
     public var deployments: any DeploymentRepository
     public var service: DeploymentService
+    /// Cancel, kill, delete and the queue.
+    public var control: DeploymentControlService
     public var logs: any DeploymentLogReader
     public var files: any DeploymentFileStore
     public var routes: RouteTable
@@ -15,13 +17,14 @@ public struct APIDependencies: Sendable {
 
     public init(
         identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,
-        service: DeploymentService, logs: any DeploymentLogReader, files: any DeploymentFileStore, routes: RouteTable,
+        service: DeploymentService, control: DeploymentControlService, logs: any DeploymentLogReader, files: any DeploymentFileStore, routes: RouteTable,
         activity: DeploymentActivity, urls: PublicURLs
     ) {
         self.identities = identities
         self.projects = projects
         self.deployments = deployments
         self.service = service
+        self.control = control
         self.logs = logs
         self.files = files
         self.routes = routes

@@ -9,39 +9,78 @@ import Synchronization
 /// Appends the lines of one deployment to its log file: one JSON object per line,
 /// `{"ts":<µs since 1970>,"stream":"stdout","stage":"build","line":"…"}`. Safe to call from any thread.
 public final class DeploymentLogWriter: Sendable {
-    private let descriptor: Mutex<Int32>
-    private let onAppend: @Sendable () -> Void
+    private struct State {
+        var descriptor: Int32
+        var bytes: Int
+        var capped = false
+    }
 
-    /// Opens (creating if needed) the log at `path` for appending; `onAppend` runs after every line written.
-    public init(path: String, onAppend: @escaping @Sendable () -> Void = {}) throws {
+    private let state: Mutex<State>
+    private let cap: Int?
+    private let onAppend: @Sendable () -> Void
+    private let onCapReached: @Sendable () -> Void
+
+    /// Opens (creating if needed) the log at `path` for appending. `onAppend` runs after every line written.
+    /// With a `cap` (bytes), the build's own lines stop being written once the log would pass it: one last system
+    /// line says so and `onCapReached` runs once. Slipway's own lines are always written.
+    public init(
+        path: String, cap: Int? = nil, onAppend: @escaping @Sendable () -> Void = {}, onCapReached: @escaping @Sendable () -> Void = {}
+    ) throws {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw PipelineError("cannot open the log file \(path): \(String(cString: strerror(errno)))") }
-        self.descriptor = Mutex(fd)
+        var status = stat()
+        let size = fstat(fd, &status) == 0 ? Int(status.st_size) : 0
+        self.state = Mutex(State(descriptor: fd, bytes: size))
+        self.cap = cap
         self.onAppend = onAppend
+        self.onCapReached = onCapReached
     }
 
     deinit {
-        descriptor.withLock { fd in
-            if fd >= 0 { Glibc.close(fd) }
+        state.withLock { state in
+            if state.descriptor >= 0 { Glibc.close(state.descriptor) }
         }
     }
 
     /// Appends one line.
     public func append(_ line: LogLine) {
         var record = Self.encode(line)
-        descriptor.withLock { fd in
-            guard fd >= 0 else { return }
-            record.withUTF8 { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if written < 0 && errno == EINTR { continue }
-                    if written <= 0 { return }
-                    offset += written
+        let reachedCap = state.withLock { state -> Bool in
+            guard state.descriptor >= 0 else { return false }
+            var reachedCap = false
+            if line.stream != .system, let cap {
+                if state.capped { return false }
+                if state.bytes + record.utf8.count > cap {
+                    state.capped = true
+                    reachedCap = true
+                    let size = ByteCountFormatter.string(fromByteCount: Int64(cap), countStyle: .binary)
+                    record = Self.encode(
+                        LogLine(
+                            timestamp: line.timestamp, stream: .system, stage: line.stage,
+                            text: "✗ The log reached its cap of \(size): the rest of the output is dropped and the build is stopped"
+                        )
+                    )
                 }
             }
+            Self.write(record, to: state.descriptor)
+            state.bytes += record.utf8.count
+            return reachedCap
         }
         onAppend()
+        if reachedCap { onCapReached() }
+    }
+
+    private static func write(_ record: String, to fd: Int32) {
+        var record = record
+        record.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 && errno == EINTR { continue }
+                if written <= 0 { return }
+                offset += written
+            }
+        }
     }
 
     /// Appends one of Slipway's own lines.
@@ -51,9 +90,9 @@ public final class DeploymentLogWriter: Sendable {
 
     /// Closes the file; later appends are dropped.
     public func close() {
-        descriptor.withLock { fd in
-            if fd >= 0 { Glibc.close(fd) }
-            fd = -1
+        state.withLock { state in
+            if state.descriptor >= 0 { Glibc.close(state.descriptor) }
+            state.descriptor = -1
         }
     }
 
@@ -82,12 +121,34 @@ public final class DeploymentLogWriter: Sendable {
     }
 }
 
-/// Reads deployment log files written by `DeploymentLogWriter`, in chunks, never whole into memory.
+/// Reads deployment log files written by `DeploymentLogWriter`, in chunks, never whole into memory:
+/// one read holds at most `Configuration.chunkSize` bytes of the file plus the lines it returns
+/// (at most `limit` lines and about `Configuration.byteBudget` bytes of records).
 public struct FileDeploymentLogs: DeploymentLogReader {
-    public let layout: DataLayout
+    /// How much one read may take from the file.
+    public struct Configuration: Sendable {
+        /// Bytes read from the file at a time.
+        public var chunkSize: Int
+        /// A read stops at the first line boundary after this many bytes of records (it always returns at least one line).
+        public var byteBudget: Int
+        /// A record longer than this is skipped instead of kept in memory (the writer never writes one: lines are at most 16 KiB).
+        public var maximumRecordLength: Int
 
-    public init(layout: DataLayout) {
+        /// The defaults: 64 KiB reads, about 1 MiB of records per read, records up to 1 MiB.
+        public init(chunkSize: Int = 64 * 1024, byteBudget: Int = 1 << 20, maximumRecordLength: Int = 1 << 20) {
+            self.chunkSize = chunkSize
+            self.byteBudget = byteBudget
+            self.maximumRecordLength = maximumRecordLength
+        }
+    }
+
+    public let layout: DataLayout
+    public let configuration: Configuration
+
+    /// Reads the logs under `layout.logs`.
+    public init(layout: DataLayout, configuration: Configuration = Configuration()) {
         self.layout = layout
+        self.configuration = configuration
     }
 
     private struct Record: Decodable {
@@ -97,32 +158,85 @@ public struct FileDeploymentLogs: DeploymentLogReader {
         var line: String
     }
 
+    /// Up to `limit` lines from byte `offset`, stopping early at about `configuration.byteBudget` bytes of records.
+    /// Only whole lines are returned: a line still being written is left for the next read. A record that does not
+    /// decode is skipped (its bytes still count towards `nextOffset`), so a reader never gets stuck on it.
     public func read(deploymentUID: UUID, from offset: Int64, limit: Int) throws -> LogChunk {
-        guard let handle = FileHandle(forReadingAtPath: layout.logFile(deploymentUID)) else {
-            return LogChunk(lines: [], nextOffset: offset)
+        let start = max(0, offset)
+        let path = layout.logFile(deploymentUID)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return LogChunk(lines: [], nextOffset: start) }
+            throw PipelineError("cannot open the log file \(path): \(String(cString: strerror(errno)))")
         }
-        defer { try? handle.close() }
-        try handle.seek(toOffset: UInt64(max(0, offset)))
-        var lines: [(offset: Int64, line: LogLine)] = []
-        var position = max(0, offset)
-        var pending = Data()
+        defer { close(fd) }
+
         let decoder = JSONDecoder()
-        reading: while lines.count < limit {
-            guard let data = try handle.read(upToCount: 64 * 1024), !data.isEmpty else { break }
-            pending.append(data)
-            while let newline = pending.firstIndex(of: 10) {
-                let recordBytes = pending[pending.startIndex..<newline]
-                position += Int64(recordBytes.count + 1)
-                if let record = try? decoder.decode(Record.self, from: recordBytes) {
-                    lines.append((position, Self.line(from: record)))
-                }
-                pending.removeSubrange(pending.startIndex...newline)
-                if lines.count == limit { break reading }
+        let lineLimit = max(1, limit)
+        var lines: [(offset: Int64, line: LogLine)] = []
+        // `consumed`: just past the last whole record looked at. `readPosition`: where the next pread starts.
+        var consumed = start
+        var readPosition = start
+        // The bytes of a record that spans reads (none are kept while skipping an over-long record).
+        var pending: [UInt8] = []
+        var pendingLength = 0
+        var skippingLongRecord = false
+        var chunk = [UInt8](repeating: 0, count: max(1, configuration.chunkSize))
+        let budgetEnd = start + Int64(configuration.byteBudget)
+
+        reading: while lines.count < lineLimit {
+            let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(readPosition)) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw PipelineError("cannot read the log file \(path): \(String(cString: strerror(errno)))")
             }
+            if count == 0 { break }
+            readPosition += Int64(count)
+            var recordStart = 0
+            var full = false
+            chunk.withUnsafeBytes { bytes in
+                let base = bytes.baseAddress!
+                while recordStart < count, let found = memchr(base + recordStart, 0x0A, count - recordStart) {
+                    let newline = base.distance(to: UnsafeRawPointer(found))
+                    let length = pendingLength + (newline - recordStart)
+                    if !skippingLongRecord {
+                        let record: Record?
+                        if pending.isEmpty {
+                            let slice = Data(
+                                bytesNoCopy: UnsafeMutableRawPointer(mutating: base + recordStart), count: newline - recordStart, deallocator: .none)
+                            record = try? decoder.decode(Record.self, from: slice)
+                        } else {
+                            pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[recordStart..<newline]))
+                            record = try? decoder.decode(Record.self, from: Data(pending))
+                        }
+                        if let record { lines.append((consumed + Int64(length + 1), Self.line(from: record))) }
+                    }
+                    skippingLongRecord = false
+                    pending.removeAll(keepingCapacity: pending.count <= configuration.chunkSize)
+                    pendingLength = 0
+                    consumed += Int64(length + 1)
+                    recordStart = newline + 1
+                    if lines.count >= lineLimit || (consumed >= budgetEnd && !lines.isEmpty) {
+                        full = true
+                        return
+                    }
+                }
+                // The rest of this read is the start of a record that the next read completes.
+                pendingLength += count - recordStart
+                if !skippingLongRecord {
+                    pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[recordStart..<count]))
+                    if pending.count > configuration.maximumRecordLength {
+                        pending = []
+                        skippingLongRecord = true
+                    }
+                }
+            }
+            if full { break reading }
         }
-        return LogChunk(lines: lines, nextOffset: position)
+        return LogChunk(lines: lines, nextOffset: consumed)
     }
 
+    /// The last `limit` lines of each kind, read chunk by chunk so that only about `2 * limit` lines are ever held.
     public func tail(deploymentUID: UUID, limit: Int) throws -> (client: [LogLine], system: [LogLine], truncated: Bool) {
         var client: [LogLine] = []
         var system: [LogLine] = []

@@ -4,59 +4,120 @@ import SlipwayCore
 import SlipwaySandbox
 
 /// Takes one claimed deployment through its stages — initialize, clone_repo, build, deploy — and ends it
-/// `success` (live) or `failed` with an error. Never throws: every outcome is written to the deployment.
+/// `success` (live), `failed` with an error, or `canceled` with a reason. Never throws: every outcome is
+/// written to the deployment. While it runs it renews its lease and answers stop requests (cancel, kill).
 public struct DeploymentRunner: Sendable {
     public struct Configuration: Sendable {
         public var layout: DataLayout
         public var sandbox: Sandbox
         public var buildTimeout: Duration
+        /// The largest log a deployment may write, in bytes.
+        public var logCap: Int
+        /// This node's name: the owner of the leases it holds.
+        public var nodeName: String
+        /// How long a lease lasts; the runner renews it three times per period.
+        public var leaseDuration: Duration
+        /// How many finished deployments per project keep their build and log.
+        public var keepDeployments: Int
 
-        public init(layout: DataLayout, sandbox: Sandbox, buildTimeout: Duration = .seconds(20 * 60)) {
+        public init(
+            layout: DataLayout, sandbox: Sandbox, buildTimeout: Duration = .seconds(20 * 60), logCap: Int = 50 << 20,
+            nodeName: String = "local", leaseDuration: Duration = .seconds(60), keepDeployments: Int = 50
+        ) {
             self.layout = layout
             self.sandbox = sandbox
             self.buildTimeout = buildTimeout
+            self.logCap = logCap
+            self.nodeName = nodeName
+            self.leaseDuration = leaseDuration
+            self.keepDeployments = keepDeployments
         }
     }
 
     let configuration: Configuration
     let projects: any ProjectRepository
     let deployments: any DeploymentRepository
+    let control: any DeploymentControlRepository
     let routes: RouteTable
     let activity: DeploymentActivity
+    let running: RunningDeployments
+    let files: any DeploymentFileStore
     let logger: Logger
 
     public init(
-        configuration: Configuration, projects: any ProjectRepository, deployments: any DeploymentRepository, routes: RouteTable,
-        activity: DeploymentActivity, logger: Logger
+        configuration: Configuration, projects: any ProjectRepository, deployments: any DeploymentRepository,
+        control: any DeploymentControlRepository, routes: RouteTable, activity: DeploymentActivity, running: RunningDeployments,
+        files: any DeploymentFileStore, logger: Logger
     ) {
         self.configuration = configuration
         self.projects = projects
         self.deployments = deployments
+        self.control = control
         self.routes = routes
         self.activity = activity
+        self.running = running
+        self.files = files
         self.logger = logger
     }
 
-    /// Runs a deployment that `claimNext` has just started.
+    /// Runs a deployment that `claimNext` has just started (and leased to this node).
     public func run(_ deployment: Deployment) async {
+        let runControl = running.register(deployment.id)
+        defer { running.unregister(deployment.id) }
         let log: DeploymentLogWriter
         do {
-            log = try DeploymentLogWriter(path: configuration.layout.logFile(deployment.uid)) { [activity] in activity.notify(deployment.uid) }
+            log = try DeploymentLogWriter(
+                path: configuration.layout.logFile(deployment.uid), cap: configuration.logCap,
+                onAppend: { [activity] in activity.notify(deployment.uid) },
+                onCapReached: {
+                    runControl.requestStop(.fail(error: "the log reached its cap of \(configuration.logCap) bytes"), gracePeriod: .zero)
+                }
+            )
         } catch {
             logger.error("deployment \(deployment.id): \(error)")
-            await end(DeploymentRun(deployment: deployment, log: nil), failure: "\(error)")
+            await end(DeploymentRun(deployment: deployment, log: nil, control: runControl), outcome: .fail(error: "\(error)"))
             return
         }
         defer { log.close() }
-        let run = DeploymentRun(deployment: deployment, log: log)
+        let run = DeploymentRun(deployment: deployment, log: log, control: runControl)
         let workDirectory = configuration.layout.workDirectory(deployment.uid)
         defer { try? FileManager.default.removeItem(atPath: workDirectory) }
+
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await renewLease(of: deployment, control: runControl) }
+            do {
+                try await stages(of: run, workDirectory: workDirectory)
+            } catch {
+                let outcome: StopRequest =
+                    runControl.stopRequest
+                    ?? (error is CancellationError
+                        ? .fail(error: "interrupted: the server stopped during the deployment") : .fail(error: "\(error)"))
+                await end(run, outcome: outcome)
+            }
+            group.cancelAll()
+        }
         do {
-            try await stages(of: run, workDirectory: workDirectory)
-        } catch is CancellationError {
-            await end(run, failure: "interrupted: the server stopped during the deployment")
+            try await Retention(projects: projects, control: control, routes: routes, files: files, keep: configuration.keepDeployments)
+                .apply(projectID: deployment.projectID, workspaceID: deployment.workspaceID)
         } catch {
-            await end(run, failure: "\(error)")
+            logger.error("retention for project \(deployment.projectID): \(error)")
+        }
+    }
+
+    /// Renews the lease until cancelled; a lease that cannot be renewed any more stops the deployment.
+    private func renewLease(of deployment: Deployment, control runControl: RunControl) async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: configuration.leaseDuration / 3)
+            guard !Task.isCancelled else { return }
+            let until = Timestamp.now().addingTimeInterval(Self.seconds(configuration.leaseDuration))
+            do {
+                if try await !control.renewLease(deploymentID: deployment.id, owner: configuration.nodeName, until: until) {
+                    runControl.requestStop(.abandon, gracePeriod: .zero)
+                    return
+                }
+            } catch {
+                logger.warning("deployment \(deployment.id): cannot renew its lease: \(error)")
+            }
         }
     }
 
@@ -64,8 +125,7 @@ public struct DeploymentRunner: Sendable {
         let deployment = run.deployment
         run.system(
             "Deployment \(deployment.id) (#\(deployment.sequenceNumber)) started: \(deployment.trigger.rawValue), "
-                + "\(deployment.environment.rawValue), branch \(deployment.gitBranch)"
-                + (deployment.commitID.map { ", commit \($0)" } ?? ""),
+                + "\(deployment.environment.rawValue), branch \(deployment.gitBranch)" + (deployment.commitID.map { ", commit \($0)" } ?? ""),
             stage: .queued
         )
         guard let project = try await projects.project(id: deployment.projectID, workspaceID: deployment.workspaceID) else {
@@ -84,7 +144,8 @@ public struct DeploymentRunner: Sendable {
         if let buildID = deployment.buildID {
             run.system(
                 "Reusing build \(buildID.lowercased) of deployment \(deployment.rollbackOf.map(String.init) ?? "?"): no clone, no build",
-                stage: .initialize)
+                stage: .initialize
+            )
             try await skip(.cloneRepo, of: run)
             try await skip(.build, of: run)
         } else {
@@ -101,8 +162,11 @@ public struct DeploymentRunner: Sendable {
     private func clone(project: Project, into directory: String, run: DeploymentRun, home: String) async throws {
         let deployment = run.deployment
         run.system(
-            "Cloning \(project.repository) (branch \(deployment.gitBranch)\(deployment.commitID.map { ", commit \($0)" } ?? ""))", stage: .cloneRepo)
-        let commit = try await GitCheckout(home: home).checkout(
+            "Cloning \(project.repository) (branch \(deployment.gitBranch)\(deployment.commitID.map { ", commit \($0)" } ?? ""))",
+            stage: .cloneRepo
+        )
+        let checkout = GitCheckout(home: home, environment: ["SLIPWAY_DEPLOYMENT_UID": deployment.uid.lowercased], handle: run.control.process)
+        let commit = try await checkout.checkout(
             repository: project.repository, branch: deployment.gitBranch, commit: deployment.commitID, into: directory
         ) { line in run.system(line.text, stage: .cloneRepo) }
         run.deployment.commitID = commit.id
@@ -124,14 +188,15 @@ public struct DeploymentRunner: Sendable {
             run.system("Running: \(config.buildCommand)", stage: .build)
             let spec = SandboxSpec(
                 shellCommand: config.buildCommand, workingDirectory: buildDirectory, writableDirectories: [workDirectory],
-                hiddenDirectory: configuration.layout.root, environment: buildEnvironment(project: project, run: run, home: workDirectory + "/home")
+                hiddenDirectory: configuration.layout.root,
+                environment: buildEnvironment(project: project, run: run, home: workDirectory + "/home")
             )
             let termination = try await ChildProcess.run(
-                configuration.sandbox.command(for: spec), timeout: configuration.buildTimeout
+                configuration.sandbox.command(for: spec), timeout: configuration.buildTimeout, handle: run.control.process
             ) { line in
                 run.log?.append(LogLine(timestamp: Date(), stream: line.stream == .stdout ? .stdout : .stderr, stage: .build, text: line.text))
             }
-            try Task.checkCancellation()
+            try run.checkStop()
             if termination.timedOut {
                 throw PipelineError("the build ran longer than the build timeout (\(configuration.buildTimeout)) and was stopped")
             }
@@ -155,8 +220,8 @@ public struct DeploymentRunner: Sendable {
         return [
             "PATH": Sandbox.defaultPath, "HOME": home, "LANG": "C.UTF-8", "CI": "true", "SLIPWAY": "1",
             "SLIPWAY_PROJECT": project.name, "SLIPWAY_DEPLOYMENT_ID": String(deployment.id),
-            "SLIPWAY_ENVIRONMENT": deployment.environment.rawValue, "SLIPWAY_BRANCH": deployment.gitBranch,
-            "SLIPWAY_COMMIT_SHA": deployment.commitID ?? "",
+            "SLIPWAY_DEPLOYMENT_UID": deployment.uid.lowercased, "SLIPWAY_ENVIRONMENT": deployment.environment.rawValue,
+            "SLIPWAY_BRANCH": deployment.gitBranch, "SLIPWAY_COMMIT_SHA": deployment.commitID ?? "",
         ]
     }
 
@@ -165,10 +230,10 @@ public struct DeploymentRunner: Sendable {
     private func goLive(_ run: DeploymentRun, project: Project) async throws {
         try await begin(.deploy, of: run)
         let makeProduction = run.deployment.environment == .production
+        try run.checkStop()
         let now = Timestamp.now()
         try run.deployment.progress.complete(.deploy, at: now)
         try run.deployment.progress.succeed(at: now)
-        run.deployment.updatedAt = now
         try await deployments.saveLive(run.deployment, makeProduction: makeProduction)
         routes.set(RouteTable.entries(forLive: run.deployment, project: project, isProduction: makeProduction))
         activity.notify(run.deployment.uid)
@@ -178,13 +243,13 @@ public struct DeploymentRunner: Sendable {
     private func stage(_ name: StageName, of run: DeploymentRun, _ body: () async throws -> Void) async throws {
         try await begin(name, of: run)
         try await body()
-        try Task.checkCancellation()
+        try run.checkStop()
         try run.deployment.progress.complete(name, at: Timestamp.now())
         try await save(run)
     }
 
     private func begin(_ name: StageName, of run: DeploymentRun) async throws {
-        try Task.checkCancellation()
+        try run.checkStop()
         try run.deployment.progress.begin(name, at: Timestamp.now())
         try await save(run)
     }
@@ -195,24 +260,37 @@ public struct DeploymentRunner: Sendable {
     }
 
     private func save(_ run: DeploymentRun) async throws {
-        run.deployment.updatedAt = Timestamp.now()
         try await deployments.saveProgress(run.deployment)
         activity.notify(run.deployment.uid)
     }
 
-    /// Ends the deployment `failed`. Its results were never made live, so what was live stays live.
-    private func end(_ run: DeploymentRun, failure message: String) async {
-        run.system("✗ Deployment failed: \(message)", stage: run.deployment.progress.activeStage)
-        logger.info("deployment \(run.deployment.id) failed: \(message)")
+    /// Ends the deployment `failed` or `canceled`. Its results were never made live, so what was live stays live.
+    private func end(_ run: DeploymentRun, outcome: StopRequest) async {
+        let stage = run.deployment.progress.activeStage
         do {
-            try run.deployment.progress.fail(at: Timestamp.now())
-            run.deployment.error = message
-            run.deployment.updatedAt = Timestamp.now()
+            switch outcome {
+            case .cancel(let reason):
+                run.system(reason == "killed" ? "✗ Deployment killed" : "✗ Deployment canceled: \(reason)", stage: stage)
+                try run.deployment.progress.cancel(reason: reason, at: Timestamp.now())
+            case .fail(let message):
+                run.system("✗ Deployment failed: \(message)", stage: stage)
+                try run.deployment.progress.fail(at: Timestamp.now())
+                run.deployment.error = message
+            case .abandon:
+                // The lease is gone: another node has already ended this deployment. Write nothing.
+                run.system("✗ This worker lost its lease on the deployment and stopped", stage: stage)
+                return
+            }
+            logger.info("deployment \(run.deployment.id) ended \(run.deployment.state.rawValue)")
             try await deployments.saveProgress(run.deployment)
         } catch {
-            logger.error("deployment \(run.deployment.id) could not be marked failed: \(error)")
+            logger.error("deployment \(run.deployment.id) could not be ended: \(error)")
         }
         activity.notify(run.deployment.uid)
+    }
+
+    static func seconds(_ duration: Duration) -> TimeInterval {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 
@@ -220,13 +298,20 @@ public struct DeploymentRunner: Sendable {
 final class DeploymentRun: @unchecked Sendable {
     var deployment: Deployment
     let log: DeploymentLogWriter?
+    let control: RunControl
 
-    init(deployment: Deployment, log: DeploymentLogWriter?) {
+    init(deployment: Deployment, log: DeploymentLogWriter?, control: RunControl) {
         self.deployment = deployment
         self.log = log
+        self.control = control
     }
 
     func system(_ text: String, stage: StageName?) {
         log?.system(text, stage: stage)
+    }
+
+    /// Throws when someone asked the deployment to stop.
+    func checkStop() throws {
+        if control.stopRequest != nil { throw CancellationError() }
     }
 }

@@ -60,12 +60,19 @@ public struct CheckedOutCommit: Sendable, Equatable {
 /// Runs the clone stage: fetches the exact commit asked for (or the branch head) into a directory.
 public struct GitCheckout: Sendable {
     public var home: String
+    /// Added to git's environment (the deployment's marker, so that leftovers can be found).
+    public var environment: [String: String]
+    public var handle: ProcessHandle?
     public var timeout: Duration
 
-    public init(home: String, timeout: Duration = .seconds(600)) {
+    public init(home: String, environment: [String: String] = [:], handle: ProcessHandle? = nil, timeout: Duration = .seconds(600)) {
         self.home = home
+        self.environment = environment
+        self.handle = handle
         self.timeout = timeout
     }
+
+    private var gitEnvironment: [String: String] { GitCommands.environment(home: home).merging(environment) { $1 } }
 
     /// Checks out `commit` (full or abbreviated id), or the head of `branch` when `commit` is nil.
     public func checkout(
@@ -91,7 +98,7 @@ public struct GitCheckout: Sendable {
             }
         }
         let (termination, lines) = try await ChildProcess.capture(
-            Command(arguments: GitCommands.describeHead(in: directory), environment: GitCommands.environment(home: home)),
+            Command(arguments: GitCommands.describeHead(in: directory), environment: gitEnvironment),
             timeout: timeout
         )
         let output = lines.filter { $0.stream == .stdout }.map(\.text)
@@ -102,8 +109,8 @@ public struct GitCheckout: Sendable {
     private func git(
         _ arguments: [String], onLine: @escaping @Sendable (OutputLine) -> Void, failure: () -> String = { "git failed" }
     ) async throws {
-        let command = Command(arguments: arguments, environment: GitCommands.environment(home: home))
-        let termination = try await ChildProcess.run(command, timeout: timeout, onLine: onLine)
+        let command = Command(arguments: arguments, environment: gitEnvironment)
+        let termination = try await ChildProcess.run(command, timeout: timeout, handle: handle, onLine: onLine)
         guard termination.succeeded else { throw PipelineError("\(failure()): git \(termination.summary)") }
     }
 }

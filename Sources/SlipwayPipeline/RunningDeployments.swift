@@ -7,8 +7,10 @@ import Synchronization
 public enum StopRequest: Sendable, Equatable {
     /// Someone canceled (or killed) it: it ends `canceled` with this reason.
     case cancel(reason: String)
-    /// Slipway stopped it for cause (its log hit the cap, its lease was lost): it ends `failed` with this error.
+    /// Slipway stopped it for cause (its log hit the cap): it ends `failed` with this error.
     case fail(error: String)
+    /// This node lost its lease: someone else has ended the deployment already, so nothing is written.
+    case abandon
 }
 
 /// The control of one running deployment: the handle of the command it runs now, and whether it must stop.

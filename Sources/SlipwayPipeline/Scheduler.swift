@@ -7,7 +7,7 @@ import Synchronization
 /// Claims queued deployments and runs them, at most `workers` at once (and one per project, which the
 /// store's claim enforces). Woken at once by `WakeUpSignal` when something is queued; polls only as a fallback.
 public final class Scheduler: Service {
-    let deployments: any DeploymentRepository
+    let control: any DeploymentControlRepository
     let runner: DeploymentRunner
     let workers: Int
     let wakeUp: WakeUpSignal
@@ -16,10 +16,10 @@ public final class Scheduler: Service {
     private let running = Atomic<Int>(0)
 
     public init(
-        deployments: any DeploymentRepository, runner: DeploymentRunner, workers: Int, wakeUp: WakeUpSignal,
+        control: any DeploymentControlRepository, runner: DeploymentRunner, workers: Int, wakeUp: WakeUpSignal,
         pollInterval: Duration = .seconds(2), logger: Logger
     ) {
-        self.deployments = deployments
+        self.control = control
         self.runner = runner
         self.workers = max(1, workers)
         self.wakeUp = wakeUp
@@ -50,7 +50,12 @@ public final class Scheduler: Service {
     private func claim() async -> Deployment? {
         guard !Task.isCancelled else { return nil }
         do {
-            return try await deployments.claimNext(at: Timestamp.now())
+            let now = Timestamp.now()
+            let configuration = runner.configuration
+            return try await control.claimNext(
+                at: now, owner: configuration.nodeName,
+                leaseUntil: now.addingTimeInterval(DeploymentRunner.seconds(configuration.leaseDuration))
+            )
         } catch {
             logger.error("cannot claim a deployment: \(error)")
             return nil

@@ -77,14 +77,17 @@ public enum ChildProcess {
 
     /// Runs `command` to its end. `onLine` is called for every output line, from a reader thread, in order per stream.
     /// `handle`, when given, lets another task stop the process group while it runs (see `ProcessHandle`).
+    /// `cgroup`, when given, is joined before the command starts (see `BuildCgroup.wrap`), and everything still in it
+    /// once the command has exited (even processes that left the process group) is killed before the output is drained.
     public static func run(
         _ command: Command,
         timeout: Duration? = nil,
         gracePeriod: Duration = .seconds(5),
         handle: ProcessHandle? = nil,
+        cgroup: BuildCgroup? = nil,
         onLine: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> Termination {
-        let process = try SpawnedProcess.spawn(command)
+        let process = try SpawnedProcess.spawn(cgroup?.wrap(command) ?? command)
         handle?.attach(process)
         defer { handle?.detach(process) }
         let readers = [
@@ -124,6 +127,7 @@ public enum ChildProcess {
         }
         // The group may still hold the pipes open (a background process): make sure nothing of it survives.
         process.killGroup()
+        if let cgroup { await cgroup.killAll() }
         for reader in readers { await reader.finished() }
         return decode(status: status, timedOut: timedOut)
     }

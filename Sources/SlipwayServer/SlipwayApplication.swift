@@ -23,10 +23,15 @@ public func buildApplication(
     let store = try await SQLStore.open(location, logger: logger)
     try await Bootstrap(store: store, layout: layout, configuration: configuration, logger: logger).run()
 
-    // Nothing stays "running" after a crash: a single node owns every unfinished deployment it finds at start-up.
-    let interrupted = try await store.deployments.failUnfinished(
-        error: "interrupted: the server stopped before the deployment finished", at: Timestamp.now())
-    if interrupted > 0 { logger.warning("\(interrupted) unfinished deployments from before the restart were marked failed (interrupted)") }
+    let activity = DeploymentActivity()
+    let files = DataDirectoryFiles(layout: layout)
+    let nodeName = configuration.nodeName ?? NodeName.make(dataDirectory: layout.root)
+
+    // Nothing stays "running" after a crash: whatever this node held before it (re)started is ended now,
+    // with every process it left behind killed, before anything else runs.
+    let reaper = LeaseReaper(deployments: store.deployments, control: store.control, activity: activity, layout: layout, logger: logger)
+    let interrupted = try await reaper.reap(formerOwner: nodeName)
+    if interrupted > 0 { logger.warning("\(interrupted) deployments that were running when the server stopped were marked failed (interrupted)") }
 
     // The edge routes from the store before the server accepts traffic.
     let routes = RouteTable()
@@ -40,26 +45,37 @@ public func buildApplication(
     }
 
     let queueSignal = WakeUpSignal()
-    let activity = DeploymentActivity()
+    let running = RunningDeployments(gracePeriod: configuration.cancelGracePeriod)
     let urls = PublicURLs(domain: configuration.domain, port: configuration.port)
     let runner = DeploymentRunner(
-        configuration: .init(layout: layout, sandbox: Sandbox(isolation: isolation), buildTimeout: configuration.buildTimeout),
-        projects: store.projects, deployments: store.deployments, routes: routes, activity: activity, logger: logger
+        configuration: .init(
+            layout: layout, sandbox: Sandbox(isolation: isolation), buildTimeout: configuration.buildTimeout, logCap: configuration.logCap,
+            nodeName: nodeName, leaseDuration: configuration.leaseDuration, keepDeployments: configuration.keepDeployments
+        ),
+        projects: store.projects, deployments: store.deployments, control: store.control, routes: routes, activity: activity,
+        running: running, files: files, logger: logger
     )
-    let scheduler = Scheduler(deployments: store.deployments, runner: runner, workers: configuration.workers, wakeUp: queueSignal, logger: logger)
+    let scheduler = Scheduler(control: store.control, runner: runner, workers: configuration.workers, wakeUp: queueSignal, logger: logger)
 
     let api = buildAPIRouter(
         APIDependencies(
             identities: store.identities, projects: store.projects, deployments: store.deployments,
-            service: DeploymentService(projects: store.projects, deployments: store.deployments, queueSignal: queueSignal),
-            logs: FileDeploymentLogs(layout: layout), files: DataDirectoryFiles(layout: layout), routes: routes, activity: activity, urls: urls
+            service: DeploymentService(
+                projects: store.projects, deployments: store.deployments, control: store.control, queueSignal: queueSignal,
+                queueCap: configuration.queueCap
+            ),
+            control: DeploymentControlService(
+                projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
+                routes: routes, files: files, queueSignal: queueSignal, stopTimeout: configuration.cancelGracePeriod + .seconds(10)
+            ),
+            logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls
         )
     )
     let responder = HostDispatcher(domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder())
     return Application(
         responder: responder,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Slipway"),
-        services: [StoreCloser(store: store), scheduler],
+        services: [StoreCloser(store: store), reaper, scheduler],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
@@ -72,5 +88,15 @@ struct StoreCloser: Service {
     func run() async throws {
         try? await gracefulShutdown()
         try await store.close()
+    }
+}
+
+/// The name this node holds leases under: stable across restarts of the same install, so that a restarted
+/// server knows which running deployments were its own.
+enum NodeName {
+    static func make(dataDirectory: String) -> String {
+        var name = [CChar](repeating: 0, count: 256)
+        gethostname(&name, name.count)
+        return String(cString: name) + ":" + dataDirectory
     }
 }

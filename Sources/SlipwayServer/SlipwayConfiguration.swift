@@ -18,6 +18,16 @@ public struct SlipwayConfiguration: Sendable {
     public var buildTimeout: Duration = .seconds(20 * 60)
     /// `--log-cap`: the largest log a deployment may write, in bytes.
     public var logCap: Int = 50 * 1024 * 1024
+    /// `--keep-deployments` / `SLIPWAY_KEEP_DEPLOYMENTS`: finished deployments per project that keep their build and log.
+    public var keepDeployments: Int = 50
+    /// `--queue-cap` / `SLIPWAY_QUEUE_CAP`: the most deployments a workspace may have waiting.
+    public var queueCap: Int = 100
+    /// How long a canceled build may take to exit after SIGTERM before it gets SIGKILL.
+    public var cancelGracePeriod: Duration = .seconds(5)
+    /// How long a worker's lease on a running deployment lasts without renewal.
+    public var leaseDuration: Duration = .seconds(60)
+    /// The name this node holds leases under (default: host name and data directory).
+    public var nodeName: String?
     /// `SLIPWAY_ADMIN_TOKEN`: the first admin token, instead of a generated one.
     public var adminToken: String?
     /// Whether a first start prints the generated admin token (tests turn it off).
@@ -44,6 +54,14 @@ public struct SlipwayConfiguration: Sendable {
             configuration.workers = workers
         }
         if let value = environment["SLIPWAY_DATABASE_URL"], !value.isEmpty { configuration.databaseURL = value }
+        if let value = environment["SLIPWAY_KEEP_DEPLOYMENTS"], !value.isEmpty {
+            guard let keep = Int(value), keep >= 1 else { throw ConfigurationError("SLIPWAY_KEEP_DEPLOYMENTS must be a positive integer, got '\(value)'") }
+            configuration.keepDeployments = keep
+        }
+        if let value = environment["SLIPWAY_QUEUE_CAP"], !value.isEmpty {
+            guard let cap = Int(value), cap >= 1 else { throw ConfigurationError("SLIPWAY_QUEUE_CAP must be a positive integer, got '\(value)'") }
+            configuration.queueCap = cap
+        }
         if let value = environment["SLIPWAY_ADMIN_TOKEN"], !value.isEmpty { configuration.adminToken = value }
         return configuration
     }

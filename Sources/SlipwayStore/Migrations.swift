@@ -14,7 +14,8 @@ struct Migration: Sendable {
 /// never edit an entry that has shipped.
 enum Migrations {
     static let all: [Migration] = [
-        Migration(version: 1, name: "initial schema", apply: createInitialSchema)
+        Migration(version: 1, name: "initial schema", apply: createInitialSchema),
+        Migration(version: 2, name: "deployment leases", apply: addDeploymentLeases),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its
@@ -149,6 +150,31 @@ enum Migrations {
         try await session.run(
             "CREATE UNIQUE INDEX deployments_project_id_sequence_number ON deployments (project_id, sequence_number)"
         )
+    }
+
+    /// Migration 2: the lease a worker holds on a running deployment, and the indexes of the queue and of build
+    /// references.
+    ///
+    /// `lease_owner` names the worker, `lease_expires_at` (µs) is when the lease runs out; both are NULL unless the
+    /// deployment is running. A deployment that was running before this migration has no worker that renews a
+    /// lease, so it gets one that expired at once: the first sweep for abandoned deployments ends it.
+    ///
+    /// Indexes, as `EXPLAIN QUERY PLAN` showed: `(project_id, state, id)` answers the claim's "nothing of the project
+    /// running, no older one queued" checks, superseding and `hasUnfinishedDeployments` from the index alone instead
+    /// of walking the project's whole history; `(build_id)` answers "does any deployment still use this build" on
+    /// delete and release without a full scan. The existing `(state, id)` already finds the running deployments
+    /// that `abandonedDeployments` looks at, in id order, so leases need no index of their own.
+    @Sendable static func addDeploymentLeases(_ session: Session) async throws {
+        try await session.run("ALTER TABLE deployments ADD COLUMN lease_owner TEXT NULL")
+        try await session.run("ALTER TABLE deployments ADD COLUMN lease_expires_at BIGINT NULL")
+        try await session.run(
+            """
+            UPDATE deployments SET lease_expires_at = \(bind: Int64(0))
+            WHERE state = \(bind: DeploymentState.running.rawValue)
+            """
+        )
+        try await session.run("CREATE INDEX deployments_project_id_state_id ON deployments (project_id, state, id)")
+        try await session.run("CREATE INDEX deployments_build_id ON deployments (build_id)")
     }
 }
 

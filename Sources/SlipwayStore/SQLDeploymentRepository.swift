@@ -6,8 +6,8 @@ import SlipwayCore
 struct SQLDeploymentRepository: DeploymentRepository {
     let database: Database
 
-    /// A `deployments` row as stored.
-    private struct DeploymentRow: Decodable {
+    /// A `deployments` row as stored (the lease columns are the store's own business and not read back).
+    struct DeploymentRow: Decodable {
         var id: Int64
         var uid: String
         var workspaceID: Int64
@@ -76,8 +76,8 @@ struct SQLDeploymentRepository: DeploymentRepository {
         var count: Int64
     }
 
-    private static let queued = DeploymentState.queued.rawValue
-    private static let running = DeploymentState.running.rawValue
+    static let queued = DeploymentState.queued.rawValue
+    static let running = DeploymentState.running.rawValue
 
     func create(_ new: NewDeployment) async throws -> Deployment {
         let now = Timestamp.now()
@@ -210,7 +210,7 @@ struct SQLDeploymentRepository: DeploymentRepository {
             var deployment = try row.deployment()
             try deployment.progress.start(at: time)
             deployment.updatedAt = now
-            try await write(deployment, session)
+            try await Self.write(deployment, session)
             return deployment
         }
     }
@@ -219,7 +219,7 @@ struct SQLDeploymentRepository: DeploymentRepository {
         var deployment = deployment
         deployment.updatedAt = Timestamp.now()
         try await database.withConnection { session in
-            try await write(deployment, session)
+            try await Self.write(deployment, session)
         }
     }
 
@@ -227,7 +227,7 @@ struct SQLDeploymentRepository: DeploymentRepository {
         var deployment = deployment
         deployment.updatedAt = Timestamp.now()
         try await database.transaction { session in
-            try await write(deployment, session)
+            try await Self.write(deployment, session)
             if makeProduction {
                 try await session.run(
                     """
@@ -257,7 +257,7 @@ struct SQLDeploymentRepository: DeploymentRepository {
                 deployment.progress = try Self.interrupted(deployment.progress, at: time)
                 deployment.error = error
                 deployment.updatedAt = now
-                try await write(deployment, session)
+                try await Self.write(deployment, session)
             }
             return rows.count
         }
@@ -293,7 +293,9 @@ struct SQLDeploymentRepository: DeploymentRepository {
     }
 
     /// Writes what changes while a deployment runs; throws `notFound` when the row is gone (deleted meanwhile).
-    private func write(_ deployment: Deployment, _ session: Session) async throws {
+    /// A finished deployment loses its lease: nobody works on it any more.
+    static func write(_ deployment: Deployment, _ session: Session) async throws {
+        let releaseLease: SQLQueryString = deployment.state.isFinished ? ", lease_owner = NULL, lease_expires_at = NULL" : ""
         let updated = try await session.value(
             Int64.self, column: "id",
             """
@@ -304,7 +306,7 @@ struct SQLDeploymentRepository: DeploymentRepository {
                 completed_at = \(bind: StoredValue.microseconds(deployment.completedAt)),
                 commit_id = \(bind: deployment.commitID), commit_message = \(bind: deployment.commitMessage),
                 commit_author = \(bind: deployment.commitAuthor), build_id = \(bind: deployment.buildID?.lowercased),
-                updated_at = \(bind: StoredValue.microseconds(deployment.updatedAt))
+                updated_at = \(bind: StoredValue.microseconds(deployment.updatedAt))\(releaseLease)
             WHERE id = \(bind: deployment.id)
             RETURNING id
             """

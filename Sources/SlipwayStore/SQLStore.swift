@@ -23,12 +23,15 @@ public final class SQLStore: Sendable {
     public let projects: any ProjectRepository
     /// Deployments and builds.
     public let deployments: any DeploymentRepository
+    /// The queue and the control of deployments: leased claims, canceling, superseding, deletion and retention.
+    public let control: any DeploymentControlRepository
 
     private init(database: Database) {
         self.database = database
         self.identities = SQLIdentityRepository(database: database)
         self.projects = SQLProjectRepository(database: database)
         self.deployments = SQLDeploymentRepository(database: database)
+        self.control = SQLDeploymentControlRepository(database: database)
     }
 
     /// Connects to the database and applies every migration it has not seen yet.

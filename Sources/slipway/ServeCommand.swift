@@ -27,6 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "postgres://… to use PostgreSQL instead of the embedded SQLite.") var databaseURL: String?
     @Option(help: "The longest a build may run, in seconds (default 1200).") var buildTimeout: Int?
     @Option(help: "The largest log a deployment may write, e.g. 50MB (default 50MB).") var logCap: String?
+    @Option(help: "Finished deployments per project that keep their build and log (default 50).") var keepDeployments: Int?
+    @Option(help: "The most deployments a workspace may have waiting (default 100).") var queueCap: Int?
 
     func run() async throws {
         var configuration = try SlipwayConfiguration.fromEnvironment()
@@ -49,6 +51,14 @@ struct ServeCommand: AsyncParsableCommand {
         if let logCap {
             guard let bytes = ByteCount.parse(logCap) else { throw ValidationError("--log-cap must be a size such as 50MB, got '\(logCap)'") }
             configuration.logCap = bytes
+        }
+        if let keepDeployments {
+            guard keepDeployments >= 1 else { throw ValidationError("--keep-deployments must be at least 1") }
+            configuration.keepDeployments = keepDeployments
+        }
+        if let queueCap {
+            guard queueCap >= 1 else { throw ValidationError("--queue-cap must be at least 1") }
+            configuration.queueCap = queueCap
         }
         var logger = Logger(label: "slipway")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info

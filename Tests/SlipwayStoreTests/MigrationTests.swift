@@ -54,24 +54,25 @@ import Testing
         try await database.withFreshLocation { location in
             try await TestDatabase.withStore(at: location) { _ in }
 
-            let second = Migration(version: 2, name: "notes") { session in
+            let known = Int64(Migrations.all.count)
+            let appended = Migration(version: known + 1, name: "notes") { session in
                 try await session.run("CREATE TABLE notes (id \(Migrations.idColumn(session.dialect)), body TEXT NOT NULL)")
             }
             try await TestDatabase.withDatabase(at: location) { opened in
-                let applied = try await Migrator(migrations: Migrations.all + [second]).migrate(opened, logger: .init(label: "test"))
-                #expect(applied == [2])
+                let applied = try await Migrator(migrations: Migrations.all + [appended]).migrate(opened, logger: .init(label: "test"))
+                #expect(applied == [known + 1])
                 let noteID = try await opened.withConnection { session in
                     try await session.insertReturningID("INSERT INTO notes (body) VALUES (\(bind: "hello")) RETURNING id")
                 }
                 #expect(noteID == 1)
 
-                // A binary that only knows migration 1 refuses a database that is already at 2.
-                await #expect(throws: StoreError.schemaTooNew(version: 2, known: 1)) {
+                // A binary that does not know the appended migration refuses a database that already has it.
+                await #expect(throws: StoreError.schemaTooNew(version: known + 1, known: known)) {
                     try await Migrator(migrations: Migrations.all).migrate(opened, logger: .init(label: "test"))
                 }
             }
             // The store itself refuses it too, and closes what it opened.
-            await #expect(throws: StoreError.schemaTooNew(version: 2, known: 1)) { try await SQLStore.open(location) }
+            await #expect(throws: StoreError.schemaTooNew(version: known + 1, known: known)) { try await SQLStore.open(location) }
         }
     }
 

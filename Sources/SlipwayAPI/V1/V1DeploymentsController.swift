@@ -14,6 +14,10 @@ struct V1DeploymentsController {
         group.get("deployments/:deployment", use: show)
         group.post("deployments/:deployment/rerun", use: rerun)
         group.post("deployments/:deployment/rollback", use: rollback)
+        group.post("deployments/:deployment/cancel", use: cancel)
+        group.post("deployments/:deployment/kill", use: kill)
+        group.delete("deployments/:deployment", use: delete)
+        group.get("queue", use: queue)
     }
 
     struct CreateBody: Decodable {
@@ -92,6 +96,95 @@ struct V1DeploymentsController {
         let id = try deploymentID(context)
         let rollback = try await dependencies.service.rollback(to: id, by: identity)
         return try JSONBody.response(V1ActionResult(message: "Rollback queued.", deploymentID: rollback.id))
+    }
+
+    struct StopBody: Decodable {
+        var reason: String?
+    }
+
+    /// `{"status": "success", "message": …, "deployment": {…}}`: the deployment once it has ended.
+    struct Stopped: Encodable {
+        var status = "success"
+        var message: String
+        var deployment: V1Deployment
+    }
+
+    @Sendable func cancel(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        try await stop(request, context: context, immediately: false)
+    }
+
+    @Sendable func kill(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        try await stop(request, context: context, immediately: true)
+    }
+
+    private func stop(_ request: Request, context: SlipwayRequestContext, immediately: Bool) async throws -> Response {
+        let identity = try context.require(.deploy)
+        let id = try deploymentID(context)
+        let body = try await JSONBody.decode(StopBody.self, from: request)
+        let stopped = try await dependencies.control.cancel(deploymentID: id, reason: body.reason, immediately: immediately, by: identity)
+        let (_, project) = try await V1Lookup(dependencies: dependencies).deployment(String(stopped.id), identity)
+        let message =
+            stopped.state == .canceled
+            ? (immediately ? "Deployment killed." : "Deployment canceled.") : "Deployment is stopping (\(stopped.state.rawValue))."
+        return try JSONBody.response(
+            Stopped(message: message, deployment: V1Deployment(deployment: stopped, project: project, urls: dependencies.urls, routes: dependencies.routes))
+        )
+    }
+
+    @Sendable func delete(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.deploy)
+        let id = try deploymentID(context)
+        let force: Bool
+        switch request.uri.queryParameters.get("force") {
+        case nil, "false", "0": force = false
+        case "true", "1": force = true
+        case let other?: throw SlipwayError.invalid("force", "must be true or false, got '\(other)'")
+        }
+        try await dependencies.control.delete(deploymentID: id, force: force, by: identity)
+        return try JSONBody.response(V1ActionResult(message: "Deployment deleted."))
+    }
+
+    /// One line of `GET /api/v1/queue`.
+    struct QueueLine: Encodable {
+        var entry: QueueEntry
+
+        enum CodingKeys: String, CodingKey {
+            case deploymentID = "deployment_id", projectID = "project_id", projectName = "project_name", state, position
+            case gitBranch = "git_branch", trigger, environment, queuedAt = "queued_at", startedAt = "started_at", activeStage = "active_stage"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            let deployment = entry.deployment
+            try container.encode(deployment.id, forKey: .deploymentID)
+            try container.encode(deployment.projectID, forKey: .projectID)
+            try container.encode(entry.projectName, forKey: .projectName)
+            try container.encode(deployment.state == .running ? "active" : "waiting", forKey: .state)
+            try container.encode(entry.position, forKey: .position)
+            try container.encode(deployment.gitBranch, forKey: .gitBranch)
+            try container.encode(deployment.trigger, forKey: .trigger)
+            try container.encode(deployment.environment, forKey: .environment)
+            try container.encode(Timestamp.format(deployment.createdAt), forKey: .queuedAt)
+            try container.encode(deployment.startedAt.map(Timestamp.format), forKey: .startedAt)
+            try container.encode(deployment.progress.activeStage, forKey: .activeStage)
+        }
+    }
+
+    struct QueuePage: Encodable {
+        var data: [QueueLine]
+        var active: Int
+        var waiting: Int
+    }
+
+    @Sendable func queue(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.read)
+        let entries = try await dependencies.control.queue(for: identity)
+        return try JSONBody.response(
+            QueuePage(
+                data: entries.map(QueueLine.init), active: entries.filter { $0.position == nil }.count,
+                waiting: entries.filter { $0.position != nil }.count
+            )
+        )
     }
 
     private func deploymentID(_ context: SlipwayRequestContext) throws -> Int64 {

@@ -1,16 +1,23 @@
 import Foundation
 import Hummingbird
+import NIOCore
+import ServiceLifecycle
 import SlipwayCore
 
-/// `GET /api/v1/deployments/{id}/logs`: a deployment's log as JSON pages by byte offset.
+/// `GET /api/v1/deployments/{id}/logs`: a deployment's log as JSON pages by byte offset, or, with
+/// `Accept: text/event-stream`, a live Server-Sent Events stream that follows it until the deployment ends (docs/logs.md).
 struct V1LogsController {
     let dependencies: APIDependencies
+    var configuration = LogEventStream.Configuration()
 
+    /// Adds the logs route to the authenticated `/api/v1` group.
     func addRoutes(to group: RouterGroup<SlipwayRequestContext>) {
         group.get("deployments/:deployment/logs", use: logs)
     }
 
+    /// One page of the JSON answer. `total` counts the lines in `data`; an empty `data` means the log has no more lines yet.
     struct LogPage: Encodable {
+        /// One line with the offset just past it (where the next page starts when it is the last line).
         struct Line: Encodable {
             var line: String
             var ts: String
@@ -18,6 +25,7 @@ struct V1LogsController {
             var stage: StageName?
             var offset: Int64
 
+            /// Encodes `stage` as `null` when absent, so every line has the same keys.
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
                 try container.encode(line, forKey: .line)
@@ -39,15 +47,209 @@ struct V1LogsController {
         }
     }
 
+    /// Answers JSON, or an event stream when the client accepts `text/event-stream`.
     @Sendable func logs(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
         let (deployment, _) = try await V1Lookup(dependencies: dependencies).deployment(context.parameters.get("deployment"), identity)
         let after = try request.integerQuery("after", default: 0, range: 0...Int.max)
+        if request.acceptsEventStream {
+            let start = try request.lastEventID ?? Int64(after)
+            let stream = LogEventStream(deployment: deployment, start: start, dependencies: dependencies, configuration: configuration)
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream"
+            headers[.cacheControl] = "no-cache"
+            // Reverse proxies such as nginx would otherwise buffer the stream.
+            headers[.init("X-Accel-Buffering")!] = "no"
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await stream.run(writer: &writer) })
+        }
         let limit = try request.integerQuery("limit", default: 1000, range: 1...10_000)
         let chunk = try dependencies.logs.read(deploymentUID: deployment.uid, from: Int64(after), limit: limit)
         let lines = chunk.lines.map {
             LogPage.Line(line: $0.line.text, ts: Timestamp.format($0.line.timestamp), stream: $0.line.stream, stage: $0.line.stage, offset: $0.offset)
         }
         return try JSONBody.response(LogPage(data: lines, total: lines.count, nextOffset: chunk.nextOffset, state: deployment.state))
+    }
+}
+
+extension Request {
+    /// Whether the `Accept` header lists `text/event-stream` (with a non-zero quality).
+    var acceptsEventStream: Bool {
+        headers[values: .accept].lazy.flatMap { $0.split(separator: ",") }.contains { range in
+            let parts = range.split(separator: ";").map { $0.replacingOccurrences(of: " ", with: "").lowercased() }
+            guard parts.first == "text/event-stream" else { return false }
+            let quality = parts.dropFirst().first { $0.hasPrefix("q=") }.flatMap { Double($0.dropFirst(2)) } ?? 1
+            return quality > 0
+        }
+    }
+
+    /// The `Last-Event-ID` an event-stream client sends when it reconnects: the byte offset to resume after.
+    var lastEventID: Int64? {
+        get throws {
+            guard let text = headers[.init("Last-Event-ID")!]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+            guard let offset = Int64(text), offset >= 0 else {
+                throw SlipwayError.invalid("Last-Event-ID", "must be a byte offset this stream sent as an event id, got '\(text)'")
+            }
+            return offset
+        }
+    }
+}
+
+/// Follows one deployment's log as Server-Sent Events: every line as it is written (`id:` the byte offset just past it,
+/// `data:` `{line, ts, stream, stage}`), a `: keep-alive` comment while nothing happens, and once the deployment has
+/// ended and every line is sent, `event: end` with its final state; then the stream closes.
+///
+/// Never holds the log: it reads a chunk, writes it (the writer waits while the client is slow), and reads the next.
+/// It waits on `DeploymentActivity` rather than polling; a slow fallback re-check covers changes nobody announced.
+struct LogEventStream: Sendable {
+    /// Timings of the stream.
+    struct Configuration: Sendable {
+        /// A comment is sent after this long without any write, so proxies and clients keep the connection.
+        var keepAliveInterval: Duration = .seconds(15)
+        /// The longest wait for activity before the state is checked again anyway.
+        var fallbackInterval: Duration = .seconds(2)
+        /// The shortest time between two reads of the deployment's state (a wake-up with no new line may be a state change).
+        var stateCheckInterval: Duration = .milliseconds(50)
+        /// A deployment that ended less than this ago may still get a last line just after its final state was saved …
+        var recentlyEnded: TimeInterval = 2
+        /// … so the stream waits until its log has been quiet this long before it sends `end`.
+        var quietPeriod: Duration = .milliseconds(100)
+        /// Lines read (and written) at a time.
+        var linesPerRead = 2000
+    }
+
+    let deployment: Deployment
+    let start: Int64
+    let dependencies: APIDependencies
+    let configuration: Configuration
+
+    /// Writes the stream until the deployment has ended (then `end`), the server shuts down, or the client goes away.
+    func run(writer: inout any ResponseBodyWriter) async throws {
+        let clock = ContinuousClock()
+        let uid = deployment.uid
+        var offset = start
+        var lastWrite = clock.now
+        // Tells EventSource clients to reconnect after 2 s (with Last-Event-ID) if the connection drops.
+        try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+        var nextStateCheck = clock.now
+        while !Task.isShuttingDownGracefully {
+            let generation = dependencies.activity.generation(of: uid)
+            if try await sendLines(writer: &writer, offset: &offset) {
+                lastWrite = clock.now
+                continue
+            }
+            // The log has nothing new. The state is read before the last read of the log, so every line written
+            // before the deployment ended is sent; at most once per `stateCheckInterval`, as a noisy build wakes
+            // the stream for every line.
+            let checksState = clock.now >= nextStateCheck
+            if checksState {
+                nextStateCheck = clock.now + configuration.stateCheckInterval
+                guard let current = try await dependencies.deployments.deployment(id: deployment.id, workspaceID: deployment.workspaceID)
+                else {
+                    break  // deleted while followed: nothing more will come
+                }
+                if current.state.isFinished {
+                    try await drainAfterEnd(current, writer: &writer, offset: &offset)
+                    try await writer.write(Self.endEvent(current))
+                    break
+                }
+            }
+            if clock.now - lastWrite >= configuration.keepAliveInterval {
+                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                lastWrite = clock.now
+            }
+            let untilKeepAlive = configuration.keepAliveInterval - (clock.now - lastWrite)
+            var timeout = min(configuration.fallbackInterval, untilKeepAlive)
+            if !checksState {
+                // Woken with nothing new to send, too soon after the last check: check again as soon as allowed.
+                timeout = min(timeout, max(nextStateCheck - clock.now, .milliseconds(1)))
+            }
+            let activity = dependencies.activity
+            await cancelWhenGracefulShutdown { [timeout] in await activity.wait(for: uid, after: generation, timeout: timeout) }
+        }
+        // On shutdown the stream closes without `end`: the client reconnects with Last-Event-ID.
+        try await writer.finish(nil)
+    }
+
+    /// Sends every whole line after `offset`, chunk by chunk; whether there was any.
+    private func sendLines(writer: inout any ResponseBodyWriter, offset: inout Int64) async throws -> Bool {
+        var sent = false
+        while !Task.isShuttingDownGracefully {
+            let chunk = try dependencies.logs.read(deploymentUID: deployment.uid, from: offset, limit: configuration.linesPerRead)
+            offset = max(offset, chunk.nextOffset)
+            guard !chunk.lines.isEmpty else { break }
+            var buffer = ByteBuffer()
+            buffer.reserveCapacity(chunk.lines.count * 160)
+            for (lineOffset, line) in chunk.lines { Self.writeLineEvent(line, id: lineOffset, to: &buffer) }
+            try await writer.write(buffer)
+            sent = true
+        }
+        return sent
+    }
+
+    /// The runner may write a last line just after it saved the final state; a deployment that ended moments ago
+    /// is followed until its log has been quiet for `quietPeriod`. One that ended earlier has nothing more to come.
+    private func drainAfterEnd(_ ended: Deployment, writer: inout any ResponseBodyWriter, offset: inout Int64) async throws {
+        while true {
+            let generation = dependencies.activity.generation(of: deployment.uid)
+            _ = try await sendLines(writer: &writer, offset: &offset)
+            let endedAt = ended.completedAt ?? ended.updatedAt
+            guard Date().timeIntervalSince(endedAt) < configuration.recentlyEnded, !Task.isShuttingDownGracefully else { return }
+            await dependencies.activity.wait(for: deployment.uid, after: generation, timeout: configuration.quietPeriod)
+            if dependencies.activity.generation(of: deployment.uid) == generation { return }
+        }
+    }
+
+    /// `id: <offset>` and `data: {"line":…,"ts":…,"stream":…,"stage":…}` (the default `message` event).
+    static func writeLineEvent(_ line: LogLine, id: Int64, to buffer: inout ByteBuffer) {
+        buffer.writeString("id: \(id)\ndata: {\"line\":")
+        writeJSONString(line.text, to: &buffer)
+        buffer.writeString(",\"ts\":\"\(Timestamp.format(line.timestamp))\",\"stream\":\"\(line.stream.rawValue)\",\"stage\":")
+        if let stage = line.stage {
+            buffer.writeString("\"\(stage.rawValue)\"}\n\n")
+        } else {
+            buffer.writeString("null}\n\n")
+        }
+    }
+
+    /// `event: end` with `{"state": …, "status": <native status>, "error": …}`.
+    static func endEvent(_ deployment: Deployment) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeString("event: end\ndata: {\"state\":\"\(deployment.state.rawValue)\",\"status\":\(deployment.state.nativeStatus),\"error\":")
+        if let error = deployment.error {
+            writeJSONString(error, to: &buffer)
+        } else {
+            buffer.writeString("null")
+        }
+        buffer.writeString("}\n\n")
+        return buffer
+    }
+
+    /// A JSON string literal. Every control character is escaped, so the event's `data:` stays on one line.
+    static func writeJSONString(_ text: String, to buffer: inout ByteBuffer) {
+        var text = text
+        buffer.writeInteger(UInt8(ascii: "\""))
+        text.withUTF8 { bytes in
+            var runStart = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<index]))
+                switch byte {
+                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+                case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+                case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+                case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+                default:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    buffer.writeStaticString("\\u00")
+                    buffer.writeInteger(hex[Int(byte >> 4)])
+                    buffer.writeInteger(hex[Int(byte & 0x0F)])
+                }
+                runStart = index + 1
+            }
+            buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
     }
 }

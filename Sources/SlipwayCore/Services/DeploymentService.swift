@@ -25,13 +25,24 @@ public struct DeployRequest: Sendable, Equatable {
 public struct DeploymentService: Sendable {
     public let projects: any ProjectRepository
     public let deployments: any DeploymentRepository
+    public let control: any DeploymentControlRepository
     public let queueSignal: WakeUpSignal
+    /// The most deployments a workspace may have waiting; more answer 429.
+    public let queueCap: Int
 
-    public init(projects: any ProjectRepository, deployments: any DeploymentRepository, queueSignal: WakeUpSignal) {
+    public init(
+        projects: any ProjectRepository, deployments: any DeploymentRepository, control: any DeploymentControlRepository,
+        queueSignal: WakeUpSignal, queueCap: Int = 100
+    ) {
         self.projects = projects
         self.deployments = deployments
+        self.control = control
         self.queueSignal = queueSignal
+        self.queueCap = queueCap
     }
+
+    /// The reason an `auto` deployment superseded by a newer one of the same branch is skipped.
+    public static let supersededReason = "superseded_queued_build"
 
     /// Queues one deployment per project, in the order given. Every project is checked before any is queued.
     public func deploy(projectIDs: [Int64], request: DeployRequest, by identity: Identity) async throws -> [Deployment] {
@@ -52,6 +63,7 @@ public struct DeploymentService: Sendable {
             }
         }
         guard problems.isEmpty else { throw SlipwayError.invalid(problems) }
+        try await checkQueueRoom(for: targets.count, identity)
 
         var created: [Deployment] = []
         for project in targets {
@@ -65,10 +77,25 @@ public struct DeploymentService: Sendable {
                     description: request.description ?? "Deployment started from API", config: project.buildConfig
                 )
             )
+            if deployment.trigger == .auto {
+                _ = try await control.supersedeQueuedAutoDeployments(
+                    projectID: project.id, branch: branch, olderThan: deployment.id, reason: Self.supersededReason, at: Timestamp.now()
+                )
+            }
             created.append(deployment)
         }
         queueSignal.signal()
         return created
+    }
+
+    /// 429 when queuing `count` more deployments would pass the workspace's queue cap.
+    private func checkQueueRoom(for count: Int, _ identity: Identity) async throws {
+        let queued = try await control.queuedCount(workspaceID: identity.workspace.id)
+        if queued + count > queueCap {
+            throw SlipwayError.tooManyRequests(
+                "the deployment queue of this workspace is full (\(queued) waiting, at most \(queueCap)); try again when some have run"
+            )
+        }
     }
 
     /// Queues a new deployment of the same commit as a failed one.
@@ -76,6 +103,7 @@ public struct DeploymentService: Sendable {
         let original = try await visibleDeployment(deploymentID, identity)
         try DeploymentRules.checkRerun(of: original)
         let project = try await visibleProject(original.projectID, identity)
+        try await checkQueueRoom(for: 1, identity)
         let rerun = try await deployments.create(
             NewDeployment(
                 workspaceID: original.workspaceID, projectID: original.projectID, serverID: original.serverID,
@@ -94,6 +122,7 @@ public struct DeploymentService: Sendable {
         let target = try await visibleDeployment(targetID, identity)
         let project = try await visibleProject(target.projectID, identity)
         try DeploymentRules.checkRollback(to: target, activeProductionID: project.productionDeploymentID)
+        try await checkQueueRoom(for: 1, identity)
         let rollback = try await deployments.create(
             NewDeployment(
                 workspaceID: target.workspaceID, projectID: target.projectID, serverID: target.serverID,

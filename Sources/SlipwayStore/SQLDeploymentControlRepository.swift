@@ -1,0 +1,256 @@
+import Foundation
+import SQLKit
+import SlipwayCore
+
+/// The queue and the control of deployments in SQL: leased claims, cancel-if-queued, superseding, deletion and
+/// build retention. Reads and writes the same rows as `SQLDeploymentRepository`, through its row type and writer.
+struct SQLDeploymentControlRepository: DeploymentControlRepository {
+    let database: Database
+
+    private typealias DeploymentRow = SQLDeploymentRepository.DeploymentRow
+
+    private struct CountRow: Decodable {
+        var count: Int64
+    }
+
+    private struct BuildReferenceRow: Decodable {
+        var buildID: String?
+    }
+
+    private static let queued = SQLDeploymentRepository.queued
+    private static let running = SQLDeploymentRepository.running
+
+    /// The finished states, as bound parameters of an `IN (…)` list.
+    private static let finishedStates: SQLQueryString = """
+        \(bind: DeploymentState.success.rawValue), \(bind: DeploymentState.failed.rawValue), \
+        \(bind: DeploymentState.canceled.rawValue), \(bind: DeploymentState.skipped.rawValue)
+        """
+
+    /// Takes the oldest queued deployment that is at the head of its project's queue while nothing of that project
+    /// runs. Requiring the head (no older queued deployment of the project) keeps each project FIFO and, with
+    /// `SKIP LOCKED` on PostgreSQL, keeps two workers from starting two deployments of one project: the second
+    /// worker either skips the locked head or, once it is committed, sees it running. The lease is written in the
+    /// same transaction, so a running deployment never exists without one.
+    func claimNext(at time: Date, owner: String, leaseUntil: Date) async throws -> Deployment? {
+        let time = Self.storedPrecision(time)
+        let now = Timestamp.now()
+        return try await database.transaction { session in
+            let row = try await session.first(
+                DeploymentRow.self,
+                """
+                SELECT * FROM deployments AS candidate
+                WHERE candidate.state = \(bind: Self.queued)
+                    AND NOT EXISTS (
+                        SELECT 1 FROM deployments AS active
+                        WHERE active.project_id = candidate.project_id AND active.state = \(bind: Self.running)
+                    )
+                    AND NOT EXISTS (
+                        SELECT 1 FROM deployments AS earlier
+                        WHERE earlier.project_id = candidate.project_id AND earlier.state = \(bind: Self.queued)
+                            AND earlier.id < candidate.id
+                    )
+                ORDER BY candidate.id
+                LIMIT 1
+                \(session.rowLock(skipLocked: true))
+                """
+            )
+            guard let row else { return nil }
+            var deployment = try row.deployment()
+            try deployment.progress.start(at: time)
+            deployment.updatedAt = now
+            try await SQLDeploymentRepository.write(deployment, session)
+            try await session.run(
+                """
+                UPDATE deployments
+                SET lease_owner = \(bind: owner), lease_expires_at = \(bind: StoredValue.microseconds(leaseUntil))
+                WHERE id = \(bind: deployment.id)
+                """
+            )
+            return deployment
+        }
+    }
+
+    func renewLease(deploymentID: Int64, owner: String, until: Date) async throws -> Bool {
+        try await database.withConnection { session in
+            try await session.value(
+                Int64.self, column: "id",
+                """
+                UPDATE deployments SET lease_expires_at = \(bind: StoredValue.microseconds(until))
+                WHERE id = \(bind: deploymentID) AND state = \(bind: Self.running) AND lease_owner = \(bind: owner)
+                RETURNING id
+                """
+            ) != nil
+        }
+    }
+
+    func abandonedDeployments(at time: Date, formerOwner: String?) async throws -> [Deployment] {
+        let heldByFormerOwner: SQLQueryString = formerOwner.map { "OR lease_owner = \(bind: $0)" } ?? ""
+        return try await database.withConnection { session in
+            try await session.all(
+                DeploymentRow.self,
+                """
+                SELECT * FROM deployments
+                WHERE state = \(bind: Self.running)
+                    AND (lease_expires_at < \(bind: StoredValue.microseconds(time)) \(heldByFormerOwner))
+                ORDER BY id
+                """
+            ).map { try $0.deployment() }
+        }
+    }
+
+    /// Reads the row locked (PostgreSQL) or under SQLite's write lock, so a concurrent claim either took it before,
+    /// and it is seen running here, or waits and then finds it canceled.
+    func cancelIfQueued(deploymentID: Int64, reason: String, at time: Date) async throws -> Deployment? {
+        let time = Self.storedPrecision(time)
+        let now = Timestamp.now()
+        return try await database.transaction { session in
+            let row = try await session.first(
+                DeploymentRow.self,
+                "SELECT * FROM deployments WHERE id = \(bind: deploymentID)"
+            )
+            guard let row, row.state == Self.queued else { return nil }
+            var deployment = try row.deployment()
+            try deployment.progress.cancel(reason: reason, at: time)
+            deployment.updatedAt = now
+            try await SQLDeploymentRepository.write(deployment, session)
+            return deployment
+        }
+    }
+
+    /// Locks the matching rows (PostgreSQL) in id order; one a worker claims meanwhile is seen running after the
+    /// claim commits and drops out of the result.
+    func supersedeQueuedAutoDeployments(
+        projectID: Int64, branch: String, olderThan deploymentID: Int64, reason: String, at time: Date
+    ) async throws -> [Int64] {
+        let time = Self.storedPrecision(time)
+        let now = Timestamp.now()
+        return try await database.transaction { session in
+            let rows = try await session.all(
+                DeploymentRow.self,
+                """
+                SELECT * FROM deployments
+                WHERE project_id = \(bind: projectID) AND state = \(bind: Self.queued) AND id < \(bind: deploymentID)
+                    AND git_branch = \(bind: branch) AND "trigger" = \(bind: DeploymentTrigger.auto.rawValue)
+                ORDER BY id
+                \(session.rowLock(skipLocked: false))
+                """
+            )
+            var superseded: [Int64] = []
+            for row in rows {
+                var deployment = try row.deployment()
+                try deployment.progress.markSkipped(reason: reason, at: time)
+                deployment.updatedAt = now
+                try await SQLDeploymentRepository.write(deployment, session)
+                superseded.append(deployment.id)
+            }
+            return superseded
+        }
+    }
+
+    func unfinishedDeployments(workspaceID: Int64?) async throws -> [Deployment] {
+        let inWorkspace: SQLQueryString = workspaceID.map { "AND workspace_id = \(bind: $0)" } ?? ""
+        return try await database.withConnection { session in
+            try await session.all(
+                DeploymentRow.self,
+                """
+                SELECT * FROM deployments
+                WHERE state IN (\(bind: Self.queued), \(bind: Self.running)) \(inWorkspace)
+                ORDER BY id
+                """
+            ).map { try $0.deployment() }
+        }
+    }
+
+    func queuedCount(workspaceID: Int64) async throws -> Int {
+        try await database.withConnection { session in
+            let count = try await session.first(
+                CountRow.self,
+                "SELECT COUNT(*) AS count FROM deployments WHERE state = \(bind: Self.queued) AND workspace_id = \(bind: workspaceID)"
+            )?.count
+            return Int(count ?? 0)
+        }
+    }
+
+    /// Throws `notFound` when the deployment does not exist.
+    func delete(deploymentID: Int64) async throws -> UUID? {
+        try await database.transaction { session in
+            let buildID = try await lockedBuildReference(deploymentID: deploymentID, session)
+            if let buildID { _ = 0 }
+            try await session.run(
+                "UPDATE projects SET production_deployment_id = NULL WHERE production_deployment_id = \(bind: deploymentID)"
+            )
+            try await session.run("DELETE FROM deployments WHERE id = \(bind: deploymentID)")
+            guard let buildID else { return nil }
+            return try await deleteBuildIfUnused(buildID, session)
+        }
+    }
+
+    /// Newest first, the project's finished deployments are numbered; from the `keep + 1`th on, those that still
+    /// have a build are candidates. A finished deployment without a build still counts towards `keep`.
+    func retentionCandidates(projectID: Int64, keep: Int) async throws -> [Deployment] {
+        try await database.withConnection { session in
+            try await session.all(
+                DeploymentRow.self,
+                """
+                SELECT * FROM deployments
+                WHERE project_id = \(bind: projectID) AND state IN (\(Self.finishedStates)) AND build_id IS NOT NULL
+                    AND id NOT IN (
+                        SELECT id FROM deployments
+                        WHERE project_id = \(bind: projectID) AND state IN (\(Self.finishedStates))
+                        ORDER BY id DESC
+                        LIMIT \(bind: max(keep, 0))
+                    )
+                ORDER BY id
+                """
+            ).map { try $0.deployment() }
+        }
+    }
+
+    /// Throws `notFound` when the deployment does not exist; nil when it had no build.
+    func releaseBuild(deploymentID: Int64) async throws -> UUID? {
+        let now = Timestamp.now()
+        return try await database.transaction { session in
+            guard let buildID = try await lockedBuildReference(deploymentID: deploymentID, session) else { return nil }
+            _ = 0
+            try await session.run(
+                """
+                UPDATE deployments SET build_id = NULL, updated_at = \(bind: StoredValue.microseconds(now))
+                WHERE id = \(bind: deploymentID)
+                """
+            )
+            return try await deleteBuildIfUnused(buildID, session)
+        }
+    }
+
+    /// The build a deployment uses, its row locked until the transaction ends (PostgreSQL); `notFound` when the
+    /// deployment does not exist.
+    private func lockedBuildReference(deploymentID: Int64, _ session: Session) async throws -> UUID? {
+        let row = try await session.first(
+            BuildReferenceRow.self,
+            "SELECT build_id FROM deployments WHERE id = \(bind: deploymentID) \(session.rowLock(skipLocked: false))"
+        )
+        guard let row else { throw SlipwayError.notFound("deployment \(deploymentID) not found") }
+        return try row.buildID.map { try StoredValue.uuid($0, table: "deployments", column: "build_id") }
+    }
+
+    /// Locks the build's row (PostgreSQL) before its references are counted: of two transactions that each detach
+    /// one of the build's last two users, the second then counts after the first committed and sees none left.
+    private func lockBuild(_ buildID: UUID, _ session: Session) async throws {
+        _ = try await session.rows("SELECT id FROM builds WHERE id = \(bind: buildID.lowercased) \(session.rowLock(skipLocked: false))")
+    }
+
+    /// Deletes the build's record and returns its id when no deployment refers to it any more; nil otherwise.
+    private func deleteBuildIfUnused(_ buildID: UUID, _ session: Session) async throws -> UUID? {
+        let stillUsed = try await !session.rows(
+            "SELECT id FROM deployments WHERE build_id = \(bind: buildID.lowercased) LIMIT 1"
+        ).isEmpty
+        if stillUsed { return nil }
+        try await session.run("DELETE FROM builds WHERE id = \(bind: buildID.lowercased)")
+        return buildID
+    }
+
+    /// `time` cut to whole microseconds, as it reads back from the database, so what is returned equals what is stored.
+    private static func storedPrecision(_ time: Date) -> Date {
+        Timestamp.date(microseconds: Timestamp.microseconds(time))
+    }
+}

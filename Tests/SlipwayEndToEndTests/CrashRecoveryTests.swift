@@ -1,0 +1,94 @@
+import Foundation
+import SlipwayClient
+import SlipwayTesting
+import Testing
+
+/// A server killed with SIGKILL in the middle of a build, then started again on the same data directory.
+@Suite struct CrashRecoveryTests {
+    /// A `slipway serve` child process.
+    final class ServerProcess {
+        let process = Process()
+        let port: Int
+
+        init(dataDirectory: String, port: Int, token: String) throws {
+            self.port = port
+            process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
+            process.arguments = ["serve", "--data-dir", dataDirectory, "--port", String(port)]
+            process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "SLIPWAY_ADMIN_TOKEN": token]
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+        }
+
+        /// Waits until `/health` answers.
+        func waitUntilReady(_ client: SlipwayClient) async throws {
+            let ready = await ProcessTable.eventually(timeout: .seconds(30)) {
+                (try? await client.raw(.GET, "/health").0) == 200
+            }
+            guard ready else { throw TestSupportError("slipway serve did not become ready on port \(port)") }
+        }
+
+        func kill() {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+
+        func stop() {
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable)))
+    func aBuildInterruptedByACrashEndsFailedWithNothingLeftRunningAndProductionStillServed() async throws {
+        let marker = ProcessTable.uniqueSleepDuration()
+        let site = try TemporaryGitRepository()
+        try site.write("build.sh", "mkdir -p dist && echo stable > dist/index.html\n")
+        try site.commit("stable")
+        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-crash-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        let token = "slw_crash_test_token"
+        let port = try TestServer.freePort()
+        let api = SlipwayClient(baseURL: "http://127.0.0.1:\(port)", token: token)
+
+        let first = try ServerProcess(dataDirectory: dataDirectory, port: port, token: token)
+        defer { first.stop() }
+        try await first.waitUntilReady(api)
+        let project = try await api.createProject(NewProjectRequest(name: "crash", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
+        let stable = try await api.waitForDeployment(try await api.deploy(projectIDs: [project.id]).deploymentIds[0])
+        #expect(stable.state == "success")
+
+        try site.write("build.sh", "sleep \(marker) &\n(setsid sleep \(marker) &)\necho started\nsleep \(marker)\n")
+        try site.commit("slow")
+        let doomed = try await api.deploy(projectIDs: [project.id]).deploymentIds[0]
+        let started = try await ProcessTable.eventually(timeout: .seconds(30)) {
+            try await api.logs(doomed).data.contains { $0.line == "started" } && ProcessTable.matching(marker).count == 3
+        }
+        #expect(started)
+        first.kill()
+
+        let second = try ServerProcess(dataDirectory: dataDirectory, port: port, token: token)
+        defer { second.stop() }
+        try await second.waitUntilReady(api)
+        let interrupted = try await api.deployment(doomed)
+        #expect(interrupted.state == "failed")
+        #expect(interrupted.error?.hasPrefix("interrupted") == true)
+        #expect(interrupted.stages.first { $0.name == "build" }?.status == "failure")
+        #expect(ProcessTable.matching(marker).isEmpty, "left running after the restart: \(ProcessTable.matching(marker))")
+        #expect(try await api.project("crash").productionDeploymentId == stable.id)
+
+        var request = [("Host", "crash.localhost:\(port)")]
+        request.append(("Accept", "text/html"))
+        let (status, body) = try await api.raw(.GET, "/", headers: request)
+        #expect(status == 200)
+        #expect(String(decoding: body, as: UTF8.self) == "stable\n")
+
+        // The restarted server keeps deploying.
+        try site.write("build.sh", "mkdir -p dist && echo after > dist/index.html\n")
+        try site.commit("after")
+        let after = try await api.waitForDeployment(try await api.deploy(projectIDs: [project.id]).deploymentIds[0])
+        #expect(after.state == "success")
+    }
+}
