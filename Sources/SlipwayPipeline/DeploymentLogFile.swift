@@ -200,16 +200,14 @@ public struct FileDeploymentLogs: DeploymentLogReader {
                     let newline = base.distance(to: UnsafeRawPointer(found))
                     let length = pendingLength + (newline - recordStart)
                     if !skippingLongRecord {
-                        let record: Record?
+                        let line: LogLine?
                         if pending.isEmpty {
-                            let slice = Data(
-                                bytesNoCopy: UnsafeMutableRawPointer(mutating: base + recordStart), count: newline - recordStart, deallocator: .none)
-                            record = try? decoder.decode(Record.self, from: slice)
+                            line = Self.decode(UnsafeRawBufferPointer(rebasing: bytes[recordStart..<newline]), decoder: decoder)
                         } else {
                             pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[recordStart..<newline]))
-                            record = try? decoder.decode(Record.self, from: Data(pending))
+                            line = pending.withUnsafeBytes { Self.decode($0, decoder: decoder) }
                         }
-                        if let record { lines.append((consumed + Int64(length + 1), Self.line(from: record))) }
+                        if let line { lines.append((consumed + Int64(length + 1), line)) }
                     }
                     skippingLongRecord = false
                     pending.removeAll(keepingCapacity: pending.count <= configuration.chunkSize)
@@ -262,7 +260,119 @@ public struct FileDeploymentLogs: DeploymentLogReader {
         return (Array(client.suffix(limit)), Array(system.suffix(limit)), truncated)
     }
 
-    private static func line(from record: Record) -> LogLine {
-        LogLine(timestamp: Timestamp.date(microseconds: record.ts), stream: record.stream, stage: record.stage, text: record.line)
+    /// One record: the writer's own layout is parsed directly (JSONDecoder costs several µs a line, which a
+    /// follower of a million-line build notices); anything else goes through JSONDecoder; nil when it is not a record.
+    static func decode(_ record: UnsafeRawBufferPointer, decoder: JSONDecoder) -> LogLine? {
+        var scanner = RecordScanner(record)
+        if let line = scanner.line() { return line }
+        guard let base = record.baseAddress, !record.isEmpty else { return nil }
+        let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: record.count, deallocator: .none)
+        guard let decoded = try? decoder.decode(Record.self, from: data) else { return nil }
+        return LogLine(timestamp: Timestamp.date(microseconds: decoded.ts), stream: decoded.stream, stage: decoded.stage, text: decoded.line)
+    }
+}
+
+/// Parses a record exactly as `DeploymentLogWriter.encode` writes it:
+/// `{"ts":<int>,"stream":"<name>"[,"stage":"<name>"],"line":"<escaped>"}`. Returns nil at the first byte it does not
+/// expect (other key orders, whitespace, `\u` escapes above U+007F), so that JSONDecoder decides instead.
+struct RecordScanner {
+    let bytes: UnsafeRawBufferPointer
+    var index = 0
+
+    /// A scanner at the start of `bytes`.
+    init(_ bytes: UnsafeRawBufferPointer) {
+        self.bytes = bytes
+    }
+
+    /// The record as a log line, or nil when it is not in the writer's layout.
+    mutating func line() -> LogLine? {
+        guard expect("{\"ts\":"), let ts = integer(), expect(",\"stream\":\""), let streamName = plainString(),
+            let stream = LogStream(rawValue: streamName)
+        else { return nil }
+        var stage: StageName?
+        if expect(",\"stage\":\"") {
+            guard let name = plainString(), let known = StageName(rawValue: name) else { return nil }
+            stage = known
+        }
+        guard expect(",\"line\":\""), let text = escapedString(), expect("}"), index == bytes.count else { return nil }
+        return LogLine(timestamp: Timestamp.date(microseconds: ts), stream: stream, stage: stage, text: text)
+    }
+
+    /// Skips `literal` when the bytes continue with it.
+    private mutating func expect(_ literal: StaticString) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard bytes.count - index >= count else { return false }
+        for offset in 0..<count where bytes[index + offset] != literal.utf8Start[offset] { return false }
+        index += count
+        return true
+    }
+
+    /// A decimal integer, possibly negative.
+    private mutating func integer() -> Int64? {
+        var negative = false
+        if index < bytes.count, bytes[index] == UInt8(ascii: "-") {
+            negative = true
+            index += 1
+        }
+        var value: Int64 = 0
+        let start = index
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9"), index - start < 18 {
+            value = value * 10 + Int64(bytes[index] - UInt8(ascii: "0"))
+            index += 1
+        }
+        guard index > start else { return nil }
+        return negative ? -value : value
+    }
+
+    /// The rest of a string without escapes, up to and past its closing quote.
+    private mutating func plainString() -> String? {
+        let start = index
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        defer { index += 1 }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+    }
+
+    /// The rest of a string with the escapes the writer produces, up to and past its closing quote.
+    private mutating func escapedString() -> String? {
+        let start = index
+        while index < bytes.count, bytes[index] != UInt8(ascii: "\""), bytes[index] != UInt8(ascii: "\\") { index += 1 }
+        guard index < bytes.count else { return nil }
+        if bytes[index] == UInt8(ascii: "\"") {
+            defer { index += 1 }
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        }
+        var text = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "\""):
+                return String(decoding: text, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                guard index < bytes.count else { return nil }
+                let escaped = bytes[index]
+                index += 1
+                switch escaped {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): text.append(escaped)
+                case UInt8(ascii: "n"): text.append(0x0A)
+                case UInt8(ascii: "r"): text.append(0x0D)
+                case UInt8(ascii: "t"): text.append(0x09)
+                case UInt8(ascii: "b"): text.append(0x08)
+                case UInt8(ascii: "f"): text.append(0x0C)
+                case UInt8(ascii: "u"):
+                    guard bytes.count - index >= 4,
+                        let value = UInt8(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[index..<index + 4]), as: UTF8.self), radix: 16),
+                        value < 0x80
+                    else { return nil }
+                    text.append(value)
+                    index += 4
+                default: return nil
+                }
+            default:
+                text.append(byte)
+            }
+        }
+        return nil
     }
 }

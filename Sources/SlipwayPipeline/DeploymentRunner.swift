@@ -19,10 +19,15 @@ public struct DeploymentRunner: Sendable {
         public var leaseDuration: Duration
         /// How many finished deployments per project keep their build and log.
         public var keepDeployments: Int
+        /// The cgroup hierarchies usable for limits and whole-tree kill (none: process groups only).
+        public var cgroups: CgroupSupport
+        /// The memory and process limits of a build, where cgroups allow them.
+        public var buildLimits: ResourceLimits
 
         public init(
             layout: DataLayout, sandbox: Sandbox, buildTimeout: Duration = .seconds(20 * 60), logCap: Int = 50 << 20,
-            nodeName: String = "local", leaseDuration: Duration = .seconds(60), keepDeployments: Int = 50
+            nodeName: String = "local", leaseDuration: Duration = .seconds(60), keepDeployments: Int = 50,
+            cgroups: CgroupSupport = .unavailable(), buildLimits: ResourceLimits = .buildDefaults
         ) {
             self.layout = layout
             self.sandbox = sandbox
@@ -31,6 +36,8 @@ public struct DeploymentRunner: Sendable {
             self.nodeName = nodeName
             self.leaseDuration = leaseDuration
             self.keepDeployments = keepDeployments
+            self.cgroups = cgroups
+            self.buildLimits = buildLimits
         }
     }
 
@@ -140,6 +147,9 @@ public struct DeploymentRunner: Sendable {
                 stage: .initialize
             )
             run.system("Sandbox: \(configuration.sandbox.isolation.summary)", stage: .initialize)
+            if configuration.cgroups.isUsable {
+                run.system("Limits: \(configuration.buildLimits.summary) (cgroups)", stage: .initialize)
+            }
         }
         if let buildID = deployment.buildID {
             run.system(
@@ -191,12 +201,19 @@ public struct DeploymentRunner: Sendable {
                 hiddenDirectory: configuration.layout.root,
                 environment: buildEnvironment(project: project, run: run, home: workDirectory + "/home")
             )
+            let cgroup = try makeCgroup(for: run)
+            defer {
+                if let cgroup { try? cgroup.remove() }
+            }
             let termination = try await ChildProcess.run(
-                configuration.sandbox.command(for: spec), timeout: configuration.buildTimeout, handle: run.control.process
+                configuration.sandbox.command(for: spec), timeout: configuration.buildTimeout, handle: run.control.process, cgroup: cgroup
             ) { line in
                 run.log?.append(LogLine(timestamp: Date(), stream: line.stream == .stdout ? .stdout : .stderr, stage: .build, text: line.text))
             }
             try run.checkStop()
+            if let cgroup, cgroup.outOfMemoryKills() > 0 {
+                throw PipelineError("the build ran out of memory (limits: \(configuration.buildLimits.summary))")
+            }
             if termination.timedOut {
                 throw PipelineError("the build ran longer than the build timeout (\(configuration.buildTimeout)) and was stopped")
             }
@@ -213,6 +230,18 @@ public struct DeploymentRunner: Sendable {
         )
         run.deployment.buildID = buildID
         run.system("Build \(buildID.lowercased) stored", stage: .build)
+    }
+
+    /// A cgroup with the build limits, when the machine offers cgroups; a build without one still runs.
+    private func makeCgroup(for run: DeploymentRun) throws -> BuildCgroup? {
+        guard configuration.cgroups.isUsable else { return nil }
+        let name = run.deployment.uid.lowercased
+        do {
+            return try BuildCgroup.create(name: name, limits: configuration.buildLimits, support: configuration.cgroups)
+        } catch {
+            run.system("Warning: no cgroup for this build (\(error)); it runs without memory and process limits", stage: .build)
+            return nil
+        }
     }
 
     private func buildEnvironment(project: Project, run: DeploymentRun, home: String) -> [String: String] {

@@ -12,13 +12,15 @@ public struct LeaseReaper: Service {
     let control: any DeploymentControlRepository
     let activity: DeploymentActivity
     let layout: DataLayout
+    let cgroups: CgroupSupport
     let interval: Duration
     let logger: Logger
 
     public init(
         deployments: any DeploymentRepository, control: any DeploymentControlRepository, activity: DeploymentActivity, layout: DataLayout,
-        interval: Duration = .seconds(15), logger: Logger
+        cgroups: CgroupSupport = .unavailable(), interval: Duration = .seconds(15), logger: Logger
     ) {
+        self.cgroups = cgroups
         self.deployments = deployments
         self.control = control
         self.activity = activity
@@ -46,6 +48,7 @@ public struct LeaseReaper: Service {
     public func reap(formerOwner: String?) async throws -> Int {
         let abandoned = try await control.abandonedDeployments(at: Timestamp.now(), formerOwner: formerOwner)
         for var deployment in abandoned {
+            if cgroups.isUsable { _ = try? await BuildCgroup.killAndRemove(name: deployment.uid.lowercased, support: cgroups) }
             let killed = OrphanProcesses.kill(environmentEntry: "SLIPWAY_DEPLOYMENT_UID=\(deployment.uid.lowercased)")
             try? FileManager.default.removeItem(atPath: layout.workDirectory(deployment.uid))
             let message = "interrupted: the worker running this deployment stopped before it finished"

@@ -13,6 +13,7 @@ public enum CgroupError: Error, Equatable, CustomStringConvertible {
     /// `rmdir` of the group failed, usually because processes are still in it.
     case cannotRemove(path: String, reason: String)
 
+    /// A sentence for logs and build output.
     public var description: String {
         switch self {
         case .invalidName(let name): "'\(name)' cannot name a cgroup: it must be one path component"

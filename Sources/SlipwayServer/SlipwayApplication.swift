@@ -29,7 +29,11 @@ public func buildApplication(
 
     // Nothing stays "running" after a crash: whatever this node held before it (re)started is ended now,
     // with every process it left behind killed, before anything else runs.
-    let reaper = LeaseReaper(deployments: store.deployments, control: store.control, activity: activity, layout: layout, logger: logger)
+    let cgroups = CgroupSupport.detect()
+    logger.info("\(cgroups.summary)")
+    let reaper = LeaseReaper(
+        deployments: store.deployments, control: store.control, activity: activity, layout: layout, cgroups: cgroups, logger: logger
+    )
     let interrupted = try await reaper.reap(formerOwner: nodeName)
     if interrupted > 0 { logger.warning("\(interrupted) deployments that were running when the server stopped were marked failed (interrupted)") }
 
@@ -50,7 +54,8 @@ public func buildApplication(
     let runner = DeploymentRunner(
         configuration: .init(
             layout: layout, sandbox: Sandbox(isolation: isolation), buildTimeout: configuration.buildTimeout, logCap: configuration.logCap,
-            nodeName: nodeName, leaseDuration: configuration.leaseDuration, keepDeployments: configuration.keepDeployments
+            nodeName: nodeName, leaseDuration: configuration.leaseDuration, keepDeployments: configuration.keepDeployments,
+            cgroups: cgroups, buildLimits: configuration.buildLimits
         ),
         projects: store.projects, deployments: store.deployments, control: store.control, routes: routes, activity: activity,
         running: running, files: files, logger: logger

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwaySandbox
 
 /// Everything `slipway serve` can be told (DESIGN.md §7), with the embedded defaults.
 public struct SlipwayConfiguration: Sendable {
@@ -24,6 +25,8 @@ public struct SlipwayConfiguration: Sendable {
     public var queueCap: Int = 100
     /// How long a canceled build may take to exit after SIGTERM before it gets SIGKILL.
     public var cancelGracePeriod: Duration = .seconds(5)
+    /// The memory and process limits of every build (applied where the kernel offers cgroups).
+    public var buildLimits = ResourceLimits(memoryBytes: 4 << 30, maxProcesses: 4096)
     /// How long a worker's lease on a running deployment lasts without renewal.
     public var leaseDuration: Duration = .seconds(60)
     /// The name this node holds leases under (default: host name and data directory).

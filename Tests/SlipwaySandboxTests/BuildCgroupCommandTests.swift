@@ -41,24 +41,25 @@ import Testing
         #expect(BuildCgroup.joining(procsFiles: [], command: command) == command)
     }
 
-    @Test func aGroupWrapsWithItsOwnProcsFiles() throws {
-        let support = CgroupSupport(
-            memory: .init(version: .v1, parentDirectory: "/cg/memory/slipway"), pids: .init(version: .v1, parentDirectory: "/cg/pids/slipway"),
-            tracking: .init(version: .v2, parentDirectory: "/cg/unified/slipway"), killsAtOnce: true, limitsSwap: true, root: "/cg"
-        )
+    @Test func aGroupWrapsWithItsOwnProcsFilesInTheOrderOfItsHierarchies() throws {
         let root = try FakeCgroupRoot()
         defer { root.remove() }
-        // Paths only: `existing` needs a directory, so point the same layout at a temp dir.
-        let fake = CgroupSupport(
-            memory: .init(version: .v1, parentDirectory: root.path + "/m"), pids: nil,
-            tracking: .init(version: .v2, parentDirectory: root.path + "/u"),
-            killsAtOnce: true, limitsSwap: false, root: root.path
+        let support = CgroupSupport(
+            memory: .init(version: .v1, parentDirectory: root.path + "/memory/slipway"),
+            pids: .init(version: .v1, parentDirectory: root.path + "/pids/slipway"),
+            tracking: .init(version: .v2, parentDirectory: root.path + "/unified/slipway"), killsAtOnce: true, limitsSwap: true, root: root.path
         )
-        try root.makeDirectory("m/d1")
-        let cgroup = try #require(BuildCgroup.existing(name: "d1", support: fake))
-        #expect(cgroup.procsFiles == [root.path + "/m/d1/cgroup.procs", root.path + "/u/d1/cgroup.procs"])
+        for hierarchy in support.hierarchies {
+            try FileManager.default.createDirectory(atPath: hierarchy.parentDirectory, withIntermediateDirectories: true)
+        }
+        let cgroup = try BuildCgroup.create(name: "d1", limits: .unlimited, support: support)
+        #expect(
+            cgroup.procsFiles == [
+                root.path + "/memory/slipway/d1/cgroup.procs", root.path + "/pids/slipway/d1/cgroup.procs",
+                root.path + "/unified/slipway/d1/cgroup.procs",
+            ]
+        )
         #expect(cgroup.wrap(command) == BuildCgroup.joining(procsFiles: cgroup.procsFiles, command: command))
-        #expect(support.hierarchies.map(\.parentDirectory) == ["/cg/memory/slipway", "/cg/pids/slipway", "/cg/unified/slipway"])
     }
 
     /// Runs for real with plain files standing in for `cgroup.procs`: arguments full of shell syntax arrive untouched,
@@ -97,10 +98,6 @@ struct FakeCgroupRoot {
     init() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-cgroup-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    func makeDirectory(_ relative: String) throws {
-        try FileManager.default.createDirectory(atPath: path + "/" + relative, withIntermediateDirectories: true)
     }
 
     func write(_ relative: String, _ contents: String = "") throws {

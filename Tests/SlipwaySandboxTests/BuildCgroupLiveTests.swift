@@ -91,6 +91,33 @@ import Testing
         }
     }
 
+    /// The wrapper goes outside the sandbox: bubblewrap's and unshare's namespaces are made by processes already in the group.
+    @Test(arguments: ["bwrap", "unshare"])
+    func aSandboxedBuildRunsInsideTheGroupAndItsLimits(tool: String) async throws {
+        guard let path = Sandbox.findExecutable(tool) else {
+            print("skipped: \(tool) is not installed here")
+            return
+        }
+        let isolation: Isolation = tool == "bwrap" ? .bubblewrap(executable: path) : .unshare(executable: path)
+        try await withLiveCgroup(limits: ResourceLimits(memoryBytes: 64 << 20), needs: "memory controller", when: { $0.memory != nil }) { cgroup in
+            let data = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-cgroup-sandbox-\(UUID().uuidString)").path
+            try FileManager.default.createDirectory(atPath: data + "/work", withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: data) }
+            let marker = uniqueSleepDuration()
+            let spec = SandboxSpec(
+                shellCommand: "setsid sleep \(marker) & cat /proc/self/cgroup; head -c 200M /dev/zero | tail; echo \"tail: $?\"",
+                workingDirectory: data + "/work", writableDirectories: [data + "/work"], hiddenDirectory: data, environment: environment
+            )
+            let (termination, lines) = try await capture(Sandbox(isolation: isolation).command(for: spec), in: cgroup)
+            let text = lines.map(\.text)
+            #expect(termination.succeeded)
+            #expect(text.contains { $0.hasSuffix("/\(cgroup.name)") }, "the sandboxed shell reports the build's group")
+            #expect(text.contains("tail: 137"))
+            #expect(cgroup.outOfMemoryKills() >= 1)
+            #expect(processesMatching(marker).isEmpty)
+        }
+    }
+
     @Test func aLeftoverGroupIsFoundByNameAndKilledAfterARestart() async throws {
         try await withLiveCgroup(limits: .buildDefaults, needs: "cgroup hierarchy") { cgroup in
             let marker = uniqueSleepDuration()

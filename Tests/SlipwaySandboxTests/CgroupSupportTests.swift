@@ -140,7 +140,8 @@ import Testing
         #expect(!support.isUsable)
         #expect(
             support.summary
-                == "none (no cgroup hierarchy found under \(root.path)): builds have no memory or process limits and are stopped by process group only"
+                == "none (no cgroup hierarchy found under \(root.path)): "
+                + "builds have no memory or process limits and are stopped by process group only"
         )
         #expect(throws: CgroupError.unavailable) { try BuildCgroup.create(name: name, limits: .buildDefaults, support: support) }
         #expect(CgroupSupport.detect(root: root.path + "/missing") == .unavailable(root: root.path + "/missing"))
