@@ -106,7 +106,7 @@ struct SQLDeploymentControlRepository: DeploymentControlRepository {
         return try await database.transaction { session in
             let row = try await session.first(
                 DeploymentRow.self,
-                "SELECT * FROM deployments WHERE id = \(bind: deploymentID)"
+                "SELECT * FROM deployments WHERE id = \(bind: deploymentID) \(session.rowLock(skipLocked: false))"
             )
             guard let row, row.state == Self.queued else { return nil }
             var deployment = try row.deployment()
@@ -175,7 +175,7 @@ struct SQLDeploymentControlRepository: DeploymentControlRepository {
     func delete(deploymentID: Int64) async throws -> UUID? {
         try await database.transaction { session in
             let buildID = try await lockedBuildReference(deploymentID: deploymentID, session)
-            if let buildID { _ = 0 }
+            if let buildID { try await lockBuild(buildID, session) }
             try await session.run(
                 "UPDATE projects SET production_deployment_id = NULL WHERE production_deployment_id = \(bind: deploymentID)"
             )
@@ -211,7 +211,7 @@ struct SQLDeploymentControlRepository: DeploymentControlRepository {
         let now = Timestamp.now()
         return try await database.transaction { session in
             guard let buildID = try await lockedBuildReference(deploymentID: deploymentID, session) else { return nil }
-            _ = 0
+            try await lockBuild(buildID, session)
             try await session.run(
                 """
                 UPDATE deployments SET build_id = NULL, updated_at = \(bind: StoredValue.microseconds(now))

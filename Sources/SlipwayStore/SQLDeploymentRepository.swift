@@ -2,7 +2,7 @@ import Foundation
 import SQLKit
 import SlipwayCore
 
-/// Deployments and builds in SQL, including the scheduler's claim of the next queued deployment.
+/// Deployments and builds in SQL. The queue and the control of deployments are `SQLDeploymentControlRepository`.
 struct SQLDeploymentRepository: DeploymentRepository {
     let database: Database
 
@@ -179,42 +179,6 @@ struct SQLDeploymentRepository: DeploymentRepository {
         }
     }
 
-    /// Takes the oldest queued deployment that is at the head of its project's queue while nothing of that project
-    /// runs. Requiring the head (no older queued deployment of the project) keeps each project FIFO and, with
-    /// `SKIP LOCKED` on PostgreSQL, keeps two workers from starting two deployments of one project: the second
-    /// worker either skips the locked head or, once it is committed, sees it running.
-    func claimNext(at time: Date) async throws -> Deployment? {
-        let time = Timestamp.date(microseconds: Timestamp.microseconds(time))
-        let now = Timestamp.now()
-        return try await database.transaction { session in
-            let row = try await session.first(
-                DeploymentRow.self,
-                """
-                SELECT * FROM deployments AS candidate
-                WHERE candidate.state = \(bind: Self.queued)
-                    AND NOT EXISTS (
-                        SELECT 1 FROM deployments AS active
-                        WHERE active.project_id = candidate.project_id AND active.state = \(bind: Self.running)
-                    )
-                    AND NOT EXISTS (
-                        SELECT 1 FROM deployments AS earlier
-                        WHERE earlier.project_id = candidate.project_id AND earlier.state = \(bind: Self.queued)
-                            AND earlier.id < candidate.id
-                    )
-                ORDER BY candidate.id
-                LIMIT 1
-                \(session.rowLock(skipLocked: true))
-                """
-            )
-            guard let row else { return nil }
-            var deployment = try row.deployment()
-            try deployment.progress.start(at: time)
-            deployment.updatedAt = now
-            try await Self.write(deployment, session)
-            return deployment
-        }
-    }
-
     func saveProgress(_ deployment: Deployment) async throws {
         var deployment = deployment
         deployment.updatedAt = Timestamp.now()
@@ -236,30 +200,6 @@ struct SQLDeploymentRepository: DeploymentRepository {
                     """
                 )
             }
-        }
-    }
-
-    /// Ends queued and running deployments `failed`. A running one fails its active stage through the lifecycle;
-    /// a queued one never started, so its `queued` stage is the one that fails and it gets no start time.
-    func failUnfinished(error: String, at time: Date) async throws -> Int {
-        let time = Timestamp.date(microseconds: Timestamp.microseconds(time))
-        let now = Timestamp.now()
-        return try await database.transaction { session in
-            let rows = try await session.all(
-                DeploymentRow.self,
-                """
-                SELECT * FROM deployments WHERE state IN (\(bind: Self.queued), \(bind: Self.running)) ORDER BY id
-                \(session.rowLock(skipLocked: false))
-                """
-            )
-            for row in rows {
-                var deployment = try row.deployment()
-                deployment.progress = try Self.interrupted(deployment.progress, at: time)
-                deployment.error = error
-                deployment.updatedAt = now
-                try await Self.write(deployment, session)
-            }
-            return rows.count
         }
     }
 
@@ -314,22 +254,4 @@ struct SQLDeploymentRepository: DeploymentRepository {
         if updated == nil { throw SlipwayError.notFound("deployment \(deployment.id) not found") }
     }
 
-    /// The progress of a deployment cut short by a crash: it ends `failed`, its active stage `failure`.
-    static func interrupted(_ progress: DeploymentProgress, at time: Date) throws -> DeploymentProgress {
-        var progress = progress
-        switch progress.state {
-        case .running:
-            try progress.fail(at: time)
-            return progress
-        case .queued:
-            var stages = progress.stages
-            if let active = stages.firstIndex(where: { $0.status == .active }) {
-                stages[active].status = .failure
-                stages[active].endedOn = time
-            }
-            return DeploymentProgress(state: .failed, stages: stages, startedAt: nil, completedAt: time, reason: progress.reason)
-        case .success, .failed, .canceled, .skipped:
-            return progress
-        }
-    }
 }

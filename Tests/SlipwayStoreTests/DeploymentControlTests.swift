@@ -245,9 +245,20 @@ import Testing
             for round in 0..<25 {
                 let project = try await store.projects.create(Fixtures.newProject("race-\(round)"), workspaceID: identity.workspace.id)
                 let deployment = try await store.deployments.create(Fixtures.newDeployment(project, by: identity))
-                async let claimed = store.control.claimNext(at: Fixtures.time, owner: "worker", leaseUntil: Fixtures.time(plus: 1_000))
-                async let canceled = store.control.cancelIfQueued(deploymentID: deployment.id, reason: "race", at: Fixtures.time)
-                let (claim, cancel) = try await (claimed, canceled)
+                // Which of the two asks first alternates, so that on SQLite (one connection, first come first
+                // served) each side wins some rounds; on PostgreSQL they truly overlap.
+                let (claim, cancel) = try await withThrowingTaskGroup(of: (Deployment?, Deployment?).self) { group in
+                    let claim: @Sendable () async throws -> (Deployment?, Deployment?) = {
+                        (try await store.control.claimNext(at: Fixtures.time, owner: "worker", leaseUntil: Fixtures.time(plus: 1_000)), nil)
+                    }
+                    let cancel: @Sendable () async throws -> (Deployment?, Deployment?) = {
+                        (nil, try await store.control.cancelIfQueued(deploymentID: deployment.id, reason: "race", at: Fixtures.time))
+                    }
+                    for task in round.isMultiple(of: 2) ? [claim, cancel] : [cancel, claim] { group.addTask(operation: task) }
+                    return try await group.reduce(into: (Deployment?.none, Deployment?.none)) { result, next in
+                        result = (result.0 ?? next.0, result.1 ?? next.1)
+                    }
+                }
 
                 let stored = try #require(try await store.deployments.deployment(id: deployment.id))
                 // It is the only queued deployment, so a claim that takes anything takes it.
@@ -265,8 +276,8 @@ import Testing
                     #expect(try await Self.lease(store, deployment.id) == LeaseRow(leaseOwner: nil, leaseExpiresAt: nil))
                 }
             }
-            print("WINS", claimWins, cancelWins)
             #expect(claimWins + cancelWins == 25)
+            #expect(claimWins > 0 && cancelWins > 0, "claims won \(claimWins) rounds, cancels \(cancelWins)")
             #expect(try await store.control.unfinishedDeployments(workspaceID: nil).isEmpty)
             #expect(try await Self.finishedWithLease(store) == 0)
         }
@@ -566,7 +577,7 @@ import Testing
                 let versions = try await store.database.withConnection { session in
                     try await session.all(VersionRow.self, "SELECT version FROM schema_migrations ORDER BY version")
                 }
-                #expect(versions.map(\.version) == [1, 2])
+                #expect(versions.map(\.version) == Migrations.all.map(\.version))
                 #expect(try await Self.lease(store, running.id) == LeaseRow(leaseOwner: nil, leaseExpiresAt: 0))
                 #expect(try await Self.lease(store, queued.id) == LeaseRow(leaseOwner: nil, leaseExpiresAt: nil))
                 #expect(try await Self.lease(store, old.id) == LeaseRow(leaseOwner: nil, leaseExpiresAt: nil))

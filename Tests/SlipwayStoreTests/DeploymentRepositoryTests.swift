@@ -80,7 +80,7 @@ import Testing
             let docs1 = try await store.deployments.create(Fixtures.newDeployment(docs, by: identity))
 
             let start = Fixtures.time
-            let claimed = try #require(try await store.deployments.claimNext(at: start))
+            let claimed = try #require(try await Fixtures.claimNext(store, at: start))
             #expect(claimed.id == blog1.id)
             #expect(claimed.state == .running)
             #expect(claimed.startedAt == start)
@@ -88,16 +88,16 @@ import Testing
             #expect(try await store.deployments.deployment(id: blog1.id) == claimed)
 
             // blog is busy, so docs goes next although blog2 is older.
-            #expect(try await store.deployments.claimNext(at: start)?.id == docs1.id)
-            #expect(try await store.deployments.claimNext(at: start) == nil)
+            #expect(try await Fixtures.claimNext(store, at: start)?.id == docs1.id)
+            #expect(try await Fixtures.claimNext(store, at: start) == nil)
 
             var finished = claimed
             try Fixtures.succeed(&finished, build: UUID(), at: Fixtures.time(plus: 5))
             try await store.deployments.saveProgress(finished)
-            let next = try #require(try await store.deployments.claimNext(at: Fixtures.time(plus: 6)))
+            let next = try #require(try await Fixtures.claimNext(store, at: Fixtures.time(plus: 6)))
             #expect(next.id == blog2.id)
             #expect(next.startedAt == Fixtures.time(plus: 6))
-            #expect(try await store.deployments.claimNext(at: start) == nil)
+            #expect(try await Fixtures.claimNext(store, at: start) == nil)
         }
     }
 
@@ -111,7 +111,7 @@ import Testing
             try head.progress.cancel(reason: "not wanted", at: Fixtures.time)
             try await store.deployments.saveProgress(head)
             #expect(try await store.deployments.deployment(id: head.id)?.progress.reason == "not wanted")
-            #expect(try await store.deployments.claimNext(at: Fixtures.time)?.id == second.id)
+            #expect(try await Fixtures.claimNext(store, at: Fixtures.time)?.id == second.id)
         }
     }
 
@@ -129,7 +129,7 @@ import Testing
             }
             let claimed = try await withThrowingTaskGroup(of: Deployment?.self) { group in
                 for _ in 0..<12 {
-                    group.addTask { try await store.deployments.claimNext(at: Fixtures.time) }
+                    group.addTask { try await Fixtures.claimNext(store, at: Fixtures.time) }
                 }
                 return try await group.reduce(into: [Deployment]()) { if let deployment = $1 { $0.append(deployment) } }
             }
@@ -164,7 +164,7 @@ import Testing
                         var mine: [Deployment] = []
                         var idleRounds = 0
                         while idleRounds < 200 {
-                            guard var deployment = try await store.deployments.claimNext(at: Fixtures.time) else {
+                            guard var deployment = try await Fixtures.claimNext(store, at: Fixtures.time) else {
                                 idleRounds += 1
                                 await Task.yield()
                                 continue
@@ -205,7 +205,7 @@ import Testing
             let identity = try await Fixtures.bootstrap(store)
             let project = try await store.projects.create(Fixtures.newProject("api", kind: .service), workspaceID: identity.workspace.id)
             _ = try await store.deployments.create(Fixtures.newDeployment(project, by: identity))
-            var deployment = try #require(try await store.deployments.claimNext(at: Fixtures.time(plus: 1)))
+            var deployment = try #require(try await Fixtures.claimNext(store, at: Fixtures.time(plus: 1)))
 
             try deployment.progress.begin(.initialize, at: Fixtures.time(plus: 2))
             try deployment.progress.complete(.initialize, at: Fixtures.time(plus: 3))
@@ -264,7 +264,7 @@ import Testing
 
             func deployLive(environment: DeploymentEnvironment, branch: String, makeProduction: Bool) async throws -> Deployment {
                 _ = try await store.deployments.create(Fixtures.newDeployment(blog, by: identity, branch: branch, environment: environment))
-                var deployment = try #require(try await store.deployments.claimNext(at: Fixtures.time))
+                var deployment = try #require(try await Fixtures.claimNext(store, at: Fixtures.time))
                 let build = UUID()
                 try await store.deployments.createBuild(
                     Build(id: build, workspaceID: workspaceID, projectID: blog.id, commitID: "abc", createdAt: Fixtures.time)
@@ -284,7 +284,7 @@ import Testing
 
             // A running deployment and a successful one without a build are not live.
             _ = try await store.deployments.create(Fixtures.newDeployment(blog, by: identity))
-            _ = try #require(try await store.deployments.claimNext(at: Fixtures.time))
+            _ = try #require(try await Fixtures.claimNext(store, at: Fixtures.time))
 
             let live = try await store.deployments.liveDeployments()
             #expect(live.map(\.deploymentID) == [first.id, second.id, preview.id])
@@ -300,27 +300,35 @@ import Testing
         }
     }
 
-    @Test("failUnfinished ends queued and running deployments failed with truthful stages", arguments: TestDatabase.all)
-    func failUnfinished(database: TestDatabase) async throws {
+    @Test("An abandoned running deployment ends failed with truthful stages; queued ones stay queued", arguments: TestDatabase.all)
+    func interruptAbandoned(database: TestDatabase) async throws {
         try await database.withStore { store in
             let identity = try await Fixtures.bootstrap(store)
             let blog = try await store.projects.create(Fixtures.newProject("blog"), workspaceID: identity.workspace.id)
             let docs = try await store.projects.create(Fixtures.newProject("docs"), workspaceID: identity.workspace.id)
 
             _ = try await store.deployments.create(Fixtures.newDeployment(blog, by: identity))
-            var done = try #require(try await store.deployments.claimNext(at: Fixtures.time))
+            var done = try #require(try await Fixtures.claimNext(store, at: Fixtures.time))
             try Fixtures.succeed(&done, build: UUID(), at: Fixtures.time(plus: 1))
             try await store.deployments.saveLive(done, makeProduction: true)
 
             _ = try await store.deployments.create(Fixtures.newDeployment(blog, by: identity))
-            var running = try #require(try await store.deployments.claimNext(at: Fixtures.time(plus: 2)))
+            var running = try #require(try await Fixtures.claimNext(store, at: Fixtures.time(plus: 2)))
             try running.progress.begin(.initialize, at: Fixtures.time(plus: 3))
             try await store.deployments.saveProgress(running)
             let queued = try await store.deployments.create(Fixtures.newDeployment(docs, by: identity))
             let waiting = try await store.deployments.create(Fixtures.newDeployment(blog, by: identity))
 
+            // The node restarts: everything it held is abandoned, whatever the lease says.
             let crash = Fixtures.time(plus: 100)
-            #expect(try await store.deployments.failUnfinished(error: "interrupted", at: crash) == 3)
+            let abandoned = try await store.control.abandonedDeployments(at: crash, formerOwner: Fixtures.worker)
+            #expect(abandoned.map(\.id) == [running.id])
+            #expect(abandoned.first?.stages == running.stages)
+            for var deployment in abandoned {
+                try deployment.progress.interrupt(at: crash)
+                deployment.error = "interrupted"
+                try await store.deployments.saveProgress(deployment)
+            }
 
             let interrupted = try #require(try await store.deployments.deployment(id: running.id))
             #expect(interrupted.state == .failed)
@@ -331,19 +339,13 @@ import Testing
             #expect(interrupted.stages.first { $0.name == .initialize }?.endedOn == crash)
             #expect(interrupted.stages.allSatisfy { $0.status != .active })
 
-            for id in [queued.id, waiting.id] {
-                let failed = try #require(try await store.deployments.deployment(id: id))
-                #expect(failed.state == .failed)
-                #expect(failed.error == "interrupted")
-                #expect(failed.startedAt == nil)
-                #expect(failed.completedAt == crash)
-                #expect(failed.stages[0].status == .failure && failed.stages[0].endedOn == crash)
-                #expect(failed.stages.dropFirst().allSatisfy { $0.status == .idle })
+            for deployment in [queued, waiting] {
+                #expect(try await store.deployments.deployment(id: deployment.id) == deployment)
             }
             #expect(try await store.deployments.deployment(id: done.id)?.state == .success)
-            #expect(try await store.deployments.hasUnfinishedDeployments(projectID: blog.id) == false)
-            #expect(try await store.deployments.claimNext(at: crash) == nil)
-            #expect(try await store.deployments.failUnfinished(error: "interrupted", at: crash) == 0)
+            #expect(try await store.control.abandonedDeployments(at: crash, formerOwner: Fixtures.worker) == [])
+            #expect(try await Fixtures.claimNext(store, at: crash)?.id == queued.id)
+            #expect(try await Fixtures.claimNext(store, at: crash)?.id == waiting.id)
         }
     }
 

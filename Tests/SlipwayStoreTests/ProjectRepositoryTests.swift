@@ -181,7 +181,7 @@ import Testing
                 Build(id: keptBuild, workspaceID: workspaceID, projectID: kept.id, commitID: nil, createdAt: Fixtures.time)
             )
             _ = try await store.deployments.create(Fixtures.newDeployment(doomed, by: identity))
-            var live = try #require(try await store.deployments.claimNext(at: Fixtures.time))
+            var live = try #require(try await Fixtures.claimNext(store, at: Fixtures.time))
             try Fixtures.succeed(&live, build: doomedBuilds[0], at: Fixtures.time)
             try await store.deployments.saveLive(live, makeProduction: true)
             let queued = try await store.deployments.create(Fixtures.newDeployment(doomed, by: identity))

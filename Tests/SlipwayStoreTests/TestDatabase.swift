@@ -128,6 +128,14 @@ enum Fixtures {
         )
     }
 
+    /// The worker the tests claim deployments as.
+    static let worker = "test-worker"
+
+    /// Claims the next deployment as `worker`, leased for a minute from `time`.
+    static func claimNext(_ store: SQLStore, at time: Date = Fixtures.time) async throws -> Deployment? {
+        try await store.control.claimNext(at: time, owner: worker, leaseUntil: time.addingTimeInterval(60))
+    }
+
     /// Drives a running deployment through every stage to `success` with `build` as its build.
     static func succeed(_ deployment: inout Deployment, build: UUID, at time: Date) throws {
         for stage in deployment.stages.map(\.name) where stage != .queued {

@@ -42,15 +42,11 @@ public protocol DeploymentRepository: Sendable {
     /// Whether a deployment of the project is queued or running.
     func hasUnfinishedDeployments(projectID: Int64) async throws -> Bool
 
-    /// Takes the oldest queued deployment whose project has nothing running, marks it started, and returns it.
-    func claimNext(at time: Date) async throws -> Deployment?
     /// Saves the state, stages, commit, build and error of a deployment.
     func saveProgress(_ deployment: Deployment) async throws
     /// Saves a deployment that has just gone live and, in the same transaction, makes it the project's
     /// production deployment when `makeProduction` is set.
     func saveLive(_ deployment: Deployment, makeProduction: Bool) async throws
-    /// Ends every queued or running deployment `failed` with `error` (start-up after a crash); returns how many.
-    func failUnfinished(error: String, at time: Date) async throws -> Int
 
     /// Records a new build.
     func createBuild(_ build: Build) async throws
