@@ -151,3 +151,39 @@ public struct NewProjectRequest: Encodable, Sendable {
         self.outputDir = outputDir
     }
 }
+
+/// The answer to cancel and kill: the deployment once it has ended.
+public struct StopResult: Decodable, Sendable, Equatable {
+    public var status: String
+    public var message: String
+    public var deployment: DeploymentInfo
+}
+
+/// The deployment queue of the workspace.
+public struct QueueInfo: Decodable, Sendable, Equatable {
+    public struct Entry: Decodable, Sendable, Equatable {
+        public var deploymentId: Int64
+        public var projectId: Int64
+        public var projectName: String
+        public var state: String
+        public var position: Int?
+        public var gitBranch: String
+        public var trigger: String
+        public var queuedAt: String
+        public var startedAt: String?
+        public var activeStage: String?
+    }
+    public var data: [Entry]
+    public var active: Int
+    public var waiting: Int
+}
+
+/// An API token; `token` (the secret) only right after creation.
+public struct TokenInfo: Decodable, Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+    public var scopes: [String]
+    public var createdAt: String
+    public var lastUsedAt: String?
+    public var token: String?
+}

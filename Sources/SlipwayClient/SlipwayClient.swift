@@ -50,6 +50,41 @@ public struct SlipwayClient: Sendable {
         try await send(.GET, "/api/v1/projects/\(escape(project))/rollback-candidates")
     }
 
+    public func projects(page: Int = 1, perPage: Int = 100) async throws -> PageInfo<ProjectInfo> {
+        try await send(.GET, "/api/v1/projects?page=\(page)&per_page=\(perPage)")
+    }
+
+    public func deleteProject(_ reference: String) async throws -> ActionResult {
+        try await send(.DELETE, "/api/v1/projects/\(escape(reference))")
+    }
+
+    /// Cancels (or, with `kill`, kills) a deployment and returns it once it has ended.
+    public func cancel(_ id: Int64, reason: String? = nil, kill: Bool = false) async throws -> StopResult {
+        try await send(.POST, "/api/v1/deployments/\(id)/\(kill ? "kill" : "cancel")", body: reason.map { ["reason": $0] })
+    }
+
+    public func deleteDeployment(_ id: Int64, force: Bool = false) async throws -> ActionResult {
+        try await send(.DELETE, "/api/v1/deployments/\(id)" + (force ? "?force=true" : ""))
+    }
+
+    public func queue() async throws -> QueueInfo { try await send(.GET, "/api/v1/queue") }
+
+    public func tokens() async throws -> [TokenInfo] {
+        struct List: Decodable { var data: [TokenInfo] }
+        let list: List = try await send(.GET, "/api/v1/tokens")
+        return list.data
+    }
+
+    public func createToken(name: String, scopes: [String]) async throws -> TokenInfo {
+        struct Body: Encodable {
+            var name: String
+            var scopes: [String]
+        }
+        return try await send(.POST, "/api/v1/tokens", body: Body(name: name, scopes: scopes))
+    }
+
+    public func revokeToken(_ id: Int64) async throws -> ActionResult { try await send(.DELETE, "/api/v1/tokens/\(id)") }
+
     public func logs(_ id: Int64, after offset: Int64 = 0) async throws -> LogPageInfo {
         try await send(.GET, "/api/v1/deployments/\(id)/logs?after=\(offset)")
     }

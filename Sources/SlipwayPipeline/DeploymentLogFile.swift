@@ -151,6 +151,7 @@ public struct FileDeploymentLogs: DeploymentLogReader {
         self.configuration = configuration
     }
 
+    /// A record as JSONDecoder reads it, for records not in the writer's own layout.
     private struct Record: Decodable {
         var ts: Int64
         var stream: LogStream
@@ -170,6 +171,9 @@ public struct FileDeploymentLogs: DeploymentLogReader {
             throw PipelineError("cannot open the log file \(path): \(String(cString: strerror(errno)))")
         }
         defer { close(fd) }
+        // Nothing past the end (a caught-up follower, or an offset beyond any log, which pread would refuse).
+        var status = stat()
+        if fstat(fd, &status) == 0, start >= Int64(status.st_size) { return LogChunk(lines: [], nextOffset: start) }
 
         let decoder = JSONDecoder()
         let lineLimit = max(1, limit)

@@ -99,7 +99,8 @@ public struct DeploymentRunner: Sendable {
                     runControl.stopRequest
                     ?? (error is CancellationError
                         ? .fail(error: "interrupted: the server stopped during the deployment") : .fail(error: "\(error)"))
-                await end(run, outcome: outcome)
+                // Recorded even while the server shuts down (this task is cancelled then): a task of its own is not.
+                await Task { await end(run, outcome: outcome) }.value
             }
             group.cancelAll()
         }
@@ -263,10 +264,11 @@ public struct DeploymentRunner: Sendable {
         let now = Timestamp.now()
         try run.deployment.progress.complete(.deploy, at: now)
         try run.deployment.progress.succeed(at: now)
+        // The last line goes first, so that a log follower who sees the final state has every line already.
+        run.system(makeProduction ? "✓ Deployment is live in production" : "✓ Deployment is live as a preview", stage: .deploy)
         try await deployments.saveLive(run.deployment, makeProduction: makeProduction)
         routes.set(RouteTable.entries(forLive: run.deployment, project: project, isProduction: makeProduction))
         activity.notify(run.deployment.uid)
-        run.system(makeProduction ? "✓ Deployment is live in production" : "✓ Deployment is live as a preview", stage: .deploy)
     }
 
     private func stage(_ name: StageName, of run: DeploymentRun, _ body: () async throws -> Void) async throws {

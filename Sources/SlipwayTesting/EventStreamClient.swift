@@ -136,6 +136,7 @@ public struct EventStreamParser: Sendable {
         return []
     }
 
+    /// Handles one complete line: a field, a comment, or the blank line that dispatches the event.
     private mutating func processLine(into items: inout [EventStreamItem]) {
         let text = String(decoding: line, as: UTF8.self)
         line.removeAll(keepingCapacity: true)
@@ -174,6 +175,7 @@ public struct EventStreamParser: Sendable {
     }
 }
 
+/// Following deployment logs on the test server.
 extension TestServer {
     /// Follows a deployment's log as an event stream with the admin token; `lastEventID` and `after` resume it.
     public func followLogs(_ deploymentID: Int64, lastEventID: Int64? = nil, after: Int64? = nil) async throws -> EventStreamResponse {

@@ -84,7 +84,13 @@ import Testing
             #expect(lines.filter { $0.stream == "stderr" }.map(\.line) == ["a warning"])
             #expect(lines.first { $0.stream == "stdout" }?.stage == "build")
             #expect(lines.last?.stream == "system")
-            #expect(try await api.deployment(id).state == "success")
+            let finished = try await api.deployment(id)
+            #expect(finished.state == "success")
+            // Timestamps: ISO-8601 UTC with microseconds, never going back, none before the deployment was created.
+            let pattern = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z/
+            #expect(lines.allSatisfy { $0.ts.wholeMatch(of: pattern) != nil })
+            #expect(zip(lines, lines.dropFirst()).allSatisfy { $0.ts <= $1.ts })
+            #expect(lines.allSatisfy { $0.ts >= finished.createdAt })
 
             // The stream is exactly the log the JSON endpoint shows: same lines, same timestamps, ids = offsets.
             let logged = try await pageThroughLog(server, id, limit: 1000)
@@ -137,6 +143,7 @@ import Testing
             #expect(overridden.map(\.id) == afterMiddle.map(\.id))
             let atTheEnd = try await events(of: server.followLogs(id, lastEventID: try #require(logged.last).offset))
             #expect(atTheEnd.map(\.event) == ["end"])
+            #expect(try await events(of: server.followLogs(id, lastEventID: Int64.max)).map(\.event) == ["end"])
         }
     }
 
@@ -187,6 +194,30 @@ import Testing
         }
     }
 
+    @Test func aServerShuttingDownClosesOpenStreamsWithoutEnd() async throws {
+        let repository = try TemporaryGitRepository()
+        try repository.write("build.sh", "echo started\nsleep 60\n")
+        try repository.commit("long")
+        // The server stops while a follower is attached to a build that would run for a minute: the stream must
+        // not hold the shutdown up. It closes without `end`, so a client would resume with Last-Event-ID.
+        let clock = ContinuousClock()
+        let (response, stoppedAfter) = try await withTimeout(.seconds(45), "the shutdown") {
+            let started = clock.now
+            let response = try await TestServer.withServer { server in
+                let api = server.client
+                let project = try await api.createProject(NewProjectRequest(name: "long", repository: repository.path, buildCommand: "sh build.sh"))
+                let id = try await api.deploy(projectIDs: [project.id]).deploymentIds[0]
+                let response = try await server.followLogs(id)
+                #expect(response.status == 200)
+                return response
+            }
+            return (response, clock.now - started)
+        }
+        #expect(stoppedAfter < .seconds(30))
+        let events = try await events(of: response)
+        #expect(!events.contains { $0.event == "end" })
+    }
+
     @Test func jsonPagesWithAfterCoverTheLogWithoutGapsOrRepeats() async throws {
         let site = try makeSlowSite(lines: 30, pause: "0")
         try await TestServer.withServer { server in
@@ -201,6 +232,8 @@ import Testing
             #expect(whole.state == "success")
             #expect(whole.data.filter { $0.stream == "stdout" }.count == 31)
             #expect(try await page(server, id, after: whole.nextOffset, limit: 10).data.isEmpty)
+            let beyond = try await page(server, id, after: Int64.max, limit: 10)
+            #expect(beyond.data.isEmpty && beyond.nextOffset == Int64.max)
 
             // Pages of 7 lines: each starts right after the previous page's next_offset and ends at its own.
             let paged = try await pageThroughLog(server, id, limit: 7)

@@ -34,6 +34,7 @@ struct V1LogsController {
                 try container.encode(stage, forKey: .stage)
                 try container.encode(offset, forKey: .offset)
             }
+            /// The JSON keys of a line.
             enum CodingKeys: String, CodingKey { case line, ts, stream, stage, offset }
         }
         var data: [Line]
@@ -41,6 +42,7 @@ struct V1LogsController {
         var nextOffset: Int64
         var state: DeploymentState
 
+        /// The JSON keys of a page.
         enum CodingKeys: String, CodingKey {
             case data, total, state
             case nextOffset = "next_offset"
@@ -64,13 +66,16 @@ struct V1LogsController {
         }
         let limit = try request.integerQuery("limit", default: 1000, range: 1...10_000)
         let chunk = try dependencies.logs.read(deploymentUID: deployment.uid, from: Int64(after), limit: limit)
+        var timestamps = LogTimestampFormatter()
         let lines = chunk.lines.map {
-            LogPage.Line(line: $0.line.text, ts: Timestamp.format($0.line.timestamp), stream: $0.line.stream, stage: $0.line.stage, offset: $0.offset)
+            LogPage.Line(
+                line: $0.line.text, ts: timestamps.string($0.line.timestamp), stream: $0.line.stream, stage: $0.line.stage, offset: $0.offset)
         }
         return try JSONBody.response(LogPage(data: lines, total: lines.count, nextOffset: chunk.nextOffset, state: deployment.state))
     }
 }
 
+/// What an event-stream client asks for.
 extension Request {
     /// Whether the `Accept` header lists `text/event-stream` (with a non-zero quality).
     var acceptsEventStream: Bool {
@@ -173,13 +178,14 @@ struct LogEventStream: Sendable {
     /// Sends every whole line after `offset`, chunk by chunk; whether there was any.
     private func sendLines(writer: inout any ResponseBodyWriter, offset: inout Int64) async throws -> Bool {
         var sent = false
+        var timestamps = LogTimestampFormatter()
         while !Task.isShuttingDownGracefully {
             let chunk = try dependencies.logs.read(deploymentUID: deployment.uid, from: offset, limit: configuration.linesPerRead)
             offset = max(offset, chunk.nextOffset)
             guard !chunk.lines.isEmpty else { break }
             var buffer = ByteBuffer()
             buffer.reserveCapacity(chunk.lines.count * 160)
-            for (lineOffset, line) in chunk.lines { Self.writeLineEvent(line, id: lineOffset, to: &buffer) }
+            for (lineOffset, line) in chunk.lines { Self.writeLineEvent(line, id: lineOffset, to: &buffer, timestamps: &timestamps) }
             try await writer.write(buffer)
             sent = true
         }
@@ -200,14 +206,21 @@ struct LogEventStream: Sendable {
     }
 
     /// `id: <offset>` and `data: {"line":…,"ts":…,"stream":…,"stage":…}` (the default `message` event).
-    static func writeLineEvent(_ line: LogLine, id: Int64, to buffer: inout ByteBuffer) {
-        buffer.writeString("id: \(id)\ndata: {\"line\":")
+    static func writeLineEvent(_ line: LogLine, id: Int64, to buffer: inout ByteBuffer, timestamps: inout LogTimestampFormatter) {
+        buffer.writeStaticString("id: ")
+        buffer.writeString(String(id))
+        buffer.writeStaticString("\ndata: {\"line\":")
         writeJSONString(line.text, to: &buffer)
-        buffer.writeString(",\"ts\":\"\(Timestamp.format(line.timestamp))\",\"stream\":\"\(line.stream.rawValue)\",\"stage\":")
+        buffer.writeStaticString(",\"ts\":\"")
+        timestamps.write(line.timestamp, to: &buffer)
+        buffer.writeStaticString("\",\"stream\":\"")
+        buffer.writeString(line.stream.rawValue)
         if let stage = line.stage {
-            buffer.writeString("\"\(stage.rawValue)\"}\n\n")
+            buffer.writeStaticString("\",\"stage\":\"")
+            buffer.writeString(stage.rawValue)
+            buffer.writeStaticString("\"}\n\n")
         } else {
-            buffer.writeString("null}\n\n")
+            buffer.writeStaticString("\",\"stage\":null}\n\n")
         }
     }
 
@@ -241,15 +254,50 @@ struct LogEventStream: Sendable {
                 case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
                 case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
                 default:
-                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    // Below 0x20: `\u00` then two hex digits, the first 0 or 1.
+                    let low = byte & 0x0F
                     buffer.writeStaticString("\\u00")
-                    buffer.writeInteger(hex[Int(byte >> 4)])
-                    buffer.writeInteger(hex[Int(byte & 0x0F)])
+                    buffer.writeInteger(UInt8(ascii: "0") + (byte >> 4))
+                    buffer.writeInteger(low < 10 ? UInt8(ascii: "0") + low : UInt8(ascii: "a") + low - 10)
                 }
                 runStart = index + 1
             }
             buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<bytes.count]))
         }
         buffer.writeInteger(UInt8(ascii: "\""))
+    }
+}
+
+/// Formats log timestamps exactly as `Timestamp.format` does, but reuses the date and time of day while the second
+/// stays the same: `String(format:)` costs several µs, too much for a million lines.
+struct LogTimestampFormatter {
+    private var second = Int64.min
+    private var prefix = ""
+
+    /// `2026-01-17T13:55:31.123456Z` into `buffer`.
+    mutating func write(_ date: Date, to buffer: inout ByteBuffer) {
+        let micros = Timestamp.microseconds(date)
+        let second = micros >= 0 ? micros / 1_000_000 : (micros - 999_999) / 1_000_000
+        if second != self.second {
+            self.second = second
+            prefix = String(Timestamp.format(date).dropLast(7))  // "2026-01-17T13:55:31."
+        }
+        buffer.writeString(prefix)
+        var fraction = micros - second * 1_000_000
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0, 0, UInt8(ascii: "Z"))
+        withUnsafeMutableBytes(of: &digits) { bytes in
+            for position in stride(from: 5, through: 0, by: -1) {
+                bytes[position] = UInt8(ascii: "0") + UInt8(fraction % 10)
+                fraction /= 10
+            }
+            buffer.writeBytes(bytes)
+        }
+    }
+
+    /// The same as a `String`, for the JSON answer.
+    mutating func string(_ date: Date) -> String {
+        var buffer = ByteBuffer()
+        write(date, to: &buffer)
+        return String(buffer: buffer)
     }
 }
