@@ -16,6 +16,7 @@ enum Migrations {
     static let all: [Migration] = [
         Migration(version: 1, name: "initial schema", apply: createInitialSchema),
         Migration(version: 2, name: "deployment leases", apply: addDeploymentLeases),
+        Migration(version: 3, name: "deployment query indexes and cursor key", apply: addDeploymentQueryIndexes),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

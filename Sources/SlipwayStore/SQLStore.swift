@@ -25,6 +25,8 @@ public final class SQLStore: Sendable {
     public let deployments: any DeploymentRepository
     /// The queue and the control of deployments: leased claims, canceling, superseding, deletion and retention.
     public let control: any DeploymentControlRepository
+    /// Deployment listings through the query language (filters, orderBy, keyset cursors) and build lookups.
+    public let queries: any DeploymentQueryRepository
 
     private init(database: Database) {
         self.database = database
@@ -32,6 +34,7 @@ public final class SQLStore: Sendable {
         self.projects = SQLProjectRepository(database: database)
         self.deployments = SQLDeploymentRepository(database: database)
         self.control = SQLDeploymentControlRepository(database: database)
+        self.queries = SQLDeploymentQueryRepository(database: database)
     }
 
     /// Connects to the database and applies every migration it has not seen yet.

@@ -1,0 +1,208 @@
+import Crypto
+import Foundation
+import SQLKit
+import SlipwayCore
+import Synchronization
+
+/// Deployment listings through the query language, and the lookups the Deploys dialect needs, in SQL.
+///
+/// A page is three statements on one connection: the page itself (keyset, `LIMIT n + 1`, never `OFFSET`), the
+/// total of the filtered set, and a one-row probe for a page on the other side.
+final class SQLDeploymentQueryRepository: DeploymentQueryRepository {
+    let database: Database
+    private let signerCache = Mutex<HMACCursorSigner?>(nil)
+
+    init(database: Database) {
+        self.database = database
+    }
+
+    private struct CountRow: Decodable {
+        var count: Int64
+    }
+
+    private struct IDRow: Decodable {
+        var id: Int64
+    }
+
+    private struct BuildRow: Decodable {
+        var id: String
+        var workspaceID: Int64
+        var projectID: Int64
+        var commitID: String?
+        var createdAt: Int64
+
+        func build() throws -> Build {
+            Build(
+                id: try StoredValue.uuid(id, table: "builds", column: "id"), workspaceID: workspaceID, projectID: projectID, commitID: commitID,
+                createdAt: StoredValue.date(createdAt)
+            )
+        }
+    }
+
+    private struct UserRow: Decodable {
+        var id: Int64
+        var name: String
+    }
+
+    private struct KeyRow: Decodable {
+        var secret: String
+    }
+
+    /// The name of the key that signs cursors in `signing_keys`.
+    static let cursorKeyName = "query_cursor"
+
+    /// The signer of this database's cursors; its key is read once from `signing_keys`.
+    func signer(_ session: Session) async throws -> HMACCursorSigner {
+        if let cached = signerCache.withLock({ $0 }) { return cached }
+        guard
+            let row = try await session.first(KeyRow.self, "SELECT secret FROM signing_keys WHERE name = \(bind: Self.cursorKeyName)"),
+            let key = Data(base64Encoded: row.secret)
+        else { throw MissingRowError(expected: "the cursor signing key") }
+        let signer = HMACCursorSigner(key: Array(key))
+        signerCache.withLock { $0 = signer }
+        return signer
+    }
+
+    func page(_ query: DeploymentQuery, workspaceID: Int64) async throws -> DeploymentPage {
+        let compiler = DeploymentQueryCompiler(workspaceID: workspaceID)
+        let condition: SQLQueryString = "\(compiler.scope) AND \(compiler.condition(query.filter))"
+        let order = query.order
+        let reversed = DeploymentQueryCompiler.reversed(order)
+        return try await database.withConnection { session in
+            let signer = try await signer(session)
+            func values(_ text: String, _ parameter: String) throws -> [Int64?] {
+                try QueryCursor.decode(text, parameter: parameter, order: order, signer: signer)
+            }
+            func fetch(_ extra: SQLQueryString, _ order: [QueryOrderKey]) async throws -> [SQLDeploymentRepository.DeploymentRow] {
+                try await session.all(
+                    SQLDeploymentRepository.DeploymentRow.self,
+                    "SELECT * FROM deployments WHERE \(condition) AND \(extra) ORDER BY \(compiler.orderBy(order)) LIMIT \(bind: Int64(query.limit + 1))"
+                )
+            }
+            func exists(_ extra: SQLQueryString) async throws -> Bool {
+                try await !session.rows("SELECT deployments.id FROM deployments WHERE \(condition) AND \(extra) LIMIT 1").isEmpty
+            }
+
+            var rows: [SQLDeploymentRepository.DeploymentRow]
+            let hasNext: Bool
+            let hasPrevious: Bool
+            switch query.position {
+            case .first, .after:
+                var cursor: [Int64?]?
+                if case .after(let text) = query.position { cursor = try values(text, "after") }
+                rows = try await fetch(cursor.map { compiler.after($0, in: order) } ?? "1 = 1", order)
+                hasNext = rows.count > query.limit
+                rows = Array(rows.prefix(query.limit))
+                if let anchor = rows.first.map({ Self.sortValues($0, order) }) ?? cursor {
+                    hasPrevious = try await exists(compiler.after(anchor, in: reversed))
+                } else {
+                    hasPrevious = false
+                }
+            case .before(let text):
+                let cursor = try values(text, "before")
+                rows = try await fetch(compiler.after(cursor, in: reversed), reversed)
+                hasPrevious = rows.count > query.limit
+                rows = Array(rows.prefix(query.limit).reversed())
+                let anchor = rows.last.map { Self.sortValues($0, order) } ?? cursor
+                hasNext = try await exists(compiler.after(anchor, in: order))
+            }
+            let total = try await session.first(CountRow.self, "SELECT COUNT(*) AS count FROM deployments WHERE \(condition)")?.count ?? 0
+            let items = try rows.map { try $0.deployment() }
+            return DeploymentPage(
+                items: items, total: Int(total), hasNextPage: hasNext, hasPreviousPage: hasPrevious,
+                startCursor: rows.first.map { QueryCursor.encode(Self.sortValues($0, order), order: order, signer: signer) },
+                endCursor: rows.last.map { QueryCursor.encode(Self.sortValues($0, order), order: order, signer: signer) }
+            )
+        }
+    }
+
+    /// A row's values of the sort keys (every sortable column is an integer or a timestamp).
+    static func sortValues(_ row: SQLDeploymentRepository.DeploymentRow, _ order: [QueryOrderKey]) -> [Int64?] {
+        order.map { key in
+            switch key.column {
+            case QueryColumns.id: row.id
+            case QueryColumns.sequenceNumber: row.sequenceNumber
+            case QueryColumns.createdAt: row.createdAt
+            case QueryColumns.updatedAt: row.updatedAt
+            case QueryColumns.startedAt: row.startedAt
+            case QueryColumns.completedAt: row.completedAt
+            default: preconditionFailure("\(key.column) is not a sortable column")
+            }
+        }
+    }
+
+    func deployment(uid: UUID, workspaceID: Int64) async throws -> Deployment? {
+        try await database.withConnection { session in
+            try await session.first(
+                SQLDeploymentRepository.DeploymentRow.self,
+                "SELECT * FROM deployments WHERE uid = \(bind: uid.lowercased) AND workspace_id = \(bind: workspaceID)"
+            )?.deployment()
+        }
+    }
+
+    func projectID(uid: UUID, workspaceID: Int64) async throws -> Int64? {
+        try await database.withConnection { session in
+            try await session.first(
+                IDRow.self, "SELECT id FROM projects WHERE uid = \(bind: uid.lowercased) AND workspace_id = \(bind: workspaceID)")?.id
+        }
+    }
+
+    func build(id: UUID, workspaceID: Int64) async throws -> Build? {
+        try await database.withConnection { session in
+            try await session.first(
+                BuildRow.self, "SELECT * FROM builds WHERE id = \(bind: id.lowercased) AND workspace_id = \(bind: workspaceID)"
+            )?.build()
+        }
+    }
+
+    func firstDeployment(usingBuild buildID: UUID) async throws -> Deployment? {
+        try await database.withConnection { session in
+            try await session.first(
+                SQLDeploymentRepository.DeploymentRow.self,
+                "SELECT * FROM deployments WHERE build_id = \(bind: buildID.lowercased) ORDER BY id LIMIT 1"
+            )?.deployment()
+        }
+    }
+
+    func latestSuccessfulBuild(projectID: Int64, branch: String) async throws -> Build? {
+        try await database.withConnection { session in
+            try await session.first(
+                BuildRow.self,
+                """
+                SELECT builds.* FROM builds
+                WHERE builds.project_id = \(bind: projectID) AND EXISTS (
+                    SELECT 1 FROM deployments
+                    WHERE deployments.build_id = builds.id AND deployments.state = \(bind: DeploymentState.success.rawValue)
+                        AND deployments.git_branch = \(bind: branch)
+                )
+                ORDER BY builds.created_at DESC, builds.id DESC
+                LIMIT 1
+                """
+            )?.build()
+        }
+    }
+
+    func userNames(workspaceID: Int64) async throws -> [Int64: String] {
+        try await database.withConnection { session in
+            let rows = try await session.all(UserRow.self, "SELECT id, name FROM users WHERE workspace_id = \(bind: workspaceID)")
+            return Dictionary(rows.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+}
+
+/// Signs cursors with HMAC-SHA256 under a key kept in the database, so every node of a cluster accepts the
+/// cursors of every other and a restart keeps them valid.
+struct HMACCursorSigner: QueryCursorSigner {
+    /// The key's bytes.
+    let key: [UInt8]
+
+    /// HMAC-SHA256 of `message`.
+    func signature(for message: [UInt8]) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: key)))
+    }
+
+    /// A fresh random key, base64: what the migration stores.
+    static func newKeyText() -> String {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0).base64EncodedString() }
+    }
+}
