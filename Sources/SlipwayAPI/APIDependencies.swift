@@ -14,11 +14,13 @@ public struct APIDependencies: Sendable {
     /// Wakes log followers when a deployment's log grows or its state changes.
     public var activity: DeploymentActivity
     public var urls: PublicURLs
+    /// Listings through the query language, and the build lookups of the Deploys dialect.
+    public var queries: any DeploymentQueryRepository
 
     public init(
         identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,
         service: DeploymentService, control: DeploymentControlService, logs: any DeploymentLogReader, files: any DeploymentFileStore, routes: RouteTable,
-        activity: DeploymentActivity, urls: PublicURLs
+        activity: DeploymentActivity, urls: PublicURLs, queries: any DeploymentQueryRepository
     ) {
         self.identities = identities
         self.projects = projects
@@ -30,5 +32,6 @@ public struct APIDependencies: Sendable {
         self.routes = routes
         self.activity = activity
         self.urls = urls
+        self.queries = queries
     }
 }

@@ -13,5 +13,11 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     V1ProjectsController(dependencies: dependencies).addRoutes(to: v1.group("projects"))
     V1DeploymentsController(dependencies: dependencies).addRoutes(to: v1)
     V1LogsController(dependencies: dependencies).addRoutes(to: v1)
+    V1DeploymentListController(dependencies: dependencies).addRoutes(to: v1)
+
+    // The Deploys dialect maps its own errors (400 for invalid input), inside the router-wide v1 mapping.
+    let deploys = router.group("api/deploys").add(middleware: DeploysErrorMiddleware())
+        .add(middleware: BearerAuthenticator(identities: dependencies.identities))
+    DeploysController(dependencies: dependencies).addRoutes(to: deploys)
     return router
 }

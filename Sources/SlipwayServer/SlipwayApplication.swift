@@ -73,7 +73,8 @@ public func buildApplication(
                 projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
                 routes: routes, files: files, queueSignal: queueSignal, stopTimeout: configuration.cancelGracePeriod + .seconds(10)
             ),
-            logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls
+            logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
+            queries: store.queries
         )
     )
     let responder = HostDispatcher(domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder())

@@ -40,6 +40,8 @@ struct V1ErrorMiddleware: RouterMiddleware {
             case .forbidden(let message): return (.forbidden, Body(message: message))
             case .tooManyRequests(let message): return (.tooManyRequests, Body(message: message))
             }
+        case let error as QueryError:
+            return (.badRequest, Body(message: error.description, errors: [error.part: [error.message]]))
         case let error as APIError:
             switch error {
             case .unauthenticated: return (.unauthorized, Body(message: "Unauthenticated: send a valid API token as 'Authorization: Bearer <token>'"))

@@ -1,0 +1,62 @@
+import Foundation
+import Hummingbird
+import SlipwayCore
+
+/// `GET /api/v1/deployments`: every deployment the token can see, with the query language of DESIGN.md §9 in
+/// snake_case; answers `{"data": [...], "page_info": {...}}` (docs/deploys-api.md).
+struct V1DeploymentListController {
+    let dependencies: APIDependencies
+
+    /// Adds the listing route to the `/api/v1` group.
+    func addRoutes(to group: RouterGroup<SlipwayRequestContext>) {
+        group.get("deployments", use: list)
+    }
+
+    /// The page shape: the native deployments and Relay-style page information.
+    struct ListPage: Encodable {
+        var data: [V1Deployment]
+        var pageInfo: PageInfo
+
+        enum CodingKeys: String, CodingKey {
+            case data
+            case pageInfo = "page_info"
+        }
+    }
+
+    /// `page_info`.
+    struct PageInfo: Encodable {
+        var page: DeploymentPage
+
+        enum CodingKeys: String, CodingKey {
+            case total, hasNextPage = "has_next_page", hasPreviousPage = "has_previous_page", startCursor = "start_cursor"
+            case endCursor = "end_cursor"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(page.total, forKey: .total)
+            try container.encode(page.hasNextPage, forKey: .hasNextPage)
+            try container.encode(page.hasPreviousPage, forKey: .hasPreviousPage)
+            try container.encode(page.startCursor, forKey: .startCursor)
+            try container.encode(page.endCursor, forKey: .endCursor)
+        }
+    }
+
+    /// Lists one keyset page.
+    @Sendable func list(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.read)
+        let parser = DeploymentQueryParser(dialect: .native)
+        let query = try parser.parse(request.listingParameters(for: parser))
+        let page = try await dependencies.queries.page(query, workspaceID: identity.workspace.id)
+        var projects: [Int64: Project] = [:]
+        for projectID in Set(page.items.map(\.projectID)) {
+            projects[projectID] = try await dependencies.projects.project(id: projectID, workspaceID: identity.workspace.id)
+        }
+        let data = page.items.compactMap { deployment in
+            projects[deployment.projectID].map {
+                V1Deployment(deployment: deployment, project: $0, urls: dependencies.urls, routes: dependencies.routes)
+            }
+        }
+        return try JSONBody.response(ListPage(data: data, pageInfo: PageInfo(page: page)))
+    }
+}
