@@ -259,7 +259,12 @@ public struct DeploymentRunner: Sendable {
     /// then the route table switches in one step.
     private func goLive(_ run: DeploymentRun, project: Project) async throws {
         try await begin(.deploy, of: run)
-        let makeProduction = run.deployment.environment == .production
+        // Read the project again: a rollback may have pinned production while this deployment was building.
+        let current = try await projects.project(id: project.id, workspaceID: project.workspaceID) ?? project
+        let makeProduction = GitSourceRules.takesProduction(run.deployment, project: current)
+        if run.deployment.environment == .production && !makeProduction {
+            run.system("Production is pinned after a rollback: this deployment does not take production (promote it or unpin the project)", stage: .deploy)
+        }
         try run.checkStop()
         let now = Timestamp.now()
         try run.deployment.progress.complete(.deploy, at: now)

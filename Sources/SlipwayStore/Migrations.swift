@@ -17,6 +17,7 @@ enum Migrations {
         Migration(version: 1, name: "initial schema", apply: createInitialSchema),
         Migration(version: 2, name: "deployment leases", apply: addDeploymentLeases),
         Migration(version: 3, name: "deployment query indexes and cursor key", apply: addDeploymentQueryIndexes),
+        Migration(version: 4, name: "git source rules, webhook deliveries, production pin", apply: addGitSources),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

@@ -34,6 +34,8 @@ struct SQLDeploymentRepository: DeploymentRepository {
         var completedAt: Int64?
         var createdAt: Int64
         var updatedAt: Int64
+        var sourceEventID: String?
+        var commitURL: String?
 
         func deployment() throws -> Deployment {
             let progress = DeploymentProgress(
@@ -49,7 +51,8 @@ struct SQLDeploymentRepository: DeploymentRepository {
                 gitBranch: gitBranch, commitID: commitID, commitMessage: commitMessage, commitAuthor: commitAuthor,
                 description: description, buildID: try buildID.map { try StoredValue.uuid($0, table: "deployments", column: "build_id") },
                 config: try StoredValue.config(config), rerunOf: rerunOf, rollbackOf: rollbackOf, progress: progress, error: error,
-                createdAt: StoredValue.date(createdAt), updatedAt: StoredValue.date(updatedAt)
+                createdAt: StoredValue.date(createdAt), updatedAt: StoredValue.date(updatedAt), sourceEventID: sourceEventID,
+                commitURL: commitURL
             )
         }
     }
@@ -100,14 +103,15 @@ struct SQLDeploymentRepository: DeploymentRepository {
                 INSERT INTO deployments (
                     uid, workspace_id, project_id, server_id, sequence_number, initiated_by, environment, "trigger", state,
                     git_branch, commit_id, commit_message, commit_author, description, build_id, config, rerun_of, rollback_of,
-                    stages, reason, error, started_at, completed_at, created_at, updated_at
+                    stages, reason, error, started_at, completed_at, created_at, updated_at, source_event_id, commit_url
                 ) VALUES (
                     \(bind: uid.lowercased), \(bind: new.workspaceID), \(bind: new.projectID), \(bind: new.serverID),
                     \(bind: sequenceNumber), \(bind: new.initiatedBy), \(bind: new.environment.rawValue),
                     \(bind: new.trigger.rawValue), \(bind: progress.state.rawValue), \(bind: new.gitBranch),
                     \(bind: new.commitID), \(bind: new.commitMessage), \(bind: new.commitAuthor), \(bind: new.description),
                     \(bind: new.buildID?.lowercased), \(bind: config), \(bind: new.rerunOf), \(bind: new.rollbackOf),
-                    \(bind: stages), NULL, NULL, NULL, NULL, \(bind: StoredValue.microseconds(now)), \(bind: StoredValue.microseconds(now))
+                    \(bind: stages), NULL, NULL, NULL, NULL, \(bind: StoredValue.microseconds(now)), \(bind: StoredValue.microseconds(now)),
+                    \(bind: new.sourceEventID), \(bind: new.commitURL)
                 )
                 RETURNING id
                 """
@@ -117,7 +121,8 @@ struct SQLDeploymentRepository: DeploymentRepository {
                 sequenceNumber: sequenceNumber, initiatedBy: new.initiatedBy, environment: new.environment, trigger: new.trigger,
                 gitBranch: new.gitBranch, commitID: new.commitID, commitMessage: new.commitMessage, commitAuthor: new.commitAuthor,
                 description: new.description, buildID: new.buildID, config: new.config, rerunOf: new.rerunOf,
-                rollbackOf: new.rollbackOf, progress: progress, error: nil, createdAt: now, updatedAt: now
+                rollbackOf: new.rollbackOf, progress: progress, error: nil, createdAt: now, updatedAt: now,
+                sourceEventID: new.sourceEventID, commitURL: new.commitURL
             )
         }
     }

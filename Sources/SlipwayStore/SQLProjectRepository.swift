@@ -22,6 +22,9 @@ struct SQLProjectRepository: ProjectRepository {
         var productionDeploymentID: Int64?
         var createdAt: Int64
         var updatedAt: Int64
+        var sourceConfig: String?
+        var webhookSecret: String?
+        var productionPinned: Int64?
 
         func project() throws -> Project {
             Project(
@@ -29,7 +32,9 @@ struct SQLProjectRepository: ProjectRepository {
                 repository: repository, productionBranch: productionBranch,
                 kind: try StoredValue.enumeration(ProjectKind.self, kind, table: "projects", column: "kind"), rootDir: rootDir,
                 buildCommand: buildCommand, outputDir: outputDir, serverID: serverID, productionDeploymentID: productionDeploymentID,
-                createdAt: StoredValue.date(createdAt), updatedAt: StoredValue.date(updatedAt)
+                createdAt: StoredValue.date(createdAt), updatedAt: StoredValue.date(updatedAt),
+                source: try StoredValue.sourceConfig(sourceConfig), webhookSecret: webhookSecret ?? "",
+                productionPinned: (productionPinned ?? 0) != 0
             )
         }
     }
@@ -55,12 +60,14 @@ struct SQLProjectRepository: ProjectRepository {
                     """
                     INSERT INTO projects (
                         uid, workspace_id, name, repository, production_branch, kind, root_dir, build_command, output_dir,
-                        server_id, production_deployment_id, last_sequence_number, created_at, updated_at
+                        server_id, production_deployment_id, last_sequence_number, created_at, updated_at,
+                        source_config, webhook_secret, production_pinned
                     ) VALUES (
                         \(bind: uid.lowercased), \(bind: workspaceID), \(bind: project.name), \(bind: project.repository),
                         \(bind: project.productionBranch), \(bind: project.kind.rawValue), \(bind: project.rootDir),
                         \(bind: project.buildCommand), \(bind: project.outputDir), \(bind: Self.localServerID), NULL, 0,
-                        \(bind: StoredValue.microseconds(now)), \(bind: StoredValue.microseconds(now))
+                        \(bind: StoredValue.microseconds(now)), \(bind: StoredValue.microseconds(now)),
+                        \(bind: try StoredValue.sourceConfigJSON(project.source)), \(bind: project.webhookSecret), 0
                     )
                     RETURNING id
                     """
@@ -69,7 +76,8 @@ struct SQLProjectRepository: ProjectRepository {
                     id: id, uid: uid, workspaceID: workspaceID, name: project.name, repository: project.repository,
                     productionBranch: project.productionBranch, kind: project.kind, rootDir: project.rootDir,
                     buildCommand: project.buildCommand, outputDir: project.outputDir, serverID: Self.localServerID,
-                    productionDeploymentID: nil, createdAt: now, updatedAt: now
+                    productionDeploymentID: nil, createdAt: now, updatedAt: now, source: project.source,
+                    webhookSecret: project.webhookSecret
                 )
             }
         }
@@ -123,6 +131,8 @@ struct SQLProjectRepository: ProjectRepository {
                         production_branch = \(bind: project.productionBranch), kind = \(bind: project.kind.rawValue),
                         root_dir = \(bind: project.rootDir), build_command = \(bind: project.buildCommand),
                         output_dir = \(bind: project.outputDir), server_id = \(bind: project.serverID),
+                        source_config = \(bind: try StoredValue.sourceConfigJSON(project.source)),
+                        webhook_secret = \(bind: project.webhookSecret),
                         updated_at = \(bind: StoredValue.microseconds(now))
                     WHERE id = \(bind: project.id) AND workspace_id = \(bind: project.workspaceID)
                     RETURNING *
@@ -143,8 +153,20 @@ struct SQLProjectRepository: ProjectRepository {
             let builds = try await session.all(BuildIDRow.self, "SELECT id FROM builds WHERE project_id = \(bind: id) ORDER BY created_at, id")
             try await session.run("DELETE FROM deployments WHERE project_id = \(bind: id)")
             try await session.run("DELETE FROM builds WHERE project_id = \(bind: id)")
+            try await session.run("DELETE FROM git_deliveries WHERE project_id = \(bind: id)")
             try await session.run("DELETE FROM projects WHERE id = \(bind: id)")
             return try builds.map { try StoredValue.uuid($0.id, table: "builds", column: "id") }
+        }
+    }
+
+    func setProductionPinned(projectID: Int64, pinned: Bool) async throws {
+        try await database.withConnection { session in
+            try await session.run(
+                """
+                UPDATE projects SET production_pinned = \(bind: Int64(pinned ? 1 : 0)), updated_at = \(bind: StoredValue.microseconds(Timestamp.now()))
+                WHERE id = \(bind: projectID)
+                """
+            )
         }
     }
 

@@ -106,6 +106,21 @@ enum StoredValue {
         }
     }
 
+    /// A project's source rules as JSON text.
+    static func sourceConfigJSON(_ source: SourceConfig) throws -> String {
+        try json(source)
+    }
+
+    /// Source rules read back from JSON text; a missing column (a row read before migration 4) gives the defaults.
+    static func sourceConfig(_ text: String?) throws -> SourceConfig {
+        guard let text else { return SourceConfig() }
+        do {
+            return try decode(SourceConfig.self, text)
+        } catch {
+            throw StoreError.corruptValue(table: "projects", column: "source_config", value: text)
+        }
+    }
+
     private static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

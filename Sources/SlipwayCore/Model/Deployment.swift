@@ -72,13 +72,17 @@ public struct Deployment: Sendable, Equatable {
     public var error: String?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The git delivery that started it (`X-GitHub-Delivery`, …), for `auto` deployments.
+    public var sourceEventID: String?
+    /// A link to the commit that the git push reported; nil when the sender gave none.
+    public var commitURL: String?
 
     public init(
         id: Int64, uid: UUID, workspaceID: Int64, projectID: Int64, serverID: Int64, sequenceNumber: Int64,
         initiatedBy: Int64, environment: DeploymentEnvironment, trigger: DeploymentTrigger, gitBranch: String,
         commitID: String?, commitMessage: String?, commitAuthor: String?, description: String, buildID: UUID?,
         config: BuildConfig, rerunOf: Int64?, rollbackOf: Int64?, progress: DeploymentProgress, error: String?,
-        createdAt: Date, updatedAt: Date
+        createdAt: Date, updatedAt: Date, sourceEventID: String? = nil, commitURL: String? = nil
     ) {
         self.id = id
         self.uid = uid
@@ -102,6 +106,8 @@ public struct Deployment: Sendable, Equatable {
         self.error = error
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.sourceEventID = sourceEventID
+        self.commitURL = commitURL
     }
 
     public var state: DeploymentState { progress.state }
@@ -139,12 +145,14 @@ public struct NewDeployment: Sendable, Equatable {
     public var config: BuildConfig
     public var rerunOf: Int64?
     public var rollbackOf: Int64?
+    public var sourceEventID: String?
+    public var commitURL: String?
 
     public init(
         workspaceID: Int64, projectID: Int64, serverID: Int64, initiatedBy: Int64, environment: DeploymentEnvironment,
         trigger: DeploymentTrigger, gitBranch: String, commitID: String?, commitMessage: String? = nil,
         commitAuthor: String? = nil, description: String, buildID: UUID? = nil, config: BuildConfig,
-        rerunOf: Int64? = nil, rollbackOf: Int64? = nil
+        rerunOf: Int64? = nil, rollbackOf: Int64? = nil, sourceEventID: String? = nil, commitURL: String? = nil
     ) {
         self.workspaceID = workspaceID
         self.projectID = projectID
@@ -161,6 +169,8 @@ public struct NewDeployment: Sendable, Equatable {
         self.config = config
         self.rerunOf = rerunOf
         self.rollbackOf = rollbackOf
+        self.sourceEventID = sourceEventID
+        self.commitURL = commitURL
     }
 }
 

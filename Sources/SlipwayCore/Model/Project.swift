@@ -23,11 +23,18 @@ public struct Project: Sendable, Equatable {
     public var productionDeploymentID: Int64?
     public var createdAt: Date
     public var updatedAt: Date
+    /// The source rules: which pushes deploy (DESIGN.md §10 `source`).
+    public var source: SourceConfig
+    /// The shared secret that signs git webhooks of this project.
+    public var webhookSecret: String
+    /// Set by a rollback: production stays where it is until a promote or an unpin (see `GitSourceRules.takesProduction`).
+    public var productionPinned: Bool
 
     public init(
         id: Int64, uid: UUID, workspaceID: Int64, name: String, repository: String, productionBranch: String,
         kind: ProjectKind, rootDir: String, buildCommand: String, outputDir: String, serverID: Int64,
-        productionDeploymentID: Int64?, createdAt: Date, updatedAt: Date
+        productionDeploymentID: Int64?, createdAt: Date, updatedAt: Date, source: SourceConfig = SourceConfig(),
+        webhookSecret: String = "", productionPinned: Bool = false
     ) {
         self.id = id
         self.uid = uid
@@ -43,6 +50,9 @@ public struct Project: Sendable, Equatable {
         self.productionDeploymentID = productionDeploymentID
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.source = source
+        self.webhookSecret = webhookSecret
+        self.productionPinned = productionPinned
     }
 
     /// The build settings a deployment freezes when it is created.
@@ -60,10 +70,14 @@ public struct ProjectSettings: Sendable, Equatable {
     public var rootDir: String?
     public var buildCommand: String?
     public var outputDir: String?
+    /// Source rules; each field of it optional too.
+    public var source: SourceSettings?
+    public var webhookSecret: String?
 
     public init(
         name: String? = nil, repository: String? = nil, productionBranch: String? = nil, kind: ProjectKind? = nil,
-        rootDir: String? = nil, buildCommand: String? = nil, outputDir: String? = nil
+        rootDir: String? = nil, buildCommand: String? = nil, outputDir: String? = nil, source: SourceSettings? = nil,
+        webhookSecret: String? = nil
     ) {
         self.name = name
         self.repository = repository
@@ -72,6 +86,8 @@ public struct ProjectSettings: Sendable, Equatable {
         self.rootDir = rootDir
         self.buildCommand = buildCommand
         self.outputDir = outputDir
+        self.source = source
+        self.webhookSecret = webhookSecret
     }
 }
 
@@ -84,10 +100,14 @@ public struct NewProject: Sendable, Equatable {
     public var rootDir: String
     public var buildCommand: String
     public var outputDir: String
+    public var source: SourceConfig
+    /// Generated at creation when not given (`SourceValidation.generateWebhookSecret`).
+    public var webhookSecret: String
 
     public init(
         name: String, repository: String, productionBranch: String = "main", kind: ProjectKind = .static,
-        rootDir: String = "", buildCommand: String = "", outputDir: String = "."
+        rootDir: String = "", buildCommand: String = "", outputDir: String = ".", source: SourceConfig = SourceConfig(),
+        webhookSecret: String = SourceValidation.generateWebhookSecret()
     ) {
         self.name = name
         self.repository = repository
@@ -96,6 +116,8 @@ public struct NewProject: Sendable, Equatable {
         self.rootDir = rootDir
         self.buildCommand = buildCommand
         self.outputDir = outputDir
+        self.source = source
+        self.webhookSecret = webhookSecret
     }
 }
 

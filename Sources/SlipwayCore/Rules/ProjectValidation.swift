@@ -11,7 +11,9 @@ public enum ProjectValidation {
         return NewProject(
             name: name, repository: repository, productionBranch: settings.productionBranch ?? "main",
             kind: settings.kind ?? .static, rootDir: normalizedDirectory(settings.rootDir ?? ""),
-            buildCommand: settings.buildCommand ?? "", outputDir: normalizedDirectory(settings.outputDir ?? ".", empty: ".")
+            buildCommand: settings.buildCommand ?? "", outputDir: normalizedDirectory(settings.outputDir ?? ".", empty: "."),
+            source: SourceValidation.apply(settings.source, to: SourceConfig()),
+            webhookSecret: settings.webhookSecret ?? SourceValidation.generateWebhookSecret()
         )
     }
 
@@ -27,6 +29,8 @@ public enum ProjectValidation {
         if let rootDir = settings.rootDir { updated.rootDir = normalizedDirectory(rootDir) }
         if let buildCommand = settings.buildCommand { updated.buildCommand = buildCommand }
         if let outputDir = settings.outputDir { updated.outputDir = normalizedDirectory(outputDir, empty: ".") }
+        updated.source = SourceValidation.apply(settings.source, to: project.source)
+        if let secret = settings.webhookSecret { updated.webhookSecret = secret }
         return updated
     }
 
@@ -53,6 +57,7 @@ public enum ProjectValidation {
         if let command = settings.buildCommand, command.contains("\0") {
             problems.append(FieldProblem(field: "build_command", message: "must not contain NUL characters"))
         }
+        problems += SourceValidation.problems(in: settings)
         return problems
     }
 

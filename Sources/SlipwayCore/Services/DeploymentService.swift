@@ -132,6 +132,8 @@ public struct DeploymentService: Sendable {
                 rollbackOf: target.id
             )
         )
+        // A rollback pins production: later pushes still build, but do not take production until a promote or an unpin.
+        try await projects.setProductionPinned(projectID: target.projectID, pinned: true)
         queueSignal.signal()
         return rollback
     }
