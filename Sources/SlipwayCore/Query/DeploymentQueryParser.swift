@@ -304,10 +304,13 @@ public struct DeploymentQueryParser: Sendable {
         }
     }
 
+    /// Refuses strings no stored text can equal: too long, or holding a NUL.
     private static func checkLength(_ text: String, path: String) throws {
         if text.unicodeScalars.count > maximumStringLength {
             throw QueryError(path, "must be at most \(maximumStringLength) characters long")
         }
+        // No database stores a NUL inside text (PostgreSQL refuses it), so no value can match one.
+        if text.unicodeScalars.contains("\u{0}") { throw QueryError(path, "must not contain the NUL character") }
     }
 
     private static func unique(_ values: [QueryValue]) -> [QueryValue] {
