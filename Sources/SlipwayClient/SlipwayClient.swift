@@ -54,6 +54,18 @@ public struct SlipwayClient: Sendable {
         try await send(.GET, "/api/v1/projects?page=\(page)&per_page=\(perPage)")
     }
 
+    /// Every project of the workspace, page after page.
+    public func allProjects() async throws -> [ProjectInfo] {
+        var all: [ProjectInfo] = []
+        var page = 1
+        while true {
+            let result = try await projects(page: page)
+            all += result.data
+            if page >= result.totalPages { return all }
+            page += 1
+        }
+    }
+
     public func deleteProject(_ reference: String) async throws -> ActionResult {
         try await send(.DELETE, "/api/v1/projects/\(escape(reference))")
     }

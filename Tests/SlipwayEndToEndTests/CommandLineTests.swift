@@ -9,8 +9,17 @@ import Testing
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("slipway").path
     }
 
-    /// Runs `slipway` with arguments and environment; returns exit status and combined output.
-    static func slipway(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
+    /// Runs `slipway` with arguments and environment; returns exit status and combined output. The wait happens
+    /// on a thread of its own: blocking Swift's few cooperative threads would starve the in-process server.
+    static func slipway(_ arguments: [String], environment: [String: String]) async throws -> (Int32, String) {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Result { try runBlocking(arguments, environment: environment) })
+            }
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -31,7 +40,7 @@ import Testing
         try site.commit("site")
         try await TestServer.withServer { server in
             let environment = ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": server.adminToken]
-            let (createStatus, createOutput) = try Self.slipway(
+            let (createStatus, createOutput) = try await Self.slipway(
                 [
                     "projects", "create", "cli-site", "--repository", site.path, "--root-dir", "web", "--build-command", "sh build.sh",
                     "--output-dir", "out",
@@ -41,7 +50,7 @@ import Testing
             #expect(createStatus == 0, "\(createOutput)")
             #expect(createOutput.contains("Created project cli-site"))
 
-            let (deployStatus, deployOutput) = try Self.slipway(["deploy", "cli-site", "--wait"], environment: environment)
+            let (deployStatus, deployOutput) = try await Self.slipway(["deploy", "cli-site", "--wait"], environment: environment)
             #expect(deployStatus == 0, "\(deployOutput)")
             #expect(deployOutput.contains("── build"))
             #expect(deployOutput.contains("│ built it"))
@@ -50,19 +59,102 @@ import Testing
 
             try site.write("web/build.sh", "echo broken >&2; exit 3\n")
             try site.commit("break it")
-            let (failStatus, failOutput) = try Self.slipway(["deploy", "cli-site", "--wait"], environment: environment)
+            let (failStatus, failOutput) = try await Self.slipway(["deploy", "cli-site", "--wait"], environment: environment)
             #expect(failStatus == 1)
             #expect(failOutput.contains("│ broken"))
             #expect(failOutput.contains("✗ Deployment 2 failed: the build command exited with status 3"))
 
-            let (unknownStatus, unknownOutput) = try Self.slipway(["deploy", "no-such-project"], environment: environment)
+            let (unknownStatus, unknownOutput) = try await Self.slipway(["deploy", "no-such-project"], environment: environment)
             #expect(unknownStatus == 1)
             #expect(unknownOutput.contains("error: project 'no-such-project' not found (HTTP 404)"))
 
-            let (badTokenStatus, badTokenOutput) = try Self.slipway(
+            let (badTokenStatus, badTokenOutput) = try await Self.slipway(
                 ["deploy", "cli-site"], environment: ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": "wrong"])
             #expect(badTokenStatus == 1)
             #expect(badTokenOutput.contains("HTTP 401"))
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: executable)))
+    func everyDayCommandsListFollowRollBackAndManageTokens() async throws {
+        let site = try TemporaryGitRepository()
+        try site.write("build.sh", "mkdir -p dist && cat message > dist/index.html && echo built $(cat message)\n")
+        try site.write("message", "one")
+        try site.commit("one")
+        let config = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-cli-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: config) }
+        try await TestServer.withServer { server in
+            // login saves the URL and token (0600) and later commands use them without any variable.
+            let home = ["XDG_CONFIG_HOME": config]
+            let (loginStatus, loginOutput) = try await Self.slipway(["login", "--url", server.baseURL, "--token", server.adminToken], environment: home)
+            #expect(loginStatus == 0, "\(loginOutput)")
+            let saved = config + "/slipway/config.json"
+            #expect((try FileManager.default.attributesOfItem(atPath: saved)[.posixPermissions] as? Int) == 0o600)
+            let (whoStatus, whoOutput) = try await Self.slipway(["whoami"], environment: home)
+            #expect(whoStatus == 0 && whoOutput.contains("admin in workspace default on \(server.baseURL)"), "\(whoOutput)")
+            let (badLogin, badLoginOutput) = try await Self.slipway(["login", "--url", server.baseURL, "--token", "nope"], environment: home)
+            #expect(badLogin == 1 && badLoginOutput.contains("HTTP 401"))
+
+            #expect(try await Self.slipway(["projects", "create", "site", "--repository", site.path, "--build-command", "sh build.sh", "--output-dir", "dist"], environment: home).0 == 0)
+            let (firstStatus, _) = try await Self.slipway(["deploy", "site", "--wait"], environment: home)
+            #expect(firstStatus == 0)
+            try site.write("message", "two")
+            try site.commit("two")
+            #expect(try await Self.slipway(["deploy", "site", "--wait"], environment: home).0 == 0)
+            #expect(try await server.edge("site").body == "two")
+
+            // ls as a table and as JSON.
+            let (lsStatus, table) = try await Self.slipway(["ls", "site"], environment: home)
+            #expect(lsStatus == 0)
+            let lines = table.split(separator: "\n")
+            #expect(lines.first?.hasPrefix("ID  STATE") == true, "\(table)")
+            #expect(lines.count == 3)
+            #expect(lines[1].hasPrefix("2   success ●") && lines[1].contains("http://site.localhost:\(server.port)"), "\(table)")
+            let (_, jsonText) = try await Self.slipway(["ls", "--json"], environment: home)
+            let listed = try JSONSerialization.jsonObject(with: Data(jsonText.utf8)) as? [[String: Any]]
+            #expect(listed?.compactMap { $0["id"] as? Int } == [2, 1])
+            #expect(listed?.first?["state"] as? String == "success")
+
+            // logs, and logs --follow of a deployment still running.
+            let (logsStatus, logsOutput) = try await Self.slipway(["logs", "1"], environment: home)
+            #expect(logsStatus == 0 && logsOutput.contains("built one"))
+            try site.write("build.sh", "for i in 1 2 3; do echo tick $i; sleep 0.2; done; mkdir -p dist; echo three > dist/index.html\n")
+            try site.commit("three")
+            let (queuedStatus, queued) = try await Self.slipway(["deploy", "site", "--no-wait", "--json"], environment: home)
+            #expect(queuedStatus == 0)
+            let queuedID = try #require((try JSONSerialization.jsonObject(with: Data(queued.utf8)) as? [String: Any])?["id"] as? Int)
+            let (followStatus, followed) = try await Self.slipway(["logs", String(queuedID), "--follow"], environment: home)
+            #expect(followStatus == 0)
+            #expect(followed.contains("tick 1\ntick 2\ntick 3"), "\(followed)")
+            #expect(followed.contains("✓ Deployment is live in production"))
+
+            // rollback by project takes the newest candidate with --yes; by id names the target.
+            let (rollbackStatus, rollbackOutput) = try await Self.slipway(["rollback", "site", "--yes"], environment: home)
+            #expect(rollbackStatus == 0, "\(rollbackOutput)")
+            #expect(rollbackOutput.contains("Rollback queued."))
+            #expect(await ProcessTable.eventually { (try? await server.edge("site").body) == "two" })
+            #expect(try await Self.slipway(["rollback", "1"], environment: home).0 == 0)
+            #expect(await ProcessTable.eventually { (try? await server.edge("site").body) == "one" })
+            let (rerunStatus, rerunOutput) = try await Self.slipway(["rerun", "1"], environment: home)
+            #expect(rerunStatus == 1 && rerunOutput.contains("only failed deployments can be rerun"))
+
+            // tokens: create shows the secret once, list never does, revoke ends it.
+            let (createStatus, created) = try await Self.slipway(["tokens", "create", "ci", "--scope", "deploy", "--json"], environment: home)
+            #expect(createStatus == 0)
+            let token = try #require(try JSONSerialization.jsonObject(with: Data(created.utf8)) as? [String: Any])
+            let secret = try #require(token["token"] as? String)
+            let (_, listedTokens) = try await Self.slipway(["tokens", "list"], environment: home)
+            #expect(listedTokens.contains("ci") && !listedTokens.contains(secret))
+            #expect(try await Self.slipway(["tokens", "revoke", String(try #require(token["id"] as? Int))], environment: home).0 == 0)
+            let (revokedStatus, _) = try await Self.slipway(["whoami"], environment: ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": secret])
+            #expect(revokedStatus == 1)
+
+            // show, queue and cancel.
+            let (showStatus, shown) = try await Self.slipway(["show", "1"], environment: home)
+            #expect(showStatus == 0 && shown.contains("Stages:") && shown.contains("clone_repo"))
+            #expect(try await Self.slipway(["queue"], environment: home).1.contains("The queue is empty."))
+            let (cancelStatus, cancelOutput) = try await Self.slipway(["cancel", "1"], environment: home)
+            #expect(cancelStatus == 1 && cancelOutput.contains("has already ended"))
         }
     }
 }

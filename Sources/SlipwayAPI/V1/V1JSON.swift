@@ -22,6 +22,7 @@ struct V1Deployment: Encodable {
         case stages, buildID = "build_id", isActive = "is_active", error, reason
         case rerunOf = "rerun_of", rollbackOf = "rollback_of", startedAt = "started_at", completedAt = "completed_at"
         case output
+        case sourceEventID = "source_event_id", skipReason = "skip_reason", commitDirty = "commit_dirty"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -32,7 +33,7 @@ struct V1Deployment: Encodable {
         try container.encode(deployment.initiatedBy, forKey: .initiatedBy)
         try container.encode(deployment.gitBranch, forKey: .gitBranch)
         try container.encode(deployment.commitID, forKey: .commitID)
-        try container.encode(CommitURL.make(repository: project.repository, commit: deployment.commitID), forKey: .commitURL)
+        try container.encode(deployment.commitURL ?? CommitURL.make(repository: project.repository, commit: deployment.commitID), forKey: .commitURL)
         try container.encode(deployment.description, forKey: .description)
         try container.encode(deployment.state.nativeStatus, forKey: .status)
         try container.encode(deployment.duration(), forKey: .duration)
@@ -46,7 +47,10 @@ struct V1Deployment: Encodable {
         try container.encode(deployment.shortID, forKey: .shortID)
         let ownKey = RouteKey.deployment(shortID: deployment.shortID, project: project.name)
         try container.encode(urls.url(for: ownKey), forKey: .url)
-        let aliases = routes.keys(pointingAt: deployment.id).filter { $0 != ownKey }.map { urls.url(for: $0) }
+        // The production URL first, then branch aliases.
+        let productionKey = RouteKey.production(project: project.name)
+        let aliases = routes.keys(pointingAt: deployment.id).filter { $0 != ownKey }
+            .sorted { ($0 == productionKey ? 0 : 1, $0) < ($1 == productionKey ? 0 : 1, $1) }.map { urls.url(for: $0) }
         try container.encode(aliases, forKey: .aliases)
         try container.encode(deployment.stages.map(V1Stage.init), forKey: .stages)
         try container.encode(deployment.buildID?.lowercased, forKey: .buildID)
@@ -60,6 +64,9 @@ struct V1Deployment: Encodable {
         try container.encode(deployment.rollbackOf, forKey: .rollbackOf)
         try container.encode(deployment.startedAt.map(Timestamp.format), forKey: .startedAt)
         try container.encode(deployment.completedAt.map(Timestamp.format), forKey: .completedAt)
+        try container.encode(deployment.sourceEventID, forKey: .sourceEventID)
+        try container.encode(deployment.state == .skipped ? deployment.progress.reason : nil, forKey: .skipReason)
+        try container.encode(false, forKey: .commitDirty)
         if let output { try container.encode(output, forKey: .output) }
     }
 }
@@ -145,16 +152,24 @@ struct V1ActionResult: Encodable {
 struct V1Project: Encodable {
     var project: Project
     var urls: PublicURLs
+    /// Whether `webhook_secret` is shown (admin tokens only).
+    var showsSecret = false
 
     enum Key: String, CodingKey {
         case id, uid, name, repository, kind, url
         case productionBranch = "production_branch", rootDir = "root_dir", buildCommand = "build_command"
         case outputDir = "output_dir", serverID = "server_id", productionDeploymentID = "production_deployment_id"
         case createdAt = "created_at", updatedAt = "updated_at"
+        case source, webhookSecret = "webhook_secret", productionPinned = "production_pinned", gitURL = "git_url", webhookURL = "webhook_url"
     }
 
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
+        try container.encode(project.source, forKey: .source)
+        try container.encode(showsSecret ? project.webhookSecret : nil, forKey: .webhookSecret)
+        try container.encode(project.productionPinned, forKey: .productionPinned)
+        try container.encode(urls.api + "/git/\(project.name).git", forKey: .gitURL)
+        try container.encode(urls.api + "/api/v1/hooks/git/\(project.uid.lowercased)", forKey: .webhookURL)
         try container.encode(project.id, forKey: .id)
         try container.encode(project.uid.lowercased, forKey: .uid)
         try container.encode(project.name, forKey: .name)
