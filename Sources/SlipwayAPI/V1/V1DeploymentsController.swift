@@ -64,9 +64,13 @@ struct V1DeploymentsController {
             request: DeployRequest(gitBranch: body.gitBranch, commitID: body.commitID, environment: environment, description: body.description),
             by: identity
         )
+        var projects: [Int64: Project] = [:]
         var shown: [V1Deployment] = []
         for deployment in deployments {
-            let (_, project) = try await V1Lookup(dependencies: dependencies).deployment(String(deployment.id), identity)
+            if projects[deployment.projectID] == nil {
+                projects[deployment.projectID] = try await V1Lookup(dependencies: dependencies).project(String(deployment.projectID), identity)
+            }
+            let project = projects[deployment.projectID]!
             shown.append(V1Deployment(deployment: deployment, project: project, urls: dependencies.urls, routes: dependencies.routes))
         }
         return try JSONBody.response(Created(deploymentIDs: deployments.map(\.id), deployments: shown))
