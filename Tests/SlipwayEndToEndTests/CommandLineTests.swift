@@ -11,16 +11,17 @@ import Testing
 
     /// Runs `slipway` with arguments and environment; returns exit status and combined output. The wait happens
     /// on a thread of its own: blocking Swift's few cooperative threads would starve the in-process server.
-    static func slipway(_ arguments: [String], environment: [String: String]) async throws -> (Int32, String) {
+    static func slipway(_ arguments: [String], environment: [String: String], in directory: String? = nil) async throws -> (Int32, String) {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try runBlocking(arguments, environment: environment) })
+                continuation.resume(with: Result { try runBlocking(arguments, environment: environment, directory: directory) })
             }
         }
     }
 
-    private static func runBlocking(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
+    private static func runBlocking(_ arguments: [String], environment: [String: String], directory: String?) throws -> (Int32, String) {
         let process = Process()
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"].merging(environment) { $1 }
@@ -155,6 +156,28 @@ import Testing
             #expect(try await Self.slipway(["queue"], environment: home).1.contains("The queue is empty."))
             let (cancelStatus, cancelOutput) = try await Self.slipway(["cancel", "1"], environment: home)
             #expect(cancelStatus == 1 && cancelOutput.contains("has already ended"))
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: executable)))
+    func initCreatesTheProjectOfTheCheckoutAndDeployFindsIt() async throws {
+        let site = try TemporaryGitRepository(branch: "trunk")
+        try site.write("public/index.html", "from init")
+        try site.commit("site")
+        try await TestServer.withServer { server in
+            let environment = ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": server.adminToken]
+            let (initStatus, initOutput) = try await Self.slipway(
+                ["init", "--name", "from-init", "--output-dir", "public", "--yes", "--json"], environment: environment, in: site.path
+            )
+            #expect(initStatus == 0, "\(initOutput)")
+            let project = try await server.client.project("from-init")
+            #expect(project.repository == URL(fileURLWithPath: site.path).resolvingSymlinksInPath().path || project.repository == site.path)
+            #expect(project.productionBranch == "trunk")
+            let (deployStatus, deployOutput) = try await Self.slipway(["deploy", "--wait"], environment: environment, in: site.path)
+            #expect(deployStatus == 0, "\(deployOutput)")
+            #expect(try await server.edge("from-init").body == "from init")
+            let (outside, outsideOutput) = try await Self.slipway(["init", "--yes"], environment: environment, in: "/")
+            #expect(outside != 0 && outsideOutput.contains("not inside a git checkout"))
         }
     }
 }
