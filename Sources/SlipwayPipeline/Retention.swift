@@ -11,7 +11,9 @@ public struct Retention: Sendable {
     let files: any DeploymentFileStore
     let keep: Int
 
-    public init(projects: any ProjectRepository, control: any DeploymentControlRepository, routes: RouteTable, files: any DeploymentFileStore, keep: Int) {
+    public init(
+        projects: any ProjectRepository, control: any DeploymentControlRepository, routes: RouteTable, files: any DeploymentFileStore, keep: Int
+    ) {
         self.projects = projects
         self.control = control
         self.routes = routes

@@ -1,7 +1,7 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Finds and kills every process that carries a marker in its environment (`SLIPWAY_DEPLOYMENT_UID=<uid>`):

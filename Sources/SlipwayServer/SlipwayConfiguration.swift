@@ -33,6 +33,8 @@ public struct SlipwayConfiguration: Sendable {
     public var nodeName: String?
     /// `SLIPWAY_ADMIN_TOKEN`: the first admin token, instead of a generated one.
     public var adminToken: String?
+    /// `SLIPWAY_SECRET_KEY`: base64 of the 32-byte key that encrypts secret env vars (default: `<data-dir>/secret-key`).
+    public var secretKey: String?
     /// Whether a first start prints the generated admin token (tests turn it off).
     public var printsAdminToken: Bool = true
 
@@ -58,7 +60,9 @@ public struct SlipwayConfiguration: Sendable {
         }
         if let value = environment["SLIPWAY_DATABASE_URL"], !value.isEmpty { configuration.databaseURL = value }
         if let value = environment["SLIPWAY_KEEP_DEPLOYMENTS"], !value.isEmpty {
-            guard let keep = Int(value), keep >= 1 else { throw ConfigurationError("SLIPWAY_KEEP_DEPLOYMENTS must be a positive integer, got '\(value)'") }
+            guard let keep = Int(value), keep >= 1 else {
+                throw ConfigurationError("SLIPWAY_KEEP_DEPLOYMENTS must be a positive integer, got '\(value)'")
+            }
             configuration.keepDeployments = keep
         }
         if let value = environment["SLIPWAY_QUEUE_CAP"], !value.isEmpty {
@@ -66,6 +70,7 @@ public struct SlipwayConfiguration: Sendable {
             configuration.queueCap = cap
         }
         if let value = environment["SLIPWAY_ADMIN_TOKEN"], !value.isEmpty { configuration.adminToken = value }
+        if let value = environment["SLIPWAY_SECRET_KEY"] { configuration.secretKey = value }
         return configuration
     }
 }

@@ -5,7 +5,8 @@ import SlipwayClient
 /// `slipway cancel ID`: stop a queued or running deployment (SIGTERM, then SIGKILL after a grace period).
 struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "cancel", abstract: "Cancel a queued or running deployment.", discussion: "Example:\n  slipway cancel 42 --reason \"wrong branch\""
+        commandName: "cancel", abstract: "Cancel a queued or running deployment.",
+        discussion: "Example:\n  slipway cancel 42 --reason \"wrong branch\""
     )
 
     @Argument(help: "The deployment id.") var id: Int64
@@ -39,7 +40,8 @@ struct KillCommand: AsyncParsableCommand {
 
 /// `slipway rerun ID`: a new deployment of the same commit as a failed one.
 struct RerunCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "rerun", abstract: "Rerun a failed deployment (a new deployment of the same commit).")
+    static let configuration = CommandConfiguration(
+        commandName: "rerun", abstract: "Rerun a failed deployment (a new deployment of the same commit).")
 
     @Argument(help: "The failed deployment's id.") var id: Int64
     @Flag(help: "Print as JSON.") var json = false
@@ -83,7 +85,9 @@ struct RollbackCommand: AsyncParsableCommand {
             if !yes {
                 guard isatty(STDIN_FILENO) == 1 else { throw ValidationError("name a deployment id, or pass --yes for the newest candidate") }
                 for (index, candidate) in candidates.enumerated() {
-                    print("  \(index + 1)) deployment \(candidate.id)  \(candidate.commitId.map { String($0.prefix(7)) } ?? "-")  \(Output.age(candidate.createdAt))  \(candidate.description)")
+                    print(
+                        "  \(index + 1)) deployment \(candidate.id)  \(candidate.commitId.map { String($0.prefix(7)) } ?? "-")  \(Output.age(candidate.createdAt))  \(candidate.description)"
+                    )
                 }
                 print("Roll back to which one? [1] ", terminator: "")
                 let answer = readLine()?.trimmingCharacters(in: .whitespaces) ?? ""

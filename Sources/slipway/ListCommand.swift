@@ -64,7 +64,9 @@ struct ShowCommand: AsyncParsableCommand {
         let api = try client.makeClient()
         let deployment = try await reportingErrors { try await api.deployment(id) }
         if json { return try Output.json(DeploymentJSON(deployment)) }
-        print("Deployment \(deployment.id) (#\(deployment.sequenceNumber)) — \(Output.state(deployment.state))\(deployment.isActive ? " (active production)" : "")")
+        print(
+            "Deployment \(deployment.id) (#\(deployment.sequenceNumber)) — \(Output.state(deployment.state))\(deployment.isActive ? " (active production)" : "")"
+        )
         print("  \(deployment.environment), \(deployment.trigger), branch \(deployment.gitBranch), commit \(deployment.commitId ?? "-")")
         if let message = deployment.commitMessage { print("  \(message)") }
         print("  created \(Output.age(deployment.createdAt)), took \(Output.duration(deployment.duration))")

@@ -58,7 +58,12 @@ struct TokensCommand: AsyncParsableCommand {
             if json { return try Output.json(tokens.map(TokenJSON.init)) }
             Output.table(
                 ["ID", "NAME", "SCOPES", "CREATED", "LAST USED"],
-                tokens.map { [String($0.id), $0.name, $0.scopes.joined(separator: ","), Output.age($0.createdAt), $0.lastUsedAt.map { Output.age($0) } ?? "never"] }
+                tokens.map {
+                    [
+                        String($0.id), $0.name, $0.scopes.joined(separator: ","), Output.age($0.createdAt),
+                        $0.lastUsedAt.map { Output.age($0) } ?? "never",
+                    ]
+                }
             )
         }
     }

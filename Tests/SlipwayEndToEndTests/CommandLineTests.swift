@@ -87,7 +87,8 @@ import Testing
         try await TestServer.withServer { server in
             // login saves the URL and token (0600) and later commands use them without any variable.
             let home = ["XDG_CONFIG_HOME": config]
-            let (loginStatus, loginOutput) = try await Self.slipway(["login", "--url", server.baseURL, "--token", server.adminToken], environment: home)
+            let (loginStatus, loginOutput) = try await Self.slipway(
+                ["login", "--url", server.baseURL, "--token", server.adminToken], environment: home)
             #expect(loginStatus == 0, "\(loginOutput)")
             let saved = config + "/slipway/config.json"
             #expect((try FileManager.default.attributesOfItem(atPath: saved)[.posixPermissions] as? Int) == 0o600)
@@ -96,7 +97,11 @@ import Testing
             let (badLogin, badLoginOutput) = try await Self.slipway(["login", "--url", server.baseURL, "--token", "nope"], environment: home)
             #expect(badLogin == 1 && badLoginOutput.contains("HTTP 401"))
 
-            #expect(try await Self.slipway(["projects", "create", "site", "--repository", site.path, "--build-command", "sh build.sh", "--output-dir", "dist"], environment: home).0 == 0)
+            #expect(
+                try await Self.slipway(
+                    ["projects", "create", "site", "--repository", site.path, "--build-command", "sh build.sh", "--output-dir", "dist"],
+                    environment: home
+                ).0 == 0)
             let (firstStatus, _) = try await Self.slipway(["deploy", "site", "--wait"], environment: home)
             #expect(firstStatus == 0)
             try site.write("message", "two")

@@ -56,7 +56,8 @@ import Testing
         let first = try ServerProcess(dataDirectory: dataDirectory, port: port, token: token)
         defer { first.stop() }
         try await first.waitUntilReady(api)
-        let project = try await api.createProject(NewProjectRequest(name: "crash", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
+        let project = try await api.createProject(
+            NewProjectRequest(name: "crash", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
         let stable = try await api.waitForDeployment(try await api.deploy(projectIDs: [project.id]).deploymentIds[0])
         #expect(stable.state == "success")
 

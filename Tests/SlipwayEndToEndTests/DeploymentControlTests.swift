@@ -184,7 +184,9 @@ import Testing
     @Test func aBuildPastItsTimeoutFails() async throws {
         let marker = ProcessTable.uniqueSleepDuration()
         let site = try makeSite(script: "echo started; sleep \(marker)")
-        try await TestServer.withServer(configure: { $0.buildTimeout = .seconds(1); $0.cancelGracePeriod = .milliseconds(200) }) { server in
+        try await TestServer.withServer(configure: {
+            $0.buildTimeout = .seconds(1); $0.cancelGracePeriod = .milliseconds(200)
+        }) { server in
             let project = try await createProject(server.client, name: "timeout", site: site)
             let deployment = try await server.client.waitForDeployment(try await server.client.deploy(projectIDs: [project.id]).deploymentIds[0])
             #expect(deployment.state == "failed")
@@ -252,7 +254,8 @@ import Testing
         try await TestServer.withServer(configure: { $0.adminToken = nil }) { server in
             let api = server.client
             let project = try await api.createProject(
-                NewProjectRequest(name: "snoop", repository: site.path, buildCommand: "SLIPWAY_TEST_DATA=\(server.dataDirectory) sh build.sh", outputDir: "dist")
+                NewProjectRequest(
+                    name: "snoop", repository: site.path, buildCommand: "SLIPWAY_TEST_DATA=\(server.dataDirectory) sh build.sh", outputDir: "dist")
             )
             let deployment = try await api.waitForDeployment(try await api.deploy(projectIDs: [project.id]).deploymentIds[0])
             #expect(deployment.state == "success")

@@ -91,7 +91,8 @@ func processesMatching(_ marker: String) -> [String] {
         let started = Mutex(false)
         let run = Task {
             try await ChildProcess.run(
-                Command(arguments: ["/bin/sh", "-c", "trap 'echo cleaning up; exit 143' TERM; sleep \(marker) & echo up; wait"], environment: environment),
+                Command(
+                    arguments: ["/bin/sh", "-c", "trap 'echo cleaning up; exit 143' TERM; sleep \(marker) & echo up; wait"], environment: environment),
                 handle: handle
             ) { line in if line.text == "up" { started.withLock { $0 = true } } }
         }
@@ -122,7 +123,9 @@ func processesMatching(_ marker: String) -> [String] {
 
         let (later, lines) = try await ChildProcess.capture(Command(arguments: ["/bin/sh", "-c", "sleep 1; echo ran"], environment: environment))
         #expect(later.exitCode == 0 && lines.map(\.text) == ["ran"])
-        let afterStop = try await ChildProcess.run(Command(arguments: ["/bin/sh", "-c", "sleep 5; echo ran"], environment: environment), handle: handle) {
+        let afterStop = try await ChildProcess.run(
+            Command(arguments: ["/bin/sh", "-c", "sleep 5; echo ran"], environment: environment), handle: handle
+        ) {
             _ in
         }
         #expect(afterStop.signal == 9)

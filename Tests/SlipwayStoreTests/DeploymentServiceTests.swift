@@ -10,11 +10,13 @@ import Testing
         try await database.withStore { store in
             let identity = try await Fixtures.bootstrap(store)
             let project = try await store.projects.create(Fixtures.newProject("site"), workspaceID: identity.workspace.id)
-            let service = DeploymentService(projects: store.projects, deployments: store.deployments, control: store.control, queueSignal: WakeUpSignal())
+            let service = DeploymentService(
+                projects: store.projects, deployments: store.deployments, control: store.control, queueSignal: WakeUpSignal())
             let push = DeployRequest(gitBranch: "main", trigger: .auto)
             let firstPush = try await service.deploy(projectIDs: [project.id], request: push, by: identity)[0]
             let manual = try await service.deploy(projectIDs: [project.id], request: DeployRequest(gitBranch: "main"), by: identity)[0]
-            let otherBranch = try await service.deploy(projectIDs: [project.id], request: DeployRequest(gitBranch: "dev", trigger: .auto), by: identity)[0]
+            let otherBranch = try await service.deploy(
+                projectIDs: [project.id], request: DeployRequest(gitBranch: "dev", trigger: .auto), by: identity)[0]
             let secondPush = try await service.deploy(projectIDs: [project.id], request: push, by: identity)[0]
 
             let superseded = try #require(try await store.deployments.deployment(id: firstPush.id))

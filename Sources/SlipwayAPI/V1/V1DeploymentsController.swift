@@ -131,7 +131,9 @@ struct V1DeploymentsController {
             stopped.state == .canceled
             ? (immediately ? "Deployment killed." : "Deployment canceled.") : "Deployment is stopping (\(stopped.state.rawValue))."
         return try JSONBody.response(
-            Stopped(message: message, deployment: V1Deployment(deployment: stopped, project: project, urls: dependencies.urls, routes: dependencies.routes))
+            Stopped(
+                message: message,
+                deployment: V1Deployment(deployment: stopped, project: project, urls: dependencies.urls, routes: dependencies.routes))
         )
     }
 

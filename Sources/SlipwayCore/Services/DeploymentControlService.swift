@@ -54,7 +54,8 @@ public struct DeploymentControlService: Sendable {
     /// Cancels a queued or running deployment and returns it once it has ended (its processes are gone).
     /// `immediately` kills instead of terminating (the reason is then `killed`).
     public func cancel(deploymentID: Int64, reason: String?, immediately: Bool, by identity: Identity) async throws -> Deployment {
-        let reason = immediately ? "killed" : (reason?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? "canceled"
+        let reason =
+            immediately ? "killed" : (reason?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? "canceled"
         if reason.count > 500 { throw SlipwayError.invalid("reason", "must be at most 500 characters") }
         let deployment = try await visibleDeployment(deploymentID, identity)
         guard !deployment.state.isFinished else {

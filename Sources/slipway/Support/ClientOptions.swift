@@ -14,7 +14,8 @@ struct ClientOptions: ParsableArguments {
         let baseURL = url ?? environment["SLIPWAY_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.url ?? "http://localhost:8080"
         let dataDir = environment["SLIPWAY_DATA_DIR"] ?? "./.slipway"
         let localToken = try? String(contentsOfFile: dataDir + "/admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let token = token ?? environment["SLIPWAY_TOKEN"].flatMap({ $0.isEmpty ? nil : $0 }) ?? saved?.token ?? localToken, !token.isEmpty else {
+        guard let token = token ?? environment["SLIPWAY_TOKEN"].flatMap({ $0.isEmpty ? nil : $0 }) ?? saved?.token ?? localToken, !token.isEmpty
+        else {
             throw ValidationError("no API token: run `slipway login`, pass --token, or set SLIPWAY_TOKEN")
         }
         return SlipwayClient(baseURL: baseURL, token: token)
