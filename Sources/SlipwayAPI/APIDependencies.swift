@@ -16,11 +16,14 @@ public struct APIDependencies: Sendable {
     public var urls: PublicURLs
     /// Listings through the query language, and the build lookups of the Deploys dialect.
     public var queries: any DeploymentQueryRepository
+    /// Environment variables and promote; nil leaves their routes out.
+    public var environment: EnvironmentService?
 
     public init(
         identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,
         service: DeploymentService, control: DeploymentControlService, logs: any DeploymentLogReader, files: any DeploymentFileStore, routes: RouteTable,
-        activity: DeploymentActivity, urls: PublicURLs, queries: any DeploymentQueryRepository
+        activity: DeploymentActivity, urls: PublicURLs, queries: any DeploymentQueryRepository,
+        environment: EnvironmentService? = nil
     ) {
         self.identities = identities
         self.projects = projects
@@ -33,5 +36,6 @@ public struct APIDependencies: Sendable {
         self.activity = activity
         self.urls = urls
         self.queries = queries
+        self.environment = environment
     }
 }

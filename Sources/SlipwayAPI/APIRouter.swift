@@ -19,5 +19,9 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     let deploys = router.group("api/deploys").add(middleware: DeploysErrorMiddleware())
         .add(middleware: BearerAuthenticator(identities: dependencies.identities))
     DeploysController(dependencies: dependencies).addRoutes(to: deploys)
+    if let environment = dependencies.environment {
+        V1EnvironmentVariablesController(dependencies: dependencies, environment: environment).addRoutes(to: v1)
+        V1PromoteController(dependencies: dependencies, environment: environment).addRoutes(to: v1)
+    }
     return router
 }

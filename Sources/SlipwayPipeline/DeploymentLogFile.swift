@@ -16,6 +16,8 @@ public final class DeploymentLogWriter: Sendable {
     }
 
     private let state: Mutex<State>
+    /// The secret values of the deployment's env: replaced by `•••` in every line before it is written.
+    private let masker = Mutex(SecretMasker(secrets: []))
     private let cap: Int?
     private let onAppend: @Sendable () -> Void
     private let onCapReached: @Sendable () -> Void
@@ -44,6 +46,9 @@ public final class DeploymentLogWriter: Sendable {
 
     /// Appends one line.
     public func append(_ line: LogLine) {
+        var line = line
+        let masker = self.masker.withLock { $0 }
+        if !masker.isEmpty { line.text = masker.apply(line.text) }
         var record = Self.encode(line)
         let reachedCap = state.withLock { state -> Bool in
             guard state.descriptor >= 0 else { return false }
@@ -81,6 +86,11 @@ public final class DeploymentLogWriter: Sendable {
                 offset += written
             }
         }
+    }
+
+    /// From now on, every line (the build's and Slipway's own) has these secret values replaced by `•••`.
+    public func maskSecrets(_ masker: SecretMasker) {
+        self.masker.withLock { $0 = masker }
     }
 
     /// Appends one of Slipway's own lines.

@@ -50,11 +50,13 @@ public struct DeploymentRunner: Sendable {
     let running: RunningDeployments
     let files: any DeploymentFileStore
     let logger: Logger
+    /// The env snapshots of deployments (docs/env.md); nil runs every build without project variables.
+    let variables: (any EnvironmentVariableRepository)?
 
     public init(
         configuration: Configuration, projects: any ProjectRepository, deployments: any DeploymentRepository,
         control: any DeploymentControlRepository, routes: RouteTable, activity: DeploymentActivity, running: RunningDeployments,
-        files: any DeploymentFileStore, logger: Logger
+        files: any DeploymentFileStore, logger: Logger, variables: (any EnvironmentVariableRepository)? = nil
     ) {
         self.configuration = configuration
         self.projects = projects
@@ -65,6 +67,7 @@ public struct DeploymentRunner: Sendable {
         self.running = running
         self.files = files
         self.logger = logger
+        self.variables = variables
     }
 
     /// Runs a deployment that `claimNext` has just started (and leased to this node).
@@ -147,6 +150,7 @@ public struct DeploymentRunner: Sendable {
                 "Build config: root_dir '\(config.rootDir)', build_command '\(config.buildCommand)', output_dir '\(config.outputDir)'",
                 stage: .initialize
             )
+            try await loadEnvironmentVariables(of: run)
             run.system("Sandbox: \(configuration.sandbox.isolation.summary)", stage: .initialize)
             if configuration.cgroups.isUsable {
                 run.system("Limits: \(configuration.buildLimits.summary) (cgroups)", stage: .initialize)
@@ -247,12 +251,14 @@ public struct DeploymentRunner: Sendable {
 
     private func buildEnvironment(project: Project, run: DeploymentRun, home: String) -> [String: String] {
         let deployment = run.deployment
-        return [
+        // The project's variables first: Slipway's own PATH, HOME and SLIPWAY_* facts win over them.
+        let projectVariables = run.environmentVariables.mapValues(\.value)
+        return projectVariables.merging([
             "PATH": Sandbox.defaultPath, "HOME": home, "LANG": "C.UTF-8", "CI": "true", "SLIPWAY": "1",
             "SLIPWAY_PROJECT": project.name, "SLIPWAY_DEPLOYMENT_ID": String(deployment.id),
             "SLIPWAY_DEPLOYMENT_UID": deployment.uid.lowercased, "SLIPWAY_ENVIRONMENT": deployment.environment.rawValue,
             "SLIPWAY_BRANCH": deployment.gitBranch, "SLIPWAY_COMMIT_SHA": deployment.commitID ?? "",
-        ]
+        ]) { _, slipway in slipway }
     }
 
     /// The deploy stage of a static site: one store transaction makes the deployment live (and production),
@@ -335,6 +341,8 @@ final class DeploymentRun: @unchecked Sendable {
     var deployment: Deployment
     let log: DeploymentLogWriter?
     let control: RunControl
+    /// The env snapshot the deployment runs with, loaded in its initialize stage.
+    var environmentVariables: EnvironmentVariables = [:]
 
     init(deployment: Deployment, log: DeploymentLogWriter?, control: RunControl) {
         self.deployment = deployment

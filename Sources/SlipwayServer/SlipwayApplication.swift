@@ -20,7 +20,16 @@ public func buildApplication(
     try layout.createDirectories()
 
     let location: DatabaseLocation = configuration.databaseURL.map { .postgres(url: $0) } ?? .sqlite(path: layout.database)
+    // A secret key that is malformed, or not the one the database's secrets were sealed with, stops the start here.
+    let secrets = try SecretBox.load(environmentValue: configuration.secretKey, keyFile: layout.secretKeyFile)
     let store = try await SQLStore.open(location, logger: logger)
+    do {
+        try await store.verifySecretKey(secrets)
+    } catch {
+        try? await store.close()
+        throw error
+    }
+    let environmentVariables = store.environmentVariables(box: secrets)
     try await Bootstrap(store: store, layout: layout, configuration: configuration, logger: logger).run()
 
     let activity = DeploymentActivity()
@@ -58,7 +67,7 @@ public func buildApplication(
             cgroups: cgroups, buildLimits: configuration.buildLimits
         ),
         projects: store.projects, deployments: store.deployments, control: store.control, routes: routes, activity: activity,
-        running: running, files: files, logger: logger
+        running: running, files: files, logger: logger, variables: environmentVariables
     )
     let scheduler = Scheduler(control: store.control, runner: runner, workers: configuration.workers, wakeUp: queueSignal, logger: logger)
 
@@ -74,7 +83,11 @@ public func buildApplication(
                 routes: routes, files: files, queueSignal: queueSignal, stopTimeout: configuration.cancelGracePeriod + .seconds(10)
             ),
             logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
-            queries: store.queries
+            queries: store.queries,
+            environment: EnvironmentService(
+                projects: store.projects, deployments: store.deployments, control: store.control, variables: environmentVariables,
+                queueSignal: queueSignal, queueCap: configuration.queueCap
+            )
         )
     )
     let responder = HostDispatcher(domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder())
