@@ -52,6 +52,19 @@ struct Session: Sendable {
     /// The snake_case column for a camelCase property: an underscore before each capital that follows a
     /// lower-case letter or digit, then all lower case.
     static func columnName(_ property: String) -> String {
+        // Property names are ASCII: work on bytes (the Unicode-aware path below cost ~20% of a page of 100 rows).
+        if property.utf8.allSatisfy({ $0 < 0x80 }) {
+            var bytes: [UInt8] = []
+            bytes.reserveCapacity(property.utf8.count + 4)
+            var previous: UInt8 = 0
+            for byte in property.utf8 {
+                let isUpper = (65...90).contains(byte)
+                if isUpper, (97...122).contains(previous) || (48...57).contains(previous) { bytes.append(95) }
+                bytes.append(isUpper ? byte + 32 : byte)
+                previous = byte
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
         var column = ""
         var previous: Character?
         for character in property {

@@ -11,13 +11,14 @@ extension Migrations {
     ///   in order, with no sort, so a deep page costs what the first costs; it also counts the workspace's rows
     ///   from the index alone;
     /// - `(workspace_id, state, created_at, id)` does the same for a status filter (`status`, `state`);
-    /// - `(project_id, created_at, id)` for a filter on the project (`entity_id`, `entity: {…}`, `project_id`);
+    /// - `(workspace_id, project_id, created_at, id)` for a filter on the project (`entity_id`, `entity: {…}`,
+    ///   `project_id`): with `(project_id, …)` alone SQLite walked the workspace's index and looked every row up;
     /// - `(workspace_id, sequence_number, id)` for the other common order.
     /// `signing_keys` holds a random key per database, so the cursors of every node of a cluster verify everywhere.
     @Sendable static func addDeploymentQueryIndexes(_ session: Session) async throws {
         try await session.run("CREATE INDEX deployments_workspace_created ON deployments (workspace_id, created_at, id)")
         try await session.run("CREATE INDEX deployments_workspace_state_created ON deployments (workspace_id, state, created_at, id)")
-        try await session.run("CREATE INDEX deployments_project_created ON deployments (project_id, created_at, id)")
+        try await session.run("CREATE INDEX deployments_workspace_project_created ON deployments (workspace_id, project_id, created_at, id)")
         try await session.run("CREATE INDEX deployments_workspace_sequence ON deployments (workspace_id, sequence_number, id)")
         try await session.run(
             """

@@ -182,6 +182,28 @@ final class SQLDeploymentQueryRepository: DeploymentQueryRepository {
         }
     }
 
+    private struct ProjectReferenceRow: Decodable {
+        var id: Int64
+        var uid: String
+        var name: String
+    }
+
+    func projectReferences(ids: [Int64], workspaceID: Int64) async throws -> [Int64: ProjectReference] {
+        let unique = Array(Set(ids)).sorted()
+        guard !unique.isEmpty else { return [:] }
+        return try await database.withConnection { session in
+            let list: SQLQueryString = unique.map { "\(bind: $0)" as SQLQueryString }.joined(separator: ", ")
+            let rows = try await session.all(
+                ProjectReferenceRow.self, "SELECT id, uid, name FROM projects WHERE workspace_id = \(bind: workspaceID) AND id IN (\(list))")
+            var references: [Int64: ProjectReference] = [:]
+            for row in rows {
+                references[row.id] = ProjectReference(
+                    id: row.id, uid: try StoredValue.uuid(row.uid, table: "projects", column: "uid"), name: row.name)
+            }
+            return references
+        }
+    }
+
     func userNames(workspaceID: Int64) async throws -> [Int64: String] {
         try await database.withConnection { session in
             let rows = try await session.all(UserRow.self, "SELECT id, name FROM users WHERE workspace_id = \(bind: workspaceID)")

@@ -17,15 +17,12 @@ struct DeploysController {
 
     /// What a listing shows of related rows: projects by id and user names by id.
     struct Related {
-        var projects: [Int64: Project]
+        var projects: [Int64: ProjectReference]
         var userNames: [Int64: String]
     }
 
     private func related(_ deployments: [Deployment], _ identity: Identity) async throws -> Related {
-        var projects: [Int64: Project] = [:]
-        for projectID in Set(deployments.map(\.projectID)) {
-            projects[projectID] = try await dependencies.projects.project(id: projectID, workspaceID: identity.workspace.id)
-        }
+        let projects = try await dependencies.queries.projectReferences(ids: deployments.map(\.projectID), workspaceID: identity.workspace.id)
         let names = deployments.isEmpty ? [:] : try await dependencies.queries.userNames(workspaceID: identity.workspace.id)
         return Related(projects: projects, userNames: names)
     }

@@ -7,7 +7,7 @@ import SlipwayCore
 struct DeployJSON: Encodable {
     var deployment: Deployment
     var workspace: Workspace
-    var project: Project?
+    var project: ProjectReference?
     var createdBy: String?
     var urls: PublicURLs
     /// Set on the single deploy only.

@@ -16,6 +16,22 @@ public protocol DeploymentQueryRepository: Sendable {
     func firstDeployment(usingBuild buildID: UUID) async throws -> Deployment?
     /// The newest build of the project that a successful deployment of `branch` serves.
     func latestSuccessfulBuild(projectID: Int64, branch: String) async throws -> Build?
+    /// The UUID and name of each of the workspace's projects among `ids`, by id: what a listing shows of them.
+    func projectReferences(ids: [Int64], workspaceID: Int64) async throws -> [Int64: ProjectReference]
     /// The names of the workspace's users, by id.
     func userNames(workspaceID: Int64) async throws -> [Int64: String]
+}
+
+/// What a listing shows of a deployment's project.
+public struct ProjectReference: Sendable, Equatable {
+    public var id: Int64
+    public var uid: UUID
+    public var name: String
+
+    /// A reference to a project.
+    public init(id: Int64, uid: UUID, name: String) {
+        self.id = id
+        self.uid = uid
+        self.name = name
+    }
 }
