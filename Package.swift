@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "SlipwayCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
@@ -132,6 +133,9 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "SlipwayEndToEndTests", dependencies: ["SlipwayTesting", "SlipwayClient", "SlipwayCore"]),
+        .testTarget(
+            name: "SlipwayEndToEndTests",
+            dependencies: ["SlipwayTesting", "SlipwayClient", "SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]
+        ),
     ]
 )

@@ -16,13 +16,15 @@ public struct APIDependencies: Sendable {
     public var urls: PublicURLs
     /// Listings through the query language, and the build lookups of the Deploys dialect.
     public var queries: any DeploymentQueryRepository
+    /// Webhooks, Slipway's own git remotes and the production pin; nil leaves their routes out.
+    public var git: GitIntegration?
     /// Environment variables and promote; nil leaves their routes out.
     public var environment: EnvironmentService?
 
     public init(
         identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,
         service: DeploymentService, control: DeploymentControlService, logs: any DeploymentLogReader, files: any DeploymentFileStore, routes: RouteTable,
-        activity: DeploymentActivity, urls: PublicURLs, queries: any DeploymentQueryRepository,
+        activity: DeploymentActivity, urls: PublicURLs, queries: any DeploymentQueryRepository, git: GitIntegration? = nil,
         environment: EnvironmentService? = nil
     ) {
         self.identities = identities
@@ -36,6 +38,7 @@ public struct APIDependencies: Sendable {
         self.activity = activity
         self.urls = urls
         self.queries = queries
+        self.git = git
         self.environment = environment
     }
 }

@@ -19,6 +19,13 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     let deploys = router.group("api/deploys").add(middleware: DeploysErrorMiddleware())
         .add(middleware: BearerAuthenticator(identities: dependencies.identities))
     DeploysController(dependencies: dependencies).addRoutes(to: deploys)
+
+    // Git: signed webhooks and Slipway's own git remotes authenticate on their own (docs/git.md).
+    if let git = dependencies.git {
+        WebhookController(dependencies: dependencies, git: git).addRoutes(to: router)
+        GitRemoteController(dependencies: dependencies, git: git).addRoutes(to: router)
+    }
+    V1PinController(dependencies: dependencies).addRoutes(to: v1)
     if let environment = dependencies.environment {
         V1EnvironmentVariablesController(dependencies: dependencies, environment: environment).addRoutes(to: v1)
         V1PromoteController(dependencies: dependencies, environment: environment).addRoutes(to: v1)

@@ -182,7 +182,7 @@ public struct DeploymentRunner: Sendable {
         )
         let checkout = GitCheckout(home: home, environment: ["SLIPWAY_DEPLOYMENT_UID": deployment.uid.lowercased], handle: run.control.process)
         let commit = try await checkout.checkout(
-            repository: project.repository, branch: deployment.gitBranch, commit: deployment.commitID, into: directory
+            repository: project.cloneSource(layout: configuration.layout), branch: deployment.gitBranch, commit: deployment.commitID, into: directory
         ) { line in run.system(line.text, stage: .cloneRepo) }
         run.deployment.commitID = commit.id
         run.deployment.commitAuthor = commit.author
@@ -270,6 +270,10 @@ public struct DeploymentRunner: Sendable {
         let makeProduction = GitSourceRules.takesProduction(run.deployment, project: current)
         if run.deployment.environment == .production && !makeProduction {
             run.system("Production is pinned after a rollback: this deployment does not take production (promote it or unpin the project)", stage: .deploy)
+        }
+        if run.deployment.trigger == .promote && current.productionPinned {
+            // A promote is the user choosing production again: it unpins.
+            try await projects.setProductionPinned(projectID: project.id, pinned: false)
         }
         try run.checkStop()
         let now = Timestamp.now()

@@ -84,6 +84,13 @@ public func buildApplication(
             ),
             logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
             queries: store.queries,
+            git: GitIntegration(
+                pushes: GitPushService(
+                    deployments: store.deployments, control: store.control, sources: store.gitSources, queueSignal: queueSignal,
+                    queueCap: configuration.queueCap
+                ),
+                sources: store.gitSources, remote: GitHTTPBackend(layout: layout)
+            ),
             environment: EnvironmentService(
                 projects: store.projects, deployments: store.deployments, control: store.control, variables: environmentVariables,
                 queueSignal: queueSignal, queueCap: configuration.queueCap

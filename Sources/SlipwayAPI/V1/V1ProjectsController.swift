@@ -25,10 +25,13 @@ struct V1ProjectsController {
         var rootDir: String?
         var buildCommand: String?
         var outputDir: String?
+        var source: SourceBody?
+        var webhookSecret: String?
 
         enum CodingKeys: String, CodingKey {
-            case name, repository, kind
+            case name, repository, kind, source
             case productionBranch = "production_branch", rootDir = "root_dir", buildCommand = "build_command", outputDir = "output_dir"
+            case webhookSecret = "webhook_secret"
         }
 
         func settings() throws -> ProjectSettings {
@@ -41,7 +44,7 @@ struct V1ProjectsController {
             }
             return ProjectSettings(
                 name: name, repository: repository, productionBranch: productionBranch, kind: kind, rootDir: rootDir,
-                buildCommand: buildCommand, outputDir: outputDir
+                buildCommand: buildCommand, outputDir: outputDir, source: source?.settings, webhookSecret: webhookSecret
             )
         }
     }
@@ -50,7 +53,7 @@ struct V1ProjectsController {
         let identity = try context.require(.admin)
         let settings = try await JSONBody.decode(SettingsBody.self, from: request).settings()
         let project = try await dependencies.projects.create(try ProjectValidation.validateNew(settings), workspaceID: identity.workspace.id)
-        return try JSONBody.response(V1Project(project: project, urls: dependencies.urls), status: .created)
+        return try JSONBody.response(V1Project(project: project, urls: dependencies.urls, showsSecret: true), status: .created)
     }
 
     @Sendable func list(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
@@ -65,7 +68,7 @@ struct V1ProjectsController {
     @Sendable func show(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
         let project = try await resolveProject(context.parameters.get("project"), identity)
-        return try JSONBody.response(V1Project(project: project, urls: dependencies.urls))
+        return try JSONBody.response(V1Project(project: project, urls: dependencies.urls, showsSecret: identity.token.grants(.admin)))
     }
 
     @Sendable func update(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
@@ -76,7 +79,7 @@ struct V1ProjectsController {
         if updated.name != project.name {
             dependencies.routes.load(try await dependencies.deployments.liveDeployments())
         }
-        return try JSONBody.response(V1Project(project: updated, urls: dependencies.urls))
+        return try JSONBody.response(V1Project(project: updated, urls: dependencies.urls, showsSecret: true))
     }
 
     @Sendable func delete(_ request: Request, context: SlipwayRequestContext) async throws -> Response {

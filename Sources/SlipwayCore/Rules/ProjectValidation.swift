@@ -77,6 +77,7 @@ public enum ProjectValidation {
         if repository.contains(where: { $0.isNewline || $0 == "\0" }) { return "must be a single line" }
         if repository.hasPrefix("-") { return "must not start with '-'" }
         if repository.hasPrefix("/") { return nil }
+        if repository == Project.slipwayRemoteRepository { return nil }
         if let schemeEnd = repository.range(of: "://") {
             let scheme = repository[..<schemeEnd.lowerBound].lowercased()
             guard ["https", "http", "git", "ssh", "file"].contains(scheme) else {

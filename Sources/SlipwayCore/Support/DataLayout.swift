@@ -20,6 +20,11 @@ public struct DataLayout: Sendable, Equatable {
     /// Scratch work directories of running deployments.
     public var work: String { root + "/work" }
 
+    /// The bare git repositories of Slipway's own git remotes, one per project (docs/git.md).
+    public var gitRepositories: String { root + "/git" }
+    /// The bare repository behind `http://HOST/git/<project>.git`, by project UUID (it survives a rename).
+    public func gitRepository(_ projectUID: UUID) -> String { gitRepositories + "/" + projectUID.lowercased + ".git" }
+
     /// The directory of one build.
     public func buildDirectory(_ id: UUID) -> String { builds + "/" + id.lowercased }
     /// The log file of one deployment.

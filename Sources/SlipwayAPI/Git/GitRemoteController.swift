@@ -1,0 +1,113 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import SlipwayCore
+
+/// Slipway's own git remote of every project, over git's smart HTTP protocol: `http://HOST:PORT/git/<project>.git`.
+/// HTTP Basic authentication with an API token as the password (any user name): `read` to fetch, `deploy` to push.
+/// Requests stream through `git http-backend`; a push then deploys like a webhook would.
+struct GitRemoteController {
+    let dependencies: APIDependencies
+    let git: GitIntegration
+
+    /// Adds the three routes of the smart HTTP protocol to the router itself (they authenticate on their own).
+    func addRoutes(to router: Router<SlipwayRequestContext>) {
+        router.get("git/:repository/info/refs", use: { try await serve($0, $1, pathInfo: "/info/refs") })
+        router.post("git/:repository/git-upload-pack", use: { try await serve($0, $1, pathInfo: "/git-upload-pack") })
+        router.post("git/:repository/git-receive-pack", use: { try await serve($0, $1, pathInfo: "/git-receive-pack") })
+    }
+
+    /// The answer that makes git ask for (or send) credentials.
+    static func challenge(_ message: String) throws -> Response {
+        var response = try JSONBody.response(V1ErrorMiddleware.Body(message: message), status: .unauthorized)
+        response.headers[.wwwAuthenticate] = "Basic realm=\"Slipway\""
+        return response
+    }
+
+    /// The password of `Authorization: Basic base64(user:password)`, and the user name.
+    static func basicCredentials(_ headers: HTTPFields) -> (user: String, password: String)? {
+        guard let authorization = headers[.authorization] else { return nil }
+        let parts = authorization.split(separator: " ", maxSplits: 1)
+        guard parts.count == 2, parts[0].lowercased() == "basic",
+            let data = Data(base64Encoded: String(parts[1]).trimmingCharacters(in: .whitespaces)),
+            let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":")
+        else { return nil }
+        return (String(text[..<colon]), String(text[text.index(after: colon)...]))
+    }
+
+    @Sendable func serve(_ request: Request, _ context: SlipwayRequestContext, pathInfo: String) async throws -> Response {
+        guard let credentials = Self.basicCredentials(request.headers), !credentials.password.isEmpty,
+            let identity = try await dependencies.identities.authenticate(secret: credentials.password)
+        else {
+            return try Self.challenge("authenticate with an API token as the password (any user name)")
+        }
+        var name = context.parameters.get("repository") ?? ""
+        if name.hasSuffix(".git") { name.removeLast(4) }
+        guard let project = try await dependencies.projects.project(name: name, workspaceID: identity.workspace.id) else {
+            throw SlipwayError.notFound("no project named '\(name)'")
+        }
+        var headers = request.headers.lowercasedDictionary
+        headers["content-length"] = request.headers[.contentLength]
+        let gitRequest = GitRemoteRequest(
+            method: request.method.rawValue, pathInfo: pathInfo, query: request.uri.query ?? "", headers: headers,
+            remoteUser: identity.user.name
+        )
+        guard identity.token.grants(gitRequest.isPush ? .deploy : .read) else {
+            throw SlipwayError.forbidden("this token lacks the '\(gitRequest.isPush ? "deploy" : "read")' scope")
+        }
+        let exchange = try await git.remote.start(gitRequest, project: project)
+        let head: (status: Int, headers: [(String, String)])
+        do {
+            head = try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    // The request body goes in while the response head comes out; a backend that stops reading early
+                    // (an error) ends the feeding, and its answer still reaches the client.
+                    do {
+                        for try await chunk in request.body { try await exchange.write(Array(chunk.readableBytesView)) }
+                    } catch {}
+                    exchange.closeInput()
+                }
+                let head = try await exchange.head()
+                try await group.waitForAll()
+                return head
+            }
+        } catch {
+            exchange.abort()
+            _ = try? await exchange.finish()
+            throw error
+        }
+        var fields = HTTPFields()
+        for (name, value) in head.headers {
+            if let fieldName = HTTPFields.Element.Name(name) { fields.append(HTTPFields.Element(name: fieldName, value: value)) }
+        }
+        let pushes = git.pushes
+        let logger = context.logger
+        let userID = identity.user.id
+        let lookup = dependencies.projects
+        return Response(
+            status: HTTPResponse.Status(code: head.status), headers: fields,
+            body: ResponseBody { writer in
+                do {
+                    while let chunk = try await exchange.read() { try await writer.write(ByteBuffer(bytes: chunk)) }
+                    // After receive-pack: every updated branch deploys like a webhook push would, before the answer ends,
+                    // so that the deployments exist when `git push` returns.
+                    let current = try await lookup.project(id: project.id, workspaceID: project.workspaceID) ?? project
+                    for push in try await exchange.finish() {
+                        do {
+                            let outcome = try await pushes.receive(push, project: current, initiatedBy: userID)
+                            logger.info("git push to \(project.name) \(push.ref): \(outcome)")
+                        } catch {
+                            logger.error("git push to \(project.name) \(push.ref) could not deploy: \(error)")
+                        }
+                    }
+                    try await writer.finish(nil)
+                } catch {
+                    exchange.abort()
+                    _ = try? await exchange.finish()
+                    throw error
+                }
+            }
+        )
+    }
+}
