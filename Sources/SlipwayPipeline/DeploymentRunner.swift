@@ -158,7 +158,7 @@ public struct DeploymentRunner: Sendable {
         }
         if let buildID = deployment.buildID {
             run.system(
-                "Reusing build \(buildID.lowercased) of deployment \(deployment.rollbackOf.map(String.init) ?? "?"): no clone, no build",
+                "Reusing build \(buildID.lowercased)" + (deployment.rollbackOf.map { " of deployment \($0)" } ?? "") + ": no clone, no build",
                 stage: .initialize
             )
             try await skip(.cloneRepo, of: run)
