@@ -269,7 +269,8 @@ public struct DeploymentRunner: Sendable {
         let current = try await projects.project(id: project.id, workspaceID: project.workspaceID) ?? project
         let makeProduction = GitSourceRules.takesProduction(run.deployment, project: current)
         if run.deployment.environment == .production && !makeProduction {
-            run.system("Production is pinned after a rollback: this deployment does not take production (promote it or unpin the project)", stage: .deploy)
+            run.system(
+                "Production is pinned after a rollback: this deployment does not take production (promote it or unpin the project)", stage: .deploy)
         }
         if run.deployment.trigger == .promote && current.productionPinned {
             // A promote is the user choosing production again: it unpins.

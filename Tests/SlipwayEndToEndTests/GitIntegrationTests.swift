@@ -262,6 +262,20 @@ import Testing
             let v4 = try await pushMain("v4", "d4")
             #expect(v4.isActive)
             #expect(try await server.edge("pin").body == "<h1>v4</h1>\n")
+
+            // A promote also unpins: roll back to v3 (pinned again), then promote v4.
+            let again = try await api.rollback(to: v3.id)
+            _ = try await api.waitForDeployment(try #require(again.deploymentId))
+            #expect(try await fetchProject(api, "pin").productionPinned)
+            #expect(try await server.edge("pin").body == "<h1>v3</h1>\n")
+            let (promoteStatus, promoteData) = try await api.raw(.POST, "/api/v1/deployments/\(v4.id)/promote")
+            #expect(promoteStatus == 200 || promoteStatus == 201, "\(String(decoding: promoteData, as: UTF8.self))")
+            struct Promoted: Decodable { var deploymentId: Int64? }
+            if let promoted = try? Self.decoder.decode(Promoted.self, from: promoteData).deploymentId {
+                _ = try await api.waitForDeployment(promoted)
+            }
+            #expect(try await fetchProject(api, "pin").productionPinned == false)
+            #expect(try await server.edge("pin").body == "<h1>v4</h1>\n")
         }
     }
 
