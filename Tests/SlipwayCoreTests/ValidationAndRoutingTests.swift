@@ -38,7 +38,9 @@ import Testing
         #expect(
             project
                 == NewProject(
-                    name: "site", repository: "/r", productionBranch: "main", kind: .static, rootDir: "web", buildCommand: "", outputDir: "."))
+                    name: "site", repository: "/r", productionBranch: "main", kind: .static, rootDir: "web", buildCommand: "", outputDir: ".",
+                    webhookSecret: project.webhookSecret))
+        #expect(project.webhookSecret.hasPrefix("whsec_"))
     }
 }
 
