@@ -20,6 +20,11 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
         .add(middleware: BearerAuthenticator(identities: dependencies.identities))
     DeploysController(dependencies: dependencies).addRoutes(to: deploys)
 
+    // The Dokploy dialect (docs/dokploy.md): its own error shape; `x-api-key` authenticates too.
+    let dokploy = router.group("api").add(middleware: DokployErrorMiddleware())
+        .add(middleware: BearerAuthenticator(identities: dependencies.identities))
+    DokployDeploymentsController(dependencies: dependencies).addRoutes(to: dokploy)
+
     // Git: signed webhooks and Slipway's own git remotes authenticate on their own (docs/git.md).
     if let git = dependencies.git {
         WebhookController(dependencies: dependencies, git: git).addRoutes(to: router)

@@ -1,0 +1,62 @@
+import Hummingbird
+import Logging
+import SlipwayCore
+
+/// Turns every error of the Dokploy dialect (`/api/deployment.*`) into Dokploy's (tRPC's) error shape,
+/// `{"message": …, "code": "BAD_REQUEST", "field": …}`, with the status codes of DESIGN.md §6: 400 for invalid input,
+/// 401, 403, 404, 409, 429. An unmapped error is logged and answered 500.
+struct DokployErrorMiddleware: RouterMiddleware {
+    typealias Context = SlipwayRequestContext
+
+    /// The error body.
+    struct Body: Encodable {
+        var message: String
+        var code: String
+        var field: String?
+    }
+
+    /// Answers the error of `next` in Dokploy's shape.
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let (status, body) = Self.map(error)
+            if status == .internalServerError {
+                context.logger.error("unhandled error on \(request.method) \(request.uri.path): \(String(reflecting: error))")
+            }
+            var response = try JSONBody.response(body, status: status)
+            if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            return response
+        }
+    }
+
+    /// The status and body of one error.
+    static func map(_ error: any Error) -> (HTTPResponse.Status, Body) {
+        switch error {
+        case let error as SlipwayError:
+            switch error {
+            case .invalid(let problems): return (.badRequest, Body(message: error.description, code: "BAD_REQUEST", field: problems.first?.field))
+            case .notFound(let message): return (.notFound, Body(message: message, code: "NOT_FOUND"))
+            case .conflict(let message): return (.conflict, Body(message: message, code: "CONFLICT"))
+            case .forbidden(let message): return (.forbidden, Body(message: message, code: "FORBIDDEN"))
+            case .tooManyRequests(let message): return (.tooManyRequests, Body(message: message, code: "TOO_MANY_REQUESTS"))
+            }
+        case let error as APIError:
+            switch error {
+            case .unauthenticated:
+                return (
+                    .unauthorized,
+                    Body(message: "send a valid API token as 'x-api-key: <token>' or 'Authorization: Bearer <token>'", code: "UNAUTHORIZED")
+                )
+            case .malformedBody(let message): return (.badRequest, Body(message: message, code: "BAD_REQUEST", field: "body"))
+            case .bodyTooLarge(let limit):
+                return (.contentTooLarge, Body(message: "the request body is larger than \(limit) bytes", code: "PAYLOAD_TOO_LARGE", field: "body"))
+            }
+        case let error as any HTTPResponseError:
+            let message = error.status == .notFound ? "no such endpoint" : error.status.reasonPhrase
+            return (error.status, Body(message: message, code: error.status == .notFound ? "NOT_FOUND" : "HTTP_ERROR"))
+        default:
+            return (.internalServerError, Body(message: "internal error", code: "INTERNAL_SERVER_ERROR"))
+        }
+    }
+}
