@@ -126,6 +126,7 @@ let package = Package(
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"]),
         .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayCore", "SlipwayStore"]),
         .testTarget(name: "SlipwaySandboxTests", dependencies: ["SlipwaySandbox"]),
+        .testTarget(name: "SlipwayPipelineTests", dependencies: ["SlipwayPipeline", "SlipwayCore"]),
         .testTarget(
             name: "SlipwayEdgeTests",
             dependencies: [
