@@ -55,9 +55,6 @@ public final class RunningDeployments: DeploymentStopper {
         controls.withLock { $0[deploymentID] = nil }
     }
 
-    /// How many deployments run here now.
-    public var count: Int { controls.withLock { $0.count } }
-
     public func stop(deploymentID: Int64, reason: String, immediately: Bool) -> Bool {
         guard let control = controls.withLock({ $0[deploymentID] }) else { return false }
         control.requestStop(.cancel(reason: reason), gracePeriod: immediately ? .zero : gracePeriod)

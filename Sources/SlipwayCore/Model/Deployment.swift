@@ -123,9 +123,6 @@ public struct Deployment: Sendable, Equatable {
         guard let startedAt else { return 0 }
         return max(0, Int((completedAt ?? now).timeIntervalSince(startedAt).rounded()))
     }
-
-    /// Whether this deployment reuses an existing build instead of cloning and building.
-    public var reusesBuild: Bool { trigger == .rollback || trigger == .promote }
 }
 
 /// What a caller asks for when queuing a deployment; the store assigns ids and sequence numbers.
