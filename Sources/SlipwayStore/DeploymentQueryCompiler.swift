@@ -11,6 +11,41 @@ import SlipwayCore
 struct DeploymentQueryCompiler {
     /// The caller's workspace: every query and every relation subquery is confined to it.
     let workspaceID: Int64
+    /// The table that the `deployments` columns of a condition are read from: `deployment_counts` when counting.
+    var deploymentsTable = QueryTable.deployments.rawValue
+
+    init(workspaceID: Int64) {
+        self.workspaceID = workspaceID
+    }
+
+    /// The columns of `deployments` that `deployment_counts` (migration 6) groups by.
+    static let countedColumns: Set<QueryColumn> = [QueryColumns.workspaceID, QueryColumns.projectID, QueryColumns.state]
+
+    /// Whether `filter` only looks at the counted columns (relations to projects and workspaces go through
+    /// `project_id` and `workspace_id`), so that every deployment of one counter row matches it or none does.
+    static func isCountable(_ filter: QueryFilter) -> Bool {
+        switch filter {
+        case .all(let parts), .any(let parts): parts.allSatisfy(isCountable)
+        case .not(let inner): isCountable(inner)
+        case .compare(let column, _): countedColumns.contains(column)
+        case .related(.entity, _), .related(.workspace, _): true
+        case .related(.build, _), .related(.createdBy, _): false
+        }
+    }
+
+    /// The exact total of the deployments in scope that match `filter`: the sum of the matching counter rows of
+    /// `deployment_counts` when the filter is countable, `COUNT(*)` otherwise.
+    func count(_ filter: QueryFilter) -> SQLQueryString {
+        guard Self.isCountable(filter) else {
+            return "SELECT COUNT(*) AS count FROM deployments WHERE \(scope) AND \(condition(filter))"
+        }
+        var counts = self
+        counts.deploymentsTable = "deployment_counts"
+        return """
+            SELECT CAST(COALESCE(SUM(deployment_counts.n), 0) AS BIGINT) AS count FROM deployment_counts \
+            WHERE \(counts.scope) AND \(counts.condition(filter))
+            """
+    }
 
     /// `deployments.workspace_id = ?`: the scope of every listing.
     var scope: SQLQueryString { "\(column(QueryColumns.workspaceID)) = \(bind: workspaceID)" }
@@ -37,7 +72,7 @@ struct DeploymentQueryCompiler {
 
     /// A quoted, table-qualified column reference.
     func column(_ column: QueryColumn) -> SQLQueryString {
-        "\(ident: column.table.rawValue).\(ident: column.name)"
+        "\(ident: column.table == .deployments ? deploymentsTable : column.table.rawValue).\(ident: column.name)"
     }
 
     private func bind(_ value: QueryValue) -> SQLQueryString {

@@ -19,6 +19,7 @@ enum Migrations {
         Migration(version: 3, name: "deployment query indexes and cursor key", apply: addDeploymentQueryIndexes),
         Migration(version: 4, name: "git source rules, webhook deliveries, production pin", apply: addGitSources),
         Migration(version: 5, name: "environment variables, deployment env snapshots, secret key check", apply: addEnvironmentVariables),
+        Migration(version: 6, name: "exact deployment counters", apply: addDeploymentCounts),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

@@ -106,7 +106,7 @@ final class SQLDeploymentQueryRepository: DeploymentQueryRepository {
                 let anchor = rows.last.map { Self.sortValues($0, order) } ?? cursor
                 hasNext = try await exists(compiler.after(anchor, in: order))
             }
-            let total = try await session.first(CountRow.self, "SELECT COUNT(*) AS count FROM deployments WHERE \(condition)")?.count ?? 0
+            let total = try await session.first(CountRow.self, compiler.count(query.filter))?.count ?? 0
             let items = try rows.map { try $0.deployment() }
             return DeploymentPage(
                 items: items, total: Int(total), hasNextPage: hasNext, hasPreviousPage: hasPrevious,
