@@ -25,6 +25,11 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
         .add(middleware: BearerAuthenticator(identities: dependencies.identities))
     DokployDeploymentsController(dependencies: dependencies).addRoutes(to: dokploy)
 
+    // The Cloudflare Pages dialect (docs/cloudflare.md): the envelope on every answer, even a 401.
+    let cloudflare = router.group("client/v4/accounts/:account_id/pages/projects/:project_name/deployments")
+        .add(middleware: CloudflareErrorMiddleware()).add(middleware: BearerAuthenticator(identities: dependencies.identities))
+    CloudflareDeploymentsController(dependencies: dependencies).addRoutes(to: cloudflare)
+
     // Git: signed webhooks and Slipway's own git remotes authenticate on their own (docs/git.md).
     if let git = dependencies.git {
         WebhookController(dependencies: dependencies, git: git).addRoutes(to: router)
