@@ -41,7 +41,10 @@ struct DeploysController {
         let query = try parser.parse(request.listingParameters(for: parser))
         let page = try await dependencies.queries.page(query, workspaceID: identity.workspace.id)
         let related = try await related(page.items, identity)
-        return try JSONBody.response(DeployListJSON(data: page.items.map { json($0, related, identity) }, pageInfo: DeployPageInfo(page)))
+        let list = DeployListJSON(data: page.items.map { json($0, related, identity) }, pageInfo: DeployPageInfo(page))
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: DeployJSONWriter.render(list))))
     }
 
     /// `POST /api/deploys` body: exactly one of the two.
