@@ -20,6 +20,7 @@ enum Migrations {
         Migration(version: 4, name: "git source rules, webhook deliveries, production pin", apply: addGitSources),
         Migration(version: 5, name: "environment variables, deployment env snapshots, secret key check", apply: addEnvironmentVariables),
         Migration(version: 6, name: "exact deployment counters", apply: addDeploymentCounts),
+        Migration(version: 7, name: "deployment workspace index with project and state", apply: widenDeploymentWorkspaceIndex),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its
