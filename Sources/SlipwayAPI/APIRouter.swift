@@ -6,6 +6,7 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     let router = Router(context: SlipwayRequestContext.self)
     router.add(middleware: V1ErrorMiddleware())
     router.get("/health") { _, _ in try JSONBody.response(["status": "ok"]) }
+    router.get("/openapi.yaml") { _, _ in OpenAPIDocument.response() }
 
     let v1 = router.group("api/v1").add(middleware: BearerAuthenticator(identities: dependencies.identities))
     V1MeController(dependencies: dependencies).addRoutes(to: v1)
