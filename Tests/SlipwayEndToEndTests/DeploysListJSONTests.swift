@@ -8,7 +8,10 @@ import Testing
 @Suite struct DeploysListJSONTests {
     @Test func listedDeploysEqualTheSingleDeployWithoutSteps() async throws {
         let repository = try TemporaryGitRepository()
-        try repository.write("build.sh", "#!/bin/sh\nset -e\nif [ -f fail.txt ]; then echo \"no \\\"way\\\" \t ü\" >&2; exit 3; fi\nmkdir -p dist\necho hi > dist/index.html\n")
+        try repository.write(
+            "build.sh",
+            "#!/bin/sh\nset -e\nif [ -f fail.txt ]; then echo \"no \\\"way\\\" \t ü\" >&2; exit 3; fi\nmkdir -p dist\necho hi > dist/index.html\n"
+        )
         try repository.commit("first \"quoted\" \\ back\\slash\ttab ünïcödé / slash 🚀\nsecond line \u{1}")
         try await TestServer.withServer { server in
             let api = server.client
