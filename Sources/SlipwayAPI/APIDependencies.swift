@@ -23,7 +23,8 @@ public struct APIDependencies: Sendable {
 
     public init(
         identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,
-        service: DeploymentService, control: DeploymentControlService, logs: any DeploymentLogReader, files: any DeploymentFileStore, routes: RouteTable,
+        service: DeploymentService, control: DeploymentControlService, logs: any DeploymentLogReader, files: any DeploymentFileStore,
+        routes: RouteTable,
         activity: DeploymentActivity, urls: PublicURLs, queries: any DeploymentQueryRepository, git: GitIntegration? = nil,
         environment: EnvironmentService? = nil
     ) {

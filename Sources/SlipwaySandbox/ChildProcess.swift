@@ -192,37 +192,22 @@ public final class ProcessHandle: Sendable {
     }
 }
 
-/// A process started with `posix_spawn` as the leader of a new process group.
-final class SpawnedProcess: Sendable {
-    let pid: pid_t
-    let stdoutFD: Int32
-    let stderrFD: Int32
-    private let exited = Atomic<Bool>(false)
-
-    private init(pid: pid_t, stdoutFD: Int32, stderrFD: Int32) {
-        self.pid = pid
-        self.stdoutFD = stdoutFD
-        self.stderrFD = stderrFD
-    }
-
-    static func spawn(_ command: Command) throws -> SpawnedProcess {
+/// The one place that calls `posix_spawn`: the child leads a new process group, has default signal dispositions
+/// and an empty signal mask, gets the given descriptors as 0, 1 and 2 and no other descriptor of ours.
+enum ProcessSpawner {
+    /// Starts `command`; `standardInput` nil means /dev/null. Returns the child's pid.
+    static func spawn(_ command: Command, standardInput: Int32?, standardOutput: Int32, standardError: Int32) throws -> pid_t {
         guard let executable = command.arguments.first else { throw SpawnError(description: "empty command") }
-        var stdoutPipe: [Int32] = [-1, -1]
-        var stderrPipe: [Int32] = [-1, -1]
-        guard slipway_pipe_cloexec(&stdoutPipe) == 0, slipway_pipe_cloexec(&stderrPipe) == 0 else {
-            throw SpawnError(description: "cannot create pipes: \(String(cString: strerror(errno)))")
-        }
-        defer {
-            close(stdoutPipe[1])
-            close(stderrPipe[1])
-        }
-
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        if let standardInput {
+            posix_spawn_file_actions_adddup2(&actions, standardInput, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, standardOutput, 1)
+        posix_spawn_file_actions_adddup2(&actions, standardError, 2)
         slipway_spawn_addclosefrom(&actions, 3)
         if let directory = command.workingDirectory {
             slipway_spawn_addchdir(&actions, directory)
@@ -249,10 +234,42 @@ final class SpawnedProcess: Sendable {
 
         var pid: pid_t = 0
         let result = posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
-        guard result == 0 else {
+        guard result == 0 else { throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(result)))") }
+        return pid
+    }
+}
+
+/// A process started with `posix_spawn` as the leader of a new process group.
+final class SpawnedProcess: Sendable {
+    let pid: pid_t
+    let stdoutFD: Int32
+    let stderrFD: Int32
+    private let exited = Atomic<Bool>(false)
+
+    private init(pid: pid_t, stdoutFD: Int32, stderrFD: Int32) {
+        self.pid = pid
+        self.stdoutFD = stdoutFD
+        self.stderrFD = stderrFD
+    }
+
+    static func spawn(_ command: Command) throws -> SpawnedProcess {
+        var stdoutPipe: [Int32] = [-1, -1]
+        var stderrPipe: [Int32] = [-1, -1]
+        guard slipway_pipe_cloexec(&stdoutPipe) == 0, slipway_pipe_cloexec(&stderrPipe) == 0 else {
+            throw SpawnError(description: "cannot create pipes: \(String(cString: strerror(errno)))")
+        }
+        defer {
+            close(stdoutPipe[1])
+            close(stderrPipe[1])
+        }
+
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawner.spawn(command, standardInput: nil, standardOutput: stdoutPipe[1], standardError: stderrPipe[1])
+        } catch {
             close(stdoutPipe[0])
             close(stderrPipe[0])
-            throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(result)))")
+            throw error
         }
         return SpawnedProcess(pid: pid, stdoutFD: stdoutPipe[0], stderrFD: stderrPipe[0])
     }

@@ -28,7 +28,6 @@ public final class PipedProcess: Sendable {
     public init(_ command: Command) throws {
         // A child that exits before reading its whole input must not kill the server with SIGPIPE: writes then fail with EPIPE.
         signal(SIGPIPE, SIG_IGN)
-        guard let executable = command.arguments.first else { throw SpawnError(description: "empty command") }
         var inPipe: [Int32] = [-1, -1]
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
@@ -40,38 +39,14 @@ public final class PipedProcess: Sendable {
             close(outPipe[1])
             close(errPipe[1])
         }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, inPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
-        slipway_spawn_addclosefrom(&actions, 3)
-        if let directory = command.workingDirectory { slipway_spawn_addchdir(&actions, directory) }
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var defaultSignals = sigset_t()
-        sigfillset(&defaultSignals)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigdefault(&attributes, &defaultSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setpgroup(&attributes, 0)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-        let argv = command.arguments.map { strdup($0) } + [nil]
-        let envp = command.environment.sorted { $0.key < $1.key }.map { strdup("\($0.key)=\($0.value)") } + [nil]
-        defer {
-            argv.forEach { free($0) }
-            envp.forEach { free($0) }
-        }
-        var pid: pid_t = 0
-        let result = posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
-        guard result == 0 else {
+        let pid: pid_t
+        do {
+            pid = try ProcessSpawner.spawn(command, standardInput: inPipe[0], standardOutput: outPipe[1], standardError: errPipe[1])
+        } catch {
             close(inPipe[1])
             close(outPipe[0])
             close(errPipe[0])
-            throw SpawnError(description: "cannot start \(executable): \(String(cString: strerror(result)))")
+            throw error
         }
         self.pid = pid
         self.stdinFD = Mutex(inPipe[1])

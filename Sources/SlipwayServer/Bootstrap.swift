@@ -25,7 +25,7 @@ struct Bootstrap {
 
     private func writeTokenFile(_ secret: String) throws {
         let path = layout.adminTokenFile
-        FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         try Data((secret + "\n").utf8).write(to: URL(fileURLWithPath: path))
     }

@@ -7,13 +7,15 @@ import Testing
 
 @Suite struct DeploymentLogWriterTests {
     func temporaryLog() -> (layout: DataLayout, uid: UUID) {
-        let layout = DataLayout(root: FileManager.default.temporaryDirectory.appendingPathComponent("slipway-log-\(UUID().uuidString.prefix(8))").path)
+        let layout = DataLayout(
+            root: FileManager.default.temporaryDirectory.appendingPathComponent("slipway-log-\(UUID().uuidString.prefix(8))").path)
         try? layout.createDirectories()
         return (layout, UUID())
     }
 
     @Test func recordsAreOneJSONObjectPerLineWithEscapes() {
-        let line = LogLine(timestamp: Timestamp.date(microseconds: 1_768_658_131_000_001), stream: .stderr, stage: .build, text: "a \"quote\"\\\t\u{1}é")
+        let line = LogLine(
+            timestamp: Timestamp.date(microseconds: 1_768_658_131_000_001), stream: .stderr, stage: .build, text: "a \"quote\"\\\t\u{1}é")
         #expect(
             DeploymentLogWriter.encode(line)
                 == #"{"ts":1768658131000001,"stream":"stderr","stage":"build","line":"a \"quote\"\\\t\u0001é"}"# + "\n"

@@ -4,14 +4,20 @@ import Testing
 
 @Suite struct GitRemoteTests {
     @Test func theRemoteCommandsAreExactArgumentArrays() {
-        #expect(GitRemoteCommands.initBare("/d/git/x.git", branch: "main") == ["git", "init", "--quiet", "--bare", "--initial-branch", "main", "/d/git/x.git"])
+        #expect(
+            GitRemoteCommands.initBare("/d/git/x.git", branch: "main") == [
+                "git", "init", "--quiet", "--bare", "--initial-branch", "main", "/d/git/x.git",
+            ])
         #expect(
             GitRemoteCommands.listRefs("/r") == ["git", "-C", "/r", "for-each-ref", "--format=%(objectname) %(refname)", "refs/heads", "refs/tags"]
         )
         #expect(GitRemoteCommands.describeCommit("/r", "abc") == ["git", "-C", "/r", "log", "-1", "--format=%H%n%an <%ae>%n%B", "abc", "--"])
-        #expect(GitRemoteCommands.changedPaths("/r", from: "a", to: "b") == ["git", "-C", "/r", "diff", "--name-only", "--no-renames", "a", "b", "--"])
         #expect(
-            GitRemoteCommands.pathsOfCommit("/r", "c") == ["git", "-C", "/r", "diff-tree", "-r", "--name-only", "--no-commit-id", "--root", "c", "--"]
+            GitRemoteCommands.changedPaths("/r", from: "a", to: "b") == ["git", "-C", "/r", "diff", "--name-only", "--no-renames", "a", "b", "--"])
+        #expect(
+            GitRemoteCommands.pathsOfCommit("/r", "c") == [
+                "git", "-C", "/r", "diff-tree", "-r", "--name-only", "--no-commit-id", "--root", "c", "--",
+            ]
         )
     }
 

@@ -573,7 +573,9 @@ import Testing
                     }
                     try await session.run("DROP TABLE git_deliveries")
                     try await session.run("DROP INDEX deployments_project_source_event")
-                    for column in ["source_event_id", "commit_url"] { try await session.run("ALTER TABLE deployments DROP COLUMN \(unsafeRaw: column)") }
+                    for column in ["source_event_id", "commit_url"] {
+                        try await session.run("ALTER TABLE deployments DROP COLUMN \(unsafeRaw: column)")
+                    }
                     for column in ["source_config", "webhook_secret", "production_pinned"] {
                         try await session.run("ALTER TABLE projects DROP COLUMN \(unsafeRaw: column)")
                     }
