@@ -60,47 +60,10 @@ struct SQLGitSourceRepository: GitSourceRepository {
     }
 
     func createSkipped(_ new: NewDeployment, reason: String, at time: Date) async throws -> Deployment {
-        let now = time
-        let uid = UUID()
-        var progress = DeploymentProgress(kind: new.config.kind, queuedAt: now)
-        try progress.markSkipped(reason: reason, at: now)
-        let stages = try StoredValue.stagesJSON(progress.stages)
-        let config = try StoredValue.configJSON(new.config)
+        var progress = DeploymentProgress(kind: new.config.kind, queuedAt: time)
+        try progress.markSkipped(reason: reason, at: time)
         return try await database.transaction { session in
-            let sequenceNumber = try await session.value(
-                Int64.self, column: "last_sequence_number",
-                """
-                UPDATE projects SET last_sequence_number = last_sequence_number + 1
-                WHERE id = \(bind: new.projectID) AND workspace_id = \(bind: new.workspaceID)
-                RETURNING last_sequence_number
-                """
-            )
-            guard let sequenceNumber else { throw SlipwayError.notFound("project \(new.projectID) not found") }
-            let id = try await session.insertReturningID(
-                """
-                INSERT INTO deployments (
-                    uid, workspace_id, project_id, server_id, sequence_number, initiated_by, environment, "trigger", state,
-                    git_branch, commit_id, commit_message, commit_author, description, build_id, config, rerun_of, rollback_of,
-                    stages, reason, error, started_at, completed_at, created_at, updated_at, source_event_id, commit_url
-                ) VALUES (
-                    \(bind: uid.lowercased), \(bind: new.workspaceID), \(bind: new.projectID), \(bind: new.serverID),
-                    \(bind: sequenceNumber), \(bind: new.initiatedBy), \(bind: new.environment.rawValue),
-                    \(bind: new.trigger.rawValue), \(bind: progress.state.rawValue), \(bind: new.gitBranch),
-                    \(bind: new.commitID), \(bind: new.commitMessage), \(bind: new.commitAuthor), \(bind: new.description),
-                    NULL, \(bind: config), NULL, NULL, \(bind: stages), \(bind: reason), NULL, NULL,
-                    \(bind: StoredValue.microseconds(progress.completedAt)), \(bind: StoredValue.microseconds(now)),
-                    \(bind: StoredValue.microseconds(now)), \(bind: new.sourceEventID), \(bind: new.commitURL)
-                )
-                RETURNING id
-                """
-            )
-            return Deployment(
-                id: id, uid: uid, workspaceID: new.workspaceID, projectID: new.projectID, serverID: new.serverID,
-                sequenceNumber: sequenceNumber, initiatedBy: new.initiatedBy, environment: new.environment, trigger: new.trigger,
-                gitBranch: new.gitBranch, commitID: new.commitID, commitMessage: new.commitMessage, commitAuthor: new.commitAuthor,
-                description: new.description, buildID: nil, config: new.config, rerunOf: nil, rollbackOf: nil, progress: progress,
-                error: nil, createdAt: now, updatedAt: now, sourceEventID: new.sourceEventID, commitURL: new.commitURL
-            )
+            try await SQLDeploymentRepository.insert(new, progress: progress, at: time, in: session)
         }
     }
 
