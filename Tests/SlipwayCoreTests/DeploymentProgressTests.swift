@@ -78,6 +78,17 @@ import Testing
         #expect(running.stages.map(\.status) == [.success, .success, .success, .canceled, .idle])
     }
 
+    @Test func aCancelBetweenTwoStagesCancelsTheStageThatWasAboutToRun() throws {
+        var progress = DeploymentProgress(kind: .static, queuedAt: t0)
+        try progress.start(at: at(1))
+        try progress.begin(.initialize, at: at(1))
+        try progress.complete(.initialize, at: at(2))
+        try progress.cancel(reason: "canceled", at: at(3))
+        #expect(progress.stages.map(\.status) == [.success, .success, .canceled, .idle, .idle])
+        #expect(progress.latestStage.name == .cloneRepo)
+        #expect(progress.latestStage.status == .canceled)
+    }
+
     @Test func skippingIsOnlyForQueuedDeployments() throws {
         var progress = DeploymentProgress(kind: .static, queuedAt: t0)
         try progress.markSkipped(reason: "superseded_queued_build", at: at(1))

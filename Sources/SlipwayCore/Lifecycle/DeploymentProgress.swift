@@ -90,7 +90,14 @@ public struct DeploymentProgress: Sendable, Equatable {
     /// Someone canceled it; the active stage is marked `canceled`: `queued | running → canceled`.
     public mutating func cancel(reason: String, at time: Date) throws(LifecycleError) {
         guard state == .queued || state == .running else { throw .invalidTransition(from: state, event: "cancel") }
-        if let active = activeStage { try finishStage(active, as: .canceled, at: time) }
+        if let active = activeStage {
+            try finishStage(active, as: .canceled, at: time)
+        } else if let next = stages.firstIndex(where: { $0.status == .idle }) {
+            // Stopped between two stages: the one that was about to run is the one canceled.
+            stages[next].status = .canceled
+            stages[next].startedOn = time
+            stages[next].endedOn = time
+        }
         state = .canceled
         self.reason = reason
         completedAt = time
