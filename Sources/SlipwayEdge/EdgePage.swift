@@ -19,6 +19,14 @@ enum EdgePage {
     /// The page for a request with more than one `Host` header.
     static let multipleHosts = page(title: "Bad request", message: "The request has more than one Host header.")
 
+    /// The page for a service deployment whose process does not run (stopped, replaced, or not started yet).
+    static func serviceNotRunning(host: String) -> String {
+        page(
+            title: "Service not running",
+            message: "The deployment at <strong>\(escape(host))</strong> is a service whose process is not running."
+        )
+    }
+
     /// The page for methods other than GET and HEAD.
     static let methodNotAllowed = page(title: "Method not allowed", message: "Sites accept only GET and HEAD.")
 

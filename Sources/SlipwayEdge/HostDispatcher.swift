@@ -37,6 +37,10 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
         guard let target = routes.target(for: key) else {
             return EdgePage.response(.notFound, html: EdgePage.noDeployment(host: key + "." + domain), for: request)
         }
+        guard target.kind == .static else {
+            // A service's build holds its code: never served as files.
+            return EdgePage.response(.badGateway, html: EdgePage.serviceNotRunning(host: key + "." + domain), for: request)
+        }
         return try await siteServer.respond(to: request, root: layout.buildDirectory(target.buildID), context: context)
     }
 

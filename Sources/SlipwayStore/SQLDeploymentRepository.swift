@@ -61,16 +61,19 @@ struct SQLDeploymentRepository: DeploymentRepository {
     private struct LiveRow: Decodable {
         var id: Int64
         var uid: String
+        var projectID: Int64
         var projectName: String
         var gitBranch: String
         var buildID: String
+        var config: String
         var productionDeploymentID: Int64?
 
         func live() throws -> LiveDeployment {
             LiveDeployment(
-                deploymentID: id, uid: try StoredValue.uuid(uid, table: "deployments", column: "uid"), projectName: projectName,
-                gitBranch: gitBranch, buildID: try StoredValue.uuid(buildID, table: "deployments", column: "build_id"),
-                isProduction: productionDeploymentID == id
+                deploymentID: id, uid: try StoredValue.uuid(uid, table: "deployments", column: "uid"), projectID: projectID,
+                projectName: projectName, gitBranch: gitBranch,
+                buildID: try StoredValue.uuid(buildID, table: "deployments", column: "build_id"),
+                isProduction: productionDeploymentID == id, kind: try StoredValue.config(config).kind
             )
         }
     }
@@ -232,8 +235,8 @@ struct SQLDeploymentRepository: DeploymentRepository {
             try await session.all(
                 LiveRow.self,
                 """
-                SELECT deployment.id, deployment.uid, project.name AS project_name, deployment.git_branch, deployment.build_id,
-                    project.production_deployment_id
+                SELECT deployment.id, deployment.uid, deployment.project_id, project.name AS project_name, deployment.git_branch,
+                    deployment.build_id, deployment.config, project.production_deployment_id
                 FROM deployments AS deployment JOIN projects AS project ON project.id = deployment.project_id
                 WHERE deployment.state = \(bind: DeploymentState.success.rawValue) AND deployment.build_id IS NOT NULL
                 ORDER BY deployment.id

@@ -60,18 +60,26 @@ public protocol DeploymentRepository: Sendable {
 public struct LiveDeployment: Sendable, Equatable {
     public var deploymentID: Int64
     public var uid: UUID
+    public var projectID: Int64
     public var projectName: String
     public var gitBranch: String
     public var buildID: UUID
     public var isProduction: Bool
+    /// The kind the deployment was built as (its config snapshot), which is how the edge serves it.
+    public var kind: ProjectKind
 
-    public init(deploymentID: Int64, uid: UUID, projectName: String, gitBranch: String, buildID: UUID, isProduction: Bool) {
+    public init(
+        deploymentID: Int64, uid: UUID, projectID: Int64 = 0, projectName: String, gitBranch: String, buildID: UUID, isProduction: Bool,
+        kind: ProjectKind = .static
+    ) {
         self.deploymentID = deploymentID
         self.uid = uid
+        self.projectID = projectID
         self.projectName = projectName
         self.gitBranch = gitBranch
         self.buildID = buildID
         self.isProduction = isProduction
+        self.kind = kind
     }
 }
 

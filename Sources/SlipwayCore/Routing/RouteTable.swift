@@ -1,14 +1,17 @@
 import Foundation
 import Synchronization
 
-/// What one host name serves: the files of one deployment's build.
+/// What one host name serves: one deployment — the files of its build (`static`) or its running process
+/// (`service`, whose port `ServiceEndpoints` knows while it runs).
 public struct RouteTarget: Sendable, Equatable {
     public var deploymentID: Int64
     public var buildID: UUID
+    public var kind: ProjectKind
 
-    public init(deploymentID: Int64, buildID: UUID) {
+    public init(deploymentID: Int64, buildID: UUID, kind: ProjectKind = .static) {
         self.deploymentID = deploymentID
         self.buildID = buildID
+        self.kind = kind
     }
 }
 
@@ -61,7 +64,7 @@ public final class RouteTable: Sendable {
         var table: [String: RouteTarget] = [:]
         var latestOfBranch: [String: Int64] = [:]
         for deployment in live.sorted(by: { $0.deploymentID < $1.deploymentID }) {
-            let target = RouteTarget(deploymentID: deployment.deploymentID, buildID: deployment.buildID)
+            let target = RouteTarget(deploymentID: deployment.deploymentID, buildID: deployment.buildID, kind: deployment.kind)
             let shortID = String(deployment.uid.hexDigits.prefix(8))
             table[RouteKey.deployment(shortID: shortID, project: deployment.projectName)] = target
             let branchKey = RouteKey.branch(deployment.gitBranch, project: deployment.projectName)
@@ -79,7 +82,7 @@ public final class RouteTable: Sendable {
     /// The routes a deployment that has just gone live takes: its own, its branch's, and production if it is.
     public static func entries(forLive deployment: Deployment, project: Project, isProduction: Bool) -> [String: RouteTarget] {
         guard let buildID = deployment.buildID else { return [:] }
-        let target = RouteTarget(deploymentID: deployment.id, buildID: buildID)
+        let target = RouteTarget(deploymentID: deployment.id, buildID: buildID, kind: deployment.config.kind)
         var entries = [
             RouteKey.deployment(shortID: deployment.shortID, project: project.name): target,
             RouteKey.branch(deployment.gitBranch, project: project.name): target,

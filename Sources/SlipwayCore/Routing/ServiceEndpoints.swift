@@ -1,0 +1,114 @@
+import Synchronization
+
+/// The loopback ports of the service processes that run now, by deployment, and the requests the edge has in
+/// flight to each. The runtime sets a port once the process is started and removes it when the process stops;
+/// the edge counts every proxied request from `beginRequest` to `endRequest`, so that a drain can wait until
+/// the old process has answered everything it was sent.
+public final class ServiceEndpoints: Sendable {
+    private struct Entry {
+        var port: Int?
+        var inFlight = 0
+        var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private struct State {
+        var entries: [Int64: Entry] = [:]
+        var nextWaiterID = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// The port of the deployment's running process, if it runs.
+    public func port(of deploymentID: Int64) -> Int? {
+        state.withLock { $0.entries[deploymentID]?.port }
+    }
+
+    /// Every deployment with a running process, and its port.
+    public var ports: [Int64: Int] {
+        state.withLock { state in state.entries.compactMapValues(\.port) }
+    }
+
+    /// The deployment's process listens on `port` from now on.
+    public func setPort(_ port: Int, for deploymentID: Int64) {
+        state.withLock { $0.entries[deploymentID, default: Entry()].port = port }
+    }
+
+    /// The deployment's process no longer runs: requests to it get no port. Requests in flight still end normally.
+    public func removePort(of deploymentID: Int64) {
+        state.withLock { state in
+            state.entries[deploymentID]?.port = nil
+            if let entry = state.entries[deploymentID], entry.inFlight == 0, entry.idleWaiters.isEmpty {
+                state.entries[deploymentID] = nil
+            }
+        }
+    }
+
+    /// Starts a request to the deployment: the port to send it to, or nil when its process does not run.
+    /// A non-nil answer must be followed by exactly one `endRequest` once the response has been sent.
+    public func beginRequest(to deploymentID: Int64) -> Int? {
+        state.withLock { state -> Int? in
+            guard let port = state.entries[deploymentID]?.port else { return nil }
+            state.entries[deploymentID]?.inFlight += 1
+            return port
+        }
+    }
+
+    /// Ends a request that `beginRequest` started.
+    public func endRequest(to deploymentID: Int64) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            guard var entry = state.entries[deploymentID] else { return [] }
+            entry.inFlight = max(0, entry.inFlight - 1)
+            var waiters: [CheckedContinuation<Void, Never>] = []
+            if entry.inFlight == 0 {
+                waiters = Array(entry.idleWaiters.values)
+                entry.idleWaiters = [:]
+            }
+            state.entries[deploymentID] = entry.port == nil && entry.inFlight == 0 ? nil : entry
+            return waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// How many requests to the deployment are in flight.
+    public func inFlight(to deploymentID: Int64) -> Int {
+        state.withLock { $0.entries[deploymentID]?.inFlight ?? 0 }
+    }
+
+    /// Waits until no request to the deployment is in flight, at most `timeout`. Returns whether it drained.
+    public func waitUntilIdle(_ deploymentID: Int64, timeout: Duration) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.idle(deploymentID) }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let drained = await group.next() ?? false
+            group.cancelAll()
+            return drained || self.inFlight(to: deploymentID) == 0
+        }
+    }
+
+    /// Returns once nothing is in flight to the deployment, or once the task is cancelled (then false).
+    private func idle(_ deploymentID: Int64) async -> Bool {
+        let waiterID = state.withLock { state -> Int in
+            state.nextWaiterID += 1
+            return state.nextWaiterID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    guard let entry = state.entries[deploymentID], entry.inFlight > 0, !Task.isCancelled else { return true }
+                    state.entries[deploymentID]?.idleWaiters[waiterID] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.entries[deploymentID]?.idleWaiters.removeValue(forKey: waiterID) }
+            waiter?.resume()
+        }
+        return !Task.isCancelled
+    }
+}
