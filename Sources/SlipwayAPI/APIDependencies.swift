@@ -20,13 +20,17 @@ public struct APIDependencies: Sendable {
     public var git: GitIntegration?
     /// Environment variables and promote; nil leaves their routes out.
     public var environment: EnvironmentService?
+    /// The service supervisor and the record of restarts, shown on a project; nil shows no processes.
+    public var runtime: (any ServiceRuntime)?
+    public var serviceRestarts: (any ServiceRestartRepository)?
 
     public init(
         identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,
         service: DeploymentService, control: DeploymentControlService, logs: any DeploymentLogReader, files: any DeploymentFileStore,
         routes: RouteTable,
         activity: DeploymentActivity, urls: PublicURLs, queries: any DeploymentQueryRepository, git: GitIntegration? = nil,
-        environment: EnvironmentService? = nil
+        environment: EnvironmentService? = nil, runtime: (any ServiceRuntime)? = nil,
+        serviceRestarts: (any ServiceRestartRepository)? = nil
     ) {
         self.identities = identities
         self.projects = projects
@@ -41,5 +45,7 @@ public struct APIDependencies: Sendable {
         self.queries = queries
         self.git = git
         self.environment = environment
+        self.runtime = runtime
+        self.serviceRestarts = serviceRestarts
     }
 }

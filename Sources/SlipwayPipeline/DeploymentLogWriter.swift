@@ -109,6 +109,7 @@ public final class DeploymentLogWriter: Sendable {
     static func encode(_ line: LogLine) -> String {
         var record = "{\"ts\":\(Timestamp.microseconds(line.timestamp)),\"stream\":\"\(line.stream.rawValue)\""
         if let stage = line.stage { record += ",\"stage\":\"\(stage.rawValue)\"" }
+        if line.isRuntime { record += ",\"runtime\":true" }
         record += ",\"line\":\""
         escape(line.text, into: &record)
         record += "\"}\n"

@@ -41,6 +41,7 @@ public struct FileDeploymentLogs: DeploymentLogReader {
         var ts: Int64
         var stream: LogStream
         var stage: StageName?
+        var runtime: Bool?
         var line: String
     }
 
@@ -157,7 +158,10 @@ public struct FileDeploymentLogs: DeploymentLogReader {
         guard let base = record.baseAddress, !record.isEmpty else { return nil }
         let data = Data(bytesNoCopy: UnsafeMutableRawPointer(mutating: base), count: record.count, deallocator: .none)
         guard let decoded = try? decoder.decode(Record.self, from: data) else { return nil }
-        return LogLine(timestamp: Timestamp.date(microseconds: decoded.ts), stream: decoded.stream, stage: decoded.stage, text: decoded.line)
+        return LogLine(
+            timestamp: Timestamp.date(microseconds: decoded.ts), stream: decoded.stream, stage: decoded.stage, text: decoded.line,
+            isRuntime: decoded.runtime ?? false
+        )
     }
 }
 
@@ -183,8 +187,9 @@ struct RecordScanner {
             guard let name = plainString(), let known = StageName(rawValue: name) else { return nil }
             stage = known
         }
+        let isRuntime = expect(",\"runtime\":true")
         guard expect(",\"line\":\""), let text = escapedString(), expect("}"), index == bytes.count else { return nil }
-        return LogLine(timestamp: Timestamp.date(microseconds: ts), stream: stream, stage: stage, text: text)
+        return LogLine(timestamp: Timestamp.date(microseconds: ts), stream: stream, stage: stage, text: text, isRuntime: isRuntime)
     }
 
     /// Skips `literal` when the bytes continue with it.

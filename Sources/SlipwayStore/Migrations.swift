@@ -21,6 +21,7 @@ enum Migrations {
         Migration(version: 5, name: "environment variables, deployment env snapshots, secret key check", apply: addEnvironmentVariables),
         Migration(version: 6, name: "exact deployment counters", apply: addDeploymentCounts),
         Migration(version: 7, name: "deployment workspace index with project and state", apply: widenDeploymentWorkspaceIndex),
+        Migration(version: 8, name: "service config and service restarts", apply: addServices),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

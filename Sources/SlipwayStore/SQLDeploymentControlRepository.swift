@@ -180,6 +180,7 @@ struct SQLDeploymentControlRepository: DeploymentControlRepository {
                 "UPDATE projects SET production_deployment_id = NULL WHERE production_deployment_id = \(bind: deploymentID)"
             )
             try await session.run("DELETE FROM deployments WHERE id = \(bind: deploymentID)")
+            try await session.run("DELETE FROM service_restarts WHERE deployment_id = \(bind: deploymentID)")
             guard let buildID else { return nil }
             return try await deleteBuildIfUnused(buildID, session)
         }

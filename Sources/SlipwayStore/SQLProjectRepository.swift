@@ -25,6 +25,7 @@ struct SQLProjectRepository: ProjectRepository {
         var sourceConfig: String?
         var webhookSecret: String?
         var productionPinned: Int64?
+        var serviceConfig: String?
 
         func project() throws -> Project {
             Project(
@@ -34,7 +35,7 @@ struct SQLProjectRepository: ProjectRepository {
                 buildCommand: buildCommand, outputDir: outputDir, serverID: serverID, productionDeploymentID: productionDeploymentID,
                 createdAt: StoredValue.date(createdAt), updatedAt: StoredValue.date(updatedAt),
                 source: try StoredValue.sourceConfig(sourceConfig), webhookSecret: webhookSecret ?? "",
-                productionPinned: (productionPinned ?? 0) != 0
+                productionPinned: (productionPinned ?? 0) != 0, service: try StoredValue.serviceConfig(serviceConfig)
             )
         }
     }
@@ -61,13 +62,14 @@ struct SQLProjectRepository: ProjectRepository {
                     INSERT INTO projects (
                         uid, workspace_id, name, repository, production_branch, kind, root_dir, build_command, output_dir,
                         server_id, production_deployment_id, last_sequence_number, created_at, updated_at,
-                        source_config, webhook_secret, production_pinned
+                        source_config, webhook_secret, production_pinned, service_config
                     ) VALUES (
                         \(bind: uid.lowercased), \(bind: workspaceID), \(bind: project.name), \(bind: project.repository),
                         \(bind: project.productionBranch), \(bind: project.kind.rawValue), \(bind: project.rootDir),
                         \(bind: project.buildCommand), \(bind: project.outputDir), \(bind: Self.localServerID), NULL, 0,
                         \(bind: StoredValue.microseconds(now)), \(bind: StoredValue.microseconds(now)),
-                        \(bind: try StoredValue.sourceConfigJSON(project.source)), \(bind: project.webhookSecret), 0
+                        \(bind: try StoredValue.sourceConfigJSON(project.source)), \(bind: project.webhookSecret), 0,
+                        \(bind: try StoredValue.serviceConfigJSON(project.service))
                     )
                     RETURNING id
                     """
@@ -77,7 +79,7 @@ struct SQLProjectRepository: ProjectRepository {
                     productionBranch: project.productionBranch, kind: project.kind, rootDir: project.rootDir,
                     buildCommand: project.buildCommand, outputDir: project.outputDir, serverID: Self.localServerID,
                     productionDeploymentID: nil, createdAt: now, updatedAt: now, source: project.source,
-                    webhookSecret: project.webhookSecret
+                    webhookSecret: project.webhookSecret, service: project.service
                 )
             }
         }
@@ -133,6 +135,7 @@ struct SQLProjectRepository: ProjectRepository {
                         output_dir = \(bind: project.outputDir), server_id = \(bind: project.serverID),
                         source_config = \(bind: try StoredValue.sourceConfigJSON(project.source)),
                         webhook_secret = \(bind: project.webhookSecret),
+                        service_config = \(bind: try StoredValue.serviceConfigJSON(project.service)),
                         updated_at = \(bind: StoredValue.microseconds(now))
                     WHERE id = \(bind: project.id) AND workspace_id = \(bind: project.workspaceID)
                     RETURNING *
@@ -154,6 +157,7 @@ struct SQLProjectRepository: ProjectRepository {
             try await session.run("DELETE FROM deployments WHERE project_id = \(bind: id)")
             try await session.run("DELETE FROM builds WHERE project_id = \(bind: id)")
             try await session.run("DELETE FROM git_deliveries WHERE project_id = \(bind: id)")
+            try await session.run("DELETE FROM service_restarts WHERE project_id = \(bind: id)")
             try await session.run("DELETE FROM projects WHERE id = \(bind: id)")
             return try builds.map { try StoredValue.uuid($0.id, table: "builds", column: "id") }
         }

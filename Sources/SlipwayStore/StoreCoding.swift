@@ -121,6 +121,21 @@ enum StoredValue {
         }
     }
 
+    /// A project's service config as JSON text.
+    static func serviceConfigJSON(_ service: ServiceConfig) throws -> String {
+        try json(service)
+    }
+
+    /// A service config read back from JSON text; a missing column (a row read before migration 8) gives the defaults.
+    static func serviceConfig(_ text: String?) throws -> ServiceConfig {
+        guard let text else { return ServiceConfig() }
+        do {
+            return try decode(ServiceConfig.self, text)
+        } catch {
+            throw StoreError.corruptValue(table: "projects", column: "service_config", value: text)
+        }
+    }
+
     private static func json(_ value: some Encodable) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

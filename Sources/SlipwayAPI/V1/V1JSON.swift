@@ -154,9 +154,13 @@ struct V1Project: Encodable {
     var urls: PublicURLs
     /// Whether `webhook_secret` is shown (admin tokens only).
     var showsSecret = false
+    /// A service project's processes and restarts (shown by `GET /api/v1/projects/{id}`).
+    var services: V1ServiceProcesses?
 
     enum Key: String, CodingKey {
-        case id, uid, name, repository, kind, url
+        case id, uid, name, repository, kind, url, port, services
+        case startCommand = "start_command", healthCheckPath = "health_check_path", healthCheckTimeout = "health_check_timeout"
+        case healthCheckInterval = "health_check_interval", drainTimeout = "drain_timeout"
         case productionBranch = "production_branch", rootDir = "root_dir", buildCommand = "build_command"
         case outputDir = "output_dir", serverID = "server_id", productionDeploymentID = "production_deployment_id"
         case createdAt = "created_at", updatedAt = "updated_at"
@@ -179,6 +183,13 @@ struct V1Project: Encodable {
         try container.encode(project.rootDir, forKey: .rootDir)
         try container.encode(project.buildCommand, forKey: .buildCommand)
         try container.encode(project.outputDir, forKey: .outputDir)
+        try container.encode(project.service.startCommand, forKey: .startCommand)
+        try container.encode(project.service.port, forKey: .port)
+        try container.encode(project.service.healthCheckPath, forKey: .healthCheckPath)
+        try container.encode(project.service.healthCheckTimeout, forKey: .healthCheckTimeout)
+        try container.encode(project.service.healthCheckInterval, forKey: .healthCheckInterval)
+        try container.encode(project.service.drainTimeout, forKey: .drainTimeout)
+        if let services { try container.encode(services, forKey: .services) }
         try container.encode(project.serverID, forKey: .serverID)
         try container.encode(project.productionDeploymentID, forKey: .productionDeploymentID)
         try container.encode(urls.url(for: RouteKey.production(project: project.name)), forKey: .url)
@@ -222,5 +233,47 @@ enum CommitURL {
         if host == "gitlab.com" || host.hasPrefix("gitlab.") { return "\(base)/-/commit/\(commit)" }
         if host == "bitbucket.org" { return "\(base)/commits/\(commit)" }
         return nil
+    }
+}
+
+/// The processes of a service project: what runs now, and the restarts the supervisor made.
+struct V1ServiceProcesses: Encodable {
+    var processes: [ServiceStatus]
+    var restarts: [ServiceRestart]
+    var restartCounts: [Int64: Int]
+
+    enum Key: String, CodingKey {
+        case processes, restarts
+        case restartCount = "restart_count"
+    }
+
+    enum ProcessKey: String, CodingKey {
+        case deploymentID = "deployment_id", port, state, pid, startedAt = "started_at", restarts
+    }
+
+    enum RestartKey: String, CodingKey {
+        case deploymentID = "deployment_id", restartedAt = "restarted_at", exit
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        var processList = container.nestedUnkeyedContainer(forKey: .processes)
+        for process in processes {
+            var item = processList.nestedContainer(keyedBy: ProcessKey.self)
+            try item.encode(process.deploymentID, forKey: .deploymentID)
+            try item.encode(process.port, forKey: .port)
+            try item.encode(process.state, forKey: .state)
+            try item.encode(process.processID, forKey: .pid)
+            try item.encode(Timestamp.format(process.startedAt), forKey: .startedAt)
+            try item.encode(restartCounts[process.deploymentID] ?? 0, forKey: .restarts)
+        }
+        try container.encode(restartCounts.values.reduce(0, +), forKey: .restartCount)
+        var restartList = container.nestedUnkeyedContainer(forKey: .restarts)
+        for restart in restarts {
+            var item = restartList.nestedContainer(keyedBy: RestartKey.self)
+            try item.encode(restart.deploymentID, forKey: .deploymentID)
+            try item.encode(Timestamp.format(restart.restartedAt), forKey: .restartedAt)
+            try item.encode(restart.exitSummary, forKey: .exit)
+        }
     }
 }

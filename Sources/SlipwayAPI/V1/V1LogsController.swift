@@ -22,7 +22,8 @@ struct V1LogsController {
             var line: String
             var ts: String
             var stream: LogStream
-            var stage: StageName?
+            /// The stage, or `runtime` for what a live service printed after its deployment ended.
+            var stage: String?
             var offset: Int64
 
             /// Encodes `stage` as `null` when absent, so every line has the same keys.
@@ -69,7 +70,8 @@ struct V1LogsController {
         var timestamps = LogTimestampFormatter()
         let lines = chunk.lines.map {
             LogPage.Line(
-                line: $0.line.text, ts: timestamps.string($0.line.timestamp), stream: $0.line.stream, stage: $0.line.stage, offset: $0.offset)
+                line: $0.line.text, ts: timestamps.string($0.line.timestamp), stream: $0.line.stream, stage: LogEventStream.stageLabel(of: $0.line),
+                offset: $0.offset)
         }
         return try JSONBody.response(LogPage(data: lines, total: lines.count, nextOffset: chunk.nextOffset, state: deployment.state))
     }
@@ -205,6 +207,11 @@ struct LogEventStream: Sendable {
         }
     }
 
+    /// The `stage` of a line in the API: its stage's name, `runtime` for a live service's own lines, or nil.
+    static func stageLabel(of line: LogLine) -> String? {
+        line.isRuntime ? "runtime" : line.stage?.rawValue
+    }
+
     /// `id: <offset>` and `data: {"line":…,"ts":…,"stream":…,"stage":…}` (the default `message` event).
     static func writeLineEvent(_ line: LogLine, id: Int64, to buffer: inout ByteBuffer, timestamps: inout LogTimestampFormatter) {
         buffer.writeStaticString("id: ")
@@ -215,9 +222,9 @@ struct LogEventStream: Sendable {
         timestamps.write(line.timestamp, to: &buffer)
         buffer.writeStaticString("\",\"stream\":\"")
         buffer.writeString(line.stream.rawValue)
-        if let stage = line.stage {
+        if let stage = stageLabel(of: line) {
             buffer.writeStaticString("\",\"stage\":\"")
-            buffer.writeString(stage.rawValue)
+            buffer.writeString(stage)
             buffer.writeStaticString("\"}\n\n")
         } else {
             buffer.writeStaticString("\",\"stage\":null}\n\n")

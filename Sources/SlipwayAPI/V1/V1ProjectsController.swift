@@ -27,11 +27,40 @@ struct V1ProjectsController {
         var outputDir: String?
         var source: SourceBody?
         var webhookSecret: String?
+        var startCommand: String?
+        var port: Int?
+        /// `"port": null` asks for an assigned port again.
+        var portIsNull = false
+        var healthCheckPath: String?
+        var healthCheckTimeout: Double?
+        var healthCheckInterval: Double?
+        var drainTimeout: Double?
 
         enum CodingKeys: String, CodingKey {
-            case name, repository, kind, source
+            case name, repository, kind, source, port
             case productionBranch = "production_branch", rootDir = "root_dir", buildCommand = "build_command", outputDir = "output_dir"
-            case webhookSecret = "webhook_secret"
+            case webhookSecret = "webhook_secret", startCommand = "start_command", healthCheckPath = "health_check_path"
+            case healthCheckTimeout = "health_check_timeout", healthCheckInterval = "health_check_interval", drainTimeout = "drain_timeout"
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decodeIfPresent(String.self, forKey: .name)
+            repository = try container.decodeIfPresent(String.self, forKey: .repository)
+            productionBranch = try container.decodeIfPresent(String.self, forKey: .productionBranch)
+            kind = try container.decodeIfPresent(String.self, forKey: .kind)
+            rootDir = try container.decodeIfPresent(String.self, forKey: .rootDir)
+            buildCommand = try container.decodeIfPresent(String.self, forKey: .buildCommand)
+            outputDir = try container.decodeIfPresent(String.self, forKey: .outputDir)
+            source = try container.decodeIfPresent(SourceBody.self, forKey: .source)
+            webhookSecret = try container.decodeIfPresent(String.self, forKey: .webhookSecret)
+            startCommand = try container.decodeIfPresent(String.self, forKey: .startCommand)
+            port = try container.decodeIfPresent(Int.self, forKey: .port)
+            portIsNull = try container.contains(.port) && container.decodeNil(forKey: .port)
+            healthCheckPath = try container.decodeIfPresent(String.self, forKey: .healthCheckPath)
+            healthCheckTimeout = try container.decodeIfPresent(Double.self, forKey: .healthCheckTimeout)
+            healthCheckInterval = try container.decodeIfPresent(Double.self, forKey: .healthCheckInterval)
+            drainTimeout = try container.decodeIfPresent(Double.self, forKey: .drainTimeout)
         }
 
         func settings() throws -> ProjectSettings {
@@ -44,7 +73,11 @@ struct V1ProjectsController {
             }
             return ProjectSettings(
                 name: name, repository: repository, productionBranch: productionBranch, kind: kind, rootDir: rootDir,
-                buildCommand: buildCommand, outputDir: outputDir, source: source?.settings, webhookSecret: webhookSecret
+                buildCommand: buildCommand, outputDir: outputDir, source: source?.settings, webhookSecret: webhookSecret,
+                service: ServiceSettings(
+                    startCommand: startCommand, port: port, clearPort: portIsNull, healthCheckPath: healthCheckPath,
+                    healthCheckTimeout: healthCheckTimeout, healthCheckInterval: healthCheckInterval, drainTimeout: drainTimeout
+                )
             )
         }
     }
@@ -68,7 +101,15 @@ struct V1ProjectsController {
     @Sendable func show(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
         let project = try await resolveProject(context.parameters.get("project"), identity)
-        return try JSONBody.response(V1Project(project: project, urls: dependencies.urls, showsSecret: identity.token.grants(.admin)))
+        var shown = V1Project(project: project, urls: dependencies.urls, showsSecret: identity.token.grants(.admin))
+        if project.kind == .service, let runtime = dependencies.runtime {
+            shown.services = V1ServiceProcesses(
+                processes: runtime.statuses(projectID: project.id),
+                restarts: try await dependencies.serviceRestarts?.recentRestarts(projectID: project.id, limit: 20) ?? [],
+                restartCounts: try await dependencies.serviceRestarts?.restartCounts(projectID: project.id) ?? [:]
+            )
+        }
+        return try JSONBody.response(shown)
     }
 
     @Sendable func update(_ request: Request, context: SlipwayRequestContext) async throws -> Response {

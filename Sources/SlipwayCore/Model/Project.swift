@@ -29,12 +29,14 @@ public struct Project: Sendable, Equatable {
     public var webhookSecret: String
     /// Set by a rollback: production stays where it is until a promote or an unpin (see `GitSourceRules.takesProduction`).
     public var productionPinned: Bool
+    /// How a `service` runs: start command, port, health check, drain.
+    public var service: ServiceConfig
 
     public init(
         id: Int64, uid: UUID, workspaceID: Int64, name: String, repository: String, productionBranch: String,
         kind: ProjectKind, rootDir: String, buildCommand: String, outputDir: String, serverID: Int64,
         productionDeploymentID: Int64?, createdAt: Date, updatedAt: Date, source: SourceConfig = SourceConfig(),
-        webhookSecret: String = "", productionPinned: Bool = false
+        webhookSecret: String = "", productionPinned: Bool = false, service: ServiceConfig = ServiceConfig()
     ) {
         self.id = id
         self.uid = uid
@@ -53,11 +55,12 @@ public struct Project: Sendable, Equatable {
         self.source = source
         self.webhookSecret = webhookSecret
         self.productionPinned = productionPinned
+        self.service = service
     }
 
     /// The build settings a deployment freezes when it is created.
     public var buildConfig: BuildConfig {
-        BuildConfig(kind: kind, rootDir: rootDir, buildCommand: buildCommand, outputDir: outputDir)
+        BuildConfig(kind: kind, rootDir: rootDir, buildCommand: buildCommand, outputDir: outputDir, service: service)
     }
 }
 
@@ -73,11 +76,13 @@ public struct ProjectSettings: Sendable, Equatable {
     /// Source rules; each field of it optional too.
     public var source: SourceSettings?
     public var webhookSecret: String?
+    /// The service fields; each optional too.
+    public var service: ServiceSettings
 
     public init(
         name: String? = nil, repository: String? = nil, productionBranch: String? = nil, kind: ProjectKind? = nil,
         rootDir: String? = nil, buildCommand: String? = nil, outputDir: String? = nil, source: SourceSettings? = nil,
-        webhookSecret: String? = nil
+        webhookSecret: String? = nil, service: ServiceSettings = ServiceSettings()
     ) {
         self.name = name
         self.repository = repository
@@ -88,6 +93,7 @@ public struct ProjectSettings: Sendable, Equatable {
         self.outputDir = outputDir
         self.source = source
         self.webhookSecret = webhookSecret
+        self.service = service
     }
 }
 
@@ -103,11 +109,12 @@ public struct NewProject: Sendable, Equatable {
     public var source: SourceConfig
     /// Generated at creation when not given (`SourceValidation.generateWebhookSecret`).
     public var webhookSecret: String
+    public var service: ServiceConfig
 
     public init(
         name: String, repository: String, productionBranch: String = "main", kind: ProjectKind = .static,
         rootDir: String = "", buildCommand: String = "", outputDir: String = ".", source: SourceConfig = SourceConfig(),
-        webhookSecret: String = SourceValidation.generateWebhookSecret()
+        webhookSecret: String = SourceValidation.generateWebhookSecret(), service: ServiceConfig = ServiceConfig()
     ) {
         self.name = name
         self.repository = repository
@@ -118,6 +125,7 @@ public struct NewProject: Sendable, Equatable {
         self.outputDir = outputDir
         self.source = source
         self.webhookSecret = webhookSecret
+        self.service = service
     }
 }
 
@@ -127,12 +135,15 @@ public struct BuildConfig: Sendable, Equatable, Codable {
     public var rootDir: String
     public var buildCommand: String
     public var outputDir: String
+    /// How the build runs when it is a service.
+    public var service: ServiceConfig
 
-    public init(kind: ProjectKind, rootDir: String, buildCommand: String, outputDir: String) {
+    public init(kind: ProjectKind, rootDir: String, buildCommand: String, outputDir: String, service: ServiceConfig = ServiceConfig()) {
         self.kind = kind
         self.rootDir = rootDir
         self.buildCommand = buildCommand
         self.outputDir = outputDir
+        self.service = service
     }
 
     enum CodingKeys: String, CodingKey {
@@ -140,5 +151,16 @@ public struct BuildConfig: Sendable, Equatable, Codable {
         case rootDir = "root_dir"
         case buildCommand = "build_command"
         case outputDir = "output_dir"
+        case service
+    }
+
+    /// Reads a stored snapshot; snapshots from before services have the default service config.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        kind = try container.decode(ProjectKind.self, forKey: .kind)
+        rootDir = try container.decode(String.self, forKey: .rootDir)
+        buildCommand = try container.decode(String.self, forKey: .buildCommand)
+        outputDir = try container.decode(String.self, forKey: .outputDir)
+        service = try container.decodeIfPresent(ServiceConfig.self, forKey: .service) ?? ServiceConfig()
     }
 }

@@ -13,12 +13,15 @@ public struct LogLine: Sendable, Equatable {
     public var stream: LogStream
     public var stage: StageName?
     public var text: String
+    /// A line a live service process printed after its deployment ended (the runtime log), not one of the deployment's stages.
+    public var isRuntime: Bool
 
-    public init(timestamp: Date, stream: LogStream, stage: StageName?, text: String) {
+    public init(timestamp: Date, stream: LogStream, stage: StageName?, text: String, isRuntime: Bool = false) {
         self.timestamp = timestamp
         self.stream = stream
         self.stage = stage
         self.text = text
+        self.isRuntime = isRuntime
     }
 }
 

@@ -13,7 +13,8 @@ public enum ProjectValidation {
             kind: settings.kind ?? .static, rootDir: normalizedDirectory(settings.rootDir ?? ""),
             buildCommand: settings.buildCommand ?? "", outputDir: normalizedDirectory(settings.outputDir ?? ".", empty: "."),
             source: SourceValidation.apply(settings.source, to: SourceConfig()),
-            webhookSecret: settings.webhookSecret ?? SourceValidation.generateWebhookSecret()
+            webhookSecret: settings.webhookSecret ?? SourceValidation.generateWebhookSecret(),
+            service: settings.service.applied(to: ServiceConfig())
         )
     }
 
@@ -31,6 +32,7 @@ public enum ProjectValidation {
         if let outputDir = settings.outputDir { updated.outputDir = normalizedDirectory(outputDir, empty: ".") }
         updated.source = SourceValidation.apply(settings.source, to: project.source)
         if let secret = settings.webhookSecret { updated.webhookSecret = secret }
+        updated.service = settings.service.applied(to: project.service)
         return updated
     }
 
@@ -45,9 +47,6 @@ public enum ProjectValidation {
         if let branch = settings.productionBranch, let message = branchProblem(branch) {
             problems.append(FieldProblem(field: "production_branch", message: message))
         }
-        if settings.kind == .service {
-            problems.append(FieldProblem(field: "kind", message: "'service' projects are not supported yet; use 'static'"))
-        }
         if let rootDir = settings.rootDir, let message = relativePathProblem(rootDir) {
             problems.append(FieldProblem(field: "root_dir", message: message))
         }
@@ -57,6 +56,7 @@ public enum ProjectValidation {
         if let command = settings.buildCommand, command.contains("\0") {
             problems.append(FieldProblem(field: "build_command", message: "must not contain NUL characters"))
         }
+        problems += settings.service.problems
         problems += SourceValidation.problems(in: settings)
         return problems
     }
