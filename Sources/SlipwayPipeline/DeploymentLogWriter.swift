@@ -19,6 +19,7 @@ public final class DeploymentLogWriter: Sendable {
     /// The secret values of the deployment's env: replaced by `•••` in every line before it is written.
     private let masker = Mutex(SecretMasker(secrets: []))
     private let cap: Int?
+    private let capNote: String
     private let onAppend: @Sendable () -> Void
     private let onCapReached: @Sendable () -> Void
 
@@ -26,7 +27,8 @@ public final class DeploymentLogWriter: Sendable {
     /// With a `cap` (bytes), the build's own lines stop being written once the log would pass it: one last system
     /// line says so and `onCapReached` runs once. Slipway's own lines are always written.
     public init(
-        path: String, cap: Int? = nil, onAppend: @escaping @Sendable () -> Void = {}, onCapReached: @escaping @Sendable () -> Void = {}
+        path: String, cap: Int? = nil, capNote: String = "the rest of the output is dropped and the build is stopped",
+        onAppend: @escaping @Sendable () -> Void = {}, onCapReached: @escaping @Sendable () -> Void = {}
     ) throws {
         let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
         guard fd >= 0 else { throw PipelineError("cannot open the log file \(path): \(String(cString: strerror(errno)))") }
@@ -34,6 +36,7 @@ public final class DeploymentLogWriter: Sendable {
         let size = fstat(fd, &status) == 0 ? Int(status.st_size) : 0
         self.state = Mutex(State(descriptor: fd, bytes: size))
         self.cap = cap
+        self.capNote = capNote
         self.onAppend = onAppend
         self.onCapReached = onCapReached
     }
@@ -62,7 +65,7 @@ public final class DeploymentLogWriter: Sendable {
                     record = Self.encode(
                         LogLine(
                             timestamp: line.timestamp, stream: .system, stage: line.stage,
-                            text: "✗ The log reached its cap of \(size): the rest of the output is dropped and the build is stopped"
+                            text: "✗ The log reached its cap of \(size): \(capNote)", isRuntime: line.isRuntime
                         )
                     )
                 }

@@ -52,11 +52,14 @@ public struct DeploymentRunner: Sendable {
     let logger: Logger
     /// The env snapshots of deployments (docs/env.md); nil runs every build without project variables.
     let variables: (any EnvironmentVariableRepository)?
+    /// The service supervisor; nil fails the deploy stage of every service.
+    let runtime: (any ServiceRuntime)?
 
     public init(
         configuration: Configuration, projects: any ProjectRepository, deployments: any DeploymentRepository,
         control: any DeploymentControlRepository, routes: RouteTable, activity: DeploymentActivity, running: RunningDeployments,
-        files: any DeploymentFileStore, logger: Logger, variables: (any EnvironmentVariableRepository)? = nil
+        files: any DeploymentFileStore, logger: Logger, variables: (any EnvironmentVariableRepository)? = nil,
+        runtime: (any ServiceRuntime)? = nil
     ) {
         self.configuration = configuration
         self.projects = projects
@@ -68,6 +71,7 @@ public struct DeploymentRunner: Sendable {
         self.files = files
         self.logger = logger
         self.variables = variables
+        self.runtime = runtime
     }
 
     /// Runs a deployment that `claimNext` has just started (and leased to this node).
@@ -171,7 +175,11 @@ public struct DeploymentRunner: Sendable {
                 try await build(project: project, sourceDirectory: sourceDirectory, workDirectory: workDirectory, run: run)
             }
         }
-        try await goLive(run, project: project)
+        if run.deployment.config.kind == .service {
+            try await goLiveAsService(run, project: project)
+        } else {
+            try await goLive(run, project: project)
+        }
     }
 
     private func clone(project: Project, into directory: String, run: DeploymentRun, home: String) async throws {
@@ -265,12 +273,19 @@ public struct DeploymentRunner: Sendable {
     /// then the route table switches in one step.
     private func goLive(_ run: DeploymentRun, project: Project) async throws {
         try await begin(.deploy, of: run)
+        try await switchTraffic(run, project: project, lastStage: .deploy)
+    }
+
+    /// Makes the deployment live: it ends `success` (and production when it takes production) in one store
+    /// transaction, then the route table points its URLs at it in one step.
+    func switchTraffic(_ run: DeploymentRun, project: Project, lastStage: StageName) async throws {
         // Read the project again: a rollback may have pinned production while this deployment was building.
         let current = try await projects.project(id: project.id, workspaceID: project.workspaceID) ?? project
         let makeProduction = GitSourceRules.takesProduction(run.deployment, project: current)
         if run.deployment.environment == .production && !makeProduction {
             run.system(
-                "Production is pinned after a rollback: this deployment does not take production (promote it or unpin the project)", stage: .deploy)
+                "Production is pinned after a rollback: this deployment does not take production (promote it or unpin the project)",
+                stage: lastStage)
         }
         if run.deployment.trigger == .promote && current.productionPinned {
             // A promote is the user choosing production again: it unpins.
@@ -278,16 +293,16 @@ public struct DeploymentRunner: Sendable {
         }
         try run.checkStop()
         let now = Timestamp.now()
-        try run.deployment.progress.complete(.deploy, at: now)
+        try run.deployment.progress.complete(lastStage, at: now)
         try run.deployment.progress.succeed(at: now)
         // The last line goes first, so that a log follower who sees the final state has every line already.
-        run.system(makeProduction ? "✓ Deployment is live in production" : "✓ Deployment is live as a preview", stage: .deploy)
+        run.system(makeProduction ? "✓ Deployment is live in production" : "✓ Deployment is live as a preview", stage: lastStage)
         try await deployments.saveLive(run.deployment, makeProduction: makeProduction)
         routes.set(RouteTable.entries(forLive: run.deployment, project: project, isProduction: makeProduction))
         activity.notify(run.deployment.uid)
     }
 
-    private func stage(_ name: StageName, of run: DeploymentRun, _ body: () async throws -> Void) async throws {
+    func stage(_ name: StageName, of run: DeploymentRun, _ body: () async throws -> Void) async throws {
         try await begin(name, of: run)
         try await body()
         try run.checkStop()
@@ -295,7 +310,7 @@ public struct DeploymentRunner: Sendable {
         try await save(run)
     }
 
-    private func begin(_ name: StageName, of run: DeploymentRun) async throws {
+    func begin(_ name: StageName, of run: DeploymentRun) async throws {
         try run.checkStop()
         try run.deployment.progress.begin(name, at: Timestamp.now())
         try await save(run)
@@ -306,7 +321,7 @@ public struct DeploymentRunner: Sendable {
         try await save(run)
     }
 
-    private func save(_ run: DeploymentRun) async throws {
+    func save(_ run: DeploymentRun) async throws {
         try await deployments.saveProgress(run.deployment)
         activity.notify(run.deployment.uid)
     }

@@ -17,19 +17,49 @@ public enum StopRequest: Sendable, Equatable {
 public final class RunControl: Sendable {
     /// The process group the deployment's current command runs in.
     public let process = ProcessHandle()
-    private let request = Mutex<StopRequest?>(nil)
+    private struct State {
+        var request: StopRequest?
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
+    }
+
+    private let state = Mutex(State())
 
     public init() {}
 
     /// The first stop asked for, if any.
-    public var stopRequest: StopRequest? { request.withLock { $0 } }
+    public var stopRequest: StopRequest? { state.withLock { $0.request } }
 
-    /// Asks it to stop; the first request wins. The process group gets SIGTERM then SIGKILL after `gracePeriod`.
+    /// Asks it to stop; the first request wins. The process group gets SIGTERM then SIGKILL after `gracePeriod`,
+    /// and whoever waits in `waitForStop` wakes up.
     public func requestStop(_ stop: StopRequest, gracePeriod: Duration) {
-        request.withLock { current in
-            if current == nil { current = stop }
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            if state.request == nil { state.request = stop }
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
         }
         process.stop(gracePeriod: gracePeriod)
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once a stop is asked for, or when the waiting task is cancelled.
+    public func waitForStop() async {
+        let id = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.request != nil || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
     }
 }
 

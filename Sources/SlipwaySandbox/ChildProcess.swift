@@ -162,6 +162,9 @@ public final class ProcessHandle: Sendable {
     /// Whether a stop was asked for.
     public var isStopped: Bool { state.withLock { $0.stop != nil } }
 
+    /// The pid of the command running now (the leader of its process group), if one runs.
+    public var processID: Int32? { state.withLock { $0.process?.pid } }
+
     /// Stops the running command's process group: SIGTERM, then SIGKILL once `gracePeriod` has passed
     /// (at once when it is zero). Later commands attached to this handle are killed as they start.
     public func stop(gracePeriod: Duration) {

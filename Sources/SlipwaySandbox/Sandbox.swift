@@ -31,16 +31,19 @@ public struct SandboxSpec: Sendable, Equatable {
     public var hiddenDirectory: String
     /// The complete environment of the command.
     public var environment: [String: String]
+    /// Directories the command may read (not write) even though they lie inside the hidden directory (a service's build).
+    public var readOnlyDirectories: [String]
 
     public init(
         shellCommand: String, workingDirectory: String, writableDirectories: [String], hiddenDirectory: String,
-        environment: [String: String]
+        environment: [String: String], readOnlyDirectories: [String] = []
     ) {
         self.shellCommand = shellCommand
         self.workingDirectory = workingDirectory
         self.writableDirectories = writableDirectories
         self.hiddenDirectory = hiddenDirectory
         self.environment = environment
+        self.readOnlyDirectories = readOnlyDirectories
     }
 }
 
@@ -62,15 +65,17 @@ public struct Sandbox: Sendable, Equatable {
                 "--tmpfs", spec.hiddenDirectory,
             ]
             for directory in spec.writableDirectories { arguments += ["--bind", directory, directory] }
+            for directory in spec.readOnlyDirectories { arguments += ["--ro-bind", directory, directory] }
             arguments += ["--chdir", spec.workingDirectory, "--cap-drop", "ALL", "--", "/bin/sh", "-c", spec.shellCommand]
             return Command(arguments: arguments, environment: spec.environment)
         case .unshare(let executable):
             let arguments =
                 [
                     executable, "--user", "--map-root-user", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
-                    "--", "/bin/sh", "-c", Self.unshareScript(writableCount: spec.writableDirectories.count), "slipway-sandbox",
-                    spec.hiddenDirectory, spec.workingDirectory, spec.shellCommand,
-                ] + spec.writableDirectories
+                    "--", "/bin/sh", "-c",
+                    Self.unshareScript(writableCount: spec.writableDirectories.count, readOnlyCount: spec.readOnlyDirectories.count),
+                    "slipway-sandbox", spec.hiddenDirectory, spec.workingDirectory, spec.shellCommand,
+                ] + spec.writableDirectories + spec.readOnlyDirectories
             return Command(arguments: arguments, environment: spec.environment)
         case .processGroup:
             return Command(
@@ -82,16 +87,21 @@ public struct Sandbox: Sendable, Equatable {
 
     /// The script run inside the new namespaces: keep a descriptor on each writable directory, cover /tmp and
     /// the hidden directory with empty tmpfs mounts, bind the writable directories back through their
-    /// descriptors, then run the command. Arguments: $1 hidden, $2 working directory, $3 command, $4… writable.
-    static func unshareScript(writableCount: Int) -> String {
+    /// descriptors (read-only ones remounted read-only), then run the command. Arguments: $1 hidden, $2 working
+    /// directory, $3 command, $4… writable, then read-only.
+    static func unshareScript(writableCount: Int, readOnlyCount: Int = 0) -> String {
         var lines = ["set -e"]
-        for index in 0..<writableCount { lines.append("exec \(index + 3)<\"$\(index + 4)\"") }
+        let count = writableCount + readOnlyCount
+        for index in 0..<count { lines.append("exec \(index + 3)<\"${\(index + 4)}\"") }
         lines.append("mount -t tmpfs tmpfs /tmp")
         lines.append("mkdir -p \"$1\"")
         lines.append("mount -t tmpfs tmpfs \"$1\"")
-        for index in 0..<writableCount {
-            lines.append("mkdir -p \"$\(index + 4)\"")
-            lines.append("mount --no-canonicalize --bind /proc/self/fd/\(index + 3) \"$\(index + 4)\"")
+        for index in 0..<count {
+            lines.append("mkdir -p \"${\(index + 4)}\"")
+            lines.append("mount --no-canonicalize --bind /proc/self/fd/\(index + 3) \"${\(index + 4)}\"")
+            if index >= writableCount {
+                lines.append("mount --no-canonicalize -o remount,bind,ro \"${\(index + 4)}\"")
+            }
             lines.append("exec \(index + 3)<&-")
         }
         lines.append("cd \"$2\"")

@@ -6,6 +6,7 @@ import SlipwayAPI
 import SlipwayCore
 import SlipwayEdge
 import SlipwayPipeline
+import SlipwayRuntime
 import SlipwaySandbox
 import SlipwayStore
 
@@ -46,16 +47,32 @@ public func buildApplication(
     let interrupted = try await reaper.reap(formerOwner: nodeName)
     if interrupted > 0 { logger.warning("\(interrupted) deployments that were running when the server stopped were marked failed (interrupted)") }
 
-    // The edge routes from the store before the server accepts traffic.
-    let routes = RouteTable()
-    routes.load(try await store.deployments.liveDeployments())
-
     let isolation = await Sandbox.detect(hiddenDirectory: layout.root)
     if isolation == .processGroup {
         logger.warning("sandbox: neither bubblewrap nor unshare works here; builds run as plain process groups and can read the data directory")
     } else {
         logger.info("sandbox: \(isolation.summary)")
     }
+
+    // Services: what a killed server left running is killed; every live service starts again from its build.
+    let endpoints = ServiceEndpoints()
+    let supervisor = ServiceSupervisor(
+        configuration: .init(
+            layout: layout, sandbox: Sandbox(isolation: isolation), ports: PortAllocator(range: configuration.servicePorts),
+            stopGracePeriod: configuration.serviceStopGracePeriod
+        ),
+        endpoints: endpoints, restarts: store.serviceRestarts,
+        openLog: RuntimeLogs(layout: layout, cap: configuration.logCap, activity: activity).open, logger: logger
+    )
+    let leftovers = supervisor.killLeftovers()
+    if leftovers > 0 { logger.warning("killed \(leftovers) service processes left running by the previous server") }
+
+    // The edge routes from the store, and live services answer, before the server accepts traffic.
+    let routes = RouteTable()
+    let live = try await store.deployments.liveDeployments()
+    routes.load(live)
+    await ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger)
+        .restore(live)
 
     let queueSignal = WakeUpSignal()
     let running = RunningDeployments(gracePeriod: configuration.cancelGracePeriod)
@@ -67,7 +84,7 @@ public func buildApplication(
             cgroups: cgroups, buildLimits: configuration.buildLimits
         ),
         projects: store.projects, deployments: store.deployments, control: store.control, routes: routes, activity: activity,
-        running: running, files: files, logger: logger, variables: environmentVariables
+        running: running, files: files, logger: logger, variables: environmentVariables, runtime: supervisor
     )
     let scheduler = Scheduler(control: store.control, runner: runner, workers: configuration.workers, wakeUp: queueSignal, logger: logger)
 
@@ -94,14 +111,16 @@ public func buildApplication(
             environment: EnvironmentService(
                 projects: store.projects, deployments: store.deployments, control: store.control, variables: environmentVariables,
                 queueSignal: queueSignal, queueCap: configuration.queueCap
-            )
+            ),
+            runtime: supervisor, serviceRestarts: store.serviceRestarts
         )
     )
     let responder = HostDispatcher(domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder())
     return Application(
         responder: responder,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Slipway"),
-        services: [StoreCloser(store: store), reaper, scheduler],
+        // Services stop in reverse order: the scheduler first, the service processes next, the database last.
+        services: [StoreCloser(store: store), supervisor, reaper, scheduler],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

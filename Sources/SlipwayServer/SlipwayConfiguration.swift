@@ -35,6 +35,10 @@ public struct SlipwayConfiguration: Sendable {
     public var adminToken: String?
     /// `SLIPWAY_SECRET_KEY`: base64 of the 32-byte key that encrypts secret env vars (default: `<data-dir>/secret-key`).
     public var secretKey: String?
+    /// `--service-ports` / `SLIPWAY_SERVICE_PORTS` (`20000-29999`): the loopback ports assigned to service processes.
+    public var servicePorts: ClosedRange<Int> = 20000...29999
+    /// How long a stopped service process may take to exit after SIGTERM before it gets SIGKILL.
+    public var serviceStopGracePeriod: Duration = .seconds(10)
     /// Whether a first start prints the generated admin token (tests turn it off).
     public var printsAdminToken: Bool = true
 
@@ -69,10 +73,22 @@ public struct SlipwayConfiguration: Sendable {
             guard let cap = Int(value), cap >= 1 else { throw ConfigurationError("SLIPWAY_QUEUE_CAP must be a positive integer, got '\(value)'") }
             configuration.queueCap = cap
         }
+        if let value = environment["SLIPWAY_SERVICE_PORTS"], !value.isEmpty {
+            configuration.servicePorts = try parsePortRange(value, name: "SLIPWAY_SERVICE_PORTS")
+        }
         if let value = environment["SLIPWAY_ADMIN_TOKEN"], !value.isEmpty { configuration.adminToken = value }
         if let value = environment["SLIPWAY_SECRET_KEY"] { configuration.secretKey = value }
         return configuration
     }
+}
+
+/// `20000-29999` as a range of ports; `name` is the flag or variable named in the error.
+public func parsePortRange(_ text: String, name: String) throws -> ClosedRange<Int> {
+    let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+    guard parts.count == 2, let low = Int(parts[0]), let high = Int(parts[1]), 1 <= low, low <= high, high <= 65535 else {
+        throw ConfigurationError("\(name) must be a port range such as 20000-29999, got '\(text)'")
+    }
+    return low...high
 }
 
 /// A configuration value that cannot be used, with the reason.

@@ -29,6 +29,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest log a deployment may write, e.g. 50MB (default 50MB).") var logCap: String?
     @Option(help: "Finished deployments per project that keep their build and log (default 50).") var keepDeployments: Int?
     @Option(help: "The most deployments a workspace may have waiting (default 100).") var queueCap: Int?
+    @Option(help: "The loopback ports given to service processes, e.g. 20000-29999 (the default).") var servicePorts: String?
 
     func run() async throws {
         var configuration = try SlipwayConfiguration.fromEnvironment()
@@ -59,6 +60,13 @@ struct ServeCommand: AsyncParsableCommand {
         if let queueCap {
             guard queueCap >= 1 else { throw ValidationError("--queue-cap must be at least 1") }
             configuration.queueCap = queueCap
+        }
+        if let servicePorts {
+            do {
+                configuration.servicePorts = try parsePortRange(servicePorts, name: "--service-ports")
+            } catch {
+                throw ValidationError("\(error)")
+            }
         }
         var logger = Logger(label: "slipway")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info

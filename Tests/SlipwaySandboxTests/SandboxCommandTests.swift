@@ -34,18 +34,31 @@ import Testing
         #expect(
             Sandbox.unshareScript(writableCount: 1) == """
                 set -e
-                exec 3<"$4"
+                exec 3<"${4}"
                 mount -t tmpfs tmpfs /tmp
                 mkdir -p "$1"
                 mount -t tmpfs tmpfs "$1"
-                mkdir -p "$4"
-                mount --no-canonicalize --bind /proc/self/fd/3 "$4"
+                mkdir -p "${4}"
+                mount --no-canonicalize --bind /proc/self/fd/3 "${4}"
                 exec 3<&-
                 cd "$2"
                 set +e
                 exec /bin/sh -c "$3"
                 """
         )
+    }
+
+    @Test func readOnlyDirectoriesAreBoundBackReadOnly() {
+        var service = spec
+        service.readOnlyDirectories = ["/data/builds/b1"]
+        let bubblewrap = Sandbox(isolation: .bubblewrap(executable: "/usr/bin/bwrap")).command(for: service).arguments
+        #expect(bubblewrap.joined(separator: " ").contains("--bind /data/work/abc /data/work/abc --ro-bind /data/builds/b1 /data/builds/b1 --chdir"))
+        let unshare = Sandbox(isolation: .unshare(executable: "/usr/bin/unshare")).command(for: service).arguments
+        #expect(unshare.suffix(2) == ["/data/work/abc", "/data/builds/b1"])
+        let script = Sandbox.unshareScript(writableCount: 1, readOnlyCount: 1)
+        #expect(script.contains("exec 4<\"${5}\""))
+        #expect(script.contains("mount --no-canonicalize --bind /proc/self/fd/4 \"${5}\"\nmount --no-canonicalize -o remount,bind,ro \"${5}\""))
+        #expect(!script.contains("remount,bind,ro \"${4}\""))
     }
 
     @Test func aPlainProcessGroupRunsTheShellInTheWorkingDirectory() {

@@ -19,6 +19,10 @@ public struct DataLayout: Sendable, Equatable {
     public var logs: String { root + "/logs" }
     /// Scratch work directories of running deployments.
     public var work: String { root + "/work" }
+    /// The writable home directories of running service processes.
+    public var runtime: String { root + "/runtime" }
+    /// The home directory of one deployment's service process.
+    public func runtimeDirectory(_ deploymentUID: UUID) -> String { runtime + "/" + deploymentUID.lowercased }
 
     /// The bare git repositories of Slipway's own git remotes, one per project (docs/git.md).
     public var gitRepositories: String { root + "/git" }
@@ -34,7 +38,7 @@ public struct DataLayout: Sendable, Equatable {
 
     /// Creates the directories that must exist before anything runs.
     public func createDirectories() throws {
-        for directory in [root, builds, logs, work] {
+        for directory in [root, builds, logs, work, runtime] {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
     }

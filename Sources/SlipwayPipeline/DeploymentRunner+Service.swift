@@ -1,0 +1,78 @@
+import Foundation
+import SlipwayCore
+import Synchronization
+
+extension DeploymentRunner {
+    /// The last two stages of a service (DESIGN.md §2): `deploy` starts the new process on its own port;
+    /// `health_check` polls it until it answers 2xx, switches the routes to it in one step, then drains and stops
+    /// the processes no route needs any more. A process that exits or never becomes healthy fails the deployment
+    /// and is stopped; what was live stays live.
+    func goLiveAsService(_ run: DeploymentRun, project: Project) async throws {
+        guard let runtime else { throw PipelineError("this server runs no service supervisor") }
+        guard let buildID = run.deployment.buildID else { throw PipelineError("the deployment has no build to run") }
+        let deployment = run.deployment
+        let config = deployment.config.service
+        let launch = ServiceLaunch(
+            deploymentID: deployment.id, deploymentUID: deployment.uid, projectID: project.id, projectName: project.name,
+            buildID: buildID, config: config, variables: run.environmentVariables
+        )
+        // The process's own lines go to the stage that runs while it prints them.
+        let currentStage = Mutex(StageName.deploy)
+        let log = run.log
+        var started = false
+        do {
+            try await begin(.deploy, of: run)
+            let port = try await runtime.start(launch) { line in
+                var line = line
+                line.stage = currentStage.withLock { $0 }
+                log?.append(line)
+            }
+            started = true
+            run.system("Process started on 127.0.0.1:\(port)", stage: .deploy)
+            try run.checkStop()
+            try run.deployment.progress.complete(.deploy, at: Timestamp.now())
+            try await save(run)
+
+            try await begin(.healthCheck, of: run)
+            currentStage.withLock { $0 = .healthCheck }
+            run.system(
+                "Health check: GET \(config.healthCheckPath) on 127.0.0.1:\(port) until it answers 2xx "
+                    + "(every \(Self.format(config.healthCheckInterval)) s, at most \(Self.format(config.healthCheckTimeout)) s)",
+                stage: .healthCheck
+            )
+            try await untilStopped(run) { try await runtime.waitUntilHealthy(deploymentID: deployment.id) }
+            try run.checkStop()
+            run.system("Healthy: switching traffic to this process", stage: .healthCheck)
+            try await switchTraffic(run, project: project, lastStage: .healthCheck)
+        } catch {
+            if started { await runtime.stop(deploymentID: deployment.id) }
+            throw error
+        }
+        await runtime.adopt(deploymentID: deployment.id)
+        // Every other process of the project that no URL needs any more gets its drain, then stops.
+        let live = try await deployments.liveDeployments().filter { $0.projectID == project.id }
+        let keeping = Set(ServicePlan.wanted(from: live).map(\.deploymentID)).union([deployment.id])
+        await runtime.retire(projectID: project.id, keeping: keeping)
+    }
+
+    /// Runs `body`, cancelling it as soon as someone asks the deployment to stop (then it throws CancellationError).
+    private func untilStopped(_ run: DeploymentRun, _ body: @escaping @Sendable () async throws -> Void) async throws {
+        let control = run.control
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                try await body()
+                return true
+            }
+            group.addTask {
+                await control.waitForStop()
+                return false
+            }
+            defer { group.cancelAll() }
+            guard try await group.next() == true else { throw CancellationError() }
+        }
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}

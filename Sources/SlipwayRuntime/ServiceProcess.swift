@@ -1,0 +1,154 @@
+import Foundation
+import SlipwayCore
+import SlipwaySandbox
+import Synchronization
+
+/// Where a live service's output goes: the deployment's log, opened by the composition root (lines marked runtime).
+public struct RuntimeLog: Sendable {
+    public var append: @Sendable (LogLine) -> Void
+    public var close: @Sendable () -> Void
+
+    public init(append: @escaping @Sendable (LogLine) -> Void, close: @escaping @Sendable () -> Void) {
+        self.append = append
+        self.close = close
+    }
+}
+
+/// The process of one service deployment on its port. Before it is live, an exit ends it (the deploy fails);
+/// once live, an exit is a crash: it is started again after a `RestartBackoff` pause, on the same port.
+final class ServiceProcess: Sendable {
+    let launch: ServiceLaunch
+    let port: Int
+    let command: Command
+    let startedAt: Date
+    let gracePeriod: Duration
+
+    private struct State {
+        var deployOutput: (@Sendable (LogLine) -> Void)?
+        var runtimeLog: RuntimeLog?
+        var isLive = false
+        var phase: ServiceState = .starting
+        /// How the process ended before it was live: the deploy fails with this.
+        var endedBeforeLive: String?
+        var restarts = 0
+        var stopping = false
+        var task: Task<Void, Never>?
+    }
+
+    private let state: Mutex<State>
+    private let handle = ProcessHandle()
+
+    init(
+        launch: ServiceLaunch, port: Int, command: Command, gracePeriod: Duration,
+        deployOutput: @escaping @Sendable (LogLine) -> Void
+    ) {
+        self.launch = launch
+        self.port = port
+        self.command = command
+        self.startedAt = Date()
+        self.gracePeriod = gracePeriod
+        self.state = Mutex(State(deployOutput: deployOutput))
+    }
+
+    /// Starts the process (and, while it is live, restarts it). `onRestart` runs for every restart after a crash.
+    func begin(onRestart: @escaping @Sendable (ServiceRestart) async -> Void) {
+        let task = Task { await supervise(onRestart: onRestart) }
+        state.withLock { $0.task = task }
+    }
+
+    /// Whether the process is live (adopted after its deploy, or restored at start-up).
+    var isLive: Bool { state.withLock { $0.isLive } }
+
+    /// How the process ended before it went live, if it did.
+    var endedBeforeLive: String? { state.withLock { $0.endedBeforeLive } }
+
+    var status: ServiceStatus {
+        state.withLock { state in
+            ServiceStatus(
+                deploymentID: launch.deploymentID, projectID: launch.projectID, port: port, state: state.phase,
+                processID: handle.processID, startedAt: startedAt, restarts: state.restarts
+            )
+        }
+    }
+
+    /// The process is live: its exits are crashes from now on, its lines go to `log`.
+    func goLive(log: RuntimeLog?) {
+        state.withLock { state in
+            state.isLive = true
+            state.phase = .running
+            state.deployOutput = nil
+            state.runtimeLog = log
+        }
+    }
+
+    /// Stops the process for good: SIGTERM to its group, SIGKILL after the grace period; returns once it has ended.
+    func stop() async {
+        let task = state.withLock { state -> Task<Void, Never>? in
+            state.stopping = true
+            return state.task
+        }
+        handle.stop(gracePeriod: gracePeriod)
+        task?.cancel()
+        await task?.value
+        let log = state.withLock { state -> RuntimeLog? in
+            defer { state.runtimeLog = nil }
+            return state.runtimeLog
+        }
+        log?.close()
+    }
+
+    private func supervise(onRestart: @escaping @Sendable (ServiceRestart) async -> Void) async {
+        var backoff = RestartBackoff()
+        while !isStopping {
+            let clock = ContinuousClock()
+            let began = clock.now
+            let ended: String
+            do {
+                let termination = try await ChildProcess.run(command, gracePeriod: gracePeriod, handle: handle) { [weak self] line in
+                    self?.emit(LogLine(timestamp: Date(), stream: line.stream == .stdout ? .stdout : .stderr, stage: nil, text: line.text))
+                }
+                ended = "exited: \(termination.summary)"
+            } catch {
+                ended = "could not start: \(error)"
+            }
+            if isStopping { return }
+            let isLive = state.withLock { state -> Bool in
+                if !state.isLive { state.endedBeforeLive = ended }
+                return state.isLive
+            }
+            guard isLive else { return }
+
+            let pause = backoff.next(afterUptime: clock.now - began)
+            let restarts = state.withLock { state -> Int in
+                state.restarts += 1
+                state.phase = .restarting
+                return state.restarts
+            }
+            emit(
+                LogLine(
+                    timestamp: Date(), stream: .system, stage: nil,
+                    text: "✗ The service process \(ended); restarting in \(pause) (restart \(restarts))"
+                )
+            )
+            await onRestart(
+                ServiceRestart(projectID: launch.projectID, deploymentID: launch.deploymentID, restartedAt: Date(), exitSummary: ended)
+            )
+            try? await Task.sleep(for: pause)
+            state.withLock { $0.phase = .running }
+        }
+    }
+
+    private var isStopping: Bool { state.withLock { $0.stopping } || Task.isCancelled }
+
+    /// One line of the process (or about it): to the deploy's log before it is live, to the runtime log after.
+    private func emit(_ line: LogLine) {
+        let (deployOutput, runtimeLog) = state.withLock { ($0.deployOutput, $0.runtimeLog) }
+        if let deployOutput {
+            deployOutput(line)
+        } else if let runtimeLog {
+            var runtimeLine = line
+            runtimeLine.isRuntime = true
+            runtimeLog.append(runtimeLine)
+        }
+    }
+}

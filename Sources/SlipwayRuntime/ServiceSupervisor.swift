@@ -1,0 +1,231 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import SlipwayCore
+import SlipwaySandbox
+import Synchronization
+
+/// Runs the processes of service deployments (DESIGN.md §3 `SlipwayRuntime`): starts one per live deployment on a
+/// loopback port, health checks it, supervises it once live, drains and stops the ones no route needs any more.
+/// As a `Service` of the server it stops every process when the server shuts down.
+public final class ServiceSupervisor: ServiceRuntime, Service {
+    public struct Configuration: Sendable {
+        public var layout: DataLayout
+        public var sandbox: Sandbox
+        public var ports: PortAllocator
+        /// SIGTERM → SIGKILL grace period when a process is stopped.
+        public var stopGracePeriod: Duration
+
+        public init(layout: DataLayout, sandbox: Sandbox, ports: PortAllocator = PortAllocator(), stopGracePeriod: Duration = .seconds(10)) {
+            self.layout = layout
+            self.sandbox = sandbox
+            self.ports = ports
+            self.stopGracePeriod = stopGracePeriod
+        }
+    }
+
+    let configuration: Configuration
+    let endpoints: ServiceEndpoints
+    let restarts: (any ServiceRestartRepository)?
+    public let openLog: @Sendable (ServiceLaunch) -> RuntimeLog?
+    let logger: Logger
+    private let processes = Mutex<[Int64: ServiceProcess]>([:])
+
+    /// `openLog` opens the deployment's log for the lines a live process prints.
+    public init(
+        configuration: Configuration, endpoints: ServiceEndpoints, restarts: (any ServiceRestartRepository)?,
+        openLog: @escaping @Sendable (ServiceLaunch) -> RuntimeLog?, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.endpoints = endpoints
+        self.restarts = restarts
+        self.openLog = openLog
+        self.logger = logger
+    }
+
+    /// The environment entry every service process of this data directory carries: what a killed server left
+    /// running is found by it (`killLeftovers`).
+    public var marker: String { "SLIPWAY_RUNTIME=" + configuration.layout.root }
+
+    /// Kills every service process a previous run of this data directory left behind (the server was killed).
+    @discardableResult
+    public func killLeftovers() -> Int {
+        OrphanProcesses.kill(environmentEntry: marker)
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        await stopAll()
+    }
+
+    /// Stops every process (the server stops).
+    public func stopAll() async {
+        let all = processes.withLock { processes -> [ServiceProcess] in
+            defer { processes.removeAll() }
+            return Array(processes.values)
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for process in all { group.addTask { await self.finish(process) } }
+        }
+    }
+
+    // MARK: ServiceRuntime
+
+    public func start(_ launch: ServiceLaunch, output: @escaping @Sendable (LogLine) -> Void) async throws -> Int {
+        let buildDirectory = configuration.layout.buildDirectory(launch.buildID)
+        let startCommand = try Self.startCommand(for: launch.config, buildDirectory: buildDirectory)
+        let port: Int
+        if let fixed = launch.config.port {
+            let holders = processes.withLock { $0.values.filter { $0.port == fixed } }
+            for holder in holders {
+                output(
+                    LogLine(
+                        timestamp: Date(), stream: .system, stage: nil,
+                        text: "Port \(fixed) is fixed: stopping deployment \(holder.launch.deploymentID)'s process first (no zero-downtime switch)"
+                    )
+                )
+                await stop(deploymentID: holder.launch.deploymentID)
+            }
+            configuration.ports.take(fixed)
+            port = fixed
+        } else {
+            port = try configuration.ports.allocate()
+        }
+        let home = configuration.layout.runtimeDirectory(launch.deploymentUID)
+        try? FileManager.default.removeItem(atPath: home)
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let spec = SandboxSpec(
+            shellCommand: startCommand, workingDirectory: buildDirectory, writableDirectories: [home],
+            hiddenDirectory: configuration.layout.root, environment: environment(for: launch, port: port, home: home),
+            readOnlyDirectories: [buildDirectory]
+        )
+        let process = ServiceProcess(
+            launch: launch, port: port, command: configuration.sandbox.command(for: spec), gracePeriod: configuration.stopGracePeriod,
+            deployOutput: output
+        )
+        let replaced = processes.withLock { processes -> ServiceProcess? in
+            defer { processes[launch.deploymentID] = process }
+            return processes[launch.deploymentID]
+        }
+        if let replaced { await finish(replaced) }
+        output(LogLine(timestamp: Date(), stream: .system, stage: nil, text: "Starting: \(startCommand) (PORT=\(port))"))
+        process.begin { [restarts, logger] restart in
+            do {
+                try await restarts?.record(restart)
+            } catch {
+                logger.error("deployment \(restart.deploymentID): cannot record a restart: \(error)")
+            }
+        }
+        endpoints.setPort(port, for: launch.deploymentID)
+        return port
+    }
+
+    public func waitUntilHealthy(deploymentID: Int64) async throws {
+        guard let process = processes.withLock({ $0[deploymentID] }) else {
+            throw ServiceFailure("the process of deployment \(deploymentID) is not running")
+        }
+        let config = process.launch.config
+        let clock = ContinuousClock()
+        let deadline = clock.now + .milliseconds(Int(config.healthCheckTimeout * 1000))
+        let interval = Duration.milliseconds(Int(config.healthCheckInterval * 1000))
+        var last = HealthProbe.Result.failed("not checked yet")
+        while true {
+            try Task.checkCancellation()
+            if let ended = process.endedBeforeLive {
+                throw ServiceFailure("the process \(ended) before its health check passed")
+            }
+            let remaining = deadline - clock.now
+            guard remaining > .zero else {
+                throw ServiceFailure(
+                    "the health check GET \(config.healthCheckPath) on port \(process.port) did not answer 2xx within "
+                        + "\(Self.format(config.healthCheckTimeout)) s (last: \(last))"
+                )
+            }
+            last = await HealthProbe.check(port: process.port, path: config.healthCheckPath, timeout: min(remaining, .seconds(5)))
+            if last.isHealthy { return }
+            if let ended = process.endedBeforeLive {
+                throw ServiceFailure("the process \(ended) before its health check passed")
+            }
+            try await Task.sleep(for: min(interval, max(deadline - clock.now, .zero)))
+        }
+    }
+
+    public func adopt(deploymentID: Int64) async {
+        guard let process = processes.withLock({ $0[deploymentID] }) else { return }
+        process.goLive(log: openLog(process.launch))
+    }
+
+    public func retire(projectID: Int64, keeping: Set<Int64>) async {
+        let retiring = processes.withLock { processes -> [ServiceProcess] in
+            // Only live processes: a deploy of the same project that is still health checking its new one keeps it.
+            let retiring = processes.values.filter {
+                $0.launch.projectID == projectID && $0.isLive && !keeping.contains($0.launch.deploymentID)
+            }
+            for process in retiring { processes[process.launch.deploymentID] = nil }
+            return retiring
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for process in retiring {
+                group.addTask {
+                    // No new request reaches it; the ones it was sent get up to the drain timeout to finish.
+                    let deploymentID = process.launch.deploymentID
+                    self.endpoints.removePort(of: deploymentID)
+                    let drain = Duration.milliseconds(Int(process.launch.config.drainTimeout * 1000))
+                    if await !self.endpoints.waitUntilIdle(deploymentID, timeout: drain) {
+                        self.logger.warning("deployment \(deploymentID): requests still in flight after the drain timeout; stopping anyway")
+                    }
+                    await self.finish(process)
+                }
+            }
+        }
+    }
+
+    public func stop(deploymentID: Int64) async {
+        guard let process = processes.withLock({ $0.removeValue(forKey: deploymentID) }) else { return }
+        await finish(process)
+    }
+
+    public func statuses(projectID: Int64) -> [ServiceStatus] {
+        processes.withLock { $0.values.filter { $0.launch.projectID == projectID }.map(\.status) }
+            .sorted { $0.deploymentID < $1.deploymentID }
+    }
+
+    /// Every deployment with a process now.
+    public var runningDeploymentIDs: Set<Int64> { processes.withLock { Set($0.keys) } }
+
+    // MARK: Helpers
+
+    /// Stops a process that has left the table, and frees what it held.
+    private func finish(_ process: ServiceProcess) async {
+        endpoints.removePort(of: process.launch.deploymentID)
+        await process.stop()
+        configuration.ports.release(process.port)
+        try? FileManager.default.removeItem(atPath: configuration.layout.runtimeDirectory(process.launch.deploymentUID))
+    }
+
+    /// The project's start command, or the `web:` line of the build's `Procfile`.
+    static func startCommand(for config: ServiceConfig, buildDirectory: String) throws -> String {
+        let command = config.startCommand.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !command.isEmpty { return command }
+        guard let procfile = try? String(contentsOfFile: buildDirectory + "/Procfile", encoding: .utf8) else {
+            throw ServiceFailure("no start_command is set and the build has no Procfile")
+        }
+        guard let web = Procfile.webCommand(in: procfile) else {
+            throw ServiceFailure("no start_command is set and the build's Procfile has no 'web:' line")
+        }
+        return web
+    }
+
+    private func environment(for launch: ServiceLaunch, port: Int, home: String) -> [String: String] {
+        // The project's variables first: PORT, HOME and Slipway's facts win over them.
+        launch.variables.mapValues(\.value).merging([
+            "PATH": Sandbox.defaultPath, "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", "PORT": String(port), "HOST": "127.0.0.1",
+            "SLIPWAY": "1", "SLIPWAY_PROJECT": launch.projectName, "SLIPWAY_DEPLOYMENT_ID": String(launch.deploymentID),
+            "SLIPWAY_DEPLOYMENT_UID": launch.deploymentUID.lowercased, "SLIPWAY_RUNTIME": configuration.layout.root,
+        ]) { _, slipway in slipway }
+    }
+
+    static func format(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import SlipwayCore
+import SlipwayPipeline
+import SlipwayRuntime
+
+/// Starts the process of every live service deployment again (`slipway serve` start-up, before the edge accepts
+/// traffic): each from its build with its config and env snapshots, supervised from the start, and waited for
+/// until its health check passes (or its timeout ends: it keeps being supervised and restarted either way).
+struct ServiceRestoration {
+    let supervisor: ServiceSupervisor
+    let deployments: any DeploymentRepository
+    let variables: any EnvironmentVariableRepository
+    let logger: Logger
+
+    /// Restores the services `live` needs; returns how many became healthy.
+    @discardableResult
+    func restore(_ live: [LiveDeployment]) async -> Int {
+        let wanted = ServicePlan.wanted(from: live)
+        guard !wanted.isEmpty else { return 0 }
+        logger.info("starting \(wanted.count) live service processes")
+        return await withTaskGroup(of: Bool.self) { group in
+            for deployment in wanted {
+                group.addTask { await restore(deployment) }
+            }
+            var healthy = 0
+            for await isHealthy in group where isHealthy { healthy += 1 }
+            return healthy
+        }
+    }
+
+    private func restore(_ live: LiveDeployment) async -> Bool {
+        do {
+            guard let deployment = try await deployments.deployment(id: live.deploymentID) else { return false }
+            let launch = ServiceLaunch(
+                deploymentID: deployment.id, deploymentUID: deployment.uid, projectID: deployment.projectID, projectName: live.projectName,
+                buildID: live.buildID, config: deployment.config.service, variables: try await variables.snapshot(of: deployment)
+            )
+            let log = supervisor.openLog(launch)
+            log?.append(LogLine(timestamp: Date(), stream: .system, stage: nil, text: "Slipway started: starting the service again", isRuntime: true))
+            _ = try await supervisor.start(launch) { line in
+                var line = line
+                line.isRuntime = true
+                log?.append(line)
+            }
+            log?.close()
+            await supervisor.adopt(deploymentID: deployment.id)
+            try await supervisor.waitUntilHealthy(deploymentID: deployment.id)
+            return true
+        } catch {
+            logger.error("deployment \(live.deploymentID) of \(live.projectName): the service did not come back healthy: \(error)")
+            return false
+        }
+    }
+}
