@@ -61,6 +61,30 @@ public struct ProjectInfo: Decodable, Sendable, Equatable {
     public var outputDir: String
     public var productionDeploymentId: Int64?
     public var url: String
+    public var startCommand: String?
+    public var port: Int?
+    public var healthCheckPath: String?
+    public var services: ServiceProcessesInfo?
+}
+
+/// The processes of a service project (`services` of `GET /api/v1/projects/{id}`).
+public struct ServiceProcessesInfo: Decodable, Sendable, Equatable {
+    public struct Process: Decodable, Sendable, Equatable {
+        public var deploymentId: Int64
+        public var port: Int
+        public var state: String
+        public var pid: Int32?
+        public var startedAt: String
+        public var restarts: Int
+    }
+    public struct Restart: Decodable, Sendable, Equatable {
+        public var deploymentId: Int64
+        public var restartedAt: String
+        public var exit: String
+    }
+    public var processes: [Process]
+    public var restarts: [Restart]
+    public var restartCount: Int
 }
 
 /// A page of the native API.
@@ -137,11 +161,24 @@ public struct NewProjectRequest: Encodable, Sendable {
     public var rootDir: String?
     public var buildCommand: String?
     public var outputDir: String?
+    public var startCommand: String?
+    public var port: Int?
+    public var healthCheckPath: String?
+    public var healthCheckTimeout: Double?
+    public var healthCheckInterval: Double?
+    public var drainTimeout: Double?
 
     public init(
         name: String, repository: String, productionBranch: String? = nil, kind: String? = nil, rootDir: String? = nil,
-        buildCommand: String? = nil, outputDir: String? = nil
+        buildCommand: String? = nil, outputDir: String? = nil, startCommand: String? = nil, port: Int? = nil,
+        healthCheckPath: String? = nil, healthCheckTimeout: Double? = nil, healthCheckInterval: Double? = nil, drainTimeout: Double? = nil
     ) {
+        self.startCommand = startCommand
+        self.port = port
+        self.healthCheckPath = healthCheckPath
+        self.healthCheckTimeout = healthCheckTimeout
+        self.healthCheckInterval = healthCheckInterval
+        self.drainTimeout = drainTimeout
         self.name = name
         self.repository = repository
         self.productionBranch = productionBranch

@@ -97,7 +97,8 @@ public func buildApplication(
             ),
             control: DeploymentControlService(
                 projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
-                routes: routes, files: files, queueSignal: queueSignal, stopTimeout: configuration.cancelGracePeriod + .seconds(10)
+                routes: routes, files: files, queueSignal: queueSignal, stopTimeout: configuration.cancelGracePeriod + .seconds(10),
+                runtime: supervisor
             ),
             logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
             queries: store.queries,

@@ -21,6 +21,8 @@ extension ProjectsCommand {
         @Option(help: "The directory inside the repository where the build runs.") var rootDir: String?
         @Option(help: "The shell command that builds the site.") var buildCommand: String?
         @Option(help: "The directory the build writes the site to (default: the root dir).") var outputDir: String?
+        @Option(help: "service: the command that starts the app on $PORT (default: the Procfile's web: line).") var startCommand: String?
+        @Option(help: "service: the path polled until it answers 2xx before traffic switches (default /).") var healthCheckPath: String?
         @Flag(help: "Print the project as JSON.") var json = false
         @OptionGroup var client: ClientOptions
 
@@ -30,7 +32,7 @@ extension ProjectsCommand {
                 try await api.createProject(
                     NewProjectRequest(
                         name: name, repository: repository, productionBranch: branch, kind: kind, rootDir: rootDir,
-                        buildCommand: buildCommand, outputDir: outputDir
+                        buildCommand: buildCommand, outputDir: outputDir, startCommand: startCommand, healthCheckPath: healthCheckPath
                     )
                 )
             }

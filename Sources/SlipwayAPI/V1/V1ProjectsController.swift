@@ -132,6 +132,7 @@ struct V1ProjectsController {
         let (records, _) = try await dependencies.deployments.deployments(projectID: project.id, page: Page(number: 1, size: Int(Int32.max)))
         let buildIDs = try await dependencies.projects.delete(id: project.id, workspaceID: identity.workspace.id)
         dependencies.routes.removeProject(project.name)
+        await dependencies.runtime?.retire(projectID: project.id, keeping: [])
         for id in buildIDs { try? dependencies.files.removeBuild(id) }
         for record in records { try? dependencies.files.removeLog(deploymentUID: record.uid) }
         return try JSONBody.response(V1ActionResult(message: "Project deleted."))

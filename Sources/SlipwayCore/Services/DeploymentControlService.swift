@@ -30,6 +30,8 @@ public struct DeploymentControlService: Sendable {
     public let stopper: any DeploymentStopper
     public let activity: DeploymentActivity
     public let routes: RouteTable
+    /// The service supervisor: a deleted deployment's process stops.
+    public let runtime: (any ServiceRuntime)?
     public let files: any DeploymentFileStore
     public let queueSignal: WakeUpSignal
     /// How long `cancel` waits for a running deployment's processes to be gone before it answers.
@@ -38,8 +40,9 @@ public struct DeploymentControlService: Sendable {
     public init(
         projects: any ProjectRepository, deployments: any DeploymentRepository, control: any DeploymentControlRepository,
         stopper: any DeploymentStopper, activity: DeploymentActivity, routes: RouteTable, files: any DeploymentFileStore,
-        queueSignal: WakeUpSignal, stopTimeout: Duration = .seconds(30)
+        queueSignal: WakeUpSignal, stopTimeout: Duration = .seconds(30), runtime: (any ServiceRuntime)? = nil
     ) {
+        self.runtime = runtime
         self.projects = projects
         self.deployments = deployments
         self.control = control
@@ -86,7 +89,12 @@ public struct DeploymentControlService: Sendable {
         let aliases = routes.keys(pointingAt: deployment.id).filter { $0 != ownKey }
         try DeploymentRules.checkDelete(deployment, activeProductionID: project.productionDeploymentID, aliases: aliases, force: force)
         let releasedBuild = try await control.delete(deploymentID: deployment.id)
-        routes.load(try await deployments.liveDeployments())
+        let live = try await deployments.liveDeployments()
+        routes.load(live)
+        if let runtime {
+            let wanted = ServicePlan.wanted(from: live.filter { $0.projectID == project.id }).map(\.deploymentID)
+            await runtime.retire(projectID: project.id, keeping: Set(wanted))
+        }
         if let releasedBuild { try? files.removeBuild(releasedBuild) }
         try? files.removeLog(deploymentUID: deployment.uid)
         activity.notify(deployment.uid)
