@@ -127,6 +127,7 @@ let package = Package(
         .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayCore", "SlipwayStore"]),
         .testTarget(name: "SlipwaySandboxTests", dependencies: ["SlipwaySandbox"]),
         .testTarget(name: "SlipwayPipelineTests", dependencies: ["SlipwayPipeline", "SlipwayCore"]),
+        .testTarget(name: "SlipwayRuntimeTests", dependencies: ["SlipwayRuntime", "SlipwayCore"]),
         .testTarget(
             name: "SlipwayEdgeTests",
             dependencies: [
