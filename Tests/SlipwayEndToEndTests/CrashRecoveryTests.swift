@@ -92,4 +92,42 @@ import Testing
         let after = try await api.waitForDeployment(try await api.deploy(projectIDs: [project.id]).deploymentIds[0])
         #expect(after.state == "success")
     }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable)))
+    func aKilledServerLeavesNoServiceProcessAndTheNextOneServesTheServiceAgain() async throws {
+        let marker = ProcessTable.uniqueSleepDuration()
+        let app = try ServiceDeploymentTests.makeApp()
+        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-kill-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        let token = "slw_kill_service_test_token"
+        let port = try TestServer.freePort()
+        let api = SlipwayClient(baseURL: "http://127.0.0.1:\(port)", token: token)
+        func production() async throws -> String {
+            let (status, body) = try await api.raw(.GET, "/", headers: [("Host", "killed.localhost:\(port)")])
+            return "\(status) \(String(decoding: body, as: UTF8.self))"
+        }
+
+        let first = try ServerProcess(dataDirectory: dataDirectory, port: port, token: token)
+        defer { first.stop() }
+        try await first.waitUntilReady(api)
+        let project = try await api.createProject(
+            NewProjectRequest(name: "killed", repository: app.path, kind: "service", startCommand: "perl app.pl \(marker)", healthCheckInterval: 0.1)
+        )
+        let deployment = try await api.waitForDeployment(try await api.deploy(projectIDs: [project.id]).deploymentIds[0], timeout: .seconds(120))
+        #expect(deployment.state == "success", "\(deployment.error ?? "")")
+        #expect(try await production() == "200 v1\n")
+        #expect(!ProcessTable.matching(marker).isEmpty)
+        first.kill()
+
+        let second = try ServerProcess(dataDirectory: dataDirectory, port: port, token: token)
+        try await second.waitUntilReady(api)
+        // Ready means the service answers already: it was started again before the edge took traffic.
+        #expect(try await production() == "200 v1\n")
+        let processes = try await api.project("killed").services?.processes ?? []
+        #expect(processes.count == 1)
+        #expect(processes.first?.state == "running")
+        second.stop()
+        let gone = await ProcessTable.eventually(timeout: .seconds(15)) { ProcessTable.matching(marker).isEmpty }
+        #expect(gone, "left running after the server stopped: \(ProcessTable.matching(marker))")
+    }
 }

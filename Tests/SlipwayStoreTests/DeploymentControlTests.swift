@@ -544,8 +544,11 @@ import Testing
             let (running, queued, old) = try await TestDatabase.withDatabase(at: location) { opened in
                 let applied = try await Migrator(migrations: Array(Migrations.all.prefix(1))).migrate(opened, logger: .init(label: "test"))
                 #expect(applied == [1])
-                // Today's repositories also write the columns of migration 4: lend them while writing, take them back below.
-                try await opened.withConnection { session in try await Migrations.addGitSources(session) }
+                // Today's repositories also write the columns of migrations 4 and 8: lend them while writing, take them back below.
+                try await opened.withConnection { session in
+                    try await Migrations.addGitSources(session)
+                    try await session.run("ALTER TABLE projects ADD COLUMN service_config TEXT")
+                }
                 let identity = try await SQLIdentityRepository(database: opened).bootstrap(
                     workspaceName: "default", userName: "admin", tokenSecret: APIToken.generateSecret()
                 )
@@ -576,7 +579,7 @@ import Testing
                     for column in ["source_event_id", "commit_url"] {
                         try await session.run("ALTER TABLE deployments DROP COLUMN \(unsafeRaw: column)")
                     }
-                    for column in ["source_config", "webhook_secret", "production_pinned"] {
+                    for column in ["source_config", "webhook_secret", "production_pinned", "service_config"] {
                         try await session.run("ALTER TABLE projects DROP COLUMN \(unsafeRaw: column)")
                     }
                 }
