@@ -27,6 +27,28 @@ enum EdgePage {
         )
     }
 
+    /// The page for a service whose process refused or dropped the connection before it answered.
+    static func upstreamUnavailable(host: String) -> String {
+        page(
+            title: "Bad gateway",
+            message: "The service at <strong>\(escape(host))</strong> did not answer: its process refused or closed the connection."
+        )
+    }
+
+    /// The page for a service that did not start its answer within the proxy's timeout.
+    static func upstreamTimeout(host: String) -> String {
+        page(
+            title: "Gateway timeout",
+            message: "The service at <strong>\(escape(host))</strong> took too long to answer."
+        )
+    }
+
+    /// The page for a request that asks to switch protocols (WebSocket), which the edge does not tunnel yet.
+    static let upgradeNotSupported = page(
+        title: "Not implemented",
+        message: "This edge does not pass protocol upgrades (such as WebSocket) through to services yet."
+    )
+
     /// The page for methods other than GET and HEAD.
     static let methodNotAllowed = page(title: "Method not allowed", message: "Sites accept only GET and HEAD.")
 

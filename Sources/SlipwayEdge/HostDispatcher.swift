@@ -13,14 +13,28 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
     let layout: DataLayout
     let api: API
     let siteServer: StaticSiteServer
+    let endpoints: ServiceEndpoints
+    let proxy: ReverseProxy
 
-    /// Creates the dispatcher; `siteServer` serves the builds.
-    public init(domain: String, routes: RouteTable, layout: DataLayout, api: API, siteServer: StaticSiteServer = StaticSiteServer()) {
+    /// Creates the dispatcher; `siteServer` serves the builds of static deployments, `proxy` forwards requests
+    /// for service deployments to the port `endpoints` knows for their running process. The default proxy shuts
+    /// its client down only when dropped: a server passes its own and runs it as a `Service`.
+    public init(
+        domain: String,
+        routes: RouteTable,
+        layout: DataLayout,
+        api: API,
+        siteServer: StaticSiteServer = StaticSiteServer(),
+        endpoints: ServiceEndpoints = ServiceEndpoints(),
+        proxy: ReverseProxy = ReverseProxy()
+    ) {
         self.domain = Self.normalizedHost(domain)
         self.routes = routes
         self.layout = layout
         self.api = api
         self.siteServer = siteServer
+        self.endpoints = endpoints
+        self.proxy = proxy
     }
 
     /// Sends the request to a deployment's files, the "no deployment" page, or the API, by its host.
@@ -37,11 +51,26 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
         guard let target = routes.target(for: key) else {
             return EdgePage.response(.notFound, html: EdgePage.noDeployment(host: key + "." + domain), for: request)
         }
-        guard target.kind == .static else {
-            // A service's build holds its code: never served as files.
-            return EdgePage.response(.badGateway, html: EdgePage.serviceNotRunning(host: key + "." + domain), for: request)
+        switch target.kind {
+        case .static:
+            return try await siteServer.respond(to: request, root: layout.buildDirectory(target.buildID), context: context)
+        case .service:
+            // A service's build holds its code: never served as files, only proxied to its process.
+            return await proxyToService(request, deploymentID: target.deploymentID, host: key + "." + domain, context: context)
         }
-        return try await siteServer.respond(to: request, root: layout.buildDirectory(target.buildID), context: context)
+    }
+
+    /// Forwards a request for a service deployment to its running process, counted in flight while it lasts.
+    private func proxyToService(_ request: Request, deploymentID: Int64, host: String, context: Context) async -> Response {
+        guard !ProxyHeaders.asksForUpgrade(request.headers) else {
+            return EdgePage.response(.notImplemented, html: EdgePage.upgradeNotSupported, for: request)
+        }
+        guard let port = endpoints.beginRequest(to: deploymentID) else {
+            return EdgePage.response(.badGateway, html: EdgePage.serviceNotRunning(host: host), for: request)
+        }
+        let inFlight = InFlightRequest(endpoints: endpoints, deploymentID: deploymentID)
+        let clientAddress = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
+        return await proxy.forward(request, toPort: port, inFlight: inFlight, clientAddress: clientAddress, host: host)
     }
 
     /// Where a request goes.

@@ -1,14 +1,19 @@
 import Hummingbird
+import NIOCore
 import SlipwayCore
 
-/// The request context of every API route: Hummingbird's core storage plus who is calling.
-public struct SlipwayRequestContext: RequestContext {
+/// The request context of every API route: Hummingbird's core storage, the client's address (the edge's proxy
+/// sends it on in `X-Forwarded-For`) plus who is calling.
+public struct SlipwayRequestContext: RequestContext, RemoteAddressRequestContext {
     public var coreContext: CoreRequestContextStorage
+    /// The address of the client's end of the connection.
+    public let remoteAddress: SocketAddress?
     /// Set by `BearerAuthenticator`; nil on public routes.
     public var identity: Identity?
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
+        self.remoteAddress = source.channel.remoteAddress
         self.identity = nil
     }
 
