@@ -56,16 +56,25 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
             return try await siteServer.respond(to: request, root: layout.buildDirectory(target.buildID), context: context)
         case .service:
             // A service's build holds its code: never served as files, only proxied to its process.
-            return await proxyToService(request, deploymentID: target.deploymentID, host: key + "." + domain, context: context)
+            return await proxyToService(request, target: target, key: key, context: context)
         }
     }
 
     /// Forwards a request for a service deployment to its running process, counted in flight while it lasts.
-    private func proxyToService(_ request: Request, deploymentID: Int64, host: String, context: Context) async -> Response {
+    private func proxyToService(_ request: Request, target: RouteTarget, key: String, context: Context) async -> Response {
+        let host = key + "." + domain
         guard !ProxyHeaders.asksForUpgrade(request.headers) else {
             return EdgePage.response(.notImplemented, html: EdgePage.upgradeNotSupported, for: request)
         }
-        guard let port = endpoints.beginRequest(to: deploymentID) else {
+        var deploymentID = target.deploymentID
+        var port = endpoints.beginRequest(to: deploymentID)
+        if port == nil, let current = routes.target(for: key), current.deploymentID != deploymentID, current.kind == .service {
+            // The route switched while this request was on its way and the old process is already draining:
+            // the new one answers it.
+            deploymentID = current.deploymentID
+            port = endpoints.beginRequest(to: deploymentID)
+        }
+        guard let port else {
             return EdgePage.response(.badGateway, html: EdgePage.serviceNotRunning(host: host), for: request)
         }
         let inFlight = InFlightRequest(endpoints: endpoints, deploymentID: deploymentID)

@@ -116,12 +116,15 @@ public func buildApplication(
             runtime: supervisor, serviceRestarts: store.serviceRestarts
         )
     )
-    let responder = HostDispatcher(domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder())
+    let proxy = ReverseProxy()
+    let responder = HostDispatcher(
+        domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder(), endpoints: endpoints, proxy: proxy
+    )
     return Application(
         responder: responder,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Slipway"),
         // Services stop in reverse order: the scheduler first, the service processes next, the database last.
-        services: [StoreCloser(store: store), supervisor, reaper, scheduler],
+        services: [StoreCloser(store: store), supervisor, proxy, reaper, scheduler],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

@@ -10,7 +10,7 @@ import Testing
 /// a real git repository, started under the sandbox, health checked, switched to through the edge's proxy.
 @Suite struct ServiceDeploymentTests {
     /// An app that answers every request with the content of `version.txt`; `/crash` kills the whole app,
-    /// `/slow` answers after a second. With `unhealthy.txt` present it answers 503; with `fatal.txt` it prints
+    /// `/slow` answers after a second, `/busy` after 50 ms. With `unhealthy.txt` present it answers 503; with `fatal.txt` it prints
     /// the file and exits 3 before listening.
     static func makeApp() throws -> TemporaryGitRepository {
         let repository = try TemporaryGitRepository()
@@ -45,6 +45,7 @@ import Testing
                     read($client, my $body, $length) if $length;
                     if ($path eq '/crash') { print STDERR "crashing on request\n"; kill 'KILL', $app; exit 1; }
                     sleep 1 if $path eq '/slow';
+                    select(undef, undef, undef, 0.05) if $path eq '/busy';
                     my $out = "$version\n";
                     print $client "HTTP/1.1 $status\r\nContent-Type: text/plain\r\nContent-Length: " . length($out) . "\r\n\r\n$out";
                     last if $close;
@@ -91,7 +92,8 @@ import Testing
                     group.addTask {
                         while !outcomes.stop.load(ordering: .relaxed) {
                             do {
-                                let response = try await server.edge("zero")
+                                // 50 ms per request: requests are always in flight when the old process is retired.
+                                let response = try await server.edge("zero", "/busy")
                                 outcomes.state.withLock { outcome in
                                     if response.status == 200 {
                                         outcome.answers[response.body, default: 0] += 1
