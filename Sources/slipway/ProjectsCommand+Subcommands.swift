@@ -75,12 +75,22 @@ extension ProjectsCommand {
             let reference = project
             let project = try await reportingErrors { try await api.project(reference) }
             if json { return try Output.json(ProjectJSON(project)) }
-            let rows: [(String, String)] = [
+            var rows: [(String, String)] = [
                 ("id", String(project.id)), ("name", project.name), ("repository", project.repository),
                 ("production branch", project.productionBranch), ("kind", project.kind), ("root dir", project.rootDir),
                 ("build command", project.buildCommand), ("output dir", project.outputDir),
                 ("production deployment", project.productionDeploymentId.map(String.init) ?? "none"), ("url", project.url),
             ]
+            if project.kind == "service" {
+                rows += [
+                    ("start command", project.startCommand.flatMap { $0.isEmpty ? nil : $0 } ?? "(Procfile web:)"),
+                    ("port", project.port.map(String.init) ?? "assigned"), ("health check", project.healthCheckPath ?? "/"),
+                ]
+                for process in project.services?.processes ?? [] {
+                    rows.append(
+                        ("process", "deployment \(process.deploymentId): \(process.state) on port \(process.port), \(process.restarts) restarts"))
+                }
+            }
             for (key, value) in rows { print(key.padding(toLength: 22, withPad: " ", startingAt: 0) + value) }
         }
     }

@@ -21,6 +21,9 @@ struct ProjectJSON: Encodable {
     var output_dir: String
     var production_deployment_id: Int64?
     var url: String
+    var start_command: String?
+    var port: Int?
+    var health_check_path: String?
 
     init(_ project: ProjectInfo) {
         id = project.id
@@ -33,5 +36,8 @@ struct ProjectJSON: Encodable {
         output_dir = project.outputDir
         production_deployment_id = project.productionDeploymentId
         url = project.url
+        start_command = project.startCommand
+        port = project.port
+        health_check_path = project.healthCheckPath
     }
 }
