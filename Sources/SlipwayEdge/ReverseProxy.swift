@@ -60,6 +60,8 @@ public final class ReverseProxy: Service, Sendable {
             decompression: .disabled
         )
         clientConfiguration.httpVersion = .http1Only
+        // No spans per request (the default is the global tracer, a no-op one that still costs its attributes).
+        clientConfiguration.tracing.tracer = nil
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: clientConfiguration)
     }
 
@@ -101,6 +103,19 @@ public final class ReverseProxy: Service, Sendable {
             return Self.failurePage(for: error, request: request, host: host)
         }
 
+        let status = HTTPResponse.Status(code: Int(upstreamResponse.status.code), reasonPhrase: upstreamResponse.status.reasonPhrase)
+        let headers = ProxyHeaders.responseHeaders(upstreamResponse)
+        if Self.hasSmallBody(upstreamResponse) {
+            do {
+                let whole = try await upstreamResponse.body.collect(upTo: Self.smallBodyLimit)
+                // The process has sent its whole answer: nothing of this request is left for it to do.
+                inFlight.end()
+                return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: whole))
+            } catch {
+                inFlight.end()
+                return Self.failurePage(for: error, request: request, host: host)
+            }
+        }
         let upstreamBody = upstreamResponse.body
         let body = ResponseBody { writer in
             // A failure of either side (the upstream drops the connection, the client goes away) ends the
@@ -112,11 +127,18 @@ public final class ReverseProxy: Service, Sendable {
             }
             try await writer.finish(nil)
         }
-        return Response(
-            status: HTTPResponse.Status(code: Int(upstreamResponse.status.code), reasonPhrase: upstreamResponse.status.reasonPhrase),
-            headers: ProxyHeaders.responseHeaders(upstreamResponse),
-            body: body
-        )
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// The largest body, by its `Content-Length`, that is read whole before the response is sent: the client then
+    /// gets head and body in one write instead of three. Larger bodies, and bodies of unknown length, stream.
+    static let smallBodyLimit = 64 << 10
+
+    /// Whether the upstream's `Content-Length` announces at most `smallBodyLimit` bytes: such a body is read whole
+    /// (a failure while reading it is then still a 502) and sent with the head.
+    private static func hasSmallBody(_ response: HTTPClientResponse) -> Bool {
+        guard let length = response.headers.first(name: "content-length").flatMap({ Int($0) }) else { return false }
+        return length <= smallBodyLimit
     }
 
     /// The request's body for the upstream, streamed: with its length when the client gave one, chunked when the
