@@ -8,7 +8,8 @@ import Synchronization
 
 /// The edge's reverse proxy to service processes on `127.0.0.1:<port>`: one shared HTTP client whose pool keeps
 /// upstream connections alive, request and response bodies streamed both ways with back-pressure (never held
-/// whole), hop-by-hop headers dropped and `X-Forwarded-*` added (see `ProxyHeaders`).
+/// whole, except a response body of at most `smallBodyLimit` bytes), hop-by-hop headers dropped and
+/// `X-Forwarded-*` added (see `ProxyHeaders`).
 ///
 /// It is a `Service`: in a `ServiceGroup` it shuts its client down on graceful shutdown, after the HTTP server
 /// that uses it has stopped (services stop in reverse order). Outside one, call `shutdown()`.
@@ -25,6 +26,7 @@ public final class ReverseProxy: Service, Sendable {
         /// How many keep-alive connections the pool holds to one upstream.
         public var connectionsPerUpstream: Int
 
+        /// The defaults: 60 s for the response head, 5 s to connect, 60 s idle, 256 connections per upstream.
         public init(
             responseHeadTimeout: Duration = .seconds(60),
             connectTimeout: Duration = .seconds(5),
@@ -38,6 +40,7 @@ public final class ReverseProxy: Service, Sendable {
         }
     }
 
+    /// The timeouts and pool size it was made with.
     public let configuration: Configuration
     private let client: HTTPClient
     private let responseHeadTimeout: TimeAmount
@@ -82,9 +85,11 @@ public final class ReverseProxy: Service, Sendable {
         if !isShutDown.load(ordering: .acquiring) { client.shutdown { _ in } }
     }
 
-    /// Sends `request` to `127.0.0.1:<port>` and answers with the upstream's response, its body streamed through.
-    /// `inFlight` ends once that body has been sent, or the exchange has failed; failures answer an error page:
-    /// 502 when the upstream refuses or drops the connection, 504 when its response head is later than the timeout.
+    /// Sends `request` to `127.0.0.1:<port>` and answers with the upstream's response, its body streamed through
+    /// (or, at most `smallBodyLimit` bytes, read whole and sent with the head). `inFlight` ends once that body has
+    /// been sent (a small one: once it has been received whole), or the exchange has failed; failures answer an
+    /// error page: 502 when the upstream refuses or drops the connection, 504 when its response head is later
+    /// than the timeout.
     /// - Parameters:
     ///   - clientAddress: the client's IP address, appended to `X-Forwarded-For` (nil: not known, nothing appended).
     ///   - host: the host name of the deployment, for the error pages.
