@@ -159,12 +159,7 @@ SH
         \"port\":$UPSTREAM_PORT,\"health_check_path\":\"/\"}")"
     PROJECT_ID="$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d.get("id") or d.get("project", {}).get("id") or d["data"]["id"])' "$PROJECT_JSON")"
     DEPLOY_JSON="$(api POST /api/v1/deployments "{\"project_ids\":[$PROJECT_ID]}")"
-    DEPLOYMENT_ID="$(python3 -c '
-import json, sys
-d = json.loads(sys.argv[1])
-for key in ("deployments", "data"):
-    if isinstance(d.get(key), list): d = d[key][0]; break
-print(d["id"])' "$DEPLOY_JSON")"
+    DEPLOYMENT_ID="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["deployment_ids"][0])' "$DEPLOY_JSON")"
     for i in $(seq 1 1200); do
         STATE="$(api GET "/api/v1/deployments/$DEPLOYMENT_ID" | python3 -c 'import json, sys; print(json.load(sys.stdin)["state"])')"
         [[ "$STATE" == "success" ]] && break
