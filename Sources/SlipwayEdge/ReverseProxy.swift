@@ -8,7 +8,8 @@ import Synchronization
 
 /// The edge's reverse proxy to service processes on `127.0.0.1:<port>`: one shared HTTP client whose pool keeps
 /// upstream connections alive, request and response bodies streamed both ways with back-pressure (never held
-/// whole), hop-by-hop headers dropped and `X-Forwarded-*` added (see `ProxyHeaders`).
+/// whole, except a response body of at most `smallBodyLimit` bytes), hop-by-hop headers dropped and
+/// `X-Forwarded-*` added (see `ProxyHeaders`).
 ///
 /// It is a `Service`: in a `ServiceGroup` it shuts its client down on graceful shutdown, after the HTTP server
 /// that uses it has stopped (services stop in reverse order). Outside one, call `shutdown()`.
@@ -25,6 +26,7 @@ public final class ReverseProxy: Service, Sendable {
         /// How many keep-alive connections the pool holds to one upstream.
         public var connectionsPerUpstream: Int
 
+        /// The defaults: 60 s for the response head, 5 s to connect, 60 s idle, 256 connections per upstream.
         public init(
             responseHeadTimeout: Duration = .seconds(60),
             connectTimeout: Duration = .seconds(5),
@@ -38,6 +40,7 @@ public final class ReverseProxy: Service, Sendable {
         }
     }
 
+    /// The timeouts and pool size it was made with.
     public let configuration: Configuration
     private let client: HTTPClient
     private let responseHeadTimeout: TimeAmount
@@ -60,6 +63,8 @@ public final class ReverseProxy: Service, Sendable {
             decompression: .disabled
         )
         clientConfiguration.httpVersion = .http1Only
+        // No spans per request (the default is the global tracer, a no-op one that still costs its attributes).
+        clientConfiguration.tracing.tracer = nil
         self.client = HTTPClient(eventLoopGroup: eventLoopGroup, configuration: clientConfiguration)
     }
 
@@ -80,9 +85,11 @@ public final class ReverseProxy: Service, Sendable {
         if !isShutDown.load(ordering: .acquiring) { client.shutdown { _ in } }
     }
 
-    /// Sends `request` to `127.0.0.1:<port>` and answers with the upstream's response, its body streamed through.
-    /// `inFlight` ends once that body has been sent, or the exchange has failed; failures answer an error page:
-    /// 502 when the upstream refuses or drops the connection, 504 when its response head is later than the timeout.
+    /// Sends `request` to `127.0.0.1:<port>` and answers with the upstream's response, its body streamed through
+    /// (or, at most `smallBodyLimit` bytes, read whole and sent with the head). `inFlight` ends once that body has
+    /// been sent (a small one: once it has been received whole), or the exchange has failed; failures answer an
+    /// error page: 502 when the upstream refuses or drops the connection, 504 when its response head is later
+    /// than the timeout.
     /// - Parameters:
     ///   - clientAddress: the client's IP address, appended to `X-Forwarded-For` (nil: not known, nothing appended).
     ///   - host: the host name of the deployment, for the error pages.
@@ -101,6 +108,19 @@ public final class ReverseProxy: Service, Sendable {
             return Self.failurePage(for: error, request: request, host: host)
         }
 
+        let status = HTTPResponse.Status(code: Int(upstreamResponse.status.code), reasonPhrase: upstreamResponse.status.reasonPhrase)
+        let headers = ProxyHeaders.responseHeaders(upstreamResponse)
+        if Self.hasSmallBody(upstreamResponse) {
+            do {
+                let whole = try await upstreamResponse.body.collect(upTo: Self.smallBodyLimit)
+                // The process has sent its whole answer: nothing of this request is left for it to do.
+                inFlight.end()
+                return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: whole))
+            } catch {
+                inFlight.end()
+                return Self.failurePage(for: error, request: request, host: host)
+            }
+        }
         let upstreamBody = upstreamResponse.body
         let body = ResponseBody { writer in
             // A failure of either side (the upstream drops the connection, the client goes away) ends the
@@ -112,11 +132,18 @@ public final class ReverseProxy: Service, Sendable {
             }
             try await writer.finish(nil)
         }
-        return Response(
-            status: HTTPResponse.Status(code: Int(upstreamResponse.status.code), reasonPhrase: upstreamResponse.status.reasonPhrase),
-            headers: ProxyHeaders.responseHeaders(upstreamResponse),
-            body: body
-        )
+        return Response(status: status, headers: headers, body: body)
+    }
+
+    /// The largest body, by its `Content-Length`, that is read whole before the response is sent: the client then
+    /// gets head and body in one write instead of three. Larger bodies, and bodies of unknown length, stream.
+    static let smallBodyLimit = 64 << 10
+
+    /// Whether the upstream's `Content-Length` announces at most `smallBodyLimit` bytes: such a body is read whole
+    /// (a failure while reading it is then still a 502) and sent with the head.
+    private static func hasSmallBody(_ response: HTTPClientResponse) -> Bool {
+        guard let length = response.headers.first(name: "content-length").flatMap({ Int($0) }) else { return false }
+        return length <= smallBodyLimit
     }
 
     /// The request's body for the upstream, streamed: with its length when the client gave one, chunked when the

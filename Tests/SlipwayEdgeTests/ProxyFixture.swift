@@ -140,6 +140,8 @@ func patternBytes(_ count: Int, from offset: Int = 0) -> ByteBuffer {
 /// - `GET /slow-head`: answers after 2 s.
 /// - `GET /trickle/:chunks`: the head at once, then one 10-byte chunk every 20 ms.
 /// - `GET /break`: announces 1 MB, sends 10 bytes and drops the connection.
+/// - `GET /break-small`: announces 100 bytes, sends 10 and drops the connection.
+/// - `HEAD /sized`: a `Content-Length` of 1234 and, as HEAD wants, no body.
 /// - `GET /hop-by-hop`: a response with hop-by-hop headers (and one named in `Connection`) next to `X-Kept`.
 func upstreamApplication() -> some ApplicationProtocol {
     let router = Router()
@@ -200,6 +202,17 @@ func upstreamApplication() -> some ApplicationProtocol {
                 try await writer.write(ByteBuffer(string: "0123456789"))
                 throw CancellationError()
             })
+    }
+    router.get("/break-small") { _, _ in
+        Response(
+            status: .ok, headers: [.contentLength: "100"],
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: "0123456789"))
+                throw CancellationError()
+            })
+    }
+    router.on("/sized", method: .head) { _, _ in
+        Response(status: .ok, headers: [.contentLength: "1234"], body: ResponseBody())
     }
     router.get("/hop-by-hop") { _, _ in
         var headers = HTTPFields()

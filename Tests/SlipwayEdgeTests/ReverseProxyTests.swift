@@ -189,6 +189,28 @@ import Testing
         }
     }
 
+    @Test func anUpstreamThatDropsTheConnectionInASmallBodyIsABadGateway() async throws {
+        try await ProxyFixture.with { fixture in
+            // A body this small is read whole before the head goes out, so the failure can still be a 502.
+            let (response, body) = try await fixture.send(fixture.request("/break-small"))
+            #expect(response.status == .badGateway)
+            #expect(String(buffer: body).contains("did not answer"))
+            #expect(try await fixture.waitForInFlight(0))
+        }
+    }
+
+    @Test func aHeadRequestGetsTheUpstreamsLengthAndNoBody() async throws {
+        try await ProxyFixture.with { fixture in
+            let (response, body) = try await fixture.send(fixture.request("/sized", method: .HEAD))
+            #expect(response.status == .ok)
+            #expect(response.headers["Content-Length"] == ["1234"])
+            #expect(body.readableBytes == 0)
+            // The connection is still usable afterwards.
+            let (next, _) = try await fixture.send(fixture.request("/headers"))
+            #expect(next.status == .ok)
+        }
+    }
+
     @Test func aWebSocketUpgradeIsNotImplementedYet() async throws {
         try await ProxyFixture.with { fixture in
             let request = fixture.request(

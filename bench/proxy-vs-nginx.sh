@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# Reverse-proxy throughput: Slipway's edge in front of a service against nginx in front of the same upstream,
+# measured with wrk, same settings, alternating, several runs each. See bench/README.md.
+set -euo pipefail
+
+usage() {
+    cat <<'EOF'
+Usage: bench/proxy-vs-nginx.sh [options]
+
+  --runs N             measured wrk runs of each proxy, alternating (default 3)
+  --duration D         length of one wrk run (default 10s)
+  --threads N          wrk threads (default 2)
+  --connections N      wrk connections (default 50)
+  --nginx-workers N    worker processes of the nginx proxy (default 2: one per core, like Slipway's event loops)
+  --binary PATH        the slipway binary (default .build/release/slipway)
+  --no-build           do not run `swift build -c release --product slipway` first
+  --edge-command CMD   do not run `slipway serve`: run CMD (through sh) as the edge instead. The script exports
+                       UPSTREAM_PORT (the upstream nginx it started) and EDGE_PORT (where CMD must listen); the
+                       edge must proxy requests for Host `app.localhost` to 127.0.0.1:$UPSTREAM_PORT. For measuring
+                       the proxy alone, without the service supervisor.
+  -h, --help           this text
+
+Default flow: `slipway serve` on a free port; a service project `bench` (fixed port, start command runs the
+upstream nginx of bench/nginx/upstream.conf) is deployed through the API; the nginx proxy of
+bench/nginx/proxy.conf forwards to that same process. Then `wrk -tT -cC -dD --latency` against
+http://127.0.0.1:PORT/ with `Host: bench.localhost` for each proxy, RUNS times, alternating which goes first.
+Prints each run, the median requests/s and p99 latency of both, and the ratio Slipway / nginx.
+EOF
+}
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUNS=3
+DURATION=10s
+THREADS=2
+CONNECTIONS=50
+NGINX_WORKERS=2
+BINARY="$ROOT/.build/release/slipway"
+BUILD=1
+EDGE_COMMAND=""
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --runs) RUNS="$2"; shift 2 ;;
+        --duration) DURATION="$2"; shift 2 ;;
+        --threads) THREADS="$2"; shift 2 ;;
+        --connections) CONNECTIONS="$2"; shift 2 ;;
+        --nginx-workers) NGINX_WORKERS="$2"; shift 2 ;;
+        --binary) BINARY="$2"; shift 2 ;;
+        --no-build) BUILD=0; shift ;;
+        --edge-command) EDGE_COMMAND="$2"; shift 2 ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+[[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -ge 1 ]] || { echo "--runs must be a positive integer" >&2; exit 2; }
+for tool in nginx wrk curl python3 git; do
+    command -v "$tool" >/dev/null || { echo "$tool is required (Debian: apt-get install -y nginx wrk curl python3 git)" >&2; exit 2; }
+done
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/slipway-proxy-bench.XXXXXX")"
+mkdir -p "$WORK/tmp"
+PIDS=()
+
+cleanup() {
+    local status=$?
+    # Stop in reverse order of start: the edge (and the service it runs), the nginx proxy, the upstream.
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        local pid="${PIDS[$i]}"
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 1 100); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+            done
+            kill -0 "$pid" 2>/dev/null && { echo "process $pid did not stop after SIGTERM; sending SIGKILL" >&2; kill -KILL "$pid" 2>/dev/null || true; }
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
+    if [[ $status -ne 0 ]]; then
+        for log in "$WORK"/*.log; do
+            [[ -f "$log" ]] || continue
+            echo "--- last lines of $(basename "$log") ---" >&2
+            tail -n 20 "$log" >&2 || true
+        done
+    fi
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until `curl` of $1 with Host $2 answers 200, at most $3 seconds; $4 is a pid that must stay alive.
+wait_for_ok() {
+    local url="$1" host="$2" seconds="$3" pid="$4"
+    for i in $(seq 1 $((seconds * 10))); do
+        kill -0 "$pid" 2>/dev/null || { echo "process $pid exited while waiting for $url" >&2; return 1; }
+        [[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $host" "$url")" == "200" ]] && return 0
+        sleep 0.1
+    done
+    echo "$url (Host: $host) did not answer 200 within $seconds s" >&2
+    return 1
+}
+
+# Renders a template of bench/nginx: $1 template, $2 output, then NAME=VALUE pairs for @NAME@.
+render() {
+    local template="$1" output="$2"
+    shift 2
+    local script=()
+    for pair in "$@"; do script+=(-e "s|@${pair%%=*}@|${pair#*=}|g"); done
+    sed "${script[@]}" "$template" >"$output"
+}
+
+UPSTREAM_PORT="$(free_port)"
+NGINX_PORT="$(free_port)"
+EDGE_PORT="$(free_port)"
+
+if [[ -z "$EDGE_COMMAND" ]]; then
+    if [[ $BUILD -eq 1 ]]; then
+        echo "building slipway (release)…" >&2
+        (cd "$ROOT" && swift build -c release --product slipway >&2)
+    fi
+    [[ -x "$BINARY" ]] || { echo "no slipway binary at $BINARY (build it, or pass --binary)" >&2; exit 2; }
+    HOST="bench.localhost"
+    TOKEN="bench-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+    API="http://127.0.0.1:$EDGE_PORT"
+
+    # The service's source: the upstream's config and a start script that fills in its port and runs it.
+    REPO="$WORK/repo"
+    git init --quiet --initial-branch=main "$REPO"
+    cp "$ROOT/bench/nginx/upstream.conf" "$REPO/upstream.conf"
+    cat >"$REPO/start.sh" <<'SH'
+# Runs the benchmark's upstream nginx on $PORT in a fresh directory of its own.
+dir="$(mktemp -d)"
+mkdir -p "$dir/tmp"
+sed -e "s|@PORT@|$PORT|g" -e "s|@PREFIX@|$dir|g" upstream.conf >"$dir/nginx.conf"
+exec nginx -p "$dir" -c "$dir/nginx.conf"
+SH
+    git -C "$REPO" add upstream.conf start.sh
+    git -C "$REPO" -c user.name="Slipway Bench" -c user.email=bench@example.invalid -c commit.gpgsign=false commit --quiet -m "upstream"
+
+    mkdir -p "$WORK/data"
+    (cd "$WORK" && exec env SLIPWAY_ADMIN_TOKEN="$TOKEN" "$BINARY" serve \
+        --data-dir "$WORK/data" --host 127.0.0.1 --port "$EDGE_PORT" --domain localhost >"$WORK/slipway.log" 2>&1) &
+    EDGE_PID=$!
+    PIDS+=("$EDGE_PID")
+    wait_for_ok "$API/health" "localhost" 60 "$EDGE_PID"
+
+    api() {
+        curl -sS --fail-with-body -X "$1" "$API$2" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" ${3:+-d "$3"}
+    }
+    PROJECT_JSON="$(api POST /api/v1/projects "{\"name\":\"bench\",\"repository\":\"$REPO\",\"production_branch\":\"main\",
+        \"kind\":\"service\",\"build_command\":\"\",\"output_dir\":\".\",\"start_command\":\"sh start.sh\",
+        \"port\":$UPSTREAM_PORT,\"health_check_path\":\"/\"}")"
+    PROJECT_ID="$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d.get("id") or d.get("project", {}).get("id") or d["data"]["id"])' "$PROJECT_JSON")"
+    DEPLOY_JSON="$(api POST /api/v1/deployments "{\"project_ids\":[$PROJECT_ID]}")"
+    DEPLOYMENT_ID="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["deployment_ids"][0])' "$DEPLOY_JSON")"
+    for i in $(seq 1 1200); do
+        STATE="$(api GET "/api/v1/deployments/$DEPLOYMENT_ID" | python3 -c 'import json, sys; print(json.load(sys.stdin)["state"])')"
+        [[ "$STATE" == "success" ]] && break
+        case "$STATE" in failed|canceled|cancelled|skipped) echo "the deployment ended '$STATE'" >&2; exit 1 ;; esac
+        [[ $i -eq 1200 ]] && { echo "the deployment did not succeed within 120 s" >&2; exit 1; }
+        sleep 0.1
+    done
+else
+    HOST="app.localhost"
+    render "$ROOT/bench/nginx/upstream.conf" "$WORK/upstream.conf" "PORT=$UPSTREAM_PORT" "PREFIX=$WORK"
+    nginx -p "$WORK" -c "$WORK/upstream.conf" >"$WORK/upstream.log" 2>&1 &
+    PIDS+=("$!")
+    wait_for_ok "http://127.0.0.1:$UPSTREAM_PORT/" "$HOST" 10 "${PIDS[-1]}"
+    (cd "$ROOT" && UPSTREAM_PORT="$UPSTREAM_PORT" EDGE_PORT="$EDGE_PORT" exec sh -c "$EDGE_COMMAND" >"$WORK/edge.log" 2>&1) &
+    EDGE_PID=$!
+    PIDS+=("$EDGE_PID")
+fi
+wait_for_ok "http://127.0.0.1:$EDGE_PORT/" "$HOST" 60 "$EDGE_PID"
+
+render "$ROOT/bench/nginx/proxy.conf" "$WORK/proxy.conf" "PORT=$NGINX_PORT" "UPSTREAM_PORT=$UPSTREAM_PORT" "PREFIX=$WORK" "WORKERS=$NGINX_WORKERS"
+nginx -p "$WORK" -c "$WORK/proxy.conf" >"$WORK/nginx-proxy.log" 2>&1 &
+PIDS+=("$!")
+wait_for_ok "http://127.0.0.1:$NGINX_PORT/" "$HOST" 10 "${PIDS[-1]}"
+
+# Both proxies must deliver the upstream's page.
+UPSTREAM_BODY="$(curl -s "http://127.0.0.1:$UPSTREAM_PORT/")"
+for port in "$NGINX_PORT" "$EDGE_PORT"; do
+    [[ "$(curl -s -H "Host: $HOST" "http://127.0.0.1:$port/")" == "$UPSTREAM_BODY" ]] \
+        || { echo "the proxy on port $port does not return the upstream's page" >&2; exit 1; }
+done
+
+# One wrk run: prints "requests/s p99-ms non-2xx". $3, $4: another Host and path (default the service's, /).
+measure() {
+    local port="$1" duration="$2" host="${3:-$HOST}" path="${4:-/}"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -H "Host: $host" "http://127.0.0.1:$port$path" | awk '
+        /Requests\/sec:/ { rps = $2 }
+        /Non-2xx or 3xx responses:/ { bad = $5 }
+        $1 == "99%" {
+            value = $2; unit = value; sub(/^[0-9.]+/, "", unit); sub(/[a-z]+$/, "", value)
+            p99 = (unit == "us") ? value / 1000 : (unit == "s") ? value * 1000 : value
+        }
+        END { printf "%.0f %.2f %d\n", rps, p99, bad + 0 }'
+}
+
+# The ceiling: the same edge answering a small response of its own (no proxying), with the same wrk settings.
+if [[ -z "$EDGE_COMMAND" ]]; then OWN_PATH="/health"; else OWN_PATH="/"; fi
+curl -sf -o /dev/null -H "Host: localhost" "http://127.0.0.1:$EDGE_PORT$OWN_PATH" || { echo "the edge does not answer $OWN_PATH for Host localhost" >&2; exit 1; }
+
+echo "upstream 127.0.0.1:$UPSTREAM_PORT, nginx proxy :$NGINX_PORT ($NGINX_WORKERS workers), slipway edge :$EDGE_PORT; Host: $HOST"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $RUNS runs each, alternating"
+measure "$NGINX_PORT" 2s >/dev/null
+measure "$EDGE_PORT" 2s >/dev/null
+
+NGINX_RESULTS=()
+SLIPWAY_RESULTS=()
+for run in $(seq 1 "$RUNS"); do
+    if ((run % 2 == 1)); then order=(nginx slipway); else order=(slipway nginx); fi
+    for side in "${order[@]}"; do
+        if [[ "$side" == nginx ]]; then
+            result="$(measure "$NGINX_PORT" "$DURATION")"
+            NGINX_RESULTS+=("$result")
+        else
+            result="$(measure "$EDGE_PORT" "$DURATION")"
+            SLIPWAY_RESULTS+=("$result")
+        fi
+        read -r rps p99 bad <<<"$result"
+        printf "run %d  %-8s %8s req/s  p99 %7s ms%s\n" "$run" "$side" "$rps" "$p99" "$([[ $bad -gt 0 ]] && echo "  ($bad non-2xx!)")"
+    done
+done
+
+read -r own_rps own_p99 _ <<<"$(measure "$EDGE_PORT" "$DURATION" localhost "$OWN_PATH")"
+printf "ceiling  slipway's own %s (Host: localhost), no proxying: %s req/s  p99 %s ms\n" "$OWN_PATH" "$own_rps" "$own_p99"
+
+python3 - "${NGINX_RESULTS[@]}" -- "${SLIPWAY_RESULTS[@]}" <<'PY'
+import statistics, sys
+args = sys.argv[1:]
+split = args.index("--")
+def parse(rows): return [tuple(float(x) for x in row.split()) for row in rows]
+nginx, slipway = parse(args[:split]), parse(args[split + 1:])
+n_rps = statistics.median(r[0] for r in nginx); s_rps = statistics.median(r[0] for r in slipway)
+n_p99 = statistics.median(r[1] for r in nginx); s_p99 = statistics.median(r[1] for r in slipway)
+print(f"median  nginx    {n_rps:8.0f} req/s  p99 {n_p99:7.2f} ms")
+print(f"median  slipway  {s_rps:8.0f} req/s  p99 {s_p99:7.2f} ms")
+print(f"ratio slipway/nginx (requests/s): {s_rps / n_rps:.2f}")
+if any(r[2] for r in nginx + slipway): print("warning: some responses were not 2xx/3xx")
+PY
