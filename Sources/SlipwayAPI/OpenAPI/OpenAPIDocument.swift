@@ -532,6 +532,8 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
                 "409": {$ref: "#/components/responses/NativeError"}
+                "413": {$ref: "#/components/responses/NativeError"}
+                "422": {$ref: "#/components/responses/NativeError"}
           /api/v1/deployments/{deployment}/kill:
             parameters:
               - {$ref: "#/components/parameters/NativeDeployment"}
@@ -546,6 +548,8 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
                 "409": {$ref: "#/components/responses/NativeError"}
+                "413": {$ref: "#/components/responses/NativeError"}
+                "422": {$ref: "#/components/responses/NativeError"}
           /api/v1/queue:
             get:
               tags: [native]
