@@ -94,6 +94,7 @@ import Testing
                 ])
             #expect(status == 0, "\(output)")
             #expect(output.contains("cloudflare \(Self.clientVersion) against"), "\(output)")
+            #expect(output.contains("ok: list: 7 deployments over 3 pages, each once, newest first"), "\(output)")
             #expect(output.contains("all checks passed"), "\(output)")
         }
     }

@@ -120,8 +120,14 @@ def logs(deployment_id):
     ok(f"logs: {answer.total} lines")
 
 
-def retry():
+def retry(successful):
     """A failed deployment retried is a new deployment of the same commit; a successful one too."""
+    again = wait_for_end(deployments.retry(successful, **place).id)
+    check(again.id != successful and again.latest_stage.status == "success", f"retry of a successful deployment: {again.latest_stage}")
+    check(again.deployment_trigger.metadata.commit_hash == deployments.get(successful, **place).deployment_trigger.metadata.commit_hash,
+          "the retry of a successful deployment builds its commit")
+    ok(f"retry of a successful deployment: {again.id}")
+
     with open(os.path.join(REPOSITORY, "fail.txt"), "w") as marker:
         marker.write("x")
     git("add", "fail.txt")
@@ -193,7 +199,7 @@ def main():
     print(f"cloudflare {cloudflare.__version__} against {BASE_URL}", flush=True)
     ids = create_and_list()
     logs(ids[0])
-    failed = retry()
+    failed = retry(ids[-1])
     active = rollback(ids[0], failed)
     delete(ids[1], active)
     unknown_path()
