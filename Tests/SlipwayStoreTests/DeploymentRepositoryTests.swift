@@ -382,7 +382,8 @@ import Testing
             var previews: [Deployment] = []
             for index in 0..<5 {
                 _ = try await store.deployments.create(Fixtures.newDeployment(blog, by: identity))
-                previews.append(try await store.deployments.create(Fixtures.newDeployment(blog, by: identity, branch: "feature-\(index)", environment: .preview)))
+                previews.append(
+                    try await store.deployments.create(Fixtures.newDeployment(blog, by: identity, branch: "feature-\(index)", environment: .preview)))
             }
             let newestPreviewsFirst = previews.reversed().map(\.id)
 
