@@ -139,7 +139,9 @@ let package = Package(
         ),
         .testTarget(
             name: "SlipwayEndToEndTests",
-            dependencies: ["SlipwayTesting", "SlipwayClient", "SlipwayCore", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["SlipwayTesting", "SlipwayClient", "SlipwayCore", .product(name: "Crypto", package: "swift-crypto")],
+            // Scripts for official third-party clients, run by the tests from their source location.
+            exclude: ["Python"]
         ),
     ]
 )

@@ -5,6 +5,7 @@ import SlipwayCore
 public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayRequestContext> {
     let router = Router(context: SlipwayRequestContext.self)
     router.add(middleware: V1ErrorMiddleware())
+    router.add(middleware: CloudflarePathMiddleware())
     router.get("/health") { _, _ in try JSONBody.response(["status": "ok"]) }
     router.get("/openapi.yaml") { _, _ in OpenAPIDocument.response() }
 

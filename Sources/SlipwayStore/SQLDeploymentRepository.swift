@@ -149,16 +149,15 @@ struct SQLDeploymentRepository: DeploymentRepository {
         }
     }
 
-    func deployments(projectID: Int64, page: Page) async throws -> (items: [Deployment], total: Int) {
-        try await database.withConnection { session in
-            let total =
-                try await session.first(
-                    CountRow.self, "SELECT COUNT(*) AS count FROM deployments WHERE project_id = \(bind: projectID)"
-                )?.count ?? 0
+    func deployments(projectID: Int64, environment: DeploymentEnvironment?, page: Page) async throws -> (items: [Deployment], total: Int) {
+        var condition: SQLQueryString = "project_id = \(bind: projectID)"
+        if let environment { condition = "\(condition) AND environment = \(bind: environment.rawValue)" }
+        return try await database.withConnection { session in
+            let total = try await session.first(CountRow.self, "SELECT COUNT(*) AS count FROM deployments WHERE \(condition)")?.count ?? 0
             let items = try await session.all(
                 DeploymentRow.self,
                 """
-                SELECT * FROM deployments WHERE project_id = \(bind: projectID) ORDER BY id DESC
+                SELECT * FROM deployments WHERE \(condition) ORDER BY id DESC
                 LIMIT \(bind: max(page.size, 0)) OFFSET \(bind: max(page.offset, 0))
                 """
             ).map { try $0.deployment() }

@@ -263,6 +263,17 @@ import Testing
             #expect(try await send(server, .GET, "\(base)/\(firstID)", token: otherToken).status == 404)
             #expect(try await send(server, .DELETE, "\(base)/\(firstID)", token: otherToken).status == 404)
             #expect(try await send(server, .GET, "\(base)/not-a-uuid").status == 404)
+
+            // Paths no route matches under /client/v4 answer in the envelope too, never in the native shape.
+            for (method, path) in [
+                (HTTPMethod.GET, "/client/v4/accounts/\(account)/pages/projects/web"), (.GET, "/client/v4"), (.GET, "\(base)/\(firstID)/nope"),
+                (.PUT, base), (.PATCH, "\(base)/\(firstID)"),
+            ] {
+                let unknown = try await send(server, method, path)
+                #expect(unknown.status == 404 && unknown.errorCode == 7000, "\(method) \(path)")
+                #expect(unknown.json["success"] as? Bool == false && (unknown.json["messages"] as? [Any])?.isEmpty == true, "\(path)")
+                #expect(unknown.json["status"] == nil, "\(path)")
+            }
         }
     }
 }

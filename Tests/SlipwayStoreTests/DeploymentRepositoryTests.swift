@@ -373,4 +373,27 @@ import Testing
             #expect(try await store.deployments.deployments(projectID: 9999, page: Page(number: 1, size: 15)).total == 0)
         }
     }
+
+    @Test("A project's deployments of one environment page newest first with their exact total", arguments: TestDatabase.all)
+    func paginationOfOneEnvironment(database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let identity = try await Fixtures.bootstrap(store)
+            let blog = try await store.projects.create(Fixtures.newProject("blog"), workspaceID: identity.workspace.id)
+            var previews: [Deployment] = []
+            for index in 0..<5 {
+                _ = try await store.deployments.create(Fixtures.newDeployment(blog, by: identity))
+                previews.append(
+                    try await store.deployments.create(Fixtures.newDeployment(blog, by: identity, branch: "feature-\(index)", environment: .preview)))
+            }
+            let newestPreviewsFirst = previews.reversed().map(\.id)
+
+            let first = try await store.deployments.deployments(projectID: blog.id, environment: .preview, page: Page(number: 1, size: 2))
+            #expect(first.total == 5 && first.items.map(\.id) == Array(newestPreviewsFirst[0..<2]))
+            let last = try await store.deployments.deployments(projectID: blog.id, environment: .preview, page: Page(number: 3, size: 2))
+            #expect(last.total == 5 && last.items.map(\.id) == [newestPreviewsFirst[4]])
+            let production = try await store.deployments.deployments(projectID: blog.id, environment: .production, page: Page(number: 1, size: 10))
+            #expect(production.total == 5 && production.items.allSatisfy { $0.environment == .production })
+            #expect(try await store.deployments.deployments(projectID: blog.id, environment: nil, page: Page(number: 1, size: 1)).total == 10)
+        }
+    }
 }

@@ -124,13 +124,12 @@ struct CloudflareDeploymentsController {
             }
             environment = value
         }
-        let all = try await deployments(of: project).filter { environment == nil || $0.environment == environment }
-        let start = min(all.count, (page - 1) * perPage)
-        let shown = Array(all[start..<min(all.count, start + perPage)])
+        let (shown, total) = try await dependencies.deployments.deployments(
+            projectID: project.id, environment: environment, page: Page(number: page, size: perPage))
         var results: [CloudflareDeploymentJSON] = []
         for deployment in shown { results.append(try await json(deployment, project)) }
         let info = CloudflareResultInfo(
-            page: page, perPage: perPage, count: results.count, totalCount: all.count, totalPages: (all.count + perPage - 1) / perPage)
+            page: page, perPage: perPage, count: results.count, totalCount: total, totalPages: (total + perPage - 1) / perPage)
         return try JSONBody.response(CloudflareEnvelope(result: results, resultInfo: info))
     }
 
@@ -242,17 +241,5 @@ struct CloudflareDeploymentsController {
             deployment.projectID == project.id
         else { throw CloudflareError.deploymentNotFound(text) }
         return (project, deployment)
-    }
-
-    /// Every deployment of the project, newest first.
-    private func deployments(of project: Project) async throws -> [Deployment] {
-        var all: [Deployment] = []
-        var number = 1
-        while true {
-            let (items, total) = try await dependencies.deployments.deployments(projectID: project.id, page: Page(number: number, size: 500))
-            all += items
-            if items.isEmpty || all.count >= total { return all }
-            number += 1
-        }
     }
 }

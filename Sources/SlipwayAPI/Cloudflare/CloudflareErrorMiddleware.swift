@@ -79,7 +79,8 @@ struct CloudflareErrorMiddleware: RouterMiddleware {
                 return (.contentTooLarge, CloudflareMessage(code: 8_000_001, message: "the request body is larger than \(limit) bytes"))
             }
         case let error as any HTTPResponseError:
-            return (error.status, CloudflareMessage(code: error.status == .notFound ? 7000 : 8_000_000, message: error.status.reasonPhrase))
+            if error.status == .notFound { return (.notFound, CloudflareMessage(code: 7000, message: "No route for that URI")) }
+            return (error.status, CloudflareMessage(code: 8_000_000, message: error.status.reasonPhrase))
         default:
             return (.internalServerError, CloudflareMessage(code: 8_000_002, message: "internal error"))
         }

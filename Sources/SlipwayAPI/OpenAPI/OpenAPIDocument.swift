@@ -189,7 +189,7 @@ enum OpenAPIDocument {
               tags: [native]
               operationId: nativeUpdateProject
               description: Admin scope; only the fields sent change.
-              requestBody: {$ref: "#/components/requestBodies/NativeProjectSettings"}
+              requestBody: {$ref: "#/components/requestBodies/NativeProjectChanges"}
               responses:
                 "200": {$ref: "#/components/responses/NativeProject"}
                 "400": {$ref: "#/components/responses/NativeError"}
@@ -273,7 +273,7 @@ enum OpenAPIDocument {
               operationId: nativeReplaceEnvironmentVariables
               description: Admin scope. Replaces the variables of every environment the body names.
               requestBody:
-                required: true
+                required: false
                 content:
                   application/json:
                     schema:
@@ -294,7 +294,7 @@ enum OpenAPIDocument {
               operationId: nativeUpdateEnvironmentVariables
               description: Admin scope. Sets the variables given, removes those given `null`, keeps the others.
               requestBody:
-                required: true
+                required: false
                 content:
                   application/json:
                     schema:
@@ -371,8 +371,8 @@ enum OpenAPIDocument {
                       required: [project_ids]
                       properties:
                         project_ids: {type: array, maxItems: 100, items: {type: integer}}
-                        git_branch: {type: string}
-                        commit_id: {type: string}
+                        git_branch: {type: string, minLength: 1, maxLength: 255, description: "A branch name git accepts."}
+                        commit_id: {type: string, pattern: "^[0-9a-fA-F]{4,40}$"}
                         environment: {type: string, enum: [production, preview]}
                         description: {type: string, maxLength: 1000}
               responses:
@@ -532,6 +532,8 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
                 "409": {$ref: "#/components/responses/NativeError"}
+                "413": {$ref: "#/components/responses/NativeError"}
+                "422": {$ref: "#/components/responses/NativeError"}
           /api/v1/deployments/{deployment}/kill:
             parameters:
               - {$ref: "#/components/parameters/NativeDeployment"}
@@ -546,6 +548,8 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
                 "409": {$ref: "#/components/responses/NativeError"}
+                "413": {$ref: "#/components/responses/NativeError"}
+                "422": {$ref: "#/components/responses/NativeError"}
           /api/v1/queue:
             get:
               tags: [native]
@@ -866,17 +870,17 @@ enum OpenAPIDocument {
                     schema:
                       type: object
                       properties:
-                        branch: {type: string}
-                        commit_hash: {type: string}
+                        branch: {type: string, minLength: 1, maxLength: 255, description: "A branch name git accepts."}
+                        commit_hash: {type: string, pattern: "^[0-9a-fA-F]{4,40}$"}
                         commit_message: {type: string, maxLength: 4096}
-                        commit_dirty: {type: [boolean, string]}
+                        commit_dirty: {type: [boolean, string, "null"], description: "true, false, \"true\" or \"false\"; null is the same as absent."}
                   multipart/form-data:
                     schema:
                       type: object
                       additionalProperties: false
                       properties:
-                        branch: {type: string}
-                        commit_hash: {type: string}
+                        branch: {type: string, minLength: 1, maxLength: 255, description: "A branch name git accepts."}
+                        commit_hash: {type: string, pattern: "^[0-9a-fA-F]{4,40}$"}
                         commit_message: {type: string}
                         commit_dirty: {type: string, enum: ["true", "false"]}
               responses:
@@ -1021,27 +1025,13 @@ enum OpenAPIDocument {
               required: true
               content:
                 application/json:
-                  schema:
-                    type: object
-                    properties:
-                      name: {type: string}
-                      repository: {type: string}
-                      production_branch: {type: string}
-                      kind: {type: string, enum: [static, service]}
-                      root_dir: {type: string}
-                      build_command: {type: string}
-                      output_dir: {type: string}
-                      webhook_secret: {type: string}
-                      source:
-                        type: object
-                        properties:
-                          deployments_enabled: {type: boolean}
-                          production_deployments_enabled: {type: boolean}
-                          preview_deployment_setting: {type: string, enum: [all, none, custom]}
-                          preview_branch_includes: {type: array, items: {type: string}}
-                          preview_branch_excludes: {type: array, items: {type: string}}
-                          path_includes: {type: array, items: {type: string}}
-                          path_excludes: {type: array, items: {type: string}}
+                  schema: {$ref: "#/components/schemas/NativeProjectSettings"}
+            NativeProjectChanges:
+              description: Only the fields sent change; a missing body changes nothing.
+              required: false
+              content:
+                application/json:
+                  schema: {$ref: "#/components/schemas/NativeProjectSettings"}
             NativeStop:
               required: false
               content:
@@ -1198,6 +1188,27 @@ enum OpenAPIDocument {
                           success: {const: false}
                           errors: {type: array, minItems: 1}
           schemas:
+            NativeProjectSettings:
+              type: object
+              properties:
+                name: {type: string, minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", description: "A DNS label."}
+                repository: {type: string}
+                production_branch: {type: string, minLength: 1, maxLength: 255, description: "A branch name git accepts."}
+                kind: {type: string, enum: [static, service]}
+                root_dir: {type: string}
+                build_command: {type: string}
+                output_dir: {type: string}
+                webhook_secret: {type: string}
+                source:
+                  type: object
+                  properties:
+                    deployments_enabled: {type: boolean}
+                    production_deployments_enabled: {type: boolean}
+                    preview_deployment_setting: {type: string, enum: [all, none, custom]}
+                    preview_branch_includes: {type: array, items: {type: string}}
+                    preview_branch_excludes: {type: array, items: {type: string}}
+                    path_includes: {type: array, items: {type: string}}
+                    path_excludes: {type: array, items: {type: string}}
             NativeScope: {type: string, enum: [read, deploy, admin]}
             NativeTrigger: {type: string, enum: [manual, auto, rollback, rerun, promote]}
             NativeDeploymentState: {type: string, enum: [queued, running, success, failed, canceled, skipped]}

@@ -37,8 +37,9 @@ public protocol DeploymentRepository: Sendable {
     func deployment(id: Int64, workspaceID: Int64) async throws -> Deployment?
     /// A deployment by id in any workspace: for the pipeline.
     func deployment(id: Int64) async throws -> Deployment?
-    /// A page of one project's deployments, newest first, and the total count.
-    func deployments(projectID: Int64, page: Page) async throws -> (items: [Deployment], total: Int)
+    /// A page of one project's deployments (of one environment, when given), newest first, and their exact total:
+    /// one LIMIT/OFFSET query and one count, never the whole list.
+    func deployments(projectID: Int64, environment: DeploymentEnvironment?, page: Page) async throws -> (items: [Deployment], total: Int)
     /// The project's successful production deployments, newest first.
     func successfulProductionDeployments(projectID: Int64) async throws -> [Deployment]
     /// Whether a deployment of the project is queued or running.
@@ -80,6 +81,13 @@ public struct LiveDeployment: Sendable, Equatable {
         self.buildID = buildID
         self.isProduction = isProduction
         self.kind = kind
+    }
+}
+
+extension DeploymentRepository {
+    /// A page of one project's deployments of every environment, newest first, and the total count.
+    public func deployments(projectID: Int64, page: Page) async throws -> (items: [Deployment], total: Int) {
+        try await deployments(projectID: projectID, environment: nil, page: page)
     }
 }
 
