@@ -467,7 +467,7 @@ enum OpenAPIDocument {
                                 line: {type: string}
                                 ts: {type: string, format: date-time}
                                 stream: {type: string, enum: [stdout, stderr, system]}
-                                stage: {type: [string, "null"], enum: [queued, initialize, clone_repo, build, deploy, health_check, null]}
+                                stage: {type: [string, "null"], enum: [queued, initialize, clone_repo, build, deploy, health_check, runtime, null], description: "`runtime`: printed by the live service process after its deployment ended."}
                                 offset: {type: integer}
                           total: {type: integer}
                           next_offset: {type: integer}
@@ -1199,6 +1199,12 @@ enum OpenAPIDocument {
                 build_command: {type: string}
                 output_dir: {type: string}
                 webhook_secret: {type: string}
+                start_command: {type: string, description: "service: the command that starts the app (empty: the Procfile's web: line)."}
+                port: {type: [integer, "null"], minimum: 1, maximum: 65535, description: "service: the port the app listens on; null: assigned and passed as PORT."}
+                health_check_path: {type: string, pattern: "^/\\S*$"}
+                health_check_timeout: {type: number, minimum: 1, maximum: 3600}
+                health_check_interval: {type: number, minimum: 0.05, maximum: 60}
+                drain_timeout: {type: number, minimum: 0, maximum: 3600}
                 source:
                   type: object
                   properties:
@@ -1232,7 +1238,7 @@ enum OpenAPIDocument {
                 last_used_at: {type: [string, "null"], format: date-time}
             NativeProject:
               type: object
-              required: [id, uid, name, repository, production_branch, kind, root_dir, build_command, output_dir, server_id, production_deployment_id, url, created_at, updated_at, source, webhook_secret, production_pinned, git_url, webhook_url]
+              required: [id, uid, name, repository, production_branch, kind, root_dir, build_command, output_dir, start_command, port, health_check_path, health_check_timeout, health_check_interval, drain_timeout, server_id, production_deployment_id, url, created_at, updated_at, source, webhook_secret, production_pinned, git_url, webhook_url]
               properties:
                 id: {type: integer}
                 uid: {type: string, format: uuid}
@@ -1243,6 +1249,39 @@ enum OpenAPIDocument {
                 root_dir: {type: string}
                 build_command: {type: string}
                 output_dir: {type: string}
+                start_command: {type: string}
+                port: {type: [integer, "null"]}
+                health_check_path: {type: string}
+                health_check_timeout: {type: number}
+                health_check_interval: {type: number}
+                drain_timeout: {type: number}
+                services:
+                  type: object
+                  description: "A service project's processes and restarts (GET of one project)."
+                  required: [processes, restart_count, restarts]
+                  properties:
+                    processes:
+                      type: array
+                      items:
+                        type: object
+                        required: [deployment_id, port, state, pid, started_at, restarts]
+                        properties:
+                          deployment_id: {type: integer}
+                          port: {type: integer}
+                          state: {type: string, enum: [starting, running, restarting]}
+                          pid: {type: [integer, "null"]}
+                          started_at: {type: string, format: date-time}
+                          restarts: {type: integer}
+                    restart_count: {type: integer}
+                    restarts:
+                      type: array
+                      items:
+                        type: object
+                        required: [deployment_id, restarted_at, exit]
+                        properties:
+                          deployment_id: {type: integer}
+                          restarted_at: {type: string, format: date-time}
+                          exit: {type: string}
                 server_id: {type: integer}
                 production_deployment_id: {type: [integer, "null"]}
                 url: {type: string}
