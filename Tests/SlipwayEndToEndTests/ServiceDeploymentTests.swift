@@ -165,6 +165,10 @@ import Testing
         try await TestServer.withServer { server in
             let api = server.client
             let project = try await Self.createService(api, name: "crashy", repository: app.path)
+            let secret = "s3cr3t-\(UUID().uuidString.prefix(8))"
+            let (status, _) = try await api.raw(
+                .PUT, "/api/v1/projects/crashy/env", body: Data(#"{"production": {"API_KEY": {"value": "\#(secret)", "secret": true}}}"#.utf8))
+            #expect(status == 200)
             let first = try await Self.deploy(api, project.id)
             #expect(first.state == "success", "\(first.error ?? "")")
             let before = try #require(try await api.project("crashy").services?.processes.first)
@@ -190,6 +194,9 @@ import Testing
             #expect(runtime.contains { $0.line.contains("crashing on request") })
             #expect(runtime.contains { $0.line.contains("restarting in") })
             #expect(runtime.contains { $0.line.contains("listening on") })
+            // The app printed its secret (it got it in its environment): every log line shows it masked.
+            #expect(logs.data.filter { $0.line.contains("listening on") && $0.line.contains("(secret •••)") }.count == 2)
+            #expect(!logs.data.contains { $0.line.contains(secret) })
         }
     }
 
