@@ -36,6 +36,13 @@ public final class ServiceProxyHandler: ChannelDuplexHandler, RemovableChannelHa
     /// Parts read while an exchange was still being answered (a pipelining client), replayed after it.
     private var queued: [HTTPServerRequestPart] = []
     private var readPending = false
+    /// One timer for the response heads of all exchanges on this connection, re-armed when it fires early
+    /// (scheduling and cancelling one per exchange costs more than the rest of the exchange's bookkeeping).
+    private var headTimer: Scheduled<Void>?
+    /// Whether `startExchange` is asking the pool for a connection (an idle one comes back before it returns).
+    private var isStarting = false
+    /// The client's IP address, read once per connection.
+    private lazy var clientAddress: String? = context?.channel.remoteAddress?.ipAddress
     /// Graceful shutdown asked while an exchange ran: passed on (to Hummingbird's connection state) once it ends.
     private var quiesceEvent: Any?
 
@@ -49,6 +56,8 @@ public final class ServiceProxyHandler: ChannelDuplexHandler, RemovableChannelHa
     }
 
     public func handlerRemoved(context: ChannelHandlerContext) {
+        headTimer?.cancel()
+        headTimer = nil
         abortExchange()
         self.context = nil
     }
@@ -129,7 +138,7 @@ public final class ServiceProxyHandler: ChannelDuplexHandler, RemovableChannelHa
         case (.proxying(let exchange), .end(let trailers)):
             exchange.requestEnded = true
             exchange.send(.end(trailers))
-            exchange.upstream?.flush()
+            // Flushed at the end of this read batch (`channelReadComplete`).
             exchange.startResponseTimer()
         }
     }
@@ -170,8 +179,10 @@ public final class ServiceProxyHandler: ChannelDuplexHandler, RemovableChannelHa
             responseHeadTimeout: TimeAmount(proxy.configuration.responseHeadTimeout)
         )
         exchange.buffered.append(
-            .head(ProxyHeaders.upstreamRequestHead(head, clientAddress: context.channel.remoteAddress?.ipAddress)))
+            .head(ProxyHeaders.upstreamRequestHead(head, clientAddress: clientAddress)))
         state = .proxying(exchange)
+        isStarting = true
+        defer { isStarting = false }
         pool.connection(to: port) { [weak self, exchange] result in
             guard let self, case .proxying(let current) = self.state, current === exchange else {
                 // The client left while connecting: the new connection is not needed now, but can serve the next.
@@ -180,7 +191,9 @@ public final class ServiceProxyHandler: ChannelDuplexHandler, RemovableChannelHa
             }
             switch result {
             case .success(let connection):
-                exchange.attach(connection)
+                // A pooled connection comes at once, inside the client's read: its flush comes with the end of
+                // that read. A new one comes later: it is flushed now.
+                exchange.attach(connection, flush: !isStarting)
                 if readPending, !exchange.requestEnded, connection.isWritable {
                     readPending = false
                     context.read()
@@ -281,6 +294,17 @@ public final class ServiceProxyHandler: ChannelDuplexHandler, RemovableChannelHa
 
     fileprivate var clientContext: ChannelHandlerContext? { context }
 
+    /// Makes sure the head timer fires at `deadline` or earlier.
+    fileprivate func armHeadTimer(at deadline: NIODeadline) {
+        guard headTimer == nil, let context else { return }
+        headTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
+            guard let self else { return }
+            self.headTimer = nil
+            guard case .proxying(let exchange) = self.state, let due = exchange.headDeadline else { return }
+            if due <= .now() { exchange.headTimerFired() } else { self.armHeadTimer(at: due) }
+        }
+    }
+
     fileprivate func wrap(_ part: HTTPServerResponsePart) -> NIOAny { wrapOutboundOut(part) }
 
     fileprivate func upstreamBecameWritable() {
@@ -313,7 +337,8 @@ final class ProxyExchange: UpstreamResponseReceiver {
     private var heldHead: HTTPResponseHead?
     private var heldBody: [ByteBuffer] = []
     private var upstreamKeepsAlive = true
-    private var timer: Scheduled<Void>?
+    /// When the response head must have come, while the edge waits for it.
+    private(set) var headDeadline: NIODeadline?
     private var isOver = false
 
     /// The largest body, by its `Content-Length`, that is held until it is complete before the head goes out: the
@@ -334,22 +359,27 @@ final class ProxyExchange: UpstreamResponseReceiver {
     }
 
     /// The connection is open: it gets what was read so far.
-    func attach(_ connection: UpstreamConnection) {
+    func attach(_ connection: UpstreamConnection, flush: Bool) {
         guard !isOver else { return }
         upstream = connection
         connection.receiver = self
         for part in buffered { connection.write(part) }
         buffered = []
-        connection.flush()
+        if flush { connection.flush() }
     }
 
     /// Starts the wait for the response head, once the request has been sent.
     func startResponseTimer() {
-        guard timer == nil, !responseStarted, heldHead == nil, !isOver, let eventLoop = handler.clientContext?.eventLoop else { return }
-        timer = eventLoop.assumeIsolated().scheduleTask(in: responseHeadTimeout) { [weak self] in
-            guard let self, !self.responseStarted, self.heldHead == nil, !self.isOver else { return }
-            self.fail(status: .gatewayTimeout, html: EdgePage.upstreamTimeout(host: self.host))
-        }
+        guard headDeadline == nil, !responseStarted, heldHead == nil, !isOver else { return }
+        let deadline = NIODeadline.now() + responseHeadTimeout
+        headDeadline = deadline
+        handler.armHeadTimer(at: deadline)
+    }
+
+    /// The response head's deadline has come: a 504 if the head is still missing.
+    func headTimerFired() {
+        guard headDeadline != nil, !isOver else { return }
+        fail(status: .gatewayTimeout, html: EdgePage.upstreamTimeout(host: host))
     }
 
     /// Connecting failed.
@@ -371,8 +401,7 @@ final class ProxyExchange: UpstreamResponseReceiver {
         case .head(let response):
             // Informational answers (`103 Early Hints`) are the upstream's own business.
             guard response.status.code >= 200 || response.status == .switchingProtocols else { return }
-            timer?.cancel()
-            timer = nil
+            headDeadline = nil
             upstreamKeepsAlive = response.isKeepAlive
             var headers = ProxyHeaders.responseHeaders(response.headers)
             ServiceProxyHandler.setKeepAlive(of: &headers, for: head)
@@ -442,8 +471,7 @@ final class ProxyExchange: UpstreamResponseReceiver {
     /// Ends the request once: the timer stops, the connection goes back to the pool or is closed.
     private func finish(reusable: Bool) {
         isOver = true
-        timer?.cancel()
-        timer = nil
+        headDeadline = nil
         inFlight.end()
         if let upstream {
             self.upstream = nil

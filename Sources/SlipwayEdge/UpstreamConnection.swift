@@ -29,8 +29,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     let port: Int
     /// The exchange the connection serves now; nil while it waits in the pool.
     weak var receiver: (any UpstreamResponseReceiver)?
-    /// Closes the connection once it has waited in the pool too long.
-    var idleTimer: Scheduled<Void>?
+    /// When the connection last went back to the pool.
+    var idleSince = NIODeadline.now()
     /// Called once when the channel closes (the pool forgets the connection).
     var onClose: ((UpstreamConnection) -> Void)?
     private var context: ChannelHandlerContext?
@@ -99,8 +99,6 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         isClosed = true
-        idleTimer?.cancel()
-        idleTimer = nil
         let receiver = self.receiver
         self.receiver = nil
         receiver?.upstreamFailed()

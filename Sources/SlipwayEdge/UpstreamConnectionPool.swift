@@ -11,6 +11,9 @@ final class UpstreamConnectionPool {
     private let connectTimeout: TimeAmount
     private let idleTimeout: TimeAmount
     private var idle: [Int: [UpstreamConnection]] = [:]
+    /// Closes the connections idle for `idleTimeout`: one timer for the pool, not one per connection (scheduling
+    /// and cancelling a timer for every exchange costs more than the rest of the pool's work).
+    private var sweep: Scheduled<Void>?
 
     init(eventLoop: any EventLoop, connectTimeout: TimeAmount, idleTimeout: TimeAmount) {
         self.eventLoop = eventLoop
@@ -22,8 +25,6 @@ final class UpstreamConnectionPool {
     /// of connecting.
     func connection(to port: Int, _ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
         while let connection = idle[port]?.popLast() {
-            connection.idleTimer?.cancel()
-            connection.idleTimer = nil
             if connection.isUsable {
                 completion(.success(connection))
                 return
@@ -53,10 +54,22 @@ final class UpstreamConnectionPool {
             connection.close()
             return
         }
+        connection.idleSince = .now()
         idle[connection.port, default: []].append(connection)
         connection.onClose = { [weak self] closed in self?.forget(closed) }
-        connection.idleTimer = eventLoop.assumeIsolated().scheduleTask(in: idleTimeout) { [weak connection] in
-            connection?.close()
+        if sweep == nil { scheduleSweep() }
+    }
+
+    /// Sweeps the idle connections a few times per `idleTimeout`, while there are any.
+    private func scheduleSweep() {
+        sweep = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(idleTimeout.nanoseconds / 4)) { [weak self] in
+            guard let self else { return }
+            self.sweep = nil
+            let expired = NIODeadline.now() - self.idleTimeout
+            for connection in self.idle.values.joined() where connection.idleSince <= expired {
+                connection.close()
+            }
+            if self.idle.values.contains(where: { !$0.isEmpty }) { self.scheduleSweep() }
         }
     }
 
