@@ -13,28 +13,22 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
     let layout: DataLayout
     let api: API
     let siteServer: StaticSiteServer
-    let endpoints: ServiceEndpoints
-    let proxy: ReverseProxy
 
-    /// Creates the dispatcher; `siteServer` serves the builds of static deployments, `proxy` forwards requests
-    /// for service deployments to the port `endpoints` knows for their running process. The default proxy shuts
-    /// its client down only when dropped: a server passes its own and runs it as a `Service`.
+    /// Creates the dispatcher; `siteServer` serves the builds of static deployments. Requests for service
+    /// deployments never reach it on a server built with `HTTPServerBuilder.edge(proxy:)`: the `ServiceProxy`
+    /// relays them before Hummingbird sees them.
     public init(
         domain: String,
         routes: RouteTable,
         layout: DataLayout,
         api: API,
-        siteServer: StaticSiteServer = StaticSiteServer(),
-        endpoints: ServiceEndpoints = ServiceEndpoints(),
-        proxy: ReverseProxy = ReverseProxy()
+        siteServer: StaticSiteServer = StaticSiteServer()
     ) {
-        self.domain = Self.normalizedHost(domain)
+        self.domain = EdgeHost.normalized(domain)
         self.routes = routes
         self.layout = layout
         self.api = api
         self.siteServer = siteServer
-        self.endpoints = endpoints
-        self.proxy = proxy
     }
 
     /// Sends the request to a deployment's files, the "no deployment" page, or the API, by its host.
@@ -55,31 +49,10 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
         case .static:
             return try await siteServer.respond(to: request, root: layout.buildDirectory(target.buildID), context: context)
         case .service:
-            // A service's build holds its code: never served as files, only proxied to its process.
-            return await proxyToService(request, target: target, key: key, context: context)
+            // A service's build holds its code: never served as files, only proxied to its process, which only
+            // `ServiceProxy` does. A server without it in its pipeline cannot reach the process.
+            return EdgePage.response(.badGateway, html: EdgePage.upstreamUnavailable(host: key + "." + domain), for: request)
         }
-    }
-
-    /// Forwards a request for a service deployment to its running process, counted in flight while it lasts.
-    private func proxyToService(_ request: Request, target: RouteTarget, key: String, context: Context) async -> Response {
-        let host = key + "." + domain
-        guard !ProxyHeaders.asksForUpgrade(request.headers) else {
-            return EdgePage.response(.notImplemented, html: EdgePage.upgradeNotSupported, for: request)
-        }
-        var deploymentID = target.deploymentID
-        var port = endpoints.beginRequest(to: deploymentID)
-        if port == nil, let current = routes.target(for: key), current.deploymentID != deploymentID, current.kind == .service {
-            // The route switched while this request was on its way and the old process is already draining:
-            // the new one answers it.
-            deploymentID = current.deploymentID
-            port = endpoints.beginRequest(to: deploymentID)
-        }
-        guard let port else {
-            return EdgePage.response(.badGateway, html: EdgePage.serviceNotRunning(host: host), for: request)
-        }
-        let inFlight = InFlightRequest(endpoints: endpoints, deploymentID: deploymentID)
-        let clientAddress = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
-        return await proxy.forward(request, toPort: port, inFlight: inFlight, clientAddress: clientAddress, host: host)
     }
 
     /// Where a request goes.
@@ -98,26 +71,9 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
         let hostLines = request.headers[values: Self.hostField]
         guard hostLines.count <= 1 else { throw AmbiguousHost() }
         guard let rawHost = hostLines.first ?? request.head.authority else { return .api }
-        let host = Self.normalizedHost(rawHost)
-        let suffix = "." + domain
-        guard host.count > suffix.count, host.hasSuffix(suffix) else { return .api }
-        return .deployment(String(host.dropLast(suffix.count)))
+        return EdgeHost.routeKey(of: rawHost, domain: domain).map(Destination.deployment) ?? .api
     }
 
     /// `Host` (HTTPTypes marks `.host` unavailable to push `authority`, but HTTP/1 requests carry the header).
     private static var hostField: HTTPFields.Element.Name { HTTPFields.Element.Name("Host")! }
-
-    /// A host (or authority) without its port, without a trailing dot, in lower case: `Hello.LocalHost.:8080` → `hello.localhost`.
-    static func normalizedHost(_ authority: String) -> String {
-        var host = Substring(authority.trimmingWhitespace)
-        if let at = host.lastIndex(of: "@") { host = host[host.index(after: at)...] }
-        if host.hasPrefix("[") {
-            // An IPv6 literal: `[::1]:8080`.
-            if let close = host.firstIndex(of: "]") { host = host[...close] }
-        } else if let colon = host.firstIndex(of: ":") {
-            host = host[..<colon]
-        }
-        while host.hasSuffix(".") { host = host.dropLast() }
-        return host.lowercased()
-    }
 }

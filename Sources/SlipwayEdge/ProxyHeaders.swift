@@ -1,75 +1,70 @@
-import AsyncHTTPClient
-import Hummingbird
+import NIOHTTP1
 
 /// Which headers cross the proxy, in each direction (RFC 9110 §7.6.1): hop-by-hop headers and the ones the
 /// `Connection` header names stay on their own connection; the upstream learns the client's address, scheme
 /// and host through `X-Forwarded-For`, `X-Forwarded-Proto` and `X-Forwarded-Host`.
 enum ProxyHeaders {
-    /// Copies the client's request headers onto the upstream request, minus hop-by-hop ones, plus `X-Forwarded-*`.
-    /// `Host` stays as the client sent it: HTTPTypes keeps it as the request's `authority` , not as
-    /// a header field. `Content-Length` is left out: the body's length is given to the client library with the
-    /// body, which writes the framing header itself.
-    static func copyRequestHeaders(
-        _ fields: HTTPFields, authority: String?, clientAddress: String?, into upstream: inout HTTPClientRequest
-    ) {
-        let nominated = connectionNominated(fields)
+    /// The head the upstream gets for the client's request `head`: same method and target, HTTP/1.1 (the upstream
+    /// connection is keep-alive, whatever the client's is), the client's headers minus hop-by-hop ones, plus
+    /// `X-Forwarded-*`. `Host` and `Content-Length` pass as the client sent them; a chunked body stays chunked
+    /// (NIO's decoder and encoder undo and redo the chunks). `Expect` stays behind: the edge reads the body as
+    /// the client sends it, and answers no `100 Continue` of its own.
+    static func upstreamRequestHead(_ head: HTTPRequestHead, clientAddress: String?) -> HTTPRequestHead {
+        let nominated = tokens(head.headers[canonicalForm: "connection"])
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + 3)
         var forwardedFor: String?
-        var host = authority
-        if let authority { upstream.headers.add(name: "Host", value: authority) }
-        for field in fields {
-            let name = field.name.canonicalName
-            if isHopByHop(name) || (nominated.map { $0.contains(name) } ?? false) { continue }
-            switch name {
-            case "content-length", "expect", "x-forwarded-proto", "x-forwarded-host":
+        var host: String?
+        var isChunked = false
+        for (name, value) in head.headers {
+            let lowercased = name.lowercased()
+            if lowercased == "transfer-encoding" { isChunked = true }
+            if isHopByHop(lowercased) || (nominated?.contains(lowercased) ?? false) { continue }
+            switch lowercased {
+            case "expect", "x-forwarded-proto", "x-forwarded-host":
                 continue
             case "x-forwarded-for":
-                forwardedFor = forwardedFor.map { $0 + ", " + field.value } ?? field.value
+                forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
                 continue
             case "host":
-                // Only when the request had no authority (then it was not taken out of the fields).
-                guard authority == nil else { continue }
-                host = field.value
+                host = value
             default:
                 break
             }
-            upstream.headers.add(name: field.name.rawName, value: field.value)
+            headers.add(name: name, value: value)
         }
+        if isChunked { headers.add(name: "Transfer-Encoding", value: "chunked") }
         if let clientAddress {
             forwardedFor = forwardedFor.map { $0 + ", " + clientAddress } ?? clientAddress
         }
-        if let forwardedFor { upstream.headers.add(name: "X-Forwarded-For", value: forwardedFor) }
-        upstream.headers.add(name: "X-Forwarded-Proto", value: "http")
-        if let host { upstream.headers.add(name: "X-Forwarded-Host", value: host) }
+        if let forwardedFor { headers.add(name: "X-Forwarded-For", value: forwardedFor) }
+        headers.add(name: "X-Forwarded-Proto", value: "http")
+        if let host { headers.add(name: "X-Forwarded-Host", value: host) }
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
     }
 
-    /// The upstream's response headers for the client, minus hop-by-hop ones.
-    static func responseHeaders(_ response: HTTPClientResponse) -> HTTPFields {
-        let nominated = tokens(response.headers[canonicalForm: "connection"])
-        var fields = HTTPFields()
-        fields.reserveCapacity(response.headers.count)
-        for (name, value) in response.headers {
-            guard let fieldName = HTTPFields.Element.Name(name) else { continue }
-            let lowercased = fieldName.canonicalName
+    /// The upstream's response headers for the client, minus hop-by-hop ones. The framing of the client's
+    /// connection (`Content-Length` as the upstream gave it, else chunked or, for HTTP/1.0, until close) is NIO's
+    /// response encoder's.
+    static func responseHeaders(_ upstream: HTTPHeaders) -> HTTPHeaders {
+        let nominated = tokens(upstream[canonicalForm: "connection"])
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(upstream.count)
+        for (name, value) in upstream {
+            let lowercased = name.lowercased()
             if isHopByHop(lowercased) || (nominated?.contains(lowercased) ?? false) { continue }
-            fields.append(HTTPFields.Element(name: fieldName, value: value))
+            headers.add(name: name, value: value)
         }
-        return fields
+        return headers
     }
 
     /// Whether the request asks to switch protocols (`Upgrade: websocket` and the like), which the proxy does not
     /// tunnel. `h2c` is not counted: a server may ignore that offer and answer over HTTP/1.1, which the proxy does.
-    static func asksForUpgrade(_ fields: HTTPFields) -> Bool {
-        for value in fields[values: upgradeField] {
-            for token in value.split(separator: ",") where token.trimmingWhitespace.lowercased() != "h2c" {
-                return true
-            }
+    static func asksForUpgrade(_ headers: HTTPHeaders) -> Bool {
+        for value in headers[canonicalForm: "upgrade"] where value.lowercased() != "h2c" {
+            return true
         }
         return false
-    }
-
-    /// The header names (lower case) the `Connection` header lists, or nil when it lists none.
-    static func connectionNominated(_ fields: HTTPFields) -> [String]? {
-        tokens(fields[values: .connection])
     }
 
     /// The comma-separated tokens of some header lines, lower case; nil when there are none (the common case, no allocation).
@@ -94,6 +89,4 @@ enum ProxyHeaders {
             return lowercasedName.hasPrefix("proxy-")
         }
     }
-
-    private static let upgradeField = HTTPFields.Element.Name("Upgrade")!
 }

@@ -116,15 +116,15 @@ public func buildApplication(
             runtime: supervisor, serviceRestarts: store.serviceRestarts
         )
     )
-    let proxy = ReverseProxy()
-    let responder = HostDispatcher(
-        domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder(), endpoints: endpoints, proxy: proxy
-    )
+    let responder = HostDispatcher(domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder())
+    // Requests for service deployments are relayed by the proxy in the HTTP/1 pipeline, before Hummingbird.
+    let proxy = ServiceProxy(domain: configuration.domain, routes: routes, endpoints: endpoints)
     return Application(
         responder: responder,
+        server: .edge(proxy: proxy),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Slipway"),
         // Services stop in reverse order: the scheduler first, the service processes next, the database last.
-        services: [StoreCloser(store: store), supervisor, proxy, reaper, scheduler],
+        services: [StoreCloser(store: store), supervisor, reaper, scheduler],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

@@ -108,6 +108,6 @@ import Testing
         ("", ""),
     ])
     func hostsAreNormalized(authority: String, host: String) {
-        #expect(HostDispatcher<RouterResponder<BasicRequestContext>>.normalizedHost(authority) == host)
+        #expect(EdgeHost.normalized(authority) == host)
     }
 }

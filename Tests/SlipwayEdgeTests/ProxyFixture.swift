@@ -26,7 +26,7 @@ struct ProxyFixture {
 
     /// Runs `body` with the upstream and the edge running; `proxy` configures the edge's proxy.
     static func with(
-        proxy configuration: ReverseProxy.Configuration = .init(),
+        proxy configuration: ServiceProxy.Configuration = .init(),
         _ body: @Sendable (ProxyFixture) async throws -> Void
     ) async throws {
         try await EdgeFixture.with { edge in
@@ -36,18 +36,17 @@ struct ProxyFixture {
                 "down": RouteTarget(deploymentID: notRunning, buildID: UUID(), kind: .service),
                 "refused": RouteTarget(deploymentID: refusing, buildID: UUID(), kind: .service),
             ])
-            let proxy = ReverseProxy(configuration: configuration)
+            let proxy = ServiceProxy(domain: EdgeFixture.domain, routes: edge.routes, endpoints: endpoints, configuration: configuration)
             let api = Router(context: AddressedContext.self)
             api.get("/") { _, _ in "api" }
-            let dispatcher = HostDispatcher(
-                domain: EdgeFixture.domain, routes: edge.routes, layout: edge.layout, api: api.buildResponder(), endpoints: endpoints, proxy: proxy)
+            let dispatcher = HostDispatcher(domain: EdgeFixture.domain, routes: edge.routes, layout: edge.layout, api: api.buildResponder())
             let client = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton)
             do {
                 try await upstreamApplication().test(.live) { upstream in
                     let upstreamPort = try #require(upstream.port)
                     endpoints.setPort(upstreamPort, for: running)
                     endpoints.setPort(try unusedPort(), for: refusing)
-                    try await Application(responder: dispatcher).test(.live) { edgeClient in
+                    try await Application(responder: dispatcher, server: .edge(proxy: proxy)).test(.live) { edgeClient in
                         let fixture = ProxyFixture(
                             edgePort: try #require(edgeClient.port), upstreamPort: upstreamPort, endpoints: endpoints, client: client)
                         try await body(fixture)
@@ -55,11 +54,9 @@ struct ProxyFixture {
                 }
             } catch {
                 try? await client.shutdown()
-                try? await proxy.shutdown()
                 throw error
             }
             try await client.shutdown()
-            try await proxy.shutdown()
         }
     }
 

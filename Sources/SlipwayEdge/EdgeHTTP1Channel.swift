@@ -1,0 +1,64 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import NIOHTTPTypesHTTP1
+
+/// Hummingbird's HTTP/1 child channel with the edge's `ServiceProxyHandler` in it: the same pipeline as
+/// `HTTP1Channel` (NIO's server codecs, the conversion to HTTPTypes, the connection state, the async channel that
+/// feeds the responder), with the proxy handler right after NIO's codecs. It sees NIO's own request parts (with
+/// the HTTP version, which the conversion drops) and relays service requests without converting them at all.
+public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
+    public typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    /// The responder every request that is not proxied goes to.
+    public let responder: HTTPChannelHandler.Responder
+    /// Hummingbird's HTTP/1 settings (its additional handlers come after the proxy handler).
+    public let configuration: HTTP1Channel.Configuration
+    let proxy: ServiceProxy
+
+    /// Creates the channel; `proxy` takes the requests for services.
+    public init(responder: @escaping HTTPChannelHandler.Responder, proxy: ServiceProxy, configuration: HTTP1Channel.Configuration = .init()) {
+        self.responder = responder
+        self.proxy = proxy
+        self.configuration = configuration
+    }
+
+    /// Sets up a client connection's pipeline.
+    public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            var limits = NIOHTTPDecoderLimitConfiguration()
+            limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
+            limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
+            limits.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
+            try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+                withPipeliningAssistance: false,
+                withErrorHandling: false,
+                withOutboundHeaderValidation: false,
+                withEncoderConfiguration: .init(),
+                withDecoderLimitConfiguration: limits
+            )
+            try channel.pipeline.syncOperations.addHandler(proxy.makeHandler())
+            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
+            try channel.pipeline.syncOperations.addHandlers(configuration.additionalChannelHandlers())
+            try channel.pipeline.syncOperations.addHandler(
+                HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .init($0) }, logger: logger)
+            )
+            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    /// Runs the responder for the requests that reach Hummingbird.
+    public func handle(value asyncChannel: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+    }
+}
+
+extension HTTPServerBuilder {
+    /// An HTTP/1 server whose service requests `proxy` relays at the NIO level (see `EdgeHTTP1Channel`).
+    public static func edge(proxy: ServiceProxy, configuration: HTTP1Channel.Configuration = .init()) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in EdgeHTTP1Channel(responder: responder, proxy: proxy, configuration: configuration) }
+    }
+}

@@ -1,0 +1,81 @@
+import NIOCore
+import NIOPosix
+import SlipwayCore
+
+/// The edge's reverse proxy to service processes on `127.0.0.1:<port>`, at the level of NIO's HTTP/1 parts: a
+/// `ServiceProxyHandler` in every client connection's pipeline (see `EdgeHTTP1Channel`) takes the requests whose
+/// host routes to a service and relays them over keep-alive upstream connections, pooled per event loop; every
+/// other request goes on to Hummingbird. Bodies stream both ways with back-pressure, hop-by-hop headers stay
+/// behind and `X-Forwarded-*` are added (see `ProxyHeaders`).
+public final class ServiceProxy: Sendable {
+    /// Timeouts of the upstream connections.
+    public struct Configuration: Sendable {
+        /// How long the upstream may take to send its response head once the request has been sent: then the
+        /// client gets a 504. Streaming the body afterwards has no time limit.
+        public var responseHeadTimeout: Duration
+        /// How long opening a connection to the upstream may take (on loopback a refusal is immediate).
+        public var connectTimeout: Duration
+        /// How long an unused upstream connection stays open in its pool.
+        public var idleConnectionTimeout: Duration
+
+        /// The defaults: 60 s for the response head, 5 s to connect, 60 s idle.
+        public init(
+            responseHeadTimeout: Duration = .seconds(60),
+            connectTimeout: Duration = .seconds(5),
+            idleConnectionTimeout: Duration = .seconds(60)
+        ) {
+            self.responseHeadTimeout = responseHeadTimeout
+            self.connectTimeout = connectTimeout
+            self.idleConnectionTimeout = idleConnectionTimeout
+        }
+    }
+
+    /// The timeouts it was made with.
+    public let configuration: Configuration
+    /// The install's domain, normalised like a request's host.
+    let domain: String
+    let routes: RouteTable
+    let endpoints: ServiceEndpoints
+    private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool?>]
+
+    /// Creates the proxy for the service routes of `routes` under `domain`, with one connection pool for each loop
+    /// of `eventLoopGroup` (the group the HTTP server runs on; Hummingbird's default is the singleton).
+    public init(
+        domain: String,
+        routes: RouteTable,
+        endpoints: ServiceEndpoints,
+        configuration: Configuration = Configuration(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+    ) {
+        self.domain = EdgeHost.normalized(domain)
+        self.routes = routes
+        self.endpoints = endpoints
+        self.configuration = configuration
+        var pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool?>] = [:]
+        for loop in eventLoopGroup.makeIterator() {
+            pools[ObjectIdentifier(loop)] = .makeEmptyBox(valueType: UpstreamConnectionPool.self, eventLoop: loop)
+        }
+        self.pools = pools
+    }
+
+    /// The handler for one client connection's pipeline (between NIO's HTTP/1 server codecs and Hummingbird's).
+    public func makeHandler() -> ServiceProxyHandler {
+        ServiceProxyHandler(proxy: self)
+    }
+
+    /// The connection pool of `eventLoop`, which the caller runs on; a loop outside the group gets a pool of its
+    /// own for each caller.
+    func pool(on eventLoop: any EventLoop) -> UpstreamConnectionPool {
+        guard let box = pools[ObjectIdentifier(eventLoop)] else { return makePool(on: eventLoop) }
+        if let pool = box.value { return pool }
+        let pool = makePool(on: eventLoop)
+        box.value = pool
+        return pool
+    }
+
+    private func makePool(on eventLoop: any EventLoop) -> UpstreamConnectionPool {
+        UpstreamConnectionPool(
+            eventLoop: eventLoop, connectTimeout: TimeAmount(configuration.connectTimeout),
+            idleTimeout: TimeAmount(configuration.idleConnectionTimeout))
+    }
+}

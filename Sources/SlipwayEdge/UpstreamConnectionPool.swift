@@ -1,0 +1,80 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// The keep-alive connections of one event loop to the service processes, by port. Only that loop touches it:
+/// no locks. A connection comes out for one exchange and goes back when the exchange has ended cleanly (the
+/// response said nothing of closing and the request was sent whole); otherwise it is closed. Connections unused
+/// for `idleTimeout` are closed.
+final class UpstreamConnectionPool {
+    private let eventLoop: any EventLoop
+    private let connectTimeout: TimeAmount
+    private let idleTimeout: TimeAmount
+    private var idle: [Int: [UpstreamConnection]] = [:]
+    /// Closes the connections idle for `idleTimeout`: one timer for the pool, not one per connection (scheduling
+    /// and cancelling a timer for every exchange costs more than the rest of the pool's work).
+    private var sweep: Scheduled<Void>?
+
+    init(eventLoop: any EventLoop, connectTimeout: TimeAmount, idleTimeout: TimeAmount) {
+        self.eventLoop = eventLoop
+        self.connectTimeout = connectTimeout
+        self.idleTimeout = idleTimeout
+    }
+
+    /// Calls `completion` (on the loop) with an idle connection to `127.0.0.1:<port>`, or a new one, or the error
+    /// of connecting.
+    func connection(to port: Int, _ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
+        while let connection = idle[port]?.popLast() {
+            if connection.isUsable {
+                completion(.success(connection))
+                return
+            }
+        }
+        let connected = ClientBootstrap(group: eventLoop)
+            .connectTimeout(connectTimeout)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(UpstreamConnection(port: port))
+                }
+            }
+            .connect(host: "127.0.0.1", port: port)
+        connected.assumeIsolated().whenComplete { result in
+            completion(
+                result.flatMap { channel in
+                    Result { try channel.pipeline.syncOperations.handler(type: UpstreamConnection.self) }
+                })
+        }
+    }
+
+    /// Takes a connection back after an exchange: kept for the next one when `reusable`, closed otherwise.
+    func release(_ connection: UpstreamConnection, reusable: Bool) {
+        connection.receiver = nil
+        guard reusable, connection.isUsable else {
+            connection.close()
+            return
+        }
+        connection.idleSince = .now()
+        idle[connection.port, default: []].append(connection)
+        connection.onClose = { [weak self] closed in self?.forget(closed) }
+        if sweep == nil { scheduleSweep() }
+    }
+
+    /// Sweeps the idle connections a few times per `idleTimeout`, while there are any.
+    private func scheduleSweep() {
+        sweep = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(idleTimeout.nanoseconds / 4)) { [weak self] in
+            guard let self else { return }
+            self.sweep = nil
+            let expired = NIODeadline.now() - self.idleTimeout
+            for connection in self.idle.values.joined() where connection.idleSince <= expired {
+                connection.close()
+            }
+            if self.idle.values.contains(where: { !$0.isEmpty }) { self.scheduleSweep() }
+        }
+    }
+
+    /// Drops a connection that has closed from the idle ones.
+    private func forget(_ connection: UpstreamConnection) {
+        idle[connection.port]?.removeAll { $0 === connection }
+    }
+}
