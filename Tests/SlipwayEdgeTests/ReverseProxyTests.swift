@@ -109,9 +109,11 @@ import Testing
             let (_, digest) = try await fixture.send(upload)
             #expect(String(buffer: digest).hasPrefix("\(size) "))
 
-            // Client, edge and upstream share this process: a body held whole anywhere would add 100 MB.
+            // Client, edge and upstream share this process: a body held whole anywhere would add 100 MB (200 MB if
+            // both were). The bound leaves room for the other suites that run in parallel in the same process
+            // (seen: up to 70 MB of growth under the full suite); bench/ measures memory precisely.
             let grown = try Self.residentBytes() - before
-            #expect(grown < 48 << 20, "resident memory grew by \(grown >> 20) MB")
+            #expect(grown < 90 << 20, "resident memory grew by \(grown >> 20) MB")
         }
     }
 
