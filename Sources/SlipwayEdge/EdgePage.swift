@@ -43,12 +43,6 @@ enum EdgePage {
         )
     }
 
-    /// The page for a request that asks to switch protocols (WebSocket), which the edge does not tunnel yet.
-    static let upgradeNotSupported = page(
-        title: "Not implemented",
-        message: "This edge does not pass protocol upgrades (such as WebSocket) through to services yet."
-    )
-
     /// The page for methods other than GET and HEAD.
     static let methodNotAllowed = page(title: "Method not allowed", message: "Sites accept only GET and HEAD.")
 

@@ -27,6 +27,8 @@ public final class ServiceProxyHandler: ChannelDuplexHandler, RemovableChannelHa
         case discarding
         /// A request relayed to a service process.
         case proxying(ProxyExchange)
+        /// A protocol upgrade passed through (`UpgradeTunnel`): the connection carries raw bytes from now on.
+        case tunneling
     }
 
     private let proxy: ServiceProxy
@@ -127,7 +129,7 @@ public final class ServiceProxyHandler: ChannelDuplexHandler, RemovableChannelHa
             context.fireChannelRead(wrapInboundOut(part))
         case (.discarding, .end):
             finishRequest()
-        case (.discarding, _):
+        case (.discarding, _), (.tunneling, _):
             break
         case (.proxying(let exchange), .head):
             // A head inside a request: the decoder never sends one.
@@ -156,11 +158,6 @@ public final class ServiceProxyHandler: ChannelDuplexHandler, RemovableChannelHa
     /// else an exchange with the process.
     private func startExchange(_ head: HTTPRequestHead, target: RouteTarget, key: String, context: ChannelHandlerContext) {
         let host = key + "." + proxy.domain
-        guard !ProxyHeaders.asksForUpgrade(head.headers) else {
-            // NIO's decoder stops parsing after a request that asks to upgrade: the connection closes after the page.
-            answer(.notImplemented, html: EdgePage.upgradeNotSupported, to: head, requestEnded: false, closing: true)
-            return
-        }
         var deploymentID = target.deploymentID
         var port = proxy.endpoints.beginRequest(to: deploymentID)
         if port == nil, let current = proxy.routes.target(for: key), current.deploymentID != deploymentID, current.kind == .service {
@@ -170,7 +167,14 @@ public final class ServiceProxyHandler: ChannelDuplexHandler, RemovableChannelHa
             port = proxy.endpoints.beginRequest(to: deploymentID)
         }
         guard let port, let pool else {
-            answer(.badGateway, html: EdgePage.serviceNotRunning(host: host), to: head, requestEnded: false)
+            // NIO's decoder stops parsing after a request that asks to upgrade: such a connection closes after the page.
+            answer(
+                .badGateway, html: EdgePage.serviceNotRunning(host: host), to: head, requestEnded: false,
+                closing: ProxyHeaders.asksForUpgrade(head.headers))
+            return
+        }
+        if ProxyHeaders.asksForUpgrade(head.headers) {
+            startTunnel(head, port: port, deploymentID: deploymentID, host: host, context: context)
             return
         }
         let exchange = ProxyExchange(
@@ -202,6 +206,24 @@ public final class ServiceProxyHandler: ChannelDuplexHandler, RemovableChannelHa
                 exchange.failBeforeHead()
             }
         }
+    }
+
+    /// Passes a protocol upgrade through to the process: its head with `Connection: Upgrade` and `Upgrade` kept, then
+    /// raw bytes both ways. The request stays in flight (a drain waits for it) until either side closes.
+    private func startTunnel(_ head: HTTPRequestHead, port: Int, deploymentID: Int64, host: String, context: ChannelHandlerContext) {
+        let inFlight = InFlightRequest(endpoints: proxy.endpoints, deploymentID: deploymentID)
+        var upstreamHead = ProxyHeaders.upstreamRequestHead(head, clientAddress: clientAddress)
+        upstreamHead.headers.replaceOrAdd(name: "Connection", value: "Upgrade")
+        upstreamHead.headers.remove(name: "Upgrade")
+        for value in head.headers[canonicalForm: "upgrade"] { upstreamHead.headers.add(name: "Upgrade", value: String(value)) }
+        state = .tunneling
+        UpgradeTunnel.open(client: context, head: upstreamHead, port: port, onEnd: { inFlight.end() })
+            .assumeIsolated()
+            .whenFailure { [weak self] _ in
+                inFlight.end()
+                guard let self else { return }
+                self.answer(.badGateway, html: EdgePage.upstreamUnavailable(host: host), to: head, requestEnded: false, closing: true)
+            }
     }
 
     /// Writes an error page of the edge's for the request `head`, with the connection's keep-alive as the client asked.

@@ -23,6 +23,7 @@ struct ProxyFixture {
     let upstreamPort: Int
     let endpoints: ServiceEndpoints
     let client: HTTPClient
+    let routes: RouteTable
 
     /// Runs `body` with the upstream and the edge running; `proxy` configures the edge's proxy.
     static func with(
@@ -48,7 +49,8 @@ struct ProxyFixture {
                     endpoints.setPort(try unusedPort(), for: refusing)
                     try await Application(responder: dispatcher, server: .edge(proxy: proxy)).test(.live) { edgeClient in
                         let fixture = ProxyFixture(
-                            edgePort: try #require(edgeClient.port), upstreamPort: upstreamPort, endpoints: endpoints, client: client)
+                            edgePort: try #require(edgeClient.port), upstreamPort: upstreamPort, endpoints: endpoints, client: client,
+                            routes: edge.routes)
                         try await body(fixture)
                     }
                 }

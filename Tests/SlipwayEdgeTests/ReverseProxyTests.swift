@@ -213,14 +213,48 @@ import Testing
         }
     }
 
-    @Test func aWebSocketUpgradeIsNotImplementedYet() async throws {
+    @Test func aProtocolUpgradeIsSplicedThroughToTheProcessAndStaysInFlightUntilClosed() async throws {
+        try await ProxyFixture.with { fixture in
+            let upstream = try RawUpgradeUpstream()
+            defer { upstream.stop() }
+            fixture.routes.set(["ws": RouteTarget(deploymentID: 13, buildID: UUID(), kind: .service)])
+            fixture.endpoints.setPort(upstream.port, for: 13)
+
+            let client = try await RawSocket.connect(port: fixture.edgePort)
+            try await client.send(
+                "GET /socket?room=1 HTTP/1.1\r\nHost: ws.localhost\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+            let head = try await client.receive(until: "\r\n\r\n")
+            #expect(head.hasPrefix("HTTP/1.1 101 Switching Protocols\r\n"), "\(head)")
+            #expect(head.contains("Upgrade: websocket"))
+            // Bytes after the switch go both ways untouched (here: the process echoes them).
+            try await client.send("frame one\n")
+            #expect(try await client.receive(until: "\n") == "echo: frame one\n")
+            try await client.send("frame two\n")
+            #expect(try await client.receive(until: "\n") == "echo: frame two\n")
+            #expect(fixture.endpoints.inFlight(to: 13) == 1)
+
+            let seen = upstream.requestHead
+            #expect(seen.hasPrefix("GET /socket?room=1 HTTP/1.1\r\n"))
+            #expect(seen.contains("Connection: Upgrade\r\n"))
+            #expect(seen.contains("Upgrade: websocket\r\n"))
+            #expect(seen.contains("Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"))
+            #expect(seen.contains("X-Forwarded-For: 127.0.0.1\r\n"))
+
+            // The client closes: the tunnel ends and the request is no longer in flight (a drain would stop waiting).
+            client.close()
+            #expect(try await fixture.waitForInFlight(0, deploymentID: 13))
+        }
+    }
+
+    @Test func anUpgradeToAProcessThatIsNotRunningIsABadGatewayAndCloses() async throws {
         try await ProxyFixture.with { fixture in
             let request = fixture.request(
-                "/socket", headers: [("Connection", "Upgrade"), ("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")])
-            let (response, body) = try await fixture.send(request)
-            #expect(response.status == .notImplemented)
-            #expect(String(buffer: body).contains("does not pass protocol upgrades"))
-            #expect(fixture.endpoints.inFlight(to: ProxyFixture.running) == 0)
+                "/socket", host: "refused.localhost", headers: [("Connection", "Upgrade"), ("Upgrade", "websocket")])
+            let (response, _) = try await fixture.send(request)
+            #expect(response.status == .badGateway)
+            #expect(response.headers["Connection"] == ["close"])
+            #expect(fixture.endpoints.inFlight(to: ProxyFixture.refusing) == 0)
         }
     }
 
