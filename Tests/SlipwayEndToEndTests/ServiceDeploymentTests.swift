@@ -197,6 +197,16 @@ import Testing
             // The app printed its secret (it got it in its environment): every log line shows it masked.
             #expect(logs.data.filter { $0.line.contains("listening on") && $0.line.contains("(secret •••)") }.count == 2)
             #expect(!logs.data.contains { $0.line.contains(secret) })
+
+            // Cloudflare's dialect calls the runtime lines container logs.
+            let account = try await api.me().workspace.cloudflareAccountId
+            let (cloudflareStatus, body) = try await api.raw(
+                .GET, "/client/v4/accounts/\(account)/pages/projects/crashy/deployments/\(first.uid)/history/logs")
+            #expect(cloudflareStatus == 200)
+            let result = try #require(
+                (try JSONSerialization.jsonObject(with: body) as? [String: Any])?["result"] as? [String: Any])
+            #expect(result["includes_container_logs"] as? Bool == true)
+            #expect((result["data"] as? [[String: Any]])?.contains { ($0["line"] as? String)?.contains("crashing on request") == true } == true)
         }
     }
 

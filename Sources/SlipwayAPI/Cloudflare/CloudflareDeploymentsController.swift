@@ -154,19 +154,23 @@ struct CloudflareDeploymentsController {
         return try JSONBody.response(CloudflareEnvelope(result: CloudflareEmptyObject()))
     }
 
-    /// `GET …/deployments/{id}/history/logs`: every line of the deployment's log.
+    /// `GET …/deployments/{id}/history/logs`: every line of the deployment's log, a service's runtime lines included.
     @Sendable func logs(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
         let (_, deployment) = try await visibleDeployment(context, identity)
         var lines: [CloudflareLogsJSON.Line] = []
+        var includesRuntimeLines = false
         var offset: Int64 = 0
         while true {
             let chunk = try dependencies.logs.read(deploymentUID: deployment.uid, from: offset, limit: 5000)
             guard !chunk.lines.isEmpty, chunk.nextOffset > offset else { break }
             lines += chunk.lines.map { CloudflareLogsJSON.Line(line: $0.line.text, ts: Timestamp.format($0.line.timestamp)) }
+            includesRuntimeLines = includesRuntimeLines || chunk.lines.contains { $0.line.isRuntime }
             offset = chunk.nextOffset
         }
-        return try JSONBody.response(CloudflareEnvelope(result: CloudflareLogsJSON(data: lines, total: lines.count)))
+        // A live service's own output (its runtime lines) is what Cloudflare calls container logs.
+        return try JSONBody.response(
+            CloudflareEnvelope(result: CloudflareLogsJSON(data: lines, includesContainerLogs: includesRuntimeLines, total: lines.count)))
     }
 
     /// `POST …/deployments/{id}/retry`: a new deployment of the same branch, commit and environment. A failed one is
