@@ -22,6 +22,8 @@ final class ServiceProcess: Sendable {
     let command: Command
     let startedAt: Date
     let gracePeriod: Duration
+    /// The cgroup the process runs in (limits, whole-tree kill), when the machine offers cgroups.
+    let cgroup: BuildCgroup?
 
     private struct State {
         var deployOutput: (@Sendable (LogLine) -> Void)?
@@ -39,9 +41,10 @@ final class ServiceProcess: Sendable {
     private let handle = ProcessHandle()
 
     init(
-        launch: ServiceLaunch, port: Int, command: Command, gracePeriod: Duration,
+        launch: ServiceLaunch, port: Int, command: Command, gracePeriod: Duration, cgroup: BuildCgroup? = nil,
         deployOutput: @escaping @Sendable (LogLine) -> Void
     ) {
+        self.cgroup = cgroup
         self.launch = launch
         self.port = port
         self.command = command
@@ -103,11 +106,14 @@ final class ServiceProcess: Sendable {
             let clock = ContinuousClock()
             let began = clock.now
             let ended: String
+            let killsBefore = cgroup?.outOfMemoryKills() ?? 0
             do {
-                let termination = try await ChildProcess.run(command, gracePeriod: gracePeriod, handle: handle) { [weak self] line in
+                let termination = try await ChildProcess.run(command, gracePeriod: gracePeriod, handle: handle, cgroup: cgroup) {
+                    [weak self] line in
                     self?.emit(LogLine(timestamp: Date(), stream: line.stream == .stdout ? .stdout : .stderr, stage: nil, text: line.text))
                 }
-                ended = "exited: \(termination.summary)"
+                let outOfMemory = (cgroup?.outOfMemoryKills() ?? 0) > killsBefore ? " (out of memory)" : ""
+                ended = termination.summary + outOfMemory
             } catch {
                 ended = "could not start: \(error)"
             }

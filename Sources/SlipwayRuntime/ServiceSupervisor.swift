@@ -15,12 +15,21 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         public var ports: PortAllocator
         /// SIGTERM → SIGKILL grace period when a process is stopped.
         public var stopGracePeriod: Duration
+        /// The cgroup hierarchies for limits and whole-tree kill (none: process groups only).
+        public var cgroups: CgroupSupport
+        /// The memory and process limits of one service process with everything it starts.
+        public var limits: ResourceLimits
 
-        public init(layout: DataLayout, sandbox: Sandbox, ports: PortAllocator = PortAllocator(), stopGracePeriod: Duration = .seconds(10)) {
+        public init(
+            layout: DataLayout, sandbox: Sandbox, ports: PortAllocator = PortAllocator(), stopGracePeriod: Duration = .seconds(10),
+            cgroups: CgroupSupport = .unavailable(), limits: ResourceLimits = .buildDefaults
+        ) {
             self.layout = layout
             self.sandbox = sandbox
             self.ports = ports
             self.stopGracePeriod = stopGracePeriod
+            self.cgroups = cgroups
+            self.limits = limits
         }
     }
 
@@ -99,16 +108,18 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
             hiddenDirectory: configuration.layout.root, environment: environment(for: launch, port: port, home: home),
             readOnlyDirectories: [buildDirectory]
         )
+        let cgroup = await makeCgroup(for: launch, output: output)
         let process = ServiceProcess(
             launch: launch, port: port, command: configuration.sandbox.command(for: spec), gracePeriod: configuration.stopGracePeriod,
-            deployOutput: output
+            cgroup: cgroup, deployOutput: output
         )
         let replaced = processes.withLock { processes -> ServiceProcess? in
             defer { processes[launch.deploymentID] = process }
             return processes[launch.deploymentID]
         }
         if let replaced { await finish(replaced) }
-        output(LogLine(timestamp: Date(), stream: .system, stage: nil, text: "Starting: \(startCommand) (PORT=\(port))"))
+        let limits = cgroup == nil ? "" : ", limits: \(configuration.limits.summary)"
+        output(LogLine(timestamp: Date(), stream: .system, stage: nil, text: "Starting: \(startCommand) (PORT=\(port)\(limits))"))
         process.begin { [restarts, logger] restart in
             do {
                 try await restarts?.record(restart)
@@ -199,8 +210,27 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
     private func finish(_ process: ServiceProcess) async {
         endpoints.removePort(of: process.launch.deploymentID)
         await process.stop()
+        if let cgroup = process.cgroup { try? cgroup.remove() }
         configuration.ports.release(process.port)
         try? FileManager.default.removeItem(atPath: configuration.layout.runtimeDirectory(process.launch.deploymentUID))
+    }
+
+    /// A cgroup with the service limits, when the machine offers cgroups: the process with everything it starts is
+    /// limited, and killed whole when it exits. One of the same deployment left by a killed server is cleared first.
+    /// A service without one still runs (the log says why).
+    private func makeCgroup(for launch: ServiceLaunch, output: @Sendable (LogLine) -> Void) async -> BuildCgroup? {
+        guard configuration.cgroups.isUsable else { return nil }
+        let name = "service-" + launch.deploymentUID.lowercased
+        do {
+            try await BuildCgroup.killAndRemove(name: name, support: configuration.cgroups)
+            return try BuildCgroup.create(name: name, limits: configuration.limits, support: configuration.cgroups)
+        } catch {
+            output(
+                LogLine(
+                    timestamp: Date(), stream: .system, stage: nil,
+                    text: "Warning: no cgroup for this service (\(error)); it runs without memory and process limits"))
+            return nil
+        }
     }
 
     /// The project's start command, or the `web:` line of the build's `Procfile`.

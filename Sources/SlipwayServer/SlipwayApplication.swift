@@ -59,7 +59,7 @@ public func buildApplication(
     let supervisor = ServiceSupervisor(
         configuration: .init(
             layout: layout, sandbox: Sandbox(isolation: isolation), ports: PortAllocator(range: configuration.servicePorts),
-            stopGracePeriod: configuration.serviceStopGracePeriod
+            stopGracePeriod: configuration.serviceStopGracePeriod, cgroups: cgroups, limits: configuration.buildLimits
         ),
         endpoints: endpoints, restarts: store.serviceRestarts,
         openLog: RuntimeLogs(layout: layout, cap: configuration.logCap, activity: activity).open, logger: logger

@@ -186,7 +186,7 @@ import Testing
             #expect(process.port == before.port)
             #expect(process.pid != before.pid)
             #expect(process.restarts == 1)
-            #expect(shown.services?.restarts.first?.exit.contains("exited") == true)
+            #expect(shown.services?.restarts.first.map { $0.exit.contains("exited with status") || $0.exit.contains("killed by signal") } == true)
 
             // The runtime log: the crash and the app's own lines, marked runtime.
             let logs = try await api.logs(first.id)
