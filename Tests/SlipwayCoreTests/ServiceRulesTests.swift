@@ -6,7 +6,9 @@ import Testing
 @Suite struct ServiceRulesTests {
     @Test func theProcfileWebLineIsTheStartCommand() {
         #expect(Procfile.webCommand(in: "web: node server.js\n") == "node server.js")
-        #expect(Procfile.webCommand(in: "# comment\nworker: sidekiq\n  web :  gunicorn app:app --bind 127.0.0.1:$PORT  \n") == "gunicorn app:app --bind 127.0.0.1:$PORT")
+        #expect(
+            Procfile.webCommand(in: "# comment\nworker: sidekiq\n  web :  gunicorn app:app --bind 127.0.0.1:$PORT  \n")
+                == "gunicorn app:app --bind 127.0.0.1:$PORT")
         #expect(Procfile.webCommand(in: "worker: sidekiq\n") == nil)
         #expect(Procfile.webCommand(in: "web:\n") == nil)
         #expect(Procfile.webCommand(in: "#web: old\n") == nil)
@@ -37,8 +39,11 @@ import Testing
         let old = #"{"kind":"static","root_dir":"","build_command":"make","output_dir":"dist"}"#
         let config = try JSONDecoder().decode(BuildConfig.self, from: Data(old.utf8))
         #expect(config.service == ServiceConfig())
-        let roundTrip = try JSONDecoder().decode(BuildConfig.self, from: JSONEncoder().encode(BuildConfig(
-            kind: .service, rootDir: "", buildCommand: "", outputDir: ".", service: ServiceConfig(startCommand: "run", port: 9000))))
+        let roundTrip = try JSONDecoder().decode(
+            BuildConfig.self,
+            from: JSONEncoder().encode(
+                BuildConfig(
+                    kind: .service, rootDir: "", buildCommand: "", outputDir: ".", service: ServiceConfig(startCommand: "run", port: 9000))))
         #expect(roundTrip.service.port == 9000)
     }
 

@@ -51,7 +51,8 @@ import Testing
 
     @Test func aChunkedRequestBodyStaysChunkedWhateverCodingsTheClientListed() {
         let client = HTTPRequestHead(
-            version: .http1_1, method: .PUT, uri: "/", headers: HTTPHeaders([("Host", "a"), ("Transfer-Encoding", "gzip, chunked"), ("TE", "trailers")]))
+            version: .http1_1, method: .PUT, uri: "/",
+            headers: HTTPHeaders([("Host", "a"), ("Transfer-Encoding", "gzip, chunked"), ("TE", "trailers")]))
         let upstream = ProxyHeaders.upstreamRequestHead(client, clientAddress: nil)
         #expect(upstream.headers["Transfer-Encoding"] == ["chunked"])
         #expect(upstream.headers["TE"].isEmpty)
