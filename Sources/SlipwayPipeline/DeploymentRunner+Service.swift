@@ -37,7 +37,8 @@ extension DeploymentRunner {
             currentStage.withLock { $0 = .healthCheck }
             run.system(
                 "Health check: GET \(config.healthCheckPath) on 127.0.0.1:\(port) until it answers 2xx "
-                    + "(every \(Self.format(config.healthCheckInterval)) s, at most \(Self.format(config.healthCheckTimeout)) s)",
+                    + "(every \(ServiceConfig.text(seconds: config.healthCheckInterval)) s, "
+                    + "at most \(ServiceConfig.text(seconds: config.healthCheckTimeout)) s)",
                 stage: .healthCheck
             )
             try await untilStopped(run) { try await runtime.waitUntilHealthy(deploymentID: deployment.id) }
@@ -50,7 +51,7 @@ extension DeploymentRunner {
         }
         await runtime.adopt(deploymentID: deployment.id)
         // Every other process of the project that no URL needs any more gets its drain, then stops.
-        let live = try await deployments.liveDeployments().filter { $0.projectID == project.id }
+        let live = try await deployments.liveDeployments(projectID: project.id)
         let keeping = Set(ServicePlan.wanted(from: live).map(\.deploymentID)).union([deployment.id])
         await runtime.retire(projectID: project.id, keeping: keeping)
     }
@@ -70,9 +71,5 @@ extension DeploymentRunner {
             defer { group.cancelAll() }
             guard try await group.next() == true else { throw CancellationError() }
         }
-    }
-
-    static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
 }

@@ -137,8 +137,8 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         }
         let config = process.launch.config
         let clock = ContinuousClock()
-        let deadline = clock.now + .milliseconds(Int(config.healthCheckTimeout * 1000))
-        let interval = Duration.milliseconds(Int(config.healthCheckInterval * 1000))
+        let deadline = clock.now + config.healthCheckTimeoutDuration
+        let interval = config.healthCheckIntervalDuration
         var last = HealthProbe.Result.failed("not checked yet")
         while true {
             try Task.checkCancellation()
@@ -149,7 +149,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
             guard remaining > .zero else {
                 throw ServiceFailure(
                     "the health check GET \(config.healthCheckPath) on port \(process.port) did not answer 2xx within "
-                        + "\(Self.format(config.healthCheckTimeout)) s (last: \(last))"
+                        + "\(ServiceConfig.text(seconds: config.healthCheckTimeout)) s (last: \(last))"
                 )
             }
             last = await HealthProbe.check(port: process.port, path: config.healthCheckPath, timeout: min(remaining, .seconds(5)))
@@ -181,8 +181,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
                     // No new request reaches it; the ones it was sent get up to the drain timeout to finish.
                     let deploymentID = process.launch.deploymentID
                     self.endpoints.removePort(of: deploymentID)
-                    let drain = Duration.milliseconds(Int(process.launch.config.drainTimeout * 1000))
-                    if await !self.endpoints.waitUntilIdle(deploymentID, timeout: drain) {
+                    if await !self.endpoints.waitUntilIdle(deploymentID, timeout: process.launch.config.drainTimeoutDuration) {
                         self.logger.warning("deployment \(deploymentID): requests still in flight after the drain timeout; stopping anyway")
                     }
                     await self.finish(process)
@@ -253,9 +252,5 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
             "SLIPWAY": "1", "SLIPWAY_PROJECT": launch.projectName, "SLIPWAY_DEPLOYMENT_ID": String(launch.deploymentID),
             "SLIPWAY_DEPLOYMENT_UID": launch.deploymentUID.lowercased, "SLIPWAY_RUNTIME": configuration.layout.root,
         ]) { _, slipway in slipway }
-    }
-
-    static func format(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
 }

@@ -230,14 +230,23 @@ struct SQLDeploymentRepository: DeploymentRepository {
     }
 
     func liveDeployments() async throws -> [LiveDeployment] {
-        try await database.withConnection { session in
+        try await liveDeployments(of: nil)
+    }
+
+    func liveDeployments(projectID: Int64) async throws -> [LiveDeployment] {
+        try await liveDeployments(of: projectID)
+    }
+
+    private func liveDeployments(of projectID: Int64?) async throws -> [LiveDeployment] {
+        let ofProject: SQLQueryString = projectID.map { "AND deployment.project_id = \(bind: $0)" } ?? ""
+        return try await database.withConnection { session in
             try await session.all(
                 LiveRow.self,
                 """
                 SELECT deployment.id, deployment.uid, deployment.project_id, project.name AS project_name, deployment.git_branch,
                     deployment.build_id, deployment.config, project.production_deployment_id
                 FROM deployments AS deployment JOIN projects AS project ON project.id = deployment.project_id
-                WHERE deployment.state = \(bind: DeploymentState.success.rawValue) AND deployment.build_id IS NOT NULL
+                WHERE deployment.state = \(bind: DeploymentState.success.rawValue) AND deployment.build_id IS NOT NULL \(ofProject)
                 ORDER BY deployment.id
                 """
             ).map { try $0.live() }

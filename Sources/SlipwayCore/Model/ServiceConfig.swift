@@ -16,6 +16,18 @@ public struct ServiceConfig: Sendable, Equatable, Codable {
     /// How long the old process may take to answer the requests it was sent before it is stopped, in seconds.
     public var drainTimeout: Double
 
+    /// The health check timeout, interval and drain timeout as durations.
+    public var healthCheckTimeoutDuration: Duration { Self.duration(healthCheckTimeout) }
+    public var healthCheckIntervalDuration: Duration { Self.duration(healthCheckInterval) }
+    public var drainTimeoutDuration: Duration { Self.duration(drainTimeout) }
+
+    /// Seconds as the log writes them: `60`, `0.5`.
+    public static func text(seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+
+    private static func duration(_ seconds: Double) -> Duration { .milliseconds(Int((seconds * 1000).rounded())) }
+
     public static let defaultHealthCheckTimeout = 60.0
     public static let defaultHealthCheckInterval = 0.5
     public static let defaultDrainTimeout = 30.0

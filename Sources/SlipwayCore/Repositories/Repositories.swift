@@ -55,6 +55,8 @@ public protocol DeploymentRepository: Sendable {
     func createBuild(_ build: Build) async throws
     /// Everything the edge routes to: each successful deployment that has a build, with its project.
     func liveDeployments() async throws -> [LiveDeployment]
+    /// The same, for one project only.
+    func liveDeployments(projectID: Int64) async throws -> [LiveDeployment]
 }
 
 /// A successful deployment that has a build, with what routing needs of its project.
