@@ -198,6 +198,11 @@ import Testing
             #expect(logs.data.filter { $0.line.contains("listening on") && $0.line.contains("(secret •••)") }.count == 2)
             #expect(!logs.data.contains { $0.line.contains(secret) })
 
+            // Where builds get cgroup limits (the initialize stage says so), the service runs under them too.
+            if logs.data.contains(where: { $0.line.hasPrefix("Limits: ") && $0.line.hasSuffix("(cgroups)") }) {
+                #expect(logs.data.contains { $0.line.hasPrefix("Starting: perl app.pl") && $0.line.contains("limits: memory") })
+            }
+
             // Cloudflare's dialect calls the runtime lines container logs.
             let account = try await api.me().workspace.cloudflareAccountId
             let (cloudflareStatus, body) = try await api.raw(
