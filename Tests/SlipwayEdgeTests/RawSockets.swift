@@ -40,6 +40,49 @@ final class RawSocket: Sendable {
         try await Self.onThread { [fd] in try Self.receive(fd: fd, until: marker) }
     }
 
+    /// Reads exactly `count` bytes.
+    func receive(count: Int) async throws -> String {
+        try await Self.onThread { [fd] in
+            var received = [UInt8](repeating: 0, count: count)
+            var offset = 0
+            while offset < count {
+                let read = received[offset...].withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                guard read > 0 else { throw RawSocketError("connection ended after \(offset) of \(count) bytes") }
+                offset += read
+            }
+            return String(decoding: received, as: UTF8.self)
+        }
+    }
+
+    /// Reads one response, with a `Content-Length` or chunked (without trailers): its head and its body.
+    func receiveResponse() async throws -> (head: String, body: String) {
+        let head = try await receive(until: "\r\n\r\n")
+        if head.lowercased().contains("\r\ntransfer-encoding: chunked\r\n") {
+            var body = ""
+            while true {
+                let sizeLine = try await receive(until: "\r\n")
+                guard let size = Int(sizeLine.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) else { throw RawSocketError("bad chunk size \(sizeLine)") }
+                if size == 0 {
+                    _ = try await receive(count: 2)
+                    return (head, body)
+                }
+                body += try await receive(count: size)
+                _ = try await receive(count: 2)
+            }
+        }
+        let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+            .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
+        return (head, try await receive(count: length))
+    }
+
+    /// Whether the other side has closed the connection (waits up to the socket's timeout for it).
+    func isClosedByPeer() async throws -> Bool {
+        try await Self.onThread { [fd] in
+            var byte: UInt8 = 0
+            return recv(fd, &byte, 1, 0) == 0
+        }
+    }
+
     func close() {
         Glibc.close(fd)
     }
@@ -117,6 +160,55 @@ final class RawUpgradeUpstream: Sendable {
         guard (try? RawSocket.sendAll(answer, fd: fd)) != nil else { return }
         while let line = try? RawSocket.receive(fd: fd, until: "\n") {
             guard (try? RawSocket.sendAll("echo: " + line, fd: fd)) != nil else { return }
+        }
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        Glibc.close(listener)
+    }
+}
+
+/// An upstream that answers the first request of each connection (`HTTP/1.1 200`, body `connection <n>`, nothing
+/// said about closing) and closes the connection, unanswered, when a second request comes on it: a process whose
+/// keep-alive ran out just as the proxy reused its connection.
+final class RawOneAnswerUpstream: Sendable {
+    let port: Int
+    private let listener: Int32
+    private let accepted = Atomic<Int>(0)
+
+    /// How many connections it has accepted.
+    var connections: Int { accepted.load(ordering: .relaxed) }
+
+    init() throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else { throw RawSocketError("cannot listen") }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { [self] in acceptLoop() }
+    }
+
+    private func acceptLoop() {
+        while true {
+            let fd = accept(listener, nil, nil)
+            guard fd >= 0 else { return }
+            let number = accepted.add(1, ordering: .relaxed).newValue
+            Thread.detachNewThread {
+                defer { Glibc.close(fd) }
+                guard (try? RawSocket.receive(fd: fd, until: "\r\n\r\n")) != nil else { return }
+                let body = "connection \(number)"
+                guard (try? RawSocket.sendAll("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)", fd: fd)) != nil else { return }
+                _ = try? RawSocket.receive(fd: fd, until: "\r\n\r\n")
+            }
         }
     }
 

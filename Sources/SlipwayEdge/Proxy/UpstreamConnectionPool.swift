@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// The keep-alive connections of one event loop to the service processes, by port. Only that loop touches it:
@@ -21,20 +20,21 @@ final class UpstreamConnectionPool {
         self.idleTimeout = idleTimeout
     }
 
-    /// Calls `completion` (on the loop) with an idle connection to `127.0.0.1:<port>`, or a new one, or the error
-    /// of connecting.
-    func connection(to port: Int, _ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
-        while let connection = idle[port]?.popLast() {
+    /// Calls `completion` (on the loop) with an idle connection to `127.0.0.1:<port>` (its `wasReused` set), or a
+    /// new one, or the error of connecting. With `fresh`, always a new one.
+    func connection(to port: Int, fresh: Bool = false, _ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
+        while !fresh, let connection = idle[port]?.popLast() {
             if connection.isUsable {
+                connection.wasReused = true
                 completion(.success(connection))
                 return
             }
         }
         let connected = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     try channel.pipeline.syncOperations.addHandler(UpstreamConnection(port: port))
                 }
             }

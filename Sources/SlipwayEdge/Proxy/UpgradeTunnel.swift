@@ -1,21 +1,21 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// A protocol upgrade (WebSocket, or any `Upgrade:` but `h2c`) passed through to a service: the request head goes
 /// to the process over a connection of its own, and from then on the two connections are spliced byte for byte —
 /// the process's `101 Switching Protocols` and every frame after it, both ways — until either side closes.
 ///
-/// On the client's side the relay sits first in the pipeline, before NIO's HTTP codecs, so the bytes skip them.
+/// On the client's side the relay sits first in the pipeline, before the `EdgeConnectionHandler`, so the bytes skip it.
 enum UpgradeTunnel {
-    /// Connects to `127.0.0.1:<port>`, sends `head` and splices the connections; `onEnd` runs once when the tunnel
-    /// closes. Fails (nothing sent to the client yet) when the process cannot be reached.
+    /// Connects to `127.0.0.1:<port>`, sends what `request` gives once connected (the upstream's head and whatever
+    /// the client has sent after its own) and splices the connections; `onEnd` runs once when the tunnel closes.
+    /// Fails (nothing sent to the client yet) when the process cannot be reached.
     static func open(
-        client: ChannelHandlerContext, head: HTTPRequestHead, port: Int, onEnd: @escaping () -> Void
+        client: ChannelHandlerContext, port: Int, request: @escaping () -> ByteBuffer, onEnd: @escaping () -> Void
     ) -> EventLoopFuture<Void> {
         let eventLoop = client.eventLoop
-        let relays = NIOLoopBound((client: ByteRelay(onEnd: onEnd), upstream: ByteRelay(onEnd: {}), context: client), eventLoop: eventLoop)
-        let request = serialized(head)
+        let relays = NIOLoopBound(
+            (client: ByteRelay(onEnd: onEnd), upstream: ByteRelay(onEnd: {}), context: client, request: request), eventLoop: eventLoop)
         return ClientBootstrap(group: eventLoop)
             .channelOption(.autoRead, value: false)
             .connectTimeout(.seconds(5))
@@ -26,23 +26,15 @@ enum UpgradeTunnel {
             }
             .connect(host: "127.0.0.1", port: port)
             .flatMapThrowing { _ in
-                let (clientRelay, upstreamRelay, context) = relays.value
+                let (clientRelay, upstreamRelay, context, request) = relays.value
                 try context.pipeline.syncOperations.addHandler(clientRelay, position: .first)
                 clientRelay.partner = upstreamRelay
                 upstreamRelay.partner = clientRelay
-                upstreamRelay.write(request)
+                upstreamRelay.write(request())
                 upstreamRelay.flush()
                 upstreamRelay.read()
                 clientRelay.read()
             }
-    }
-
-    /// The request head as HTTP/1.1 bytes.
-    static func serialized(_ head: HTTPRequestHead) -> ByteBuffer {
-        var text = "\(head.method.rawValue) \(head.uri) HTTP/1.1\r\n"
-        for (name, value) in head.headers { text += "\(name): \(value)\r\n" }
-        text += "\r\n"
-        return ByteBuffer(string: text)
     }
 }
 

@@ -1,29 +1,28 @@
 import NIOCore
-import NIOHTTP1
 
-/// What an upstream connection reports to the exchange that uses it (the client connection's `ServiceProxyHandler`),
-/// all on their shared event loop.
+/// What an upstream connection reports to the exchange that uses it (a `ProxyExchange` of the client connection's
+/// `EdgeConnectionHandler`), all on their shared event loop.
 protocol UpstreamResponseReceiver: AnyObject {
     /// Whether the client's connection takes more bytes now: while it does not, the upstream is not read.
     var clientIsWritable: Bool { get }
-    /// A part of the upstream's response.
-    func upstreamRead(_ part: HTTPClientResponsePart)
+    /// Bytes of the upstream's response, as they came.
+    func upstreamRead(_ bytes: ByteBuffer)
     /// The end of one batch of reads: time to flush what was written to the client.
     func upstreamReadComplete()
     /// The upstream connection takes more bytes again (or no longer does).
     func upstreamWritabilityChanged()
-    /// The upstream connection failed or closed.
-    func upstreamFailed()
+    /// The upstream connection closed (`cleanly`: at the process's end, not on an error such as a reset).
+    func upstreamClosed(cleanly: Bool)
 }
 
-/// One keep-alive HTTP/1.1 connection to a service process, the last handler of its channel's pipeline (after NIO's
-/// client codecs). It belongs to one event loop's `UpstreamConnectionPool`, and serves one exchange at a time:
-/// it writes the request's parts and hands the response's parts to its `receiver`, reading no further while the
-/// client cannot take them.
+/// One keep-alive HTTP/1.1 connection to a service process, the only handler of its channel's pipeline: bytes in,
+/// bytes out. It belongs to one event loop's `UpstreamConnectionPool`, and serves one exchange at a time: it writes
+/// the request's bytes and hands the response's bytes to its `receiver`, reading no further while the client
+/// cannot take them.
 final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// The service process's port.
     let port: Int
@@ -47,9 +46,12 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether the connection takes more bytes now.
     var isWritable: Bool { context?.channel.isWritable ?? false }
 
-    /// Writes a part of the request (flushed by `flush()`).
-    func write(_ part: HTTPClientRequestPart) {
-        context?.write(wrapOutboundOut(part), promise: nil)
+    /// Whether the connection came out of the pool (the process may have closed it meanwhile).
+    var wasReused = false
+
+    /// Writes bytes of the request (flushed by `flush()`).
+    func write(_ bytes: ByteBuffer) {
+        context?.write(wrapOutboundOut(bytes), promise: nil)
     }
 
     /// Sends what has been written.
@@ -80,13 +82,12 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
         guard let receiver else {
             // A connection in the pool has nothing to say: whatever it sends makes it unusable.
             close()
             return
         }
-        receiver.upstreamRead(part)
+        receiver.upstreamRead(unwrapInboundIn(data))
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -101,7 +102,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         isClosed = true
         let receiver = self.receiver
         self.receiver = nil
-        receiver?.upstreamFailed()
+        receiver?.upstreamClosed(cleanly: true)
         onClose?(self)
         onClose = nil
     }
@@ -109,7 +110,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         let receiver = self.receiver
         self.receiver = nil
-        receiver?.upstreamFailed()
+        receiver?.upstreamClosed(cleanly: false)
         close()
     }
 

@@ -6,10 +6,11 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
-/// Hummingbird's HTTP/1 child channel with the edge's `ServiceProxyHandler` in it: the same pipeline as
+/// Hummingbird's HTTP/1 child channel with the edge's `EdgeConnectionHandler` in front: the same pipeline as
 /// `HTTP1Channel` (NIO's server codecs, the conversion to HTTPTypes, the connection state, the async channel that
-/// feeds the responder), with the proxy handler right after NIO's codecs. It sees NIO's own request parts (with
-/// the HTTP version, which the conversion drops) and relays service requests without converting them at all.
+/// feeds the responder), with the edge's handler before NIO's codecs. It reads each request head off the wire,
+/// relays service requests as bytes and passes the others on; `PassedResponseObserver` tells it when Hummingbird's
+/// answer to one of those has ended.
 public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     public typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -40,7 +41,9 @@ public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                 withEncoderConfiguration: .init(),
                 withDecoderLimitConfiguration: limits
             )
-            try channel.pipeline.syncOperations.addHandler(proxy.makeHandler())
+            let edge = proxy.makeHandler()
+            try channel.pipeline.syncOperations.addHandler(edge, position: .first)
+            try channel.pipeline.syncOperations.addHandler(PassedResponseObserver(edge: edge))
             try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try channel.pipeline.syncOperations.addHandlers(configuration.additionalChannelHandlers())
             try channel.pipeline.syncOperations.addHandler(
@@ -53,6 +56,29 @@ public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     /// Runs the responder for the requests that reach Hummingbird.
     public func handle(value asyncChannel: Value, logger: Logger) async {
         await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+    }
+}
+
+/// Tells the connection's `EdgeConnectionHandler` when Hummingbird has written the end of a response (the next
+/// request may then start), right after NIO's HTTP/1 codecs.
+final class PassedResponseObserver: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let edge: EdgeConnectionHandler
+
+    init(edge: EdgeConnectionHandler) {
+        self.edge = edge
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        let isEnd = if case .end = unwrapOutboundIn(data) { true } else { false }
+        context.write(data, promise: promise)
+        if isEnd {
+            // Not inside Hummingbird's write: the next request may start at once, and pass its bytes inbound.
+            let edge = NIOLoopBound(self.edge, eventLoop: context.eventLoop)
+            context.eventLoop.execute { edge.value.passedResponseEnded() }
+        }
     }
 }
 

@@ -2,10 +2,10 @@ import NIOCore
 import NIOPosix
 import SlipwayCore
 
-/// The edge's reverse proxy to service processes on `127.0.0.1:<port>`, at the level of NIO's HTTP/1 parts: a
-/// `ServiceProxyHandler` in every client connection's pipeline (see `EdgeHTTP1Channel`) takes the requests whose
-/// host routes to a service and relays them over keep-alive upstream connections, pooled per event loop; every
-/// other request goes on to Hummingbird. Bodies stream both ways with back-pressure, hop-by-hop headers stay
+/// The edge's reverse proxy to service processes on `127.0.0.1:<port>`, at the level of bytes: an
+/// `EdgeConnectionHandler` first in every client connection's pipeline (see `EdgeHTTP1Channel`) takes the requests
+/// whose host routes to a service and relays them over keep-alive upstream connections, pooled per event loop;
+/// every other request goes on to Hummingbird. Bodies stream both ways with back-pressure, hop-by-hop headers stay
 /// behind and `X-Forwarded-*` are added (see `ProxyHeaders`).
 public final class ServiceProxy: Sendable {
     /// Timeouts of the upstream connections.
@@ -58,9 +58,9 @@ public final class ServiceProxy: Sendable {
         self.pools = pools
     }
 
-    /// The handler for one client connection's pipeline (between NIO's HTTP/1 server codecs and Hummingbird's).
-    public func makeHandler() -> ServiceProxyHandler {
-        ServiceProxyHandler(proxy: self)
+    /// The handler for one client connection's pipeline (first, before NIO's HTTP/1 server codecs).
+    public func makeHandler() -> EdgeConnectionHandler {
+        EdgeConnectionHandler(proxy: self)
     }
 
     /// The connection pool of `eventLoop`, which the caller runs on; a loop outside the group gets a pool of its

@@ -1,0 +1,348 @@
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// How far a head has arrived in a buffer.
+enum HeadScan<Head> {
+    /// The empty line that ends the head has not arrived yet.
+    case incomplete
+    /// The bytes are not a head the edge reads itself (bad syntax, bare line feeds, folded lines).
+    case invalid
+    /// The head, whole.
+    case complete(Head)
+}
+
+/// What a request's `Connection` header says, and whether it names other headers (which then stay behind).
+struct ConnectionOptions {
+    var close = false
+    var keepAlive = false
+    var upgrade = false
+    var namesOtherHeaders = false
+}
+
+/// A request head as the edge reads it off the wire: only what routing and framing need, as offsets into its bytes
+/// (the start line and every field stay where they are, for `ProxyHeaders` to copy).
+struct RequestHead {
+    /// The head's length in bytes, its empty line included.
+    var length = 0
+    /// Where the request line's CR is.
+    var startLineEnd = 0
+    var isHEAD = false
+    var isCONNECT = false
+    /// Whether its method may be sent twice with the effect of once (RFC 9110 §9.2.2).
+    var isIdempotent = false
+    var isHTTP10 = false
+    var hostCount = 0
+    /// The value of its (last) `Host` line.
+    var host: Range<Int>?
+    var contentLength: Int?
+    var hasConflictingLengths = false
+    var transferCoding = TransferCoding.none
+    var connection = ConnectionOptions()
+    /// Whether it asks to switch protocols (`Upgrade:` with anything but `h2c`, which a server may ignore).
+    var asksForUpgrade = false
+    /// Whether it says `Expect: 100-continue`.
+    var expectsContinue = false
+
+    /// Whether the client keeps the connection after this exchange (HTTP/1.1 unless `close`; HTTP/1.0 only with `keep-alive`).
+    var keepAlive: Bool { isHTTP10 ? connection.keepAlive && !connection.close : !connection.close }
+
+    /// How its body is framed; nil when the head is ambiguous about it (a length and a coding, two lengths, a
+    /// coding that does not end in `chunked`): the edge then leaves the request to NIO's decoder, which refuses it.
+    var bodyFraming: BodyFraming? {
+        switch transferCoding {
+        case .chunked: return contentLength == nil && !hasConflictingLengths ? .chunked() : nil
+        case .other: return nil
+        case .none: return hasConflictingLengths ? nil : .length(contentLength ?? 0)
+        }
+    }
+
+    /// Reads the head at the start of `buffer`.
+    static func scan(_ buffer: ByteBuffer) -> HeadScan<RequestHead> {
+        buffer.withUnsafeReadableBytes { bytes in
+            guard let length = HTTP1Syntax.headLength(bytes) else { return .incomplete }
+            var head = RequestHead()
+            head.length = length
+            guard let lineEnd = HTTP1Syntax.startLineEnd(bytes), head.readRequestLine(bytes, end: lineEnd) else { return .invalid }
+            head.startLineEnd = lineEnd
+            let valid = HTTP1Syntax.forEachField(bytes, from: lineEnd + 2, to: length) { name, value, _ in
+                head.read(name: name, value: value, in: bytes)
+            }
+            return valid ? .complete(head) : .invalid
+        }
+    }
+
+    private mutating func readRequestLine(_ bytes: UnsafeRawBufferPointer, end: Int) -> Bool {
+        guard let firstSpace = HTTP1Syntax.index(of: UInt8(ascii: " "), in: bytes, from: 0, to: end), firstSpace > 0,
+            let secondSpace = HTTP1Syntax.index(of: UInt8(ascii: " "), in: bytes, from: firstSpace + 1, to: end),
+            secondSpace > firstSpace + 1
+        else { return false }
+        for index in 0..<firstSpace where !HTTP1Syntax.isTokenCharacter(bytes[index]) { return false }
+        for index in (firstSpace + 1)..<secondSpace where bytes[index] <= 0x20 || bytes[index] == 0x7F { return false }
+        guard let minor = HTTP1Syntax.httpVersionMinor(bytes, secondSpace + 1..<end) else { return false }
+        isHTTP10 = minor == 0
+        isHEAD = HTTP1Syntax.equals(bytes, 0..<firstSpace, "HEAD")
+        isCONNECT = HTTP1Syntax.equals(bytes, 0..<firstSpace, "CONNECT")
+        let method = 0..<firstSpace
+        isIdempotent =
+            isHEAD || HTTP1Syntax.equals(bytes, method, "GET") || HTTP1Syntax.equals(bytes, method, "PUT")
+            || HTTP1Syntax.equals(bytes, method, "DELETE") || HTTP1Syntax.equals(bytes, method, "OPTIONS")
+        return true
+    }
+
+    private mutating func read(name: Range<Int>, value: Range<Int>, in bytes: UnsafeRawBufferPointer) {
+        switch name.count {
+        case 4 where HTTP1Syntax.namesEqual(bytes, name, "host"):
+            hostCount += 1
+            host = value
+        case 14 where HTTP1Syntax.namesEqual(bytes, name, "content-length"):
+            let length = HTTP1Syntax.decimal(bytes, value)
+            if length == nil || (contentLength != nil && contentLength != length) { hasConflictingLengths = true }
+            contentLength = length
+        case 17 where HTTP1Syntax.namesEqual(bytes, name, "transfer-encoding"):
+            transferCoding = HTTP1Syntax.lastCodingIsChunked(bytes, value) ? .chunked : .other
+        case 10 where HTTP1Syntax.namesEqual(bytes, name, "connection"):
+            HTTP1Syntax.readConnection(bytes, value, into: &connection)
+        case 7 where HTTP1Syntax.namesEqual(bytes, name, "upgrade"):
+            HTTP1Syntax.forEachToken(bytes, value) { token in
+                if !HTTP1Syntax.namesEqual(bytes, token, "h2c") { asksForUpgrade = true }
+            }
+        case 6 where HTTP1Syntax.namesEqual(bytes, name, "expect"):
+            expectsContinue = HTTP1Syntax.namesEqual(bytes, value, "100-continue")
+        default:
+            break
+        }
+    }
+}
+
+/// A response head from a service process, read like `RequestHead`.
+struct ResponseHead {
+    var length = 0
+    var startLineEnd = 0
+    var status = 0
+    var isHTTP10 = false
+    var contentLength: Int?
+    var hasConflictingLengths = false
+    var transferCoding = TransferCoding.none
+    var connection = ConnectionOptions()
+
+    /// Whether the process keeps the connection open after this response.
+    var keepsAlive: Bool { isHTTP10 ? connection.keepAlive && !connection.close : !connection.close }
+
+    /// How its body is framed (RFC 9112 §6.3), for a request that was a HEAD or not; nil when its lengths disagree.
+    func bodyFraming(forHEAD isHEAD: Bool) -> BodyFraming? {
+        if isHEAD || status < 200 || status == 204 || status == 304 { return .length(0) }
+        switch transferCoding {
+        case .chunked: return .chunked()
+        case .other: return .untilClose
+        case .none:
+            if hasConflictingLengths { return nil }
+            return contentLength.map { .length($0) } ?? .untilClose
+        }
+    }
+
+    /// Reads the head at the start of `buffer`.
+    static func scan(_ buffer: ByteBuffer) -> HeadScan<ResponseHead> {
+        buffer.withUnsafeReadableBytes { bytes in
+            guard let length = HTTP1Syntax.headLength(bytes) else { return .incomplete }
+            var head = ResponseHead()
+            head.length = length
+            // `HTTP/1.1 200 OK`: the version, a space, three digits, then a space and a reason, or nothing.
+            guard let lineEnd = HTTP1Syntax.startLineEnd(bytes), lineEnd >= 12,
+                let minor = HTTP1Syntax.httpVersionMinor(bytes, 0..<8), bytes[8] == UInt8(ascii: " "),
+                let status = HTTP1Syntax.decimal(bytes, 9..<12), lineEnd == 12 || bytes[12] == UInt8(ascii: " ")
+            else { return .invalid }
+            head.startLineEnd = lineEnd
+            head.isHTTP10 = minor == 0
+            head.status = status
+            let valid = HTTP1Syntax.forEachField(bytes, from: lineEnd + 2, to: length) { name, value, _ in
+                switch name.count {
+                case 14 where HTTP1Syntax.namesEqual(bytes, name, "content-length"):
+                    let length = HTTP1Syntax.decimal(bytes, value)
+                    if length == nil || (head.contentLength != nil && head.contentLength != length) { head.hasConflictingLengths = true }
+                    head.contentLength = length
+                case 17 where HTTP1Syntax.namesEqual(bytes, name, "transfer-encoding"):
+                    head.transferCoding = HTTP1Syntax.lastCodingIsChunked(bytes, value) ? .chunked : .other
+                case 10 where HTTP1Syntax.namesEqual(bytes, name, "connection"):
+                    HTTP1Syntax.readConnection(bytes, value, into: &head.connection)
+                default:
+                    break
+                }
+            }
+            return valid ? .complete(head) : .invalid
+        }
+    }
+}
+
+/// A message's `Transfer-Encoding`, as far as framing goes.
+enum TransferCoding {
+    case none
+    /// The last coding is `chunked`: the body is chunked.
+    case chunked
+    /// Codings that do not end in `chunked`.
+    case other
+}
+
+/// The byte-level grammar of HTTP/1 heads (RFC 9112), on the raw bytes of a buffer; offsets count from its reader index.
+enum HTTP1Syntax {
+    private static let cr = UInt8(ascii: "\r")
+    private static let lf = UInt8(ascii: "\n")
+
+    /// The length of the head at the start of `bytes`, through its empty line; nil until that line has arrived.
+    static func headLength(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        var index = 0
+        while let newline = HTTP1Syntax.index(of: lf, in: bytes, from: index, to: bytes.count) {
+            // The empty line: LF right after the previous line's LF, or CR LF.
+            let next = newline + 1
+            if next < bytes.count, bytes[next] == lf { return next + 1 }
+            if next + 1 < bytes.count, bytes[next] == cr, bytes[next + 1] == lf { return next + 2 }
+            if next + 1 >= bytes.count { return nil }
+            index = next
+        }
+        return nil
+    }
+
+    /// Where the start line's CR is; nil when it ends in a bare LF.
+    static func startLineEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let newline = index(of: lf, in: bytes, from: 0, to: bytes.count), newline > 0, bytes[newline - 1] == cr else { return nil }
+        return newline - 1
+    }
+
+    /// Calls `body` with each field line's name, value (without the whitespace around it) and whole line (without
+    /// CR LF), from `start` to the head's end; false when a line is not a valid field (bare LF, folded, bad name).
+    static func forEachField(
+        _ bytes: UnsafeRawBufferPointer, from start: Int, to end: Int,
+        _ body: (_ name: Range<Int>, _ value: Range<Int>, _ line: Range<Int>) -> Void
+    ) -> Bool {
+        var lineStart = start
+        while lineStart < end {
+            guard let newline = index(of: lf, in: bytes, from: lineStart, to: end), newline > lineStart, bytes[newline - 1] == cr else {
+                return false
+            }
+            let lineEnd = newline - 1
+            if lineEnd == lineStart { return newline + 1 == end }
+            guard let colon = index(of: UInt8(ascii: ":"), in: bytes, from: lineStart, to: lineEnd), colon > lineStart else { return false }
+            for index in lineStart..<colon where !isTokenCharacter(bytes[index]) { return false }
+            var valueStart = colon + 1
+            var valueEnd = lineEnd
+            while valueStart < valueEnd, isWhitespace(bytes[valueStart]) { valueStart += 1 }
+            while valueEnd > valueStart, isWhitespace(bytes[valueEnd - 1]) { valueEnd -= 1 }
+            body(lineStart..<colon, valueStart..<valueEnd, lineStart..<lineEnd)
+            lineStart = newline + 1
+        }
+        return false
+    }
+
+    /// The minor version of `HTTP/1.0` or `HTTP/1.1` in `range`; nil for anything else.
+    static func httpVersionMinor(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
+        guard range.count == 8, equals(bytes, range.lowerBound..<range.lowerBound + 7, "HTTP/1.") else { return nil }
+        switch bytes[range.lowerBound + 7] {
+        case UInt8(ascii: "0"): return 0
+        case UInt8(ascii: "1"): return 1
+        default: return nil
+        }
+    }
+
+    /// The decimal number in `range` (digits only, at most 18 of them).
+    static func decimal(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>) -> Int? {
+        guard !range.isEmpty, range.count <= 18 else { return nil }
+        var value = 0
+        for index in range {
+            let digit = Int(bytes[index]) - 48
+            guard digit >= 0 && digit <= 9 else { return nil }
+            value = value * 10 + digit
+        }
+        return value
+    }
+
+    /// Calls `body` with each comma-separated token of `range`, without the whitespace around it.
+    static func forEachToken(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ body: (Range<Int>) -> Void) {
+        var start = range.lowerBound
+        while start < range.upperBound {
+            let comma = index(of: UInt8(ascii: ","), in: bytes, from: start, to: range.upperBound) ?? range.upperBound
+            var tokenStart = start
+            var tokenEnd = comma
+            while tokenStart < tokenEnd, isWhitespace(bytes[tokenStart]) { tokenStart += 1 }
+            while tokenEnd > tokenStart, isWhitespace(bytes[tokenEnd - 1]) { tokenEnd -= 1 }
+            if tokenEnd > tokenStart { body(tokenStart..<tokenEnd) }
+            start = comma + 1
+        }
+    }
+
+    /// Reads the tokens of a `Connection` value.
+    static func readConnection(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>, into options: inout ConnectionOptions) {
+        forEachToken(bytes, value) { token in
+            if namesEqual(bytes, token, "close") {
+                options.close = true
+            } else if namesEqual(bytes, token, "keep-alive") {
+                options.keepAlive = true
+            } else if namesEqual(bytes, token, "upgrade") {
+                options.upgrade = true
+            } else {
+                options.namesOtherHeaders = true
+            }
+        }
+    }
+
+    /// Whether the last coding of a `Transfer-Encoding` value is `chunked`.
+    static func lastCodingIsChunked(_ bytes: UnsafeRawBufferPointer, _ value: Range<Int>) -> Bool {
+        var last: Range<Int>?
+        forEachToken(bytes, value) { last = $0 }
+        return last.map { namesEqual(bytes, $0, "chunked") } ?? false
+    }
+
+    /// Whether `range` holds `lowercased`, ignoring the case of ASCII letters.
+    static func namesEqual(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercased: StaticString) -> Bool {
+        guard range.count == lowercased.utf8CodeUnitCount else { return false }
+        let expected = lowercased.utf8Start
+        for offset in 0..<range.count {
+            var byte = bytes[range.lowerBound + offset]
+            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
+            if byte != expected[offset] { return false }
+        }
+        return true
+    }
+
+    /// Whether `range` starts with `lowercased`, ignoring the case of ASCII letters.
+    static func nameHasPrefix(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercased: StaticString) -> Bool {
+        let count = lowercased.utf8CodeUnitCount
+        return range.count >= count && namesEqual(bytes, range.lowerBound..<range.lowerBound + count, lowercased)
+    }
+
+    /// Whether `range` holds exactly `text`.
+    static func equals(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ text: StaticString) -> Bool {
+        guard range.count == text.utf8CodeUnitCount else { return false }
+        let expected = text.utf8Start
+        for offset in 0..<range.count where bytes[range.lowerBound + offset] != expected[offset] { return false }
+        return true
+    }
+
+    /// The first index of `byte` in `lower..<upper`.
+    static func index(of byte: UInt8, in bytes: UnsafeRawBufferPointer, from lower: Int, to upper: Int) -> Int? {
+        guard lower < upper, let base = bytes.baseAddress else { return nil }
+        guard let found = memchr(base + lower, Int32(byte), upper - lower) else { return nil }
+        return base.distance(to: UnsafeRawPointer(found))
+    }
+
+    /// `tchar` of RFC 9110 §5.6.2.
+    static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"), UInt8(ascii: "'"),
+            UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "^"), UInt8(ascii: "_"),
+            UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+    }
+}
