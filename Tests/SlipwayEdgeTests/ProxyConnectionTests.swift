@@ -53,6 +53,19 @@ import Testing
         }
     }
 
+    @Test func aClientThatClosesItsSideAfterItsRequestStillGetsTheAnswer() async throws {
+        try await ProxyFixture.with { fixture in
+            let client = try await RawSocket.connect(port: fixture.edgePort)
+            defer { client.close() }
+            try await client.send("GET /slow-head HTTP/1.1\r\nHost: app.localhost\r\n\r\n")
+            client.shutdownWrite()
+            let answer = try await client.receiveResponse()
+            #expect(answer.head.hasPrefix("HTTP/1.1 200 OK\r\n"))
+            #expect(answer.body == "late")
+            #expect(try await client.isClosedByPeer())
+        }
+    }
+
     @Test func aClientThatExpectsContinueGetsItFromTheEdgeThenItsAnswer() async throws {
         try await ProxyFixture.with { fixture in
             let client = try await RawSocket.connect(port: fixture.edgePort)

@@ -83,6 +83,11 @@ final class RawSocket: Sendable {
         }
     }
 
+    /// Closes the sending side only (the peer reads an end of input; answers can still come).
+    func shutdownWrite() {
+        shutdown(fd, Int32(SHUT_WR))
+    }
+
     func close() {
         Glibc.close(fd)
     }

@@ -54,15 +54,17 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     private var inReadBatch = false
     private var isProcessing = false
     private var processAgain = false
-    /// Whether bytes went on to NIO's decoder outside a read batch (they then need a `channelReadComplete` of their own).
-    private var passedOutsideBatch = false
+    /// Whether bytes went on to NIO's decoder since the last `channelReadComplete` passed on (only then does one
+    /// go on: the handlers behind have nothing to do with the reads of proxied requests).
+    private var passedUnannounced = false
     /// One timer for the response heads of all exchanges on this connection, re-armed when it fires early
     /// (scheduling and cancelling one per exchange costs more than the rest of the exchange's bookkeeping).
     private var headTimer: Scheduled<Void>?
     /// The client's IP address, read once per connection.
     private lazy var clientAddress: String? = context?.channel.remoteAddress?.ipAddress
-    /// Graceful shutdown asked while an exchange ran: the connection closes once it has ended.
-    private var quiesceEvent: Any?
+    /// Graceful shutdown asked, or the client closed its side, while an exchange ran: the connection closes once
+    /// it has ended.
+    fileprivate private(set) var closesAfterExchange = false
     /// The last `Host` value and what it routes by (a connection asks for one host over and over).
     private var lastHost: (bytes: [UInt8], key: String?)?
 
@@ -85,6 +87,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch state {
         case .handedOver:
+            passedUnannounced = true
             context.fireChannelRead(data)
             return
         case .closing:
@@ -105,7 +108,10 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     public func channelReadComplete(context: ChannelHandlerContext) {
         inReadBatch = false
         if case .proxying(let exchange) = state { exchange.upstream?.flush() }
-        context.fireChannelReadComplete()
+        if passedUnannounced {
+            passedUnannounced = false
+            context.fireChannelReadComplete()
+        }
     }
 
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -120,10 +126,11 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent {
+        if event is ChannelShouldQuiesceEvent || (event as? ChannelEvent) == .inputClosed {
             switch state {
             case .proxying, .discarding:
-                quiesceEvent = event
+                // Hummingbird would close the connection now; the exchange finishes first.
+                closesAfterExchange = true
                 return
             default:
                 break
@@ -132,11 +139,14 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         context.fireUserInboundEventTriggered(event)
     }
 
+    /// Reads go on while a response is awaited (a client that does not pipeline sends nothing meanwhile, and
+    /// holding reads back costs two `epoll_ctl` calls per request) until `maximumHeadLength` bytes wait unread.
     public func read(context: ChannelHandlerContext) {
+        let piledUp = (input?.readableBytes ?? 0) > Self.maximumHeadLength
         switch state {
-        case .proxying(let exchange) where exchange.requestEnded || !(exchange.upstream?.isWritable ?? false):
+        case .proxying(let exchange) where exchange.requestEnded ? piledUp : !(exchange.upstream?.isWritable ?? false):
             readPending = true
-        case .passing(let body, _) where body.isComplete:
+        case .passing(let body, _) where body.isComplete && piledUp:
             readPending = true
         case .tunneling, .closing:
             // A tunnel's relay reads for itself.
@@ -165,8 +175,8 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         if !inReadBatch {
             // Work done outside a read (a pipelined request taken up after a response): flushed here.
             if case .proxying(let exchange) = state { exchange.upstream?.flush() }
-            if passedOutsideBatch {
-                passedOutsideBatch = false
+            if passedUnannounced {
+                passedUnannounced = false
                 context.fireChannelReadComplete()
             }
         }
@@ -177,8 +187,8 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             switch state {
             case .idle:
                 guard let bytes = input, bytes.readableBytes > 0 else { return }
-                if quiesceEvent != nil {
-                    // The server is shutting down and asked while the last exchange ran: no new request starts.
+                if closesAfterExchange {
+                    // The server is shutting down, or the client closed its side, while the last exchange ran.
                     close(context)
                     return
                 }
@@ -281,14 +291,14 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
                 closing: head.asksForUpgrade)
             return
         }
-        let inFlight = InFlightRequest(endpoints: proxy.endpoints, deploymentID: deploymentID)
         if head.asksForUpgrade {
+            let inFlight = InFlightRequest(endpoints: proxy.endpoints, deploymentID: deploymentID)
             startTunnel(head, headBytes: headBytes, port: port, inFlight: inFlight, key: key, context: context)
             return
         }
         let exchange = ProxyExchange(
-            handler: self, request: head, routeKey: key, port: port, requestBody: body, inFlight: inFlight,
-            responseHeadTimeout: TimeAmount(proxy.configuration.responseHeadTimeout))
+            handler: self, request: head, routeKey: key, port: port, requestBody: body, endpoints: proxy.endpoints,
+            deploymentID: deploymentID, responseHeadTimeout: TimeAmount(proxy.configuration.responseHeadTimeout))
         state = .proxying(exchange)
         // A pooled connection comes at once; a new one later (it then flushes what was sent meanwhile).
         connect(exchange, fresh: false)
@@ -300,20 +310,23 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         if body.isComplete { endRequest(of: exchange) }
     }
 
-    /// Gets `exchange` a connection to its port: from the pool (unless `fresh`), else a new one.
+    /// Gets `exchange` a connection to its port: an idle one from the pool (unless `fresh`; what is written on it
+    /// is flushed at the end of the read, or of `process()`), else a new one.
     fileprivate func connect(_ exchange: ProxyExchange, fresh: Bool) {
         guard let pool else { return }
-        var isConnecting = true
-        defer { isConnecting = false }
-        pool.connection(to: exchange.port, fresh: fresh) { [weak self, exchange] result in
-            guard let self, case .proxying(let current) = self.state, current === exchange, !exchange.isOver else {
+        if !fresh, let connection = pool.idleConnection(to: exchange.port) {
+            exchange.attach(connection, flush: false)
+            return
+        }
+        pool.newConnection(to: exchange.port) { [self, exchange] result in
+            guard case .proxying(let current) = state, current === exchange, !exchange.isOver else {
                 // The client left while connecting: the new connection is not needed now, but can serve the next.
-                if case .success(let connection) = result { self?.pool?.release(connection, reusable: true) }
+                if case .success(let connection) = result { pool.release(connection, reusable: true) }
                 return
             }
             switch result {
             case .success(let connection):
-                exchange.attach(connection, flush: !isConnecting)
+                exchange.attach(connection, flush: true)
                 if readPending, !exchange.requestEnded, connection.isWritable {
                     readPending = false
                     context?.read()
@@ -358,7 +371,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Sends bytes of a request on to NIO's decoder.
     private func pass(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
-        if !inReadBatch { passedOutsideBatch = true }
+        passedUnannounced = true
         context.fireChannelRead(wrapInboundOut(bytes))
     }
 
@@ -375,7 +388,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         _ status: HTTPResponseStatus, html: String, to head: RequestHead, remainingBody: BodyFraming, closing: Bool = false
     ) {
         guard let context else { return }
-        let closes = closing || !head.keepAlive || quiesceEvent != nil
+        let closes = closing || !head.keepAlive || closesAfterExchange
         var page = ByteBuffer()
         let body = ByteBuffer(string: html)
         page.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n")
@@ -415,9 +428,13 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         read(context: context)
     }
 
-    /// Ends the current exchange because the client's connection went away.
+    /// Ends the current exchange because the client's connection went away (which also lets go of the exchange:
+    /// it holds the handler).
     private func abortExchange() {
-        if case .proxying(let exchange) = state { exchange.abort() }
+        if case .proxying(let exchange) = state {
+            exchange.abort()
+            state = .closing
+        }
         input = nil
     }
 
@@ -430,9 +447,6 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         process()
         resumeReading()
     }
-
-    /// Whether the server is shutting down gracefully: responses then close their connection.
-    fileprivate var isQuiescing: Bool { quiesceEvent != nil }
 
     fileprivate var clientIsWritable: Bool { context?.channel.isWritable ?? false }
 
@@ -447,7 +461,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     /// The exchange's response has been written whole.
     fileprivate func responseCompleted(_ exchange: ProxyExchange, closingClient: Bool) {
         guard case .proxying(let current) = state, current === exchange, let context else { return }
-        if closingClient || quiesceEvent != nil {
+        if closingClient || closesAfterExchange {
             close(context)
             return
         }
@@ -473,8 +487,8 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     /// Makes sure the head timer fires at `deadline` or earlier.
     fileprivate func armHeadTimer(at deadline: NIODeadline) {
         guard headTimer == nil, let context else { return }
-        headTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [weak self] in
-            guard let self else { return }
+        // Holds the handler until it fires or `handlerRemoved` cancels it.
+        headTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             self.headTimer = nil
             guard case .proxying(let exchange) = self.state, let due = exchange.headDeadline else { return }
             if due <= .now() { exchange.headTimerFired(domain: self.proxy.domain) } else { self.armHeadTimer(at: due) }
@@ -495,9 +509,12 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
 
 /// One request relayed to a service process and its response relayed back, as bytes: its upstream connection, the
 /// bytes sent before that connection was open, the response head's timer, and the request's place in the
-/// in-flight count, which ends exactly once.
+/// in-flight count (`ServiceEndpoints.beginRequest`), which ends exactly once: when the exchange finishes, or
+/// else when it goes away.
 final class ProxyExchange: UpstreamResponseReceiver {
-    private unowned let handler: EdgeConnectionHandler
+    /// The handler, which holds the exchange in its state until the exchange is over: no weak or unowned
+    /// reference, whose side table would slow down every retain and release of both.
+    private let handler: EdgeConnectionHandler
     /// The client's request head.
     let request: RequestHead
     /// The route key of the request's host (for error pages).
@@ -508,7 +525,9 @@ final class ProxyExchange: UpstreamResponseReceiver {
     var requestBody: BodyFraming
     /// Whether the client's request has been read whole.
     var requestEnded = false
-    private let inFlight: InFlightRequest
+    private let endpoints: ServiceEndpoints
+    private let deploymentID: Int64
+    private var isInFlight = true
     private let responseHeadTimeout: TimeAmount
     /// The connection, once open.
     private(set) var upstream: UpstreamConnection?
@@ -532,20 +551,25 @@ final class ProxyExchange: UpstreamResponseReceiver {
     private(set) var headDeadline: NIODeadline?
     private(set) var isOver = false
 
+    deinit {
+        if isInFlight { endpoints.endRequest(to: deploymentID) }
+    }
+
     /// The largest body, by its `Content-Length`, that is held until it is complete before the head goes out.
     /// Larger bodies stream.
     static let smallBodyLimit = 64 << 10
 
     init(
         handler: EdgeConnectionHandler, request: RequestHead, routeKey: String, port: Int, requestBody: BodyFraming,
-        inFlight: InFlightRequest, responseHeadTimeout: TimeAmount
+        endpoints: ServiceEndpoints, deploymentID: Int64, responseHeadTimeout: TimeAmount
     ) {
         self.handler = handler
         self.request = request
         self.routeKey = routeKey
         self.port = port
         self.requestBody = requestBody
-        self.inFlight = inFlight
+        self.endpoints = endpoints
+        self.deploymentID = deploymentID
         self.responseHeadTimeout = responseHeadTimeout
     }
 
@@ -656,20 +680,18 @@ final class ProxyExchange: UpstreamResponseReceiver {
             return
         }
         upstreamReusable = upstreamReusable && head.keepsAlive && !request.isHTTP10 && !body.endsWithConnection
-        closesClient = !request.keepAlive || body.endsWithConnection || handler.isQuiescing
+        closesClient = !request.keepAlive || body.endsWithConnection || handler.closesAfterExchange
         let connection: ProxyHeaders.ClientConnection = closesClient ? .close : request.isHTTP10 ? .keepAlive : .unsaid
-        let clientHead = ProxyHeaders.clientResponse(headBytes, head, connection: connection)
         responseBody = body
+        if !body.isComplete, let length = head.contentLength, length <= Self.smallBodyLimit {
+            held = ProxyHeaders.clientResponse(headBytes, head, connection: connection, bodyCapacity: length)
+            return
+        }
+        responseStarted = true
+        handler.writeToClient(ProxyHeaders.clientResponse(headBytes, head, connection: connection))
         if body.isComplete {
-            responseStarted = true
-            handler.writeToClient(clientHead)
             if rest > 0 { upstreamReusable = false }
             completeResponse()
-        } else if let length = head.contentLength, length <= Self.smallBodyLimit {
-            held = clientHead
-        } else {
-            responseStarted = true
-            handler.writeToClient(clientHead)
         }
     }
 
@@ -739,11 +761,20 @@ final class ProxyExchange: UpstreamResponseReceiver {
         held = nil
         pending = nil
         replayable = nil
-        inFlight.end()
+        endInFlight()
         if let upstream {
             self.upstream = nil
             handler.release(upstream, reusable: reusable)
         }
+    }
+}
+
+extension ProxyExchange {
+    /// Ends the request's place in the in-flight count (once).
+    private func endInFlight() {
+        guard isInFlight else { return }
+        isInFlight = false
+        endpoints.endRequest(to: deploymentID)
     }
 }
 

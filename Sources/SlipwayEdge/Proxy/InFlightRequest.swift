@@ -1,9 +1,9 @@
 import SlipwayCore
 import Synchronization
 
-/// One proxied request's place in `ServiceEndpoints`' in-flight count, which a drain waits on. It ends exactly once:
-/// when `end()` is called (the response has been sent, or failed), or else when the last reference goes away — a
-/// response whose body Hummingbird never wrote (the client left before the head) still ends its request.
+/// A tunnelled request's place in `ServiceEndpoints`' in-flight count, which a drain waits on (`UpgradeTunnel`'s two
+/// relays share it). It ends exactly once: when `end()` is called (either side closed, or connecting failed), or
+/// else when the last reference goes away.
 final class InFlightRequest: Sendable {
     private let endpoints: ServiceEndpoints
     private let deploymentID: Int64

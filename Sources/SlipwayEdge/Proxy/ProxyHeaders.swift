@@ -69,10 +69,11 @@ enum ProxyHeaders {
     }
 
     /// The head the client gets for the process's response head `bytes` (read as `head`): `HTTP/1.1`, the same
-    /// status and reason, the process's header lines minus hop-by-hop ones, and what the edge says of the connection.
-    static func clientResponse(_ bytes: ByteBuffer, _ head: ResponseHead, connection: ClientConnection) -> ByteBuffer {
+    /// status and reason, the process's header lines minus hop-by-hop ones, and what the edge says of the connection;
+    /// with room for `bodyCapacity` more bytes (a body written after it).
+    static func clientResponse(_ bytes: ByteBuffer, _ head: ResponseHead, connection: ClientConnection, bodyCapacity: Int = 0) -> ByteBuffer {
         var out = ByteBuffer()
-        out.reserveCapacity(head.length + 24)
+        out.reserveCapacity(head.length + 24 + bodyCapacity)
         bytes.withUnsafeReadableBytes { bytes in
             out.writeStaticString("HTTP/1.1")
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[8..<head.startLineEnd + 2]))

@@ -26,8 +26,9 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     /// The service process's port.
     let port: Int
-    /// The exchange the connection serves now; nil while it waits in the pool.
-    weak var receiver: (any UpstreamResponseReceiver)?
+    /// The exchange the connection serves now; nil while it waits in the pool (the pool and the connection's
+    /// closing let go of it).
+    var receiver: (any UpstreamResponseReceiver)?
     /// When the connection last went back to the pool.
     var idleSince = NIODeadline.now()
     /// Called once when the channel closes (the pool forgets the connection).

@@ -20,16 +20,19 @@ final class UpstreamConnectionPool {
         self.idleTimeout = idleTimeout
     }
 
-    /// Calls `completion` (on the loop) with an idle connection to `127.0.0.1:<port>` (its `wasReused` set), or a
-    /// new one, or the error of connecting. With `fresh`, always a new one.
-    func connection(to port: Int, fresh: Bool = false, _ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
-        while !fresh, let connection = idle[port]?.popLast() {
+    /// An idle connection to `127.0.0.1:<port>` that is still open (its `wasReused` set), if there is one.
+    func idleConnection(to port: Int) -> UpstreamConnection? {
+        while let connection = idle[port]?.popLast() {
             if connection.isUsable {
                 connection.wasReused = true
-                completion(.success(connection))
-                return
+                return connection
             }
         }
+        return nil
+    }
+
+    /// Calls `completion` (on the loop) with a new connection to `127.0.0.1:<port>`, or the error of connecting.
+    func newConnection(to port: Int, _ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
         let connected = ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -39,10 +42,14 @@ final class UpstreamConnectionPool {
                 }
             }
             .connect(host: "127.0.0.1", port: port)
-        connected.assumeIsolated().whenComplete { result in
+        connected.assumeIsolated().whenComplete { [weak self] result in
             completion(
                 result.flatMap { channel in
-                    Result { try channel.pipeline.syncOperations.handler(type: UpstreamConnection.self) }
+                    Result {
+                        let connection = try channel.pipeline.syncOperations.handler(type: UpstreamConnection.self)
+                        connection.onClose = { closed in self?.forget(closed) }
+                        return connection
+                    }
                 })
         }
     }
@@ -56,7 +63,6 @@ final class UpstreamConnectionPool {
         }
         connection.idleSince = .now()
         idle[connection.port, default: []].append(connection)
-        connection.onClose = { [weak self] closed in self?.forget(closed) }
         if sweep == nil { scheduleSweep() }
     }
 
