@@ -68,8 +68,12 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     /// The last `Host` value and what it routes by (a connection asks for one host over and over).
     private var lastHost: (bytes: [UInt8], key: String?)?
 
-    init(proxy: ServiceProxy) {
+    /// Adds Hummingbird's HTTP/1 handlers after this one; nil once they are there.
+    private var http1Handlers: ((EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void)?
+
+    init(proxy: ServiceProxy, http1Handlers: @escaping (EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void) {
         self.proxy = proxy
+        self.http1Handlers = http1Handlers
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
@@ -133,7 +137,11 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
                 closesAfterExchange = true
                 return
             default:
-                break
+                if http1Handlers != nil {
+                    // Hummingbird has not seen this connection (its connection state would close it): closed here.
+                    close(context)
+                    return
+                }
             }
         }
         context.fireUserInboundEventTriggered(event)
@@ -371,12 +379,28 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Sends bytes of a request on to NIO's decoder.
     private func pass(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        guard addHummingbird(context) else { return }
         passedUnannounced = true
         context.fireChannelRead(wrapInboundOut(bytes))
     }
 
+    /// Adds Hummingbird's HTTP/1 handlers after this one, unless they are there; false (and the connection closes)
+    /// when they cannot be added.
+    private func addHummingbird(_ context: ChannelHandlerContext) -> Bool {
+        guard let http1Handlers else { return true }
+        self.http1Handlers = nil
+        do {
+            try http1Handlers(self, context.pipeline.syncOperations)
+            return true
+        } catch {
+            close(context)
+            return false
+        }
+    }
+
     /// Leaves the connection to NIO's decoder and Hummingbird: what has been read but not passed on goes first.
     private func handOver(_ context: ChannelHandlerContext) {
+        guard addHummingbird(context) else { return }
         state = .handedOver
         if let rest = input, rest.readableBytes > 0 { pass(rest, context: context) }
         input = nil

@@ -10,7 +10,7 @@ import NIOHTTPTypesHTTP1
 /// `HTTP1Channel` (NIO's server codecs, the conversion to HTTPTypes, the connection state, the async channel that
 /// feeds the responder), with the edge's handler before NIO's codecs. It reads each request head off the wire,
 /// relays service requests as bytes and passes the others on; `PassedResponseObserver` tells it when Hummingbird's
-/// answer to one of those has ended.
+/// answer to one of those has ended. Hummingbird's handlers are added with the connection's first request for it.
 public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     public typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
 
@@ -27,29 +27,45 @@ public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
         self.configuration = configuration
     }
 
-    /// Sets up a client connection's pipeline.
+    /// Sets up a client connection's pipeline: the edge's handler, then the async channel that feeds the responder.
+    /// Hummingbird's HTTP/1 handlers go in between when the connection's first request for Hummingbird comes:
+    /// a connection that only carries proxied requests never runs through them.
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            var limits = NIOHTTPDecoderLimitConfiguration()
-            limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
-            limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
-            limits.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
-            try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                withPipeliningAssistance: false,
-                withErrorHandling: false,
-                withOutboundHeaderValidation: false,
-                withEncoderConfiguration: .init(),
-                withDecoderLimitConfiguration: limits
-            )
-            let edge = proxy.makeHandler()
-            try channel.pipeline.syncOperations.addHandler(edge, position: .first)
-            try channel.pipeline.syncOperations.addHandler(PassedResponseObserver(edge: edge))
-            try channel.pipeline.syncOperations.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try channel.pipeline.syncOperations.addHandlers(configuration.additionalChannelHandlers())
-            try channel.pipeline.syncOperations.addHandler(
-                HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .init($0) }, logger: logger)
-            )
+            let edge = proxy.makeHandler(http1Handlers: { [configuration] edge, pipeline in
+                try Self.addHummingbirdHandlers(after: edge, to: pipeline, configuration: configuration, logger: logger)
+            })
+            try channel.pipeline.syncOperations.addHandler(edge)
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+        }
+    }
+
+    /// Hummingbird's HTTP/1 pipeline, as `HTTP1Channel` has it (NIO's server codecs, the conversion to HTTPTypes,
+    /// its additional handlers, the connection state), right after `edge`, with `PassedResponseObserver` after
+    /// NIO's codecs.
+    static func addHummingbirdHandlers(
+        after edge: EdgeConnectionHandler, to pipeline: ChannelPipeline.SynchronousOperations,
+        configuration: HTTP1Channel.Configuration, logger: Logger
+    ) throws {
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
+        limits.maxHeaderListSize = configuration.httpDecoder.maxHeaderListSize
+        limits.maxHeaderFieldCount = configuration.httpDecoder.maxHeaderFieldCount
+        try pipeline.configureHTTPServerPipeline(
+            position: .after(edge),
+            withPipeliningAssistance: false,
+            withErrorHandling: false,
+            withOutboundHeaderValidation: false,
+            withEncoderConfiguration: .init(),
+            withDecoderLimitConfiguration: limits
+        )
+        var last: any ChannelHandler = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
+        let handlers: [any ChannelHandler] =
+            [PassedResponseObserver(edge: edge), HTTP1ToHTTPServerCodec(secure: false)] + configuration.additionalChannelHandlers()
+            + [HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .init($0) }, logger: logger)]
+        for handler in handlers {
+            try pipeline.addHandler(handler, position: .after(last))
+            last = handler
         }
     }
 

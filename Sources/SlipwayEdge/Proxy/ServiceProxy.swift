@@ -58,9 +58,12 @@ public final class ServiceProxy: Sendable {
         self.pools = pools
     }
 
-    /// The handler for one client connection's pipeline (first, before NIO's HTTP/1 server codecs).
-    public func makeHandler() -> EdgeConnectionHandler {
-        EdgeConnectionHandler(proxy: self)
+    /// The handler for one client connection's pipeline (first, before NIO's HTTP/1 server codecs);
+    /// `http1Handlers` adds Hummingbird's handlers after it, when the first request for Hummingbird comes.
+    public func makeHandler(
+        http1Handlers: @escaping (EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void
+    ) -> EdgeConnectionHandler {
+        EdgeConnectionHandler(proxy: self, http1Handlers: http1Handlers)
     }
 
     /// The connection pool of `eventLoop`, which the caller runs on; a loop outside the group gets a pool of its
