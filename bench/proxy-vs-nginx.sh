@@ -181,7 +181,8 @@ wait_for_ok "http://127.0.0.1:$EDGE_PORT/" "$HOST" 60 "$EDGE_PID"
 
 render "$ROOT/bench/nginx/proxy.conf" "$WORK/proxy.conf" "PORT=$NGINX_PORT" "UPSTREAM_PORT=$UPSTREAM_PORT" "PREFIX=$WORK" "WORKERS=$NGINX_WORKERS"
 nginx -p "$WORK" -c "$WORK/proxy.conf" >"$WORK/nginx-proxy.log" 2>&1 &
-PIDS+=("$!")
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
 wait_for_ok "http://127.0.0.1:$NGINX_PORT/" "$HOST" 10 "${PIDS[-1]}"
 
 # Both proxies must deliver the upstream's page.
@@ -191,17 +192,51 @@ for port in "$NGINX_PORT" "$EDGE_PORT"; do
         || { echo "the proxy on port $port does not return the upstream's page" >&2; exit 1; }
 done
 
-# One wrk run: prints "requests/s p99-ms non-2xx". $3, $4: another Host and path (default the service's, /).
+# The CPU time (user + system, clock ticks) used so far by the processes given (every thread of each).
+cpu_ticks() {
+    local total=0 stat fields
+    for pid in "$@"; do
+        for stat in /proc/"$pid"/task/*/stat; do
+            [[ -r "$stat" ]] || continue
+            # The fields after the command name, which is in parentheses and may hold spaces.
+            read -r -a fields <<<"$(sed 's/^.*) //' "$stat")"
+            total=$((total + fields[11] + fields[12]))
+        done
+    done
+    echo "$total"
+}
+
+# The processes whose CPU time counts for a proxy: nginx's master and workers; Slipway's own process (not the service
+# it runs, which is the upstream); an --edge-command and its children.
+proxy_pids() {
+    case "$1" in
+        nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID") ;;
+        slipway) if [[ -z "$EDGE_COMMAND" ]]; then echo "$EDGE_PID"; else echo "$EDGE_PID" $(pgrep -P "$EDGE_PID"); fi ;;
+    esac
+}
+
+# One wrk run against a proxy (nginx or slipway): prints "requests/s p99-ms non-2xx cpu-us-per-request". $3, $4: another
+# Host and path (default the service's, /).
 measure() {
-    local port="$1" duration="$2" host="${3:-$HOST}" path="${4:-/}"
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -H "Host: $host" "http://127.0.0.1:$port$path" | awk '
+    local side="$1" duration="$2" host="${3:-$HOST}" path="${4:-/}" port before after
+    if [[ "$side" == nginx ]]; then port="$NGINX_PORT"; else port="$EDGE_PORT"; fi
+    local pids
+    pids="$(proxy_pids "$side")"
+    # shellcheck disable=SC2086
+    before="$(cpu_ticks $pids)"
+    local output
+    output="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -H "Host: $host" "http://127.0.0.1:$port$path")"
+    # shellcheck disable=SC2086
+    after="$(cpu_ticks $pids)"
+    awk -v ticks="$((after - before))" -v hz="$(getconf CLK_TCK)" '
         /Requests\/sec:/ { rps = $2 }
+        /requests in/ { requests = $1 }
         /Non-2xx or 3xx responses:/ { bad = $5 }
         $1 == "99%" {
             value = $2; unit = value; sub(/^[0-9.]+/, "", unit); sub(/[a-z]+$/, "", value)
             p99 = (unit == "us") ? value / 1000 : (unit == "s") ? value * 1000 : value
         }
-        END { printf "%.0f %.2f %d\n", rps, p99, bad + 0 }'
+        END { printf "%.0f %.2f %d %.2f\n", rps, p99, bad + 0, (requests > 0 ? ticks / hz * 1e6 / requests : 0) }' <<<"$output"
 }
 
 # The ceiling: the same edge answering a small response of its own (no proxying), with the same wrk settings.
@@ -210,8 +245,8 @@ curl -sf -o /dev/null -H "Host: localhost" "http://127.0.0.1:$EDGE_PORT$OWN_PATH
 
 echo "upstream 127.0.0.1:$UPSTREAM_PORT, nginx proxy :$NGINX_PORT ($NGINX_WORKERS workers), slipway edge :$EDGE_PORT; Host: $HOST"
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $RUNS runs each, alternating"
-measure "$NGINX_PORT" 2s >/dev/null
-measure "$EDGE_PORT" 2s >/dev/null
+measure nginx 2s >/dev/null
+measure slipway 2s >/dev/null
 
 NGINX_RESULTS=()
 SLIPWAY_RESULTS=()
@@ -219,18 +254,19 @@ for run in $(seq 1 "$RUNS"); do
     if ((run % 2 == 1)); then order=(nginx slipway); else order=(slipway nginx); fi
     for side in "${order[@]}"; do
         if [[ "$side" == nginx ]]; then
-            result="$(measure "$NGINX_PORT" "$DURATION")"
+            result="$(measure nginx "$DURATION")"
             NGINX_RESULTS+=("$result")
         else
-            result="$(measure "$EDGE_PORT" "$DURATION")"
+            result="$(measure slipway "$DURATION")"
             SLIPWAY_RESULTS+=("$result")
         fi
-        read -r rps p99 bad <<<"$result"
-        printf "run %d  %-8s %8s req/s  p99 %7s ms%s\n" "$run" "$side" "$rps" "$p99" "$([[ $bad -gt 0 ]] && echo "  ($bad non-2xx!)")"
+        read -r rps p99 bad cpu <<<"$result"
+        printf "run %d  %-8s %8s req/s  p99 %7s ms  %6s µs CPU/request%s\n" "$run" "$side" "$rps" "$p99" "$cpu" \
+            "$([[ $bad -gt 0 ]] && echo "  ($bad non-2xx!)")"
     done
 done
 
-read -r own_rps own_p99 _ <<<"$(measure "$EDGE_PORT" "$DURATION" localhost "$OWN_PATH")"
+read -r own_rps own_p99 _ _ <<<"$(measure slipway "$DURATION" localhost "$OWN_PATH")"
 printf "ceiling  slipway's own %s (Host: localhost), no proxying: %s req/s  p99 %s ms\n" "$OWN_PATH" "$own_rps" "$own_p99"
 
 python3 - "${NGINX_RESULTS[@]}" -- "${SLIPWAY_RESULTS[@]}" <<'PY'
@@ -241,8 +277,13 @@ def parse(rows): return [tuple(float(x) for x in row.split()) for row in rows]
 nginx, slipway = parse(args[:split]), parse(args[split + 1:])
 n_rps = statistics.median(r[0] for r in nginx); s_rps = statistics.median(r[0] for r in slipway)
 n_p99 = statistics.median(r[1] for r in nginx); s_p99 = statistics.median(r[1] for r in slipway)
-print(f"median  nginx    {n_rps:8.0f} req/s  p99 {n_p99:7.2f} ms")
-print(f"median  slipway  {s_rps:8.0f} req/s  p99 {s_p99:7.2f} ms")
-print(f"ratio slipway/nginx (requests/s): {s_rps / n_rps:.2f}")
+n_cpu = statistics.median(r[3] for r in nginx); s_cpu = statistics.median(r[3] for r in slipway)
+print(f"median  nginx    {n_rps:8.0f} req/s  p99 {n_p99:7.2f} ms  {n_cpu:6.2f} µs CPU/request")
+print(f"median  slipway  {s_rps:8.0f} req/s  p99 {s_p99:7.2f} ms  {s_cpu:6.2f} µs CPU/request")
+# Each run's pair was measured back to back, so its ratio is less exposed to the machine's slower and faster spells.
+pairs = [s[0] / n[0] for n, s in zip(nginx, slipway)]
+print("ratio of each run (requests/s): " + " ".join(f"{p:.2f}" for p in pairs))
+print(f"ratio slipway/nginx (requests/s, medians): {s_rps / n_rps:.2f}")
+print(f"ratio slipway/nginx (CPU per request, medians): {s_cpu / n_cpu:.2f}")
 if any(r[2] for r in nginx + slipway): print("warning: some responses were not 2xx/3xx")
 PY
