@@ -73,6 +73,21 @@ import Testing
         #expect(table.keys(pointingAt: 3) == [])
     }
 
+    @Test func everyChangeOfTheRouteTableMovesItsVersionAndALookupDoesNot() {
+        let table = RouteTable()
+        var seen = table.version
+        func changed(_ change: () -> Void) -> Bool {
+            change()
+            defer { seen = table.version }
+            return table.version != seen
+        }
+        #expect(changed { table.set(["a": RouteTarget(deploymentID: 1, buildID: UUID())]) })
+        #expect(!changed { _ = table.target(for: "a") })
+        #expect(changed { table.remove(["a"]) })
+        #expect(changed { table.load([]) })
+        #expect(changed { table.removeProject("a") })
+    }
+
     @Test func publicURLsOmitTheDefaultPort() {
         #expect(PublicURLs(domain: "localhost", port: 8080).url(for: "hello") == "http://hello.localhost:8080")
         #expect(PublicURLs(domain: "example.com", port: 80).url(for: "a.hello") == "http://a.hello.example.com")

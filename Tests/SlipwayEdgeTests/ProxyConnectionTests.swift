@@ -31,6 +31,22 @@ import Testing
         }
     }
 
+    @Test func aRouteSwitchTakesEffectOnTheNextRequestOfTheSameConnection() async throws {
+        try await ProxyFixture.with { fixture in
+            let next = try RawOneAnswerUpstream()
+            defer { next.stop() }
+            fixture.endpoints.setPort(next.port, for: 15)
+            let client = try await RawSocket.connect(port: fixture.edgePort)
+            defer { client.close() }
+            try await client.send("GET /headers HTTP/1.1\r\nHost: app.localhost\r\n\r\n")
+            #expect(try await client.receiveResponse().body.contains("path: /headers\n"))
+
+            fixture.routes.set(["app": RouteTarget(deploymentID: 15, buildID: UUID(), kind: .service)])
+            try await client.send("GET /headers HTTP/1.1\r\nHost: app.localhost\r\n\r\n")
+            #expect(try await client.receiveResponse().body == "connection 1")
+        }
+    }
+
     @Test func anHTTP10ClientGetsItsAnswerAndTheConnectionClosesUnlessItAskedToKeepIt() async throws {
         try await ProxyFixture.with { fixture in
             let closing = try await RawSocket.connect(port: fixture.edgePort)

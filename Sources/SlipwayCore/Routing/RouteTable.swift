@@ -29,8 +29,21 @@ public enum RouteKey {
 /// right after the store has committed the change, so a switch is one pointer change for every request after it.
 public final class RouteTable: Sendable {
     private let routes = Mutex<[String: RouteTarget]>([:])
+    private let changes = Atomic<Int>(0)
 
     public init() {}
+
+    /// How many times the table has changed so far: a reader that saw the same number when it looked a key up may
+    /// keep what it found (the edge does, per connection) instead of taking the lock again.
+    public var version: Int { changes.load(ordering: .acquiring) }
+
+    /// Changes the table under its lock, and its version with it.
+    private func change(_ body: (inout [String: RouteTarget]) -> Void) {
+        routes.withLock { table in
+            body(&table)
+            changes.add(1, ordering: .releasing)
+        }
+    }
 
     /// The target for the labels in front of the domain (`hello`, `1a2b3c4d.hello`, `feature-x.hello`).
     public func target(for key: String) -> RouteTarget? {
@@ -44,19 +57,19 @@ public final class RouteTable: Sendable {
 
     /// Points the keys at their targets, all at once.
     public func set(_ entries: [String: RouteTarget]) {
-        routes.withLock { table in table.merge(entries) { _, new in new } }
+        change { table in table.merge(entries) { _, new in new } }
     }
 
     /// Removes these keys.
     public func remove(_ keys: [String]) {
-        routes.withLock { table in
+        change { table in
             for key in keys { table[key] = nil }
         }
     }
 
     /// Removes every route of a project (it was deleted).
     public func removeProject(_ name: String) {
-        routes.withLock { table in table = table.filter { $0.key != name && !$0.key.hasSuffix("." + name) } }
+        change { table in table = table.filter { $0.key != name && !$0.key.hasSuffix("." + name) } }
     }
 
     /// Replaces the whole table with what the store says is live (start-up).
@@ -76,7 +89,7 @@ public final class RouteTable: Sendable {
                 table[RouteKey.production(project: deployment.projectName)] = target
             }
         }
-        routes.withLock { $0 = table }
+        change { $0 = table }
     }
 
     /// The routes a deployment that has just gone live takes: its own, its branch's, and production if it is.

@@ -49,8 +49,9 @@ public final class ServiceEndpoints: Sendable {
     /// A non-nil answer must be followed by exactly one `endRequest` once the response has been sent.
     public func beginRequest(to deploymentID: Int64) -> Int? {
         state.withLock { state -> Int? in
-            guard let port = state.entries[deploymentID]?.port else { return nil }
-            state.entries[deploymentID]?.inFlight += 1
+            // One lookup, and the entry changed in place: this runs for every proxied request.
+            guard let index = state.entries.index(forKey: deploymentID), let port = state.entries.values[index].port else { return nil }
+            state.entries.values[index].inFlight += 1
             return port
         }
     }
@@ -58,14 +59,12 @@ public final class ServiceEndpoints: Sendable {
     /// Ends a request that `beginRequest` started.
     public func endRequest(to deploymentID: Int64) {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            guard var entry = state.entries[deploymentID] else { return [] }
-            entry.inFlight = max(0, entry.inFlight - 1)
-            var waiters: [CheckedContinuation<Void, Never>] = []
-            if entry.inFlight == 0 {
-                waiters = Array(entry.idleWaiters.values)
-                entry.idleWaiters = [:]
-            }
-            state.entries[deploymentID] = entry.port == nil && entry.inFlight == 0 ? nil : entry
+            guard let index = state.entries.index(forKey: deploymentID) else { return [] }
+            state.entries.values[index].inFlight = max(0, state.entries.values[index].inFlight - 1)
+            guard state.entries.values[index].inFlight == 0 else { return [] }
+            let waiters = Array(state.entries.values[index].idleWaiters.values)
+            state.entries.values[index].idleWaiters = [:]
+            if state.entries.values[index].port == nil { state.entries.remove(at: index) }
             return waiters
         }
         for waiter in waiters { waiter.resume() }

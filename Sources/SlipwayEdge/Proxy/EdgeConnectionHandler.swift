@@ -67,6 +67,8 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     fileprivate private(set) var closesAfterExchange = false
     /// The last `Host` value and what it routes by (a connection asks for one host over and over).
     private var lastHost: (bytes: [UInt8], key: String?)?
+    /// The last route looked up, with the route table's version then: good until the table changes.
+    private var lastRoute: (key: String, version: Int, target: RouteTarget?)?
 
     /// Adds Hummingbird's HTTP/1 handlers after this one; nil once they are there.
     private var http1Handlers: ((EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void)?
@@ -276,7 +278,16 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             lastHost = (Array(value), key)
             return key
         }
-        guard let key, let target = proxy.routes.target(for: key), target.kind == .service else { return nil }
+        guard let key else { return nil }
+        let version = proxy.routes.version
+        let target: RouteTarget?
+        if let lastRoute, lastRoute.version == version, lastRoute.key == key {
+            target = lastRoute.target
+        } else {
+            target = proxy.routes.target(for: key)
+            lastRoute = (key, version, target)
+        }
+        guard let target, target.kind == .service else { return nil }
         return (target, key)
     }
 
