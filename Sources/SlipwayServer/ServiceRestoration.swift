@@ -4,24 +4,25 @@ import SlipwayCore
 import SlipwayPipeline
 import SlipwayRuntime
 
-/// Starts the process of every live service deployment again (`slipway serve` start-up, before the edge accepts
-/// traffic): each from its build with its config and env snapshots, supervised from the start, and waited for
-/// until its health check passes (or its timeout ends: it keeps being supervised and restarted either way).
+/// Starts the process of live service deployments again: every one at `slipway serve` start-up, before the edge
+/// accepts traffic, and one a delete has put back in front of its URL. Each from its build with its config and env
+/// snapshots, supervised from the start, and waited for until its health check passes (or its timeout ends: it
+/// keeps being supervised and restarted either way).
 struct ServiceRestoration {
     let supervisor: ServiceSupervisor
     let deployments: any DeploymentRepository
     let variables: any EnvironmentVariableRepository
     let logger: Logger
 
-    /// Restores the services `live` needs; returns how many became healthy.
+    /// Restores the services `live` needs, saying `reason` in each one's log; returns how many became healthy.
     @discardableResult
-    func restore(_ live: [LiveDeployment]) async -> Int {
+    func restore(_ live: [LiveDeployment], reason: String = "Slipway started: starting the service again") async -> Int {
         let wanted = ServicePlan.wanted(from: live)
         guard !wanted.isEmpty else { return 0 }
         logger.info("starting \(wanted.count) live service processes")
         return await withTaskGroup(of: Bool.self) { group in
             for deployment in wanted {
-                group.addTask { await restore(deployment) }
+                group.addTask { await restore(deployment, reason: reason) }
             }
             var healthy = 0
             for await isHealthy in group where isHealthy { healthy += 1 }
@@ -29,7 +30,7 @@ struct ServiceRestoration {
         }
     }
 
-    private func restore(_ live: LiveDeployment) async -> Bool {
+    private func restore(_ live: LiveDeployment, reason: String) async -> Bool {
         do {
             guard let deployment = try await deployments.deployment(id: live.deploymentID) else { return false }
             let launch = ServiceLaunch(
@@ -37,7 +38,7 @@ struct ServiceRestoration {
                 buildID: live.buildID, config: deployment.config.service, variables: try await variables.snapshot(of: deployment)
             )
             let log = supervisor.openLog(launch)
-            log?.append(LogLine(timestamp: Date(), stream: .system, stage: nil, text: "Slipway started: starting the service again", isRuntime: true))
+            log?.append(LogLine(timestamp: Date(), stream: .system, stage: nil, text: reason, isRuntime: true))
             _ = try await supervisor.start(launch) { line in
                 var line = line
                 line.isRuntime = true

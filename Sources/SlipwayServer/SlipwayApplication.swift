@@ -71,8 +71,8 @@ public func buildApplication(
     let routes = RouteTable()
     let live = try await store.deployments.liveDeployments()
     routes.load(live)
-    await ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger)
-        .restore(live)
+    let restoration = ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger)
+    await restoration.restore(live)
 
     let queueSignal = WakeUpSignal()
     let running = RunningDeployments(gracePeriod: configuration.cancelGracePeriod)
@@ -98,7 +98,12 @@ public func buildApplication(
             control: DeploymentControlService(
                 projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
                 routes: routes, files: files, queueSignal: queueSignal, stopTimeout: configuration.cancelGracePeriod + .seconds(10),
-                runtime: supervisor
+                runtime: supervisor,
+                startServices: { live, reason in
+                    // In the background: the delete that asked answers at once; the edge sends requests to the
+                    // process as soon as it listens (until then it answers 502 "not running").
+                    Task { await restoration.restore(live, reason: reason) }
+                }
             ),
             logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
             queries: store.queries,

@@ -248,6 +248,40 @@ import Testing
         }
     }
 
+    @Test func deletingTheLatestDeploymentOfABranchStartsThePreviousOneAgain() async throws {
+        let app = try Self.makeApp()
+        try await TestServer.withServer { server in
+            let api = server.client
+            let project = try await Self.createService(api, name: "fallback", repository: app.path)
+            let production = try await Self.deploy(api, project.id)
+            try app.checkoutNewBranch("feature")
+            try app.write("version.txt", "feature one")
+            try app.commit("feature one")
+            let first = try await Self.deploy(api, project.id, branch: "feature")
+            try app.write("version.txt", "feature two")
+            try app.commit("feature two")
+            let second = try await Self.deploy(api, project.id, branch: "feature")
+            #expect([production.state, first.state, second.state] == ["success", "success", "success"])
+            #expect(try await api.project("fallback").services?.processes.map(\.deploymentId) == [production.id, second.id])
+
+            // The branch's URL falls back to its previous deployment, whose process had stopped: it starts again,
+            // from its build (no new deployment, no rebuild).
+            _ = try await api.deleteDeployment(second.id, force: true)
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(30)
+            var answer = try await server.edge("feature.fallback")
+            while answer.body != "feature one\n" && clock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                answer = try await server.edge("feature.fallback")
+            }
+            #expect(answer.body == "feature one\n")
+            #expect(try await api.project("fallback").services?.processes.map(\.deploymentId) == [production.id, first.id])
+            let log = try await api.logs(first.id).data.map(\.line)
+            #expect(log.contains { $0.contains("deployment \(second.id) was deleted") })
+            #expect(try await server.edge("fallback").body == "v1\n")
+        }
+    }
+
     @Test func aRestartedServerServesItsServicesAgainBeforeItAcceptsTraffic() async throws {
         let app = try Self.makeApp()
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-svc-\(UUID().uuidString.prefix(8))").path

@@ -32,6 +32,10 @@ public struct DeploymentControlService: Sendable {
     public let routes: RouteTable
     /// The service supervisor: a deleted deployment's process stops.
     public let runtime: (any ServiceRuntime)?
+    /// Starts the processes of live service deployments again from their builds (the server's restoration), for
+    /// a deployment a delete has put back in front of a URL: the previous deployment of a branch whose latest was
+    /// deleted. It returns at once; the processes start and are health checked in the background.
+    public let startServices: (@Sendable (_ live: [LiveDeployment], _ reason: String) -> Void)?
     public let files: any DeploymentFileStore
     public let queueSignal: WakeUpSignal
     /// How long `cancel` waits for a running deployment's processes to be gone before it answers.
@@ -40,9 +44,11 @@ public struct DeploymentControlService: Sendable {
     public init(
         projects: any ProjectRepository, deployments: any DeploymentRepository, control: any DeploymentControlRepository,
         stopper: any DeploymentStopper, activity: DeploymentActivity, routes: RouteTable, files: any DeploymentFileStore,
-        queueSignal: WakeUpSignal, stopTimeout: Duration = .seconds(30), runtime: (any ServiceRuntime)? = nil
+        queueSignal: WakeUpSignal, stopTimeout: Duration = .seconds(30), runtime: (any ServiceRuntime)? = nil,
+        startServices: (@Sendable (_ live: [LiveDeployment], _ reason: String) -> Void)? = nil
     ) {
         self.runtime = runtime
+        self.startServices = startServices
         self.projects = projects
         self.deployments = deployments
         self.control = control
@@ -92,8 +98,15 @@ public struct DeploymentControlService: Sendable {
         let live = try await deployments.liveDeployments()
         routes.load(live)
         if let runtime {
-            let wanted = ServicePlan.wanted(from: live.filter { $0.projectID == project.id }).map(\.deploymentID)
-            await runtime.retire(projectID: project.id, keeping: Set(wanted))
+            // The project's processes become what its routes now want: the deleted one stops, and a deployment the
+            // delete put back in front of its branch's URL starts again (it was stopped when it was superseded).
+            let wanted = ServicePlan.wanted(from: live.filter { $0.projectID == project.id })
+            await runtime.retire(projectID: project.id, keeping: Set(wanted.map(\.deploymentID)))
+            let running = Set(runtime.statuses(projectID: project.id).map(\.deploymentID))
+            let stopped = wanted.filter { !running.contains($0.deploymentID) }
+            if !stopped.isEmpty {
+                startServices?(stopped, "deployment \(deployment.id) was deleted: this deployment is live again, starting its service")
+            }
         }
         if let releasedBuild { try? files.removeBuild(releasedBuild) }
         try? files.removeLog(deploymentUID: deployment.uid)
