@@ -102,7 +102,8 @@ import Testing
         #expect(
             String(buffer: ProxyHeaders.upstreamRequest(chunked, chunkedHead, clientAddress: nil))
                 == "PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: a\r\n\r\n")
-        let (upgrade, upgradeHead) = try #require(request("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n"))
+        let (upgrade, upgradeHead) = try #require(
+            request("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n"))
         #expect(
             String(buffer: ProxyHeaders.upstreamRequest(upgrade, upgradeHead, clientAddress: "::1", keepingUpgrade: true))
                 == "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Forwarded-For: ::1\r\n"
@@ -113,7 +114,8 @@ import Testing
         let (bytes, head) = try #require(
             response(
                 "HTTP/1.0 201 Created\r\nConnection: keep-alive, X-Hop-Out\r\nX-Hop-Out: 1\r\nKeep-Alive: timeout=5\r\n"
-                    + "Transfer-Encoding: chunked\r\nProxy-Authenticate: Basic\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n"))
+                    + "Transfer-Encoding: chunked\r\nProxy-Authenticate: Basic\r\nContent-Type: text/plain\r\nSet-Cookie: a=1\r\nSet-Cookie: b=2\r\n\r\n"
+            ))
         #expect(head.status == 201 && head.isHTTP10 && head.keepsAlive)
         #expect(
             String(buffer: ProxyHeaders.clientResponse(bytes, head, connection: .close))

@@ -61,7 +61,9 @@ final class RawSocket: Sendable {
             var body = ""
             while true {
                 let sizeLine = try await receive(until: "\r\n")
-                guard let size = Int(sizeLine.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) else { throw RawSocketError("bad chunk size \(sizeLine)") }
+                guard let size = Int(sizeLine.trimmingCharacters(in: .whitespacesAndNewlines), radix: 16) else {
+                    throw RawSocketError("bad chunk size \(sizeLine)")
+                }
                 if size == 0 {
                     _ = try await receive(count: 2)
                     return (head, body)
@@ -70,7 +72,8 @@ final class RawSocket: Sendable {
                 _ = try await receive(count: 2)
             }
         }
-        let length = head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+        let length =
+            head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
             .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
         return (head, try await receive(count: length))
     }
