@@ -129,4 +129,74 @@ import Testing
             #expect(answer.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(answer)")
         }
     }
+
+    /// A connection to the edge for `host.localhost`, whose deployment 16 is a `RawScriptedUpstream` saying `answer`.
+    private static func withScriptedService(
+        _ fixture: ProxyFixture, answer: String, closes: Bool, _ body: (RawSocket) async throws -> Void
+    ) async throws {
+        let upstream = try RawScriptedUpstream(answer: answer, closes: closes)
+        defer { upstream.stop() }
+        fixture.routes.set(["scripted": RouteTarget(deploymentID: 16, buildID: UUID(), kind: .service)])
+        fixture.endpoints.setPort(upstream.port, for: 16)
+        let client = try await RawSocket.connect(port: fixture.edgePort)
+        defer { client.close() }
+        try await body(client)
+    }
+
+    @Test func aResponseThatEndsWithItsConnectionReachesTheClientWhichIsThenClosed() async throws {
+        try await ProxyFixture.with { fixture in
+            try await Self.withScriptedService(fixture, answer: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nno length, just the end", closes: true) {
+                client in
+                try await client.send("GET / HTTP/1.1\r\nHost: scripted.localhost\r\n\r\n")
+                let all = try await client.receiveUntilClosed()
+                #expect(all.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(all)")
+                #expect(all.contains("\r\nConnection: close\r\n"))
+                #expect(all.hasSuffix("\r\n\r\nno length, just the end"))
+            }
+            #expect(try await fixture.waitForInFlight(0, deploymentID: 16))
+        }
+    }
+
+    @Test func interimAnswersStayBehindAndTheFinalOneComesThrough() async throws {
+        try await ProxyFixture.with { fixture in
+            let answer = "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+            try await Self.withScriptedService(fixture, answer: answer, closes: false) { client in
+                for _ in 0..<2 {
+                    try await client.send("GET / HTTP/1.1\r\nHost: scripted.localhost\r\n\r\n")
+                    let response = try await client.receiveResponse()
+                    #expect(response.head.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(response.head)")
+                    #expect(response.body == "ok")
+                }
+            }
+        }
+    }
+
+    @Test func aChunkedResponseCrossesChunkForChunkWithItsExtensionsAndTrailers() async throws {
+        try await ProxyFixture.with { fixture in
+            let chunks = "5;name=value\r\nhello\r\n6\r\n world\r\n0\r\nX-Checksum: 42\r\n\r\n"
+            let answer = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n" + chunks
+            try await Self.withScriptedService(fixture, answer: answer, closes: false) { client in
+                for _ in 0..<2 {
+                    try await client.send("GET / HTTP/1.1\r\nHost: scripted.localhost\r\n\r\n")
+                    let head = try await client.receive(until: "\r\n\r\n")
+                    #expect(head == "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: X-Checksum\r\n\r\n", "\(head)")
+                    #expect(try await client.receive(count: chunks.utf8.count) == chunks)
+                }
+            }
+        }
+    }
+
+    @Test func somethingThatIsNotAnHTTPResponseIsABadGateway() async throws {
+        try await ProxyFixture.with { fixture in
+            try await Self.withScriptedService(fixture, answer: "SSH-2.0-OpenSSH_9.2\r\n\r\n", closes: false) { client in
+                try await client.send("GET / HTTP/1.1\r\nHost: scripted.localhost\r\n\r\n")
+                let response = try await client.receiveResponse()
+                #expect(response.head.hasPrefix("HTTP/1.1 502 Bad Gateway\r\n"), "\(response.head)")
+                // The client's connection is still good.
+                try await client.send("GET /headers HTTP/1.1\r\nHost: app.localhost\r\n\r\n")
+                #expect(try await client.receiveResponse().body.contains("path: /headers\n"))
+            }
+            #expect(try await fixture.waitForInFlight(0, deploymentID: 16))
+        }
+    }
 }

@@ -78,6 +78,20 @@ final class RawSocket: Sendable {
         return (head, try await receive(count: length))
     }
 
+    /// Reads everything until the other side closes the connection.
+    func receiveUntilClosed() async throws -> String {
+        try await Self.onThread { [fd] in
+            var received: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let read = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if read == 0 { return String(decoding: received, as: UTF8.self) }
+                guard read > 0 else { throw RawSocketError("no end of connection after \(received.count) bytes") }
+                received += chunk[0..<read]
+            }
+        }
+    }
+
     /// Whether the other side has closed the connection (waits up to the socket's timeout for it).
     func isClosedByPeer() async throws -> Bool {
         try await Self.onThread { [fd] in
@@ -216,6 +230,46 @@ final class RawOneAnswerUpstream: Sendable {
                 let body = "connection \(number)"
                 guard (try? RawSocket.sendAll("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)", fd: fd)) != nil else { return }
                 _ = try? RawSocket.receive(fd: fd, until: "\r\n\r\n")
+            }
+        }
+    }
+
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        Glibc.close(listener)
+    }
+}
+
+/// An upstream that answers every request head it reads with `answer` (raw bytes: whatever HTTP, or not, a test
+/// needs), then closes the connection when `closes`, else reads the next request.
+final class RawScriptedUpstream: Sendable {
+    let port: Int
+    private let listener: Int32
+
+    init(answer: String, closes: Bool) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard bound else { throw RawSocketError("cannot listen") }
+        listener = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+        Thread.detachNewThread { [listener] in
+            while true {
+                let connection = accept(listener, nil, nil)
+                guard connection >= 0 else { return }
+                Thread.detachNewThread {
+                    defer { Glibc.close(connection) }
+                    while (try? RawSocket.receive(fd: connection, until: "\r\n\r\n")) != nil {
+                        guard (try? RawSocket.sendAll(answer, fd: connection)) != nil, !closes else { return }
+                    }
+                }
             }
         }
     }

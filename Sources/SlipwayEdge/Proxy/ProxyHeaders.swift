@@ -93,13 +93,14 @@ enum ProxyHeaders {
         return out
     }
 
-    /// Whether a header name belongs to one connection only: the fixed list of RFC 9110 §7.6.1 and RFC 9112, plus
-    /// every `Proxy-*` header. `Transfer-Encoding` is one too, but the edge relays chunked bodies as they are, so
-    /// it crosses with them.
+    /// Whether a header name belongs to one connection only: the list of RFC 9110 §7.6.1 (`Connection`,
+    /// `Keep-Alive`, `TE`, `Upgrade`), plus every `Proxy-*` header. `Transfer-Encoding` is one too, but the edge
+    /// relays chunked bodies as they are, so it crosses with them, and so does `Trailer`, which announces the
+    /// trailers at their end.
     static func isHopByHop(_ bytes: UnsafeRawBufferPointer, _ name: Range<Int>) -> Bool {
         switch name.count {
         case 2: return HTTP1Syntax.namesEqual(bytes, name, "te")
-        case 7: return HTTP1Syntax.namesEqual(bytes, name, "trailer") || HTTP1Syntax.namesEqual(bytes, name, "upgrade")
+        case 7: return HTTP1Syntax.namesEqual(bytes, name, "upgrade")
         case 10: return HTTP1Syntax.namesEqual(bytes, name, "connection") || HTTP1Syntax.namesEqual(bytes, name, "keep-alive")
         default: return HTTP1Syntax.nameHasPrefix(bytes, name, "proxy-")
         }
