@@ -145,7 +145,9 @@ import Testing
 
     @Test func aResponseThatEndsWithItsConnectionReachesTheClientWhichIsThenClosed() async throws {
         try await ProxyFixture.with { fixture in
-            try await Self.withScriptedService(fixture, answer: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nno length, just the end", closes: true) {
+            try await Self.withScriptedService(
+                fixture, answer: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nno length, just the end", closes: true
+            ) {
                 client in
                 try await client.send("GET / HTTP/1.1\r\nHost: scripted.localhost\r\n\r\n")
                 let all = try await client.receiveUntilClosed()
