@@ -145,10 +145,8 @@ import Testing
 
     @Test func aResponseThatEndsWithItsConnectionReachesTheClientWhichIsThenClosed() async throws {
         try await ProxyFixture.with { fixture in
-            try await Self.withScriptedService(
-                fixture, answer: "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nno length, just the end", closes: true
-            ) {
-                client in
+            let answer = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nno length, just the end"
+            try await Self.withScriptedService(fixture, answer: answer, closes: true) { client in
                 try await client.send("GET / HTTP/1.1\r\nHost: scripted.localhost\r\n\r\n")
                 let all = try await client.receiveUntilClosed()
                 #expect(all.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(all)")
