@@ -196,12 +196,12 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         while true {
             switch state {
             case .idle:
-                guard let bytes = input, bytes.readableBytes > 0 else { return }
                 if closesAfterExchange {
                     // The server is shutting down, or the client closed its side, while the last exchange ran.
                     close(context)
                     return
                 }
+                guard let bytes = input, bytes.readableBytes > 0 else { return }
                 switch RequestHead.scan(bytes) {
                 case .incomplete:
                     if bytes.readableBytes > Self.maximumHeadLength { handOver(context) }
@@ -321,6 +321,8 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         state = .proxying(exchange)
         // A pooled connection comes at once; a new one later (it then flushes what was sent meanwhile).
         connect(exchange, fresh: false)
+        // Connecting may fail at once: the request has then been answered (502) already.
+        guard !exchange.isOver else { return }
         exchange.send(ProxyHeaders.upstreamRequest(headBytes, head, clientAddress: clientAddress), isHead: true)
         if head.expectsContinue && !head.isHTTP10 && !body.isComplete {
             // The edge reads the body as it comes; the process never sees the `Expect`.
