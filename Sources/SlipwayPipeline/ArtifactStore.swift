@@ -38,6 +38,7 @@ public struct DataDirectoryFiles: DeploymentFileStore {
     }
 
     public func removeLog(deploymentUID: UUID) throws {
+        LogSegments.remove(layout: layout, deploymentUID: deploymentUID)
         let path = layout.logFile(deploymentUID)
         if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
     }

@@ -48,9 +48,36 @@ public struct FileDeploymentLogs: DeploymentLogReader {
     /// Up to `limit` lines from byte `offset`, stopping early at about `configuration.byteBudget` bytes of records.
     /// Only whole lines are returned: a line still being written is left for the next read. A record that does not
     /// decode is skipped (its bytes still count towards `nextOffset`), so a reader never gets stuck on it.
+    /// A service's output past the log's cap is read from its segments (`LogSegments`), whose offsets go on from
+    /// the log file's; an offset whose segment has been rotated away reads on from the oldest line kept.
     public func read(deploymentUID: UUID, from offset: Int64, limit: Int) throws -> LogChunk {
+        var position = max(0, offset)
+        let logFile = layout.logFile(deploymentUID)
+        guard let segments = LogSegments.load(layout: layout, deploymentUID: deploymentUID) else {
+            return try read(file: logFile, from: position, end: nil, limit: limit)
+        }
+        if position < segments.logEnd {
+            let chunk = try read(file: logFile, from: position, end: segments.logEnd, limit: limit)
+            if !chunk.lines.isEmpty || chunk.nextOffset < segments.logEnd { return chunk }
+            position = segments.logEnd
+        }
+        for (index, start) in segments.starts.enumerated() {
+            let end = index + 1 < segments.starts.count ? segments.starts[index + 1] : nil
+            position = max(position, start)
+            if let end, position >= end { continue }
+            let chunk = try read(
+                file: layout.logSegment(deploymentUID, start: start), from: position - start, end: end.map { $0 - start }, limit: limit)
+            let lines = chunk.lines.map { (offset: $0.offset + start, line: $0.line) }
+            let next = chunk.nextOffset + start
+            if !lines.isEmpty || end.map({ next < $0 }) ?? true { return LogChunk(lines: lines, nextOffset: next) }
+            position = next
+        }
+        return LogChunk(lines: [], nextOffset: position)
+    }
+
+    /// The lines of one file from byte `offset` up to byte `end` (the file's end when nil), offsets in the file.
+    private func read(file path: String, from offset: Int64, end: Int64?, limit: Int) throws -> LogChunk {
         let start = max(0, offset)
-        let path = layout.logFile(deploymentUID)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
             if errno == ENOENT { return LogChunk(lines: [], nextOffset: start) }
@@ -59,7 +86,8 @@ public struct FileDeploymentLogs: DeploymentLogReader {
         defer { close(fd) }
         // Nothing past the end (a caught-up follower, or an offset beyond any log, which pread would refuse).
         var status = stat()
-        if fstat(fd, &status) == 0, start >= Int64(status.st_size) { return LogChunk(lines: [], nextOffset: start) }
+        let size = fstat(fd, &status) == 0 ? min(Int64(status.st_size), end ?? .max) : (end ?? .max)
+        if start >= size { return LogChunk(lines: [], nextOffset: start) }
 
         let decoder = JSONDecoder()
         let lineLimit = max(1, limit)
@@ -75,7 +103,9 @@ public struct FileDeploymentLogs: DeploymentLogReader {
         let budgetEnd = start + Int64(configuration.byteBudget)
 
         reading: while lines.count < lineLimit {
-            let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, off_t(readPosition)) }
+            let wanted = Int(min(Int64(chunk.count), size - readPosition))
+            if wanted <= 0 { break }
+            let count = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, wanted, off_t(readPosition)) }
             if count < 0 {
                 if errno == EINTR { continue }
                 throw PipelineError("cannot read the log file \(path): \(String(cString: strerror(errno)))")

@@ -33,6 +33,12 @@ public struct DataLayout: Sendable, Equatable {
     public func buildDirectory(_ id: UUID) -> String { builds + "/" + id.lowercased }
     /// The log file of one deployment.
     public func logFile(_ deploymentUID: UUID) -> String { logs + "/" + deploymentUID.lowercased + ".log" }
+    /// The index of a service's runtime log segments (where its output goes on once the log is full).
+    public func logSegmentIndex(_ deploymentUID: UUID) -> String { logs + "/" + deploymentUID.lowercased + ".segments" }
+    /// One runtime log segment, named by the log offset of its first byte.
+    public func logSegment(_ deploymentUID: UUID, start: Int64) -> String {
+        logs + "/" + deploymentUID.lowercased + ".runtime." + String(start) + ".log"
+    }
     /// The work directory of one deployment.
     public func workDirectory(_ deploymentUID: UUID) -> String { work + "/" + deploymentUID.lowercased }
 
