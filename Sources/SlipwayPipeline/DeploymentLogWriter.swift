@@ -9,17 +9,25 @@ import Synchronization
 /// Appends the lines of one deployment to its log file: one JSON object per line,
 /// `{"ts":<µs since 1970>,"stream":"stdout","stage":"build","line":"…"}`. Safe to call from any thread.
 public final class DeploymentLogWriter: Sendable {
-    /// Where the lines go once the log has reached its cap, instead of being dropped: a live service's output
-    /// (`LogSegments`). Segments of `segmentSize` bytes, the newest two kept.
+    /// Where the lines go once the log has reached its cap, instead of being dropped: a service's output
+    /// (`LogSegments`). Segments of `segmentSize` bytes, the newest two kept. With `stages`, only a line of one of
+    /// them goes on past the cap (a service process's while it is deployed); any other is cut as a build's is.
     public struct Overflow: Sendable {
         public var layout: DataLayout
         public var deploymentUID: UUID
         public var segmentSize: Int
+        public var stages: Set<StageName>?
 
-        public init(layout: DataLayout, deploymentUID: UUID, segmentSize: Int) {
+        public init(layout: DataLayout, deploymentUID: UUID, segmentSize: Int, stages: Set<StageName>? = nil) {
             self.layout = layout
             self.deploymentUID = deploymentUID
             self.segmentSize = max(1, segmentSize)
+            self.stages = stages
+        }
+
+        func applies(to line: LogLine) -> Bool {
+            guard let stages else { return true }
+            return line.stage.map(stages.contains) ?? false
         }
     }
 
@@ -94,7 +102,7 @@ public final class DeploymentLogWriter: Sendable {
             var reachedCap = false
             if line.stream != .system, let cap {
                 if state.capped { return false }
-                if state.bytes + record.utf8.count > cap, let overflow {
+                if state.bytes + record.utf8.count > cap, let overflow, overflow.applies(to: line) {
                     startSegments(at: line, overflow, &state)
                     writeToSegment(record, &state)
                     return false

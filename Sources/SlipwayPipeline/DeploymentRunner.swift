@@ -82,6 +82,12 @@ public struct DeploymentRunner: Sendable {
         do {
             log = try DeploymentLogWriter(
                 path: configuration.layout.logFile(deployment.uid), cap: configuration.logCap,
+                // A service process's output while it is deployed goes on past the cap, as it will once live.
+                overflow: deployment.config.kind == .service
+                    ? .init(
+                        layout: configuration.layout, deploymentUID: deployment.uid, segmentSize: max(configuration.logCap / 2, 64 << 10),
+                        stages: [.deploy, .healthCheck])
+                    : nil,
                 onAppend: { [activity] in activity.notify(deployment.uid) },
                 onCapReached: {
                     runControl.requestStop(.fail(error: "the log reached its cap of \(configuration.logCap) bytes"), gracePeriod: .zero)

@@ -282,6 +282,65 @@ import Testing
         }
     }
 
+    @Test func aChattyServiceKeepsShowingItsLatestOutputPastTheLogCap() async throws {
+        let repository = try TemporaryGitRepository()
+        // Prints 3,000 numbered lines of 100 bytes (about 300 KiB, past a 128 KiB cap), then serves.
+        try repository.write(
+            "chatty.pl",
+            #"""
+            use strict;
+            use IO::Socket::INET;
+            $| = 1;
+            printf("line %05d %s\n", $_, "x" x 88) for 1..3000;
+            my $server = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => $ENV{PORT}, Listen => 16, ReuseAddr => 1) or die;
+            while (my $client = $server->accept) {
+                <$client>;
+                print $client "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n";
+                close $client;
+                print "served\n";
+            }
+            """#
+        )
+        try repository.commit("chatty")
+        try await TestServer.withServer(configure: { $0.logCap = 128 << 10 }) { server in
+            let api = server.client
+            let project = try await api.createProject(
+                NewProjectRequest(
+                    name: "chatty", repository: repository.path, kind: "service", startCommand: "perl chatty.pl", healthCheckPath: "/",
+                    healthCheckTimeout: 30, healthCheckInterval: 0.1, drainTimeout: 1))
+            let deployment = try await Self.deploy(api, project.id)
+            #expect(deployment.state == "success", "\(deployment.error ?? "")")
+            #expect(try await server.edge("chatty").body == "ok\n")
+
+            // Page through the whole log as a client would: the last lines printed are there (the startup's, in the
+            // deploy stage, and the live process's), offsets only grow.
+            let clock = ContinuousClock()
+            let deadline = clock.now + .seconds(20)
+            var texts: [String] = []
+            var offsets: [Int64] = []
+            repeat {
+                texts = []
+                offsets = []
+                var after: Int64 = 0
+                while true {
+                    let page = try await api.logs(deployment.id, after: after)
+                    if page.data.isEmpty { break }
+                    texts += page.data.map(\.line)
+                    offsets += page.data.map(\.offset)
+                    after = page.data.last!.offset
+                }
+                if texts.contains(where: { $0.hasPrefix("line 03000 ") }) && texts.last == "served" { break }
+                try await Task.sleep(for: .milliseconds(100))
+            } while clock.now < deadline
+            #expect(texts.contains { $0.hasPrefix("line 03000 ") })
+            #expect(texts.last == "served")
+            #expect(zip(offsets, offsets.dropFirst()).allSatisfy { $0 < $1 })
+            // Some of the middle is gone (two segments of 64 KiB are kept), the start of the log is not.
+            #expect(texts.contains { $0.hasPrefix("line 00001 ") })
+            #expect(!texts.contains { $0.hasPrefix("line 01500 ") })
+        }
+    }
+
     @Test func aRestartedServerServesItsServicesAgainBeforeItAcceptsTraffic() async throws {
         let app = try Self.makeApp()
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-svc-\(UUID().uuidString.prefix(8))").path

@@ -125,4 +125,18 @@ import Testing
             texts.contains { $0.hasPrefix("The log reached its cap of ") && $0.contains(": the service's output goes on, and its latest") },
             "\(texts)")
     }
+
+    @Test func anOverflowForTheDeployStagesStillCutsABuildsOutputAtTheCap() throws {
+        let (layout, uid) = temporaryLog()
+        defer { try? FileManager.default.removeItem(atPath: layout.root) }
+        let capped = Mutex(0)
+        let overflow = DeploymentLogWriter.Overflow(layout: layout, deploymentUID: uid, segmentSize: 600, stages: [.deploy, .healthCheck])
+        let writer = try DeploymentLogWriter(
+            path: layout.logFile(uid), cap: 1_000, overflow: overflow, onCapReached: { capped.withLock { $0 += 1 } })
+        for index in 1...100 { writer.append(LogLine(timestamp: Date(), stream: .stdout, stage: .build, text: "output line \(index)")) }
+        writer.close()
+        #expect(capped.withLock { $0 } == 1)
+        #expect(LogSegments.load(layout: layout, deploymentUID: uid) == nil)
+        #expect(try segmentFiles(layout, uid).isEmpty)
+    }
 }
