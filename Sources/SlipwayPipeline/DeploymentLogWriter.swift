@@ -129,7 +129,9 @@ public final class DeploymentLogWriter: Sendable {
 
     /// The log is full: its output goes on in a first segment, which starts where the log ends, with a line saying so.
     private func startSegments(at line: LogLine, _ overflow: Overflow, _ state: inout State) {
-        let start = Int64(state.bytes)
+        // The file's own size, not this writer's count: another writer of the same log may have added lines.
+        var status = stat()
+        let start = fstat(state.descriptor, &status) == 0 ? Int64(status.st_size) : Int64(state.bytes)
         let segments = LogSegments(logEnd: start, starts: [start])
         guard (try? segments.save(layout: overflow.layout, deploymentUID: overflow.deploymentUID)) != nil,
             let segment = Self.openSegment(segments, overflow)

@@ -56,9 +56,11 @@ public struct FileDeploymentLogs: DeploymentLogReader {
         guard let segments = LogSegments.load(layout: layout, deploymentUID: deploymentUID) else {
             return try read(file: logFile, from: position, end: nil, limit: limit)
         }
+        // A part that has no whole line left before its end has nothing more to give (its writer went on in the
+        // next part): the read goes on there.
         if position < segments.logEnd {
             let chunk = try read(file: logFile, from: position, end: segments.logEnd, limit: limit)
-            if !chunk.lines.isEmpty || chunk.nextOffset < segments.logEnd { return chunk }
+            if !chunk.lines.isEmpty { return chunk }
             position = segments.logEnd
         }
         for (index, start) in segments.starts.enumerated() {
@@ -69,8 +71,8 @@ public struct FileDeploymentLogs: DeploymentLogReader {
                 file: layout.logSegment(deploymentUID, start: start), from: position - start, end: end.map { $0 - start }, limit: limit)
             let lines = chunk.lines.map { (offset: $0.offset + start, line: $0.line) }
             let next = chunk.nextOffset + start
-            if !lines.isEmpty || end.map({ next < $0 }) ?? true { return LogChunk(lines: lines, nextOffset: next) }
-            position = next
+            guard let end, lines.isEmpty else { return LogChunk(lines: lines, nextOffset: next) }
+            position = end
         }
         return LogChunk(lines: [], nextOffset: position)
     }

@@ -139,4 +139,22 @@ import Testing
         #expect(LogSegments.load(layout: layout, deploymentUID: uid) == nil)
         #expect(try segmentFiles(layout, uid).isEmpty)
     }
+
+    @Test func linesAnotherWriterAddedToTheLogBeforeTheSegmentsStartedAreAllRead() throws {
+        let (layout, uid) = temporaryLog()
+        defer { try? FileManager.default.removeItem(atPath: layout.root) }
+        let overflow = DeploymentLogWriter.Overflow(layout: layout, deploymentUID: uid, segmentSize: 100_000)
+        let service = try DeploymentLogWriter(path: layout.logFile(uid), cap: 2_000, overflow: overflow)
+        let runner = try DeploymentLogWriter(path: layout.logFile(uid))
+        for index in 1...10 { service.append(LogLine(timestamp: Date(), stream: .stdout, stage: nil, text: "service \(index)", isRuntime: true)) }
+        // The runner's lines make the file longer than the service's writer counts.
+        for index in 1...20 { runner.system("runner \(index)", stage: .deploy) }
+        runner.close()
+        for index in 11...60 { service.append(LogLine(timestamp: Date(), stream: .stdout, stage: nil, text: "service \(index)", isRuntime: true)) }
+        service.close()
+        #expect(LogSegments.load(layout: layout, deploymentUID: uid) != nil)
+        let texts = try readAll(layout, uid).map(\.line.text)
+        #expect(texts.filter { $0.hasPrefix("runner ") }.count == 20)
+        #expect(texts.filter { $0.hasPrefix("service ") } == (1...60).map { "service \($0)" })
+    }
 }
