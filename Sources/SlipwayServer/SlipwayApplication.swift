@@ -141,7 +141,9 @@ struct StoreCloser: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
-        try await store.close()
+        // Closed even when the group is cancelled instead of shut down (the server could not bind its port): the
+        // close waits for the statement in flight, and a cancelled wait would leave the store open.
+        try await Task { try await store.close() }.value
     }
 }
 

@@ -42,10 +42,32 @@ public struct TestServer: Sendable {
         return try await run(configuration, body)
     }
 
-    /// Runs a server with exactly this configuration (its data directory is kept: restart tests reuse it).
+    /// Runs a server with exactly this configuration (its data directory is kept: restart tests reuse it). With
+    /// port 0 it takes a free port, and another one if a test running beside it took that port first.
     public static func run<T: Sendable>(_ configuration: SlipwayConfiguration, _ body: @Sendable (TestServer) async throws -> T) async throws -> T {
-        var configuration = configuration
-        if configuration.port == 0 { configuration.port = try freePort() }
+        guard configuration.port == 0 else { return try await runOnce(configuration, body) }
+        var attempt = 1
+        while true {
+            var configuration = configuration
+            configuration.port = try freePort()
+            do {
+                return try await runOnce(configuration, body)
+            } catch let error as ServerDidNotStart where attempt < 3 {
+                attempt += 1
+                _ = error
+            }
+        }
+    }
+
+    /// The server stopped before it listened (its port was taken, say); `body` did not run.
+    struct ServerDidNotStart: Error, CustomStringConvertible {
+        var underlying: (any Error)?
+        var description: String { "the server did not start: \(underlying.map { "\($0)" } ?? "it stopped")" }
+    }
+
+    private static func runOnce<T: Sendable>(_ configuration: SlipwayConfiguration, _ body: @Sendable (TestServer) async throws -> T) async throws
+        -> T
+    {
         var logger = Logger(label: "slipway-test")
         logger.logLevel = ProcessInfo.processInfo.environment["SLIPWAY_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         let ready = AsyncStream<Int>.makeStream()
@@ -58,11 +80,22 @@ public struct TestServer: Sendable {
         let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
+                // A server that stops before it listens ends the wait for its port.
+                defer { ready.continuation.finish() }
                 try await serviceGroup.run()
                 return nil
             }
             var iterator = ready.stream.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw TestSupportError("the server did not start") }
+            guard let port = await iterator.next() else {
+                do {
+                    try await group.waitForAll()
+                    throw ServerDidNotStart()
+                } catch let error as ServerDidNotStart {
+                    throw error
+                } catch {
+                    throw ServerDidNotStart(underlying: error)
+                }
+            }
             let server = TestServer(port: port, dataDirectory: frozen.dataDirectory, adminToken: token, domain: frozen.domain)
             let result: Result<T, any Error>
             do {
