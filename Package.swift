@@ -142,7 +142,7 @@ let package = Package(
         .testTarget(
             name: "SlipwayEdgeTests",
             dependencies: [
-                "SlipwayEdge", "SlipwayCore",
+                "SlipwayEdge", "SlipwayCore", "SlipwayTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
