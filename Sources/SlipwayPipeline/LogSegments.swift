@@ -1,6 +1,10 @@
 import Foundation
 import SlipwayCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Where a live service's output goes once its deployment log has reached its cap, instead of being dropped:
 /// segment files whose offsets go on from the log's (`DataLayout.logSegment`, named by the offset of their first
 /// byte), listed in an index (`DataLayout.logSegmentIndex`) with the offset where the log file itself ends. The
@@ -13,8 +17,17 @@ struct LogSegments: Equatable {
     var starts: [Int64]
 
     /// The index of `deploymentUID`'s log, or nil when its output never went past the log's cap.
+    /// Every read of a log asks (a follower reads on every line written), and almost every log has none: a failed
+    /// `open` is all that costs.
     static func load(layout: DataLayout, deploymentUID: UUID) -> LogSegments? {
-        guard let text = try? String(contentsOfFile: layout.logSegmentIndex(deploymentUID), encoding: .utf8) else { return nil }
+        let fd = open(layout.logSegmentIndex(deploymentUID), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        // The index is a few lines: one read of 4 KiB takes it whole.
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard count > 0 else { return nil }
+        let text = String(decoding: buffer[0..<count], as: UTF8.self)
         var logEnd: Int64?
         var starts: [Int64] = []
         for line in text.split(separator: "\n") {

@@ -52,9 +52,8 @@ public struct TestServer: Sendable {
             configuration.port = try freePort()
             do {
                 return try await runOnce(configuration, body)
-            } catch let error as ServerDidNotStart where attempt < 3 {
+            } catch is ServerDidNotStart where attempt < 3 {
                 attempt += 1
-                _ = error
             }
         }
     }

@@ -26,7 +26,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "How many deployments build at once (default 2).") var workers: Int?
     @Option(help: "postgres://… to use PostgreSQL instead of the embedded SQLite.") var databaseURL: String?
     @Option(help: "The longest a build may run, in seconds (default 1200).") var buildTimeout: Int?
-    @Option(help: "The largest log a deployment may write, e.g. 50MB (default 50MB).") var logCap: String?
+    @Option(help: "The largest log a build may write, e.g. 50MB (default 50MB); a service's output goes on past it in rotated segments.")
+    var logCap: String?
     @Option(help: "Finished deployments per project that keep their build and log (default 50).") var keepDeployments: Int?
     @Option(help: "The most deployments a workspace may have waiting (default 100).") var queueCap: Int?
     @Option(help: "The loopback ports given to service processes, e.g. 20000-29999 (the default).") var servicePorts: String?

@@ -65,10 +65,9 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     /// Graceful shutdown asked, or the client closed its side, while an exchange ran: the connection closes once
     /// it has ended.
     fileprivate private(set) var closesAfterExchange = false
-    /// The last `Host` value and what it routes by (a connection asks for one host over and over).
-    private var lastHost: (bytes: [UInt8], key: String?)?
-    /// The last route looked up, with the route table's version then: good until the table changes.
-    private var lastRoute: (key: String, version: Int, target: RouteTarget?)?
+    /// The last `Host` value looked up, its route key and target, and the route table's version then: a connection
+    /// asks for one host over and over, and the answer holds until the table changes.
+    private var lastRoute: (host: [UInt8], version: Int, key: String?, target: RouteTarget?)?
 
     /// Adds Hummingbird's HTTP/1 handlers after this one; nil once they are there.
     private var http1Handlers: ((EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void)?
@@ -271,23 +270,16 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
 
     /// The service route a `Host` value names, if it does, with its route key.
     private func serviceTarget(_ headBytes: ByteBuffer, _ host: Range<Int>) -> (RouteTarget, String)? {
-        let key = headBytes.withUnsafeReadableBytes { bytes -> String? in
-            let value = UnsafeRawBufferPointer(rebasing: bytes[host])
-            if let lastHost, lastHost.bytes.elementsEqual(value) { return lastHost.key }
-            let key = EdgeHost.routeKey(of: String(decoding: value, as: UTF8.self), domain: proxy.domain)
-            lastHost = (Array(value), key)
-            return key
-        }
-        guard let key else { return nil }
         let version = proxy.routes.version
-        let target: RouteTarget?
-        if let lastRoute, lastRoute.version == version, lastRoute.key == key {
-            target = lastRoute.target
-        } else {
-            target = proxy.routes.target(for: key)
-            lastRoute = (key, version, target)
+        let (key, target) = headBytes.withUnsafeReadableBytes { bytes -> (String?, RouteTarget?) in
+            let value = UnsafeRawBufferPointer(rebasing: bytes[host])
+            if let lastRoute, lastRoute.version == version, lastRoute.host.elementsEqual(value) { return (lastRoute.key, lastRoute.target) }
+            let key = EdgeHost.routeKey(of: String(decoding: value, as: UTF8.self), domain: proxy.domain)
+            let target = key.flatMap(proxy.routes.target(for:))
+            lastRoute = (Array(value), version, key, target)
+            return (key, target)
         }
-        guard let target, target.kind == .service else { return nil }
+        guard let key, let target, target.kind == .service else { return nil }
         return (target, key)
     }
 
@@ -306,7 +298,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         }
         guard let port, pool != nil else {
             answer(
-                .badGateway, html: EdgePage.serviceNotRunning(host: key + "." + proxy.domain), to: head, remainingBody: body,
+                .badGateway, html: EdgePage.serviceNotRunning(host: proxy.hostName(key)), to: head, remainingBody: body,
                 closing: head.asksForUpgrade)
             return
         }
@@ -353,7 +345,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
                     context?.read()
                 }
             case .failure:
-                exchange.failBeforeResponse(.badGateway, html: EdgePage.upstreamUnavailable(host: exchange.host(domain: proxy.domain)))
+                exchange.failBeforeResponse(.badGateway, html: EdgePage.upstreamUnavailable(host: proxy.hostName(exchange.routeKey)))
             }
         }
     }
@@ -385,7 +377,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
                 inFlight.end()
                 guard let self else { return }
                 self.answer(
-                    .badGateway, html: EdgePage.upstreamUnavailable(host: key + "." + self.proxy.domain), to: head,
+                    .badGateway, html: EdgePage.upstreamUnavailable(host: self.proxy.hostName(key)), to: head,
                     remainingBody: .length(0), closing: true)
             }
     }
@@ -528,7 +520,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         headTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             self.headTimer = nil
             guard case .proxying(let exchange) = self.state, let due = exchange.headDeadline else { return }
-            if due <= .now() { exchange.headTimerFired(domain: self.proxy.domain) } else { self.armHeadTimer(at: due) }
+            if due <= .now() { exchange.headTimerFired() } else { self.armHeadTimer(at: due) }
         }
     }
 
@@ -610,9 +602,6 @@ final class ProxyExchange: UpstreamResponseReceiver {
         self.responseHeadTimeout = responseHeadTimeout
     }
 
-    /// The deployment's host name under `domain`, for error pages.
-    func host(domain: String) -> String { routeKey + "." + domain }
-
     /// Sends bytes of the request now, or once the connection is open. The request's head (`isHead`) is kept for
     /// sending again when it has no body, its method is idempotent and its connection came from the pool.
     func send(_ bytes: ByteBuffer, isHead: Bool = false) {
@@ -650,9 +639,9 @@ final class ProxyExchange: UpstreamResponseReceiver {
     }
 
     /// The response head's deadline has come: a 504 if the head is still missing.
-    func headTimerFired(domain: String) {
+    func headTimerFired() {
         guard headDeadline != nil, !isOver else { return }
-        failBeforeResponse(.gatewayTimeout, html: EdgePage.upstreamTimeout(host: host(domain: domain)))
+        failBeforeResponse(.gatewayTimeout, html: EdgePage.upstreamTimeout(host: handler.hostName(routeKey)))
     }
 
     /// The client went away: the upstream connection is closed, the request ends.
@@ -769,7 +758,7 @@ final class ProxyExchange: UpstreamResponseReceiver {
             finish(reusable: false)
             handler.responseCut(self)
         } else {
-            failBeforeResponse(.badGateway, html: EdgePage.upstreamUnavailable(host: host(domain: handler.domain)))
+            failBeforeResponse(.badGateway, html: EdgePage.upstreamUnavailable(host: handler.hostName(routeKey)))
         }
     }
 
@@ -780,7 +769,7 @@ final class ProxyExchange: UpstreamResponseReceiver {
             finish(reusable: false)
             handler.responseCut(self)
         } else {
-            failBeforeResponse(.badGateway, html: EdgePage.upstreamUnavailable(host: host(domain: handler.domain)))
+            failBeforeResponse(.badGateway, html: EdgePage.upstreamUnavailable(host: handler.hostName(routeKey)))
         }
     }
 
@@ -816,6 +805,6 @@ extension ProxyExchange {
 }
 
 extension EdgeConnectionHandler {
-    /// The install's domain.
-    fileprivate var domain: String { proxy.domain }
+    /// The host name of a route key, for error pages.
+    fileprivate func hostName(_ key: String) -> String { proxy.hostName(key) }
 }

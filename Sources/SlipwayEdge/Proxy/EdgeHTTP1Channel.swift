@@ -92,8 +92,7 @@ final class PassedResponseObserver: ChannelOutboundHandler, RemovableChannelHand
         context.write(data, promise: promise)
         if isEnd {
             // Not inside Hummingbird's write: the next request may start at once, and pass its bytes inbound.
-            let edge = NIOLoopBound(self.edge, eventLoop: context.eventLoop)
-            context.eventLoop.execute { edge.value.passedResponseEnded() }
+            context.eventLoop.assumeIsolated().execute { [edge] in edge.passedResponseEnded() }
         }
     }
 }

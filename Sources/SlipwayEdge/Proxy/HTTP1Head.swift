@@ -16,12 +16,41 @@ enum HeadScan<Head> {
     case complete(Head)
 }
 
-/// What a request's `Connection` header says, and whether it names other headers (which then stay behind).
+/// What a message's `Connection` header says, and whether it names other headers (which then stay behind).
 struct ConnectionOptions {
     var close = false
     var keepAlive = false
     var upgrade = false
     var namesOtherHeaders = false
+
+    /// Whether the connection stays open after the message: HTTP/1.1 unless `close`, HTTP/1.0 only with `keep-alive`.
+    func keepsAlive(isHTTP10: Bool) -> Bool { isHTTP10 ? keepAlive && !close : !close }
+}
+
+/// The fields of a head that say how its body is framed and what becomes of the connection, read the same way in
+/// requests and responses.
+struct FramingFields {
+    var contentLength: Int?
+    var hasConflictingLengths = false
+    var transferCoding = TransferCoding.none
+    var connection = ConnectionOptions()
+
+    /// Reads the field `name: value` if it is one of these; false for any other.
+    mutating func read(name: Range<Int>, value: Range<Int>, in bytes: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 14 where HTTP1Syntax.namesEqual(bytes, name, "content-length"):
+            let length = HTTP1Syntax.decimal(bytes, value)
+            if length == nil || (contentLength != nil && contentLength != length) { hasConflictingLengths = true }
+            contentLength = length
+        case 17 where HTTP1Syntax.namesEqual(bytes, name, "transfer-encoding"):
+            transferCoding = HTTP1Syntax.lastCodingIsChunked(bytes, value) ? .chunked : .other
+        case 10 where HTTP1Syntax.namesEqual(bytes, name, "connection"):
+            HTTP1Syntax.readConnection(bytes, value, into: &connection)
+        default:
+            return false
+        }
+        return true
+    }
 }
 
 /// A request head as the edge reads it off the wire: only what routing and framing need, as offsets into its bytes
@@ -39,25 +68,24 @@ struct RequestHead {
     var hostCount = 0
     /// The value of its (last) `Host` line.
     var host: Range<Int>?
-    var contentLength: Int?
-    var hasConflictingLengths = false
-    var transferCoding = TransferCoding.none
-    var connection = ConnectionOptions()
+    var framing = FramingFields()
+    var contentLength: Int? { framing.contentLength }
+    var connection: ConnectionOptions { framing.connection }
     /// Whether it asks to switch protocols (`Upgrade:` with anything but `h2c`, which a server may ignore).
     var asksForUpgrade = false
     /// Whether it says `Expect: 100-continue`.
     var expectsContinue = false
 
-    /// Whether the client keeps the connection after this exchange (HTTP/1.1 unless `close`; HTTP/1.0 only with `keep-alive`).
-    var keepAlive: Bool { isHTTP10 ? connection.keepAlive && !connection.close : !connection.close }
+    /// Whether the client keeps the connection after this exchange.
+    var keepAlive: Bool { connection.keepsAlive(isHTTP10: isHTTP10) }
 
     /// How its body is framed; nil when the head is ambiguous about it (a length and a coding, two lengths, a
     /// coding that does not end in `chunked`): the edge then leaves the request to NIO's decoder, which refuses it.
     var bodyFraming: BodyFraming? {
-        switch transferCoding {
-        case .chunked: return contentLength == nil && !hasConflictingLengths ? .chunked() : nil
+        switch framing.transferCoding {
+        case .chunked: return contentLength == nil && !framing.hasConflictingLengths ? .chunked() : nil
         case .other: return nil
-        case .none: return hasConflictingLengths ? nil : .length(contentLength ?? 0)
+        case .none: return framing.hasConflictingLengths ? nil : .length(contentLength ?? 0)
         }
     }
 
@@ -95,18 +123,11 @@ struct RequestHead {
     }
 
     private mutating func read(name: Range<Int>, value: Range<Int>, in bytes: UnsafeRawBufferPointer) {
+        if framing.read(name: name, value: value, in: bytes) { return }
         switch name.count {
         case 4 where HTTP1Syntax.namesEqual(bytes, name, "host"):
             hostCount += 1
             host = value
-        case 14 where HTTP1Syntax.namesEqual(bytes, name, "content-length"):
-            let length = HTTP1Syntax.decimal(bytes, value)
-            if length == nil || (contentLength != nil && contentLength != length) { hasConflictingLengths = true }
-            contentLength = length
-        case 17 where HTTP1Syntax.namesEqual(bytes, name, "transfer-encoding"):
-            transferCoding = HTTP1Syntax.lastCodingIsChunked(bytes, value) ? .chunked : .other
-        case 10 where HTTP1Syntax.namesEqual(bytes, name, "connection"):
-            HTTP1Syntax.readConnection(bytes, value, into: &connection)
         case 7 where HTTP1Syntax.namesEqual(bytes, name, "upgrade"):
             HTTP1Syntax.forEachToken(bytes, value) { token in
                 if !HTTP1Syntax.namesEqual(bytes, token, "h2c") { asksForUpgrade = true }
@@ -125,22 +146,21 @@ struct ResponseHead {
     var startLineEnd = 0
     var status = 0
     var isHTTP10 = false
-    var contentLength: Int?
-    var hasConflictingLengths = false
-    var transferCoding = TransferCoding.none
-    var connection = ConnectionOptions()
+    var framing = FramingFields()
+    var contentLength: Int? { framing.contentLength }
+    var connection: ConnectionOptions { framing.connection }
 
     /// Whether the process keeps the connection open after this response.
-    var keepsAlive: Bool { isHTTP10 ? connection.keepAlive && !connection.close : !connection.close }
+    var keepsAlive: Bool { connection.keepsAlive(isHTTP10: isHTTP10) }
 
     /// How its body is framed (RFC 9112 §6.3), for a request that was a HEAD or not; nil when its lengths disagree.
     func bodyFraming(forHEAD isHEAD: Bool) -> BodyFraming? {
         if isHEAD || status < 200 || status == 204 || status == 304 { return .length(0) }
-        switch transferCoding {
+        switch framing.transferCoding {
         case .chunked: return .chunked()
         case .other: return .untilClose
         case .none:
-            if hasConflictingLengths { return nil }
+            if framing.hasConflictingLengths { return nil }
             return contentLength.map { .length($0) } ?? .untilClose
         }
     }
@@ -160,18 +180,7 @@ struct ResponseHead {
             head.isHTTP10 = minor == 0
             head.status = status
             let valid = HTTP1Syntax.forEachField(bytes, from: lineEnd + 2, to: length) { name, value, _ in
-                switch name.count {
-                case 14 where HTTP1Syntax.namesEqual(bytes, name, "content-length"):
-                    let length = HTTP1Syntax.decimal(bytes, value)
-                    if length == nil || (head.contentLength != nil && head.contentLength != length) { head.hasConflictingLengths = true }
-                    head.contentLength = length
-                case 17 where HTTP1Syntax.namesEqual(bytes, name, "transfer-encoding"):
-                    head.transferCoding = HTTP1Syntax.lastCodingIsChunked(bytes, value) ? .chunked : .other
-                case 10 where HTTP1Syntax.namesEqual(bytes, name, "connection"):
-                    HTTP1Syntax.readConnection(bytes, value, into: &head.connection)
-                default:
-                    break
-                }
+                _ = head.framing.read(name: name, value: value, in: bytes)
             }
             return valid ? .complete(head) : .invalid
         }
@@ -299,12 +308,22 @@ enum HTTP1Syntax {
     static func namesEqual(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>, _ lowercased: StaticString) -> Bool {
         guard range.count == lowercased.utf8CodeUnitCount else { return false }
         let expected = lowercased.utf8Start
-        for offset in 0..<range.count {
-            var byte = bytes[range.lowerBound + offset]
-            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
-            if byte != expected[offset] { return false }
+        for offset in 0..<range.count where lowercase(bytes[range.lowerBound + offset]) != expected[offset] { return false }
+        return true
+    }
+
+    /// Whether two ranges of `bytes` hold the same name, ignoring the case of ASCII letters.
+    static func namesEqual(_ bytes: UnsafeRawBufferPointer, _ first: Range<Int>, _ second: Range<Int>) -> Bool {
+        guard first.count == second.count else { return false }
+        for offset in 0..<first.count where lowercase(bytes[first.lowerBound + offset]) != lowercase(bytes[second.lowerBound + offset]) {
+            return false
         }
         return true
+    }
+
+    /// An ASCII letter in lower case; any other byte as it is.
+    private static func lowercase(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
     /// Whether `range` starts with `lowercased`, ignoring the case of ASCII letters.

@@ -38,7 +38,7 @@ enum ProxyHeaders {
                 } else if HTTP1Syntax.namesEqual(bytes, name, "x-forwarded-for") {
                     forwardedFor.append(value)
                     return
-                } else if nominated.contains(where: { namesEqual(bytes, $0, name) }) {
+                } else if nominated.contains(where: { HTTP1Syntax.namesEqual(bytes, $0, name) }) {
                     return
                 }
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[line]))
@@ -79,7 +79,7 @@ enum ProxyHeaders {
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[8..<head.startLineEnd + 2]))
             let nominated = head.connection.namesOtherHeaders ? nominatedNames(bytes, from: head.startLineEnd + 2, to: head.length) : []
             _ = HTTP1Syntax.forEachField(bytes, from: head.startLineEnd + 2, to: head.length) { name, _, line in
-                if isHopByHop(bytes, name) || nominated.contains(where: { namesEqual(bytes, $0, name) }) { return }
+                if isHopByHop(bytes, name) || nominated.contains(where: { HTTP1Syntax.namesEqual(bytes, $0, name) }) { return }
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[line]))
                 out.writeStaticString("\r\n")
             }
@@ -114,18 +114,5 @@ enum ProxyHeaders {
             HTTP1Syntax.forEachToken(bytes, value) { names.append($0) }
         }
         return names
-    }
-
-    /// Whether two ranges of `bytes` hold the same name, ignoring the case of ASCII letters.
-    private static func namesEqual(_ bytes: UnsafeRawBufferPointer, _ first: Range<Int>, _ second: Range<Int>) -> Bool {
-        guard first.count == second.count else { return false }
-        for offset in 0..<first.count {
-            var a = bytes[first.lowerBound + offset]
-            var b = bytes[second.lowerBound + offset]
-            if a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z") { a |= 0x20 }
-            if b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z") { b |= 0x20 }
-            if a != b { return false }
-        }
-        return true
     }
 }

@@ -66,6 +66,9 @@ public final class ServiceProxy: Sendable {
         EdgeConnectionHandler(proxy: self, http1Handlers: http1Handlers)
     }
 
+    /// The host name a route key answers to (`app` → `app.localhost`), for error pages.
+    func hostName(_ key: String) -> String { key + "." + domain }
+
     /// The connection pool of `eventLoop`, which the caller runs on; a loop outside the group gets a pool of its
     /// own for each caller.
     func pool(on eventLoop: any EventLoop) -> UpstreamConnectionPool {
