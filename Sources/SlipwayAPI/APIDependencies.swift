@@ -23,6 +23,10 @@ public struct APIDependencies: Sendable {
     /// The service supervisor and the record of restarts, shown on a project; nil shows no processes.
     public var runtime: (any ServiceRuntime)?
     public var serviceRestarts: (any ServiceRestartRepository)?
+    /// Failed authentications per client address: 429 with `Retry-After` beyond the budget.
+    public var authenticationFailures = AuthenticationFailureLimiter()
+    /// How many unverified webhook bodies may be read at once.
+    public var webhookBodies = WebhookBodyGate()
 
     public init(
         identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,

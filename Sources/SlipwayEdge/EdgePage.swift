@@ -19,6 +19,12 @@ enum EdgePage {
     /// The page for a request with more than one `Host` header.
     static let multipleHosts = page(title: "Bad request", message: "The request has more than one Host header.")
 
+    /// The page for a request the edge relayed itself and got back (a service route that leads to the edge again).
+    static let loopDetected = page(
+        title: "Loop detected",
+        message: "This request came back to the edge that relayed it: the service's port leads to Slipway itself."
+    )
+
     /// The page for a service deployment whose process does not run (stopped, replaced, or not started yet).
     static func serviceNotRunning(host: String) -> String {
         page(

@@ -119,11 +119,12 @@ public func buildApplication(
                 queueSignal: queueSignal, queueCap: configuration.queueCap
             ),
             runtime: supervisor, serviceRestarts: store.serviceRestarts
-        )
+        ).withProtections(configuration, logger: logger)
     )
     let responder = HostDispatcher(domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder())
     // Requests for service deployments are relayed by the proxy in the HTTP/1 pipeline, before Hummingbird.
-    let proxy = ServiceProxy(domain: configuration.domain, routes: routes, endpoints: endpoints)
+    let proxy = ServiceProxy(
+        domain: configuration.domain, routes: routes, endpoints: endpoints, clientLimits: configuration.clientConnectionLimits)
     return Application(
         responder: responder,
         server: .edge(proxy: proxy),

@@ -39,6 +39,20 @@ public struct SlipwayConfiguration: Sendable {
     public var servicePorts: ClosedRange<Int> = 20000...29999
     /// How long a stopped service process may take to exit after SIGTERM before it gets SIGKILL.
     public var serviceStopGracePeriod: Duration = .seconds(10)
+    /// `--request-head-timeout` / `SLIPWAY_REQUEST_HEAD_TIMEOUT`: how long a client may take to send a request head.
+    public var requestHeadTimeout: Duration = .seconds(30)
+    /// `--idle-timeout` / `SLIPWAY_IDLE_TIMEOUT`: how long a kept-alive client connection may wait for its next request.
+    public var idleConnectionTimeout: Duration = .seconds(75)
+    /// `--max-connections-per-address` / `SLIPWAY_MAX_CONNECTIONS_PER_ADDRESS`: open connections per client address (0: no cap).
+    public var maxConnectionsPerAddress: Int = 256
+    /// `--auth-failure-limit` / `SLIPWAY_AUTH_FAILURE_LIMIT`: failed authentications per client address within
+    /// `authFailureWindow` before it gets 429 (0: no limit).
+    public var authFailureLimit: Int = 10
+    /// `--auth-failure-window` / `SLIPWAY_AUTH_FAILURE_WINDOW`: the window of `authFailureLimit`.
+    public var authFailureWindow: Duration = .seconds(60)
+    /// `--unverified-webhook-bodies` / `SLIPWAY_UNVERIFIED_WEBHOOK_BODIES`: large webhook bodies read at once before
+    /// their signatures are checked.
+    public var unverifiedWebhookBodies: Int = 4
     /// Whether a first start prints the generated admin token (tests turn it off).
     public var printsAdminToken: Bool = true
 
@@ -76,6 +90,7 @@ public struct SlipwayConfiguration: Sendable {
         if let value = environment["SLIPWAY_SERVICE_PORTS"], !value.isEmpty {
             configuration.servicePorts = try parsePortRange(value, name: "SLIPWAY_SERVICE_PORTS")
         }
+        try configuration.readConnectionProtections(from: environment)
         if let value = environment["SLIPWAY_ADMIN_TOKEN"], !value.isEmpty { configuration.adminToken = value }
         if let value = environment["SLIPWAY_SECRET_KEY"] { configuration.secretKey = value }
         return configuration

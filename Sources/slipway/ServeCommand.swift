@@ -31,6 +31,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Finished deployments per project that keep their build and log (default 50).") var keepDeployments: Int?
     @Option(help: "The most deployments a workspace may have waiting (default 100).") var queueCap: Int?
     @Option(help: "The loopback ports given to service processes, e.g. 20000-29999 (the default).") var servicePorts: String?
+    @OptionGroup(title: "Connection and authentication limits (docs/security-connections.md)") var limits: ServeLimitOptions
 
     func run() async throws {
         var configuration = try SlipwayConfiguration.fromEnvironment()
@@ -69,6 +70,7 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
         }
+        try limits.apply(to: &configuration)
         var logger = Logger(label: "slipway")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let domain = configuration.domain

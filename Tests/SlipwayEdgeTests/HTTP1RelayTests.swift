@@ -90,24 +90,28 @@ import Testing
                     + "Expect: 100-continue\r\nX-Forwarded-For: 10.0.0.1\r\nx-forwarded-for: 10.0.0.2\r\nX-Forwarded-Proto: https\r\n"
                     + "X-Forwarded-Host: evil.example\r\nKeep-Alive: 5\r\nTE: trailers\r\nProxy-Authorization: x\r\nUpgrade: h2c\r\n"
                     + "Accept: */*\r\n\r\n"))
-        let upstream = ProxyHeaders.upstreamRequest(bytes, head, clientAddress: "192.0.2.9")
+        let upstream = ProxyHeaders.upstreamRequest(bytes, head, clientAddress: "192.0.2.9", mark: ForwardingMark(token: "f00d"))
         #expect(
             String(buffer: upstream)
                 == "POST /p?q=1 HTTP/1.0\r\nHost: app.localhost:8080\r\nContent-Length: 5\r\nAccept: */*\r\n"
-                + "X-Forwarded-For: 10.0.0.1, 10.0.0.2, 192.0.2.9\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: app.localhost:8080\r\n\r\n")
+                + "X-Forwarded-For: 10.0.0.1, 10.0.0.2, 192.0.2.9\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: app.localhost:8080\r\n"
+                + "Slipway-Forwarded-By: f00d\r\n\r\n")
     }
 
     @Test func aChunkedBodyCrossesWithItsCodingAndAnUpgradeKeepsItsHeaders() throws {
         let (chunked, chunkedHead) = try #require(request("PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"))
         #expect(
-            String(buffer: ProxyHeaders.upstreamRequest(chunked, chunkedHead, clientAddress: nil))
-                == "PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: a\r\n\r\n")
+            String(buffer: ProxyHeaders.upstreamRequest(chunked, chunkedHead, clientAddress: nil, mark: ForwardingMark(token: "f00d")))
+                == "PUT / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: a\r\n"
+                + "Slipway-Forwarded-By: f00d\r\n\r\n")
         let (upgrade, upgradeHead) = try #require(
             request("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, Upgrade\r\nUpgrade: websocket\r\n\r\n"))
         #expect(
-            String(buffer: ProxyHeaders.upstreamRequest(upgrade, upgradeHead, clientAddress: "::1", keepingUpgrade: true))
+            String(
+                buffer: ProxyHeaders.upstreamRequest(
+                    upgrade, upgradeHead, clientAddress: "::1", mark: ForwardingMark(token: "f00d"), keepingUpgrade: true))
                 == "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nX-Forwarded-For: ::1\r\n"
-                + "X-Forwarded-Proto: http\r\nX-Forwarded-Host: a\r\n\r\n")
+                + "X-Forwarded-Proto: http\r\nX-Forwarded-Host: a\r\nSlipway-Forwarded-By: f00d\r\n\r\n")
     }
 
     @Test func theClientGetsTheResponseWithoutHopByHopHeadersAndTheEdgesOwnConnectionHeader() throws {

@@ -46,6 +46,7 @@ struct CloudflareErrorMiddleware: RouterMiddleware {
             let envelope = CloudflareEnvelope<CloudflareEmptyObject>(success: false, errors: [message], result: CloudflareEmptyObject())
             var response = try JSONBody.response(envelope, status: status)
             if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            response.addRetryAfter(for: error)
             if (400..<500).contains(status.code), status != .tooManyRequests {
                 response.headers[HTTPField.Name("x-should-retry")!] = "false"
             }
@@ -77,6 +78,9 @@ struct CloudflareErrorMiddleware: RouterMiddleware {
             case .malformedBody(let message): return (.badRequest, CloudflareMessage(code: 8_000_000, message: message, source: .init(pointer: "/")))
             case .bodyTooLarge(let limit):
                 return (.contentTooLarge, CloudflareMessage(code: 8_000_001, message: "the request body is larger than \(limit) bytes"))
+            case .tooManyAuthenticationFailures:
+                // 971: Cloudflare's own code for "please wait and consider throttling your request speed".
+                return (.tooManyRequests, CloudflareMessage(code: 971, message: error.tooManyFailuresMessage))
             }
         case let error as any HTTPResponseError:
             if error.status == .notFound { return (.notFound, CloudflareMessage(code: 7000, message: "No route for that URI")) }

@@ -30,6 +30,7 @@ struct DeploysErrorMiddleware: RouterMiddleware {
             }
             var response = try JSONBody.response(Body(error: detail), status: status)
             if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            response.addRetryAfter(for: error)
             return response
         }
     }
@@ -55,6 +56,8 @@ struct DeploysErrorMiddleware: RouterMiddleware {
             case .malformedBody(let message): return (.badRequest, Detail(code: "invalid_request", message: message, field: "body"))
             case .bodyTooLarge(let limit):
                 return (.contentTooLarge, Detail(code: "body_too_large", message: "the request body is larger than \(limit) bytes", field: "body"))
+            case .tooManyAuthenticationFailures:
+                return (.tooManyRequests, Detail(code: "too_many_failed_authentications", message: error.tooManyFailuresMessage))
             }
         case let error as any HTTPResponseError:
             let message = error.status == .notFound ? "no such endpoint" : error.status.reasonPhrase

@@ -26,6 +26,7 @@ struct DokployErrorMiddleware: RouterMiddleware {
             }
             var response = try JSONBody.response(body, status: status)
             if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            response.addRetryAfter(for: error)
             return response
         }
     }
@@ -51,6 +52,7 @@ struct DokployErrorMiddleware: RouterMiddleware {
             case .malformedBody(let message): return (.badRequest, Body(message: message, code: "BAD_REQUEST", field: "body"))
             case .bodyTooLarge(let limit):
                 return (.contentTooLarge, Body(message: "the request body is larger than \(limit) bytes", code: "PAYLOAD_TOO_LARGE", field: "body"))
+            case .tooManyAuthenticationFailures: return (.tooManyRequests, Body(message: error.tooManyFailuresMessage, code: "TOO_MANY_REQUESTS"))
             }
         case let error as any HTTPResponseError:
             let message = error.status == .notFound ? "no such endpoint" : error.status.reasonPhrase

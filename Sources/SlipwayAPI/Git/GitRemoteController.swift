@@ -37,9 +37,15 @@ struct GitRemoteController {
     }
 
     @Sendable func serve(_ request: Request, _ context: SlipwayRequestContext, pathInfo: String) async throws -> Response {
-        guard let credentials = Self.basicCredentials(request.headers), !credentials.password.isEmpty,
-            let identity = try await dependencies.identities.authenticate(secret: credentials.password)
-        else {
+        // git asks without credentials first: only a wrong password counts as a failed authentication.
+        guard let credentials = Self.basicCredentials(request.headers), !credentials.password.isEmpty else {
+            return try Self.challenge("authenticate with an API token as the password (any user name)")
+        }
+        let address = context.remoteAddress?.ipAddress
+        let failures = dependencies.authenticationFailures
+        if let wait = failures.refusal(.token, address: address) { throw APIError.tooManyAuthenticationFailures(after: wait) }
+        guard let identity = try await dependencies.identities.authenticate(secret: credentials.password) else {
+            failures.recordFailure(.token, address: address)
             return try Self.challenge("authenticate with an API token as the password (any user name)")
         }
         var name = context.parameters.get("repository") ?? ""

@@ -36,22 +36,44 @@ struct WebhookController {
         guard let uid = UUID(uuidString: reference), let project = try await git.sources.project(uid: uid) else {
             throw SlipwayError.notFound("project '\(reference)' not found")
         }
-        var request = request
+        // The body is unverified until it has been read whole: an address that sent wrong signatures to this
+        // project too often lately is refused before, and only a few large bodies are read at once.
+        let address = context.remoteAddress?.ipAddress
+        let failures = dependencies.authenticationFailures
+        if let wait = failures.refusal(.webhookSignature, address: address, scope: project.uid.lowercased) {
+            throw APIError.tooManyAuthenticationFailures(after: wait)
+        }
+        let contentLength = request.headers[.contentLength].flatMap { Int($0) }
+        if let contentLength, contentLength > Self.maximumBody { return try Self.tooLarge() }
+        guard let slot = await dependencies.webhookBodies.slot(forContentLength: contentLength) else {
+            var response = try JSONBody.response(
+                V1ErrorMiddleware.Body(message: "too many large webhook deliveries are being received at once; retry later"),
+                status: .serviceUnavailable
+            )
+            response.headers[.retryAfter] = String(AuthenticationFailureLimiter.seconds(dependencies.webhookBodies.configuration.wait))
+            return response
+        }
         let buffer: ByteBuffer
         do {
-            buffer = try await request.collectBody(upTo: Self.maximumBody)
-        } catch {
-            throw APIError.bodyTooLarge(limit: Self.maximumBody)
+            defer { slot.release() }
+            guard let collected = try await Self.collect(request.body, expectedLength: contentLength) else { return try Self.tooLarge() }
+            buffer = collected
+            let headers = request.headers.lowercasedDictionary
+            let provider = WebhookPayload.provider(headers: headers)
+            let verified = buffer.withUnsafeReadableBytes { bytes in
+                WebhookSignature.verify(provider: provider, headers: headers, body: bytes, secret: project.webhookSecret)
+            }
+            guard verified else {
+                failures.recordFailure(.webhookSignature, address: address, scope: project.uid.lowercased)
+                return try JSONBody.response(
+                    V1ErrorMiddleware.Body(message: "the webhook signature does not match the project's webhook_secret (\(provider.rawValue))"),
+                    status: .unauthorized
+                )
+            }
         }
         let body = Data(buffer.readableBytesView)
         let headers = request.headers.lowercasedDictionary
         let provider = WebhookPayload.provider(headers: headers)
-        guard WebhookSignature.verify(provider: provider, headers: headers, body: body, secret: project.webhookSecret) else {
-            return try JSONBody.response(
-                V1ErrorMiddleware.Body(message: "the webhook signature does not match the project's webhook_secret (\(provider.rawValue))"),
-                status: .unauthorized
-            )
-        }
         switch try WebhookPayload.parse(provider: provider, headers: headers, body: body) {
         case .ping:
             return try JSONBody.response(Answer(message: "pong", event: "ping"))
@@ -79,6 +101,26 @@ struct WebhookController {
                 )
             }
         }
+    }
+
+    /// The body, read into one buffer of its announced size; nil when it is larger than `maximumBody`.
+    static func collect(_ body: RequestBody, expectedLength: Int?) async throws -> ByteBuffer? {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(min(expectedLength ?? 0, maximumBody))
+        for try await var chunk in body {
+            guard buffer.readableBytes + chunk.readableBytes <= maximumBody else { return nil }
+            buffer.writeBuffer(&chunk)
+        }
+        return buffer
+    }
+
+    /// The 413 for a payload over `maximumBody`.
+    static func tooLarge() throws -> Response {
+        try JSONBody.response(
+            V1ErrorMiddleware.Body(
+                message: "webhook payloads are limited to 25 MB (\(maximumBody) bytes), as GitHub limits them; this one is larger"),
+            status: .contentTooLarge
+        )
     }
 
     private func view(_ project: Project) -> (Deployment) -> V1Deployment {

@@ -5,7 +5,7 @@ import SlipwayCore
 /// Checks that a webhook delivery was sent by someone who knows the project's secret, in constant time.
 enum WebhookSignature {
     /// Whether the delivery's signature (or GitLab's token) matches `secret`. A missing signature never matches.
-    static func verify(provider: WebhookProvider, headers: [String: String], body: Data, secret: String) -> Bool {
+    static func verify(provider: WebhookProvider, headers: [String: String], body: some DataProtocol, secret: String) -> Bool {
         guard !secret.isEmpty else { return false }
         switch provider {
         case .gitlab:
@@ -29,7 +29,7 @@ enum WebhookSignature {
         return code.map { String(format: "%02x", $0) }.joined()
     }
 
-    private static func verifyHMAC(_ header: String?, prefix: String, body: Data, secret: String) -> Bool {
+    private static func verifyHMAC(_ header: String?, prefix: String, body: some DataProtocol, secret: String) -> Bool {
         guard var signature = header?.trimmingCharacters(in: .whitespaces) else { return false }
         if !prefix.isEmpty {
             guard signature.lowercased().hasPrefix(prefix) else { return false }

@@ -9,4 +9,7 @@ public enum APIError: Error, Equatable {
     case malformedBody(String)
     /// The body is larger than the endpoint accepts.
     case bodyTooLarge(limit: Int)
+    /// The client's address failed to authenticate too often lately (`AuthenticationFailureLimiter`): 429, with
+    /// `Retry-After` in seconds.
+    case tooManyAuthenticationFailures(retryAfter: Int)
 }

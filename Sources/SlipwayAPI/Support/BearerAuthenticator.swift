@@ -1,13 +1,29 @@
 import Hummingbird
 import SlipwayCore
 
-/// Authenticates `Authorization: Bearer <token>` (and Dokploy's `x-api-key`) against the stored token hashes.
+/// Authenticates `Authorization: Bearer <token>` (and Dokploy's `x-api-key`) against the stored token hashes; an
+/// address that sent too many wrong tokens lately gets 429 (`AuthenticationFailureLimiter`).
 struct BearerAuthenticator: RouterMiddleware {
     typealias Context = SlipwayRequestContext
     let identities: any IdentityRepository
+    let failures: AuthenticationFailureLimiter
+
+    init(identities: any IdentityRepository, failures: AuthenticationFailureLimiter) {
+        self.identities = identities
+        self.failures = failures
+    }
+
+    /// The authenticator of the API that `dependencies` describe.
+    init(_ dependencies: APIDependencies) {
+        self.init(identities: dependencies.identities, failures: dependencies.authenticationFailures)
+    }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let secret = Self.secret(in: request.headers), let identity = try await identities.authenticate(secret: secret) else {
+        guard let secret = Self.secret(in: request.headers) else { throw APIError.unauthenticated }
+        let address = context.remoteAddress?.ipAddress
+        if let wait = failures.refusal(.token, address: address) { throw APIError.tooManyAuthenticationFailures(after: wait) }
+        guard let identity = try await identities.authenticate(secret: secret) else {
+            failures.recordFailure(.token, address: address)
             throw APIError.unauthenticated
         }
         var context = context

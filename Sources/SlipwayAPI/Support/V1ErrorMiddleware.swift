@@ -24,6 +24,7 @@ struct V1ErrorMiddleware: RouterMiddleware {
             }
             var response = try JSONBody.response(body, status: status)
             if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
+            response.addRetryAfter(for: error)
             return response
         }
     }
@@ -47,6 +48,7 @@ struct V1ErrorMiddleware: RouterMiddleware {
             case .unauthenticated: return (.unauthorized, Body(message: "Unauthenticated: send a valid API token as 'Authorization: Bearer <token>'"))
             case .malformedBody(let message): return (.badRequest, Body(message: message))
             case .bodyTooLarge(let limit): return (.contentTooLarge, Body(message: "the request body is larger than \(limit) bytes"))
+            case .tooManyAuthenticationFailures: return (.tooManyRequests, Body(message: error.tooManyFailuresMessage))
             }
         case let error as any HTTPResponseError:
             let message = error.status == .notFound ? "no such endpoint" : error.status.reasonPhrase

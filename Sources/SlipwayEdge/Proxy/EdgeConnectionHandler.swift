@@ -60,6 +60,13 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     /// One timer for the response heads of all exchanges on this connection, re-armed when it fires early
     /// (scheduling and cancelling one per exchange costs more than the rest of the exchange's bookkeeping).
     private var headTimer: Scheduled<Void>?
+    /// When the client must next have sent something (the rest of a head, its next request), checked by one timer per
+    /// connection that is re-armed when it fires early: the deadline moves with every request, the timer does not.
+    private var clientDeadline: ClientDeadline
+    private var deadlineTimer: Scheduled<Void>?
+    /// The client address this connection counts for in `proxy.clientConnections`, until it goes.
+    private var countedAddress: String?
+    private var hasBegun = false
     /// The client's IP address, read once per connection.
     private lazy var clientAddress: String? = context?.channel.remoteAddress?.ipAddress
     /// Graceful shutdown asked, or the client closed its side, while an exchange ran: the connection closes once
@@ -75,6 +82,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     init(proxy: ServiceProxy, http1Handlers: @escaping (EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void) {
         self.proxy = proxy
         self.http1Handlers = http1Handlers
+        self.clientDeadline = ClientDeadline(proxy.clientLimits)
     }
 
     public func handlerAdded(context: ChannelHandlerContext) {
@@ -85,13 +93,22 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     public func handlerRemoved(context: ChannelHandlerContext) {
         headTimer?.cancel()
         headTimer = nil
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+        uncount()
         abortExchange()
         self.context = nil
+    }
+
+    public func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        begin(context)
     }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch state {
         case .handedOver:
+            keepHandedOverAlive()
             passedUnannounced = true
             context.fireChannelRead(data)
             return
@@ -125,6 +142,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     }
 
     public func channelInactive(context: ChannelHandlerContext) {
+        uncount()
         abortExchange()
         state = .closing
         context.fireChannelInactive()
@@ -200,6 +218,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
                     close(context)
                     return
                 }
+                awaitRequest(context)
                 guard let bytes = input, bytes.readableBytes > 0 else { return }
                 switch RequestHead.scan(bytes) {
                 case .incomplete:
@@ -253,6 +272,18 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Takes a request whose head has been read: to a service, or on to Hummingbird.
     private func start(_ head: RequestHead, headBytes: ByteBuffer, context: ChannelHandlerContext) {
+        clientDeadline.requestStarted()
+        if head.hostCount > 1 {
+            // RFC 9112 §3.2: which of the hosts the request is for is anybody's guess.
+            answer(.badRequest, html: EdgePage.multipleHosts, to: head, remainingBody: .length(0), closing: true)
+            return
+        }
+        if let mark = head.forwardedBy, headBytes.withUnsafeReadableBytes({ proxy.forwardingMark.isOwn($0, mark) }) {
+            // The edge relayed this request itself: relaying it again would go around the loop until the process runs
+            // out of file descriptors.
+            answer(.loopDetected, html: EdgePage.loopDetected, to: head, remainingBody: .length(0), closing: true)
+            return
+        }
         guard !head.isCONNECT, let body = head.bodyFraming else {
             var unread = headBytes
             if var rest = input { unread.writeBuffer(&rest) }
@@ -315,7 +346,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         connect(exchange, fresh: false)
         // Connecting may fail at once: the request has then been answered (502) already.
         guard !exchange.isOver else { return }
-        exchange.send(ProxyHeaders.upstreamRequest(headBytes, head, clientAddress: clientAddress), isHead: true)
+        exchange.send(ProxyHeaders.upstreamRequest(headBytes, head, clientAddress: clientAddress, mark: proxy.forwardingMark), isHead: true)
         if head.expectsContinue && !head.isHTTP10 && !body.isComplete {
             // The edge reads the body as it comes; the process never sees the `Expect`.
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
@@ -361,7 +392,8 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     private func startTunnel(
         _ head: RequestHead, headBytes: ByteBuffer, port: Int, inFlight: InFlightRequest, key: String, context: ChannelHandlerContext
     ) {
-        let upstreamHead = ProxyHeaders.upstreamRequest(headBytes, head, clientAddress: clientAddress, keepingUpgrade: true)
+        let upstreamHead = ProxyHeaders.upstreamRequest(
+            headBytes, head, clientAddress: clientAddress, mark: proxy.forwardingMark, keepingUpgrade: true)
         state = .tunneling
         let request = { [weak self] () -> ByteBuffer in
             var request = upstreamHead
@@ -407,6 +439,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     private func handOver(_ context: ChannelHandlerContext) {
         guard addHummingbird(context) else { return }
         state = .handedOver
+        keepHandedOverAlive()
         if let rest = input, rest.readableBytes > 0 { pass(rest, context: context) }
         input = nil
         resumeReading()
@@ -539,4 +572,96 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
 extension EdgeConnectionHandler {
     /// The host name of a route key, for error pages.
     func hostName(_ key: String) -> String { proxy.hostName(key) }
+}
+
+// MARK: - Client limits (docs/security-connections.md)
+
+extension EdgeConnectionHandler {
+    /// Writes of Hummingbird's handlers (the edge's own go past this handler): on a connection handed over to NIO's
+    /// decoder they show it is busy.
+    public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .handedOver = state { keepHandedOverAlive() }
+        context.write(data, promise: promise)
+    }
+
+    /// The connection has started: it counts for its client's address (or closes when the address has too many
+    /// open), and its first head must come within the head timeout.
+    private func begin(_ context: ChannelHandlerContext) {
+        guard !hasBegun else { return }
+        hasBegun = true
+        if proxy.clientLimits.maximumConnectionsPerAddress > 0, let address = clientAddress {
+            guard proxy.clientConnections.open(address) else {
+                state = .closing
+                input = nil
+                context.close(promise: nil)
+                return
+            }
+            countedAddress = address
+        }
+        clientDeadline.awaitHead(now: context.eventLoop.now)
+        armDeadlineTimer()
+    }
+
+    /// The connection no longer counts for its client's address.
+    private func uncount() {
+        guard let address = countedAddress else { return }
+        countedAddress = nil
+        proxy.clientConnections.close(address)
+    }
+
+    /// Between requests: the connection idles until the next request's first byte, then its head must come within
+    /// the head timeout.
+    private func awaitRequest(_ context: ChannelHandlerContext) {
+        let hasBytes = (input?.readableBytes ?? 0) > 0
+        switch clientDeadline.phase {
+        case .none, .inactivity:
+            if hasBytes { clientDeadline.awaitHead(now: context.eventLoop.now) } else { clientDeadline.awaitNextRequest(now: context.eventLoop.now) }
+        case .idle where hasBytes:
+            clientDeadline.awaitHead(now: context.eventLoop.now)
+        case .idle, .head:
+            return
+        }
+        armDeadlineTimer()
+    }
+
+    /// A connection handed over to NIO's decoder read or wrote something: it may stay quiet for the idle time again
+    /// (the edge no longer sees where its requests begin and end).
+    private func keepHandedOverAlive() {
+        guard let context else { return }
+        clientDeadline.active(now: context.eventLoop.now)
+        armDeadlineTimer()
+    }
+
+    /// Makes sure the deadline timer fires at the deadline or earlier.
+    private func armDeadlineTimer() {
+        guard deadlineTimer == nil, clientDeadline.phase != .none, let context else { return }
+        // Holds the handler until it fires or `handlerRemoved` cancels it.
+        deadlineTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: clientDeadline.deadline) { [self] in
+            self.deadlineTimer = nil
+            guard let context = self.context else { return }
+            switch self.clientDeadline.expiry(now: context.eventLoop.now) {
+            case .none: return
+            case .rearm: self.armDeadlineTimer()
+            case .expired(let phase): self.deadlinePassed(phase, context: context)
+            }
+        }
+    }
+
+    /// The client did not send what it had to in time: the connection closes, with a `408` when part of a head came.
+    private func deadlinePassed(_ phase: ClientDeadline.Phase, context: ChannelHandlerContext) {
+        switch (phase, state) {
+        case (.head, .idle) where (input?.readableBytes ?? 0) > 0:
+            context.write(
+                wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 408 Request Timeout\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")),
+                promise: nil)
+            close(context)
+        case (.head, .idle), (.idle, .idle):
+            close(context)
+        case (.inactivity, .handedOver):
+            state = .closing
+            context.close(promise: nil)
+        default:
+            return
+        }
+    }
 }

@@ -75,6 +75,8 @@ struct RequestHead {
     var asksForUpgrade = false
     /// Whether it says `Expect: 100-continue`.
     var expectsContinue = false
+    /// The value of its (last) `Slipway-Forwarded-By` line: the edge's mark on a request it relayed (`ForwardingMark`).
+    var forwardedBy: Range<Int>?
 
     /// Whether the client keeps the connection after this exchange.
     var keepAlive: Bool { connection.keepsAlive(isHTTP10: isHTTP10) }
@@ -134,6 +136,8 @@ struct RequestHead {
             }
         case 6 where HTTP1Syntax.namesEqual(bytes, name, "expect"):
             expectsContinue = HTTP1Syntax.namesEqual(bytes, value, "100-continue")
+        case 20 where HTTP1Syntax.namesEqual(bytes, name, ForwardingMark.headerName):
+            forwardedBy = value
         default:
             break
         }

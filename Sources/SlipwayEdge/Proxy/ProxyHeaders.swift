@@ -17,13 +17,13 @@ enum ProxyHeaders {
 
     /// The head the process gets for the client's request head `bytes` (read as `head`): the same request line
     /// (method, target, version), the client's header lines minus hop-by-hop ones and `Expect` (the edge answers
-    /// `100 Continue` itself), then `X-Forwarded-*`. With `keepingUpgrade` (a tunnel), `Upgrade` passes and the
-    /// head says `Connection: Upgrade`.
+    /// `100 Continue` itself), then `X-Forwarded-*` and the edge's `mark` (a client's own `Slipway-Forwarded-By`
+    /// lines stay behind). With `keepingUpgrade` (a tunnel), `Upgrade` passes and the head says `Connection: Upgrade`.
     static func upstreamRequest(
-        _ bytes: ByteBuffer, _ head: RequestHead, clientAddress: String?, keepingUpgrade: Bool = false
+        _ bytes: ByteBuffer, _ head: RequestHead, clientAddress: String?, mark: ForwardingMark, keepingUpgrade: Bool = false
     ) -> ByteBuffer {
         var out = ByteBuffer()
-        out.reserveCapacity(head.length + 160)
+        out.reserveCapacity(head.length + 160 + mark.line.readableBytes)
         bytes.withUnsafeReadableBytes { bytes in
             out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[0..<head.startLineEnd + 2]))
             let nominated = head.connection.namesOtherHeaders ? nominatedNames(bytes, from: head.startLineEnd + 2, to: head.length) : []
@@ -37,6 +37,8 @@ enum ProxyHeaders {
                     return
                 } else if HTTP1Syntax.namesEqual(bytes, name, "x-forwarded-for") {
                     forwardedFor.append(value)
+                    return
+                } else if HTTP1Syntax.namesEqual(bytes, name, ForwardingMark.headerName) {
                     return
                 } else if nominated.contains(where: { HTTP1Syntax.namesEqual(bytes, $0, name) }) {
                     return
@@ -64,6 +66,7 @@ enum ProxyHeaders {
                 out.writeStaticString("\r\n")
             }
         }
+        out.writeImmutableBuffer(mark.line)
         out.writeStaticString("\r\n")
         return out
     }

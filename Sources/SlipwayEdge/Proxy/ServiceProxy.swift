@@ -32,6 +32,12 @@ public final class ServiceProxy: Sendable {
 
     /// The timeouts it was made with.
     public let configuration: Configuration
+    /// The limits of client connections (their heads, their idle time, how many per address).
+    public let clientLimits: ClientConnectionLimits
+    /// The open client connections by address, for `clientLimits.maximumConnectionsPerAddress`.
+    let clientConnections: ClientConnectionCounter
+    /// The mark on every request relayed to a service, by which a request that comes back is known (508).
+    let forwardingMark = ForwardingMark()
     /// The install's domain, normalised like a request's host.
     let domain: String
     let routes: RouteTable
@@ -39,18 +45,22 @@ public final class ServiceProxy: Sendable {
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool?>]
 
     /// Creates the proxy for the service routes of `routes` under `domain`, with one connection pool for each loop
-    /// of `eventLoopGroup` (the group the HTTP server runs on; Hummingbird's default is the singleton).
+    /// of `eventLoopGroup` (the group the HTTP server runs on; Hummingbird's default is the singleton); `clientLimits`
+    /// hold for every client connection, proxied or not.
     public init(
         domain: String,
         routes: RouteTable,
         endpoints: ServiceEndpoints,
         configuration: Configuration = Configuration(),
+        clientLimits: ClientConnectionLimits = ClientConnectionLimits(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
         self.domain = EdgeHost.normalized(domain)
         self.routes = routes
         self.endpoints = endpoints
         self.configuration = configuration
+        self.clientLimits = clientLimits
+        self.clientConnections = ClientConnectionCounter(maximum: clientLimits.maximumConnectionsPerAddress)
         var pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool?>] = [:]
         for loop in eventLoopGroup.makeIterator() {
             pools[ObjectIdentifier(loop)] = .makeEmptyBox(valueType: UpstreamConnectionPool.self, eventLoop: loop)
