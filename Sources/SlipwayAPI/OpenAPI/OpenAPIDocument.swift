@@ -84,6 +84,7 @@ enum OpenAPIDocument {
                           scopes: {type: array, items: {$ref: "#/components/schemas/NativeScope"}}
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/tokens:
             get:
               tags: [native]
@@ -101,6 +102,7 @@ enum OpenAPIDocument {
                           data: {type: array, items: {$ref: "#/components/schemas/NativeToken"}}
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
             post:
               tags: [native]
               operationId: nativeCreateToken
@@ -130,6 +132,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/tokens/{id}:
             parameters:
               - {name: id, in: path, required: true, schema: {type: integer}}
@@ -141,6 +144,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/projects:
             get:
               tags: [native]
@@ -162,6 +166,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
             post:
               tags: [native]
               operationId: nativeCreateProject
@@ -174,6 +179,7 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/NativeError"}
                 "409": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/projects/{project}:
             parameters:
               - {$ref: "#/components/parameters/NativeProject"}
@@ -185,6 +191,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
             patch:
               tags: [native]
               operationId: nativeUpdateProject
@@ -198,6 +205,7 @@ enum OpenAPIDocument {
                 "404": {$ref: "#/components/responses/NativeError"}
                 "409": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
             delete:
               tags: [native]
               operationId: nativeDeleteProject
@@ -208,6 +216,7 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
                 "409": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/projects/{project}/deployments:
             parameters:
               - {$ref: "#/components/parameters/NativeProject"}
@@ -232,6 +241,7 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/projects/{project}/rollback-candidates:
             parameters:
               - {$ref: "#/components/parameters/NativeProject"}
@@ -257,6 +267,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/projects/{project}/env:
             parameters:
               - {$ref: "#/components/parameters/NativeProject"}
@@ -268,6 +279,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
             put:
               tags: [native]
               operationId: nativeReplaceEnvironmentVariables
@@ -289,6 +301,7 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
             patch:
               tags: [native]
               operationId: nativeUpdateEnvironmentVariables
@@ -313,6 +326,7 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/projects/{project}/unpin:
             parameters:
               - {$ref: "#/components/parameters/NativeProject"}
@@ -325,6 +339,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/deployments:
             get:
               tags: [native]
@@ -359,6 +374,7 @@ enum OpenAPIDocument {
                 "400": {$ref: "#/components/responses/NativeError"}
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
             post:
               tags: [native]
               operationId: nativeCreateDeployments
@@ -424,6 +440,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
             delete:
               tags: [native]
               operationId: nativeDeleteDeployment
@@ -436,6 +453,7 @@ enum OpenAPIDocument {
                 "404": {$ref: "#/components/responses/NativeError"}
                 "409": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/deployments/{deployment}/logs:
             parameters:
               - {$ref: "#/components/parameters/NativeDeployment"}
@@ -478,6 +496,7 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/NativeError"}
                 "404": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/deployments/{deployment}/rerun:
             parameters:
               - {$ref: "#/components/parameters/NativeDeployment"}
@@ -534,6 +553,7 @@ enum OpenAPIDocument {
                 "409": {$ref: "#/components/responses/NativeError"}
                 "413": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/deployments/{deployment}/kill:
             parameters:
               - {$ref: "#/components/parameters/NativeDeployment"}
@@ -550,6 +570,7 @@ enum OpenAPIDocument {
                 "409": {$ref: "#/components/responses/NativeError"}
                 "413": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/queue:
             get:
               tags: [native]
@@ -584,6 +605,7 @@ enum OpenAPIDocument {
                           waiting: {type: integer}
                 "401": {$ref: "#/components/responses/NativeError"}
                 "403": {$ref: "#/components/responses/NativeError"}
+                "429": {$ref: "#/components/responses/NativeError"}
           /api/v1/hooks/git/{project_uid}:
             parameters:
               - {name: project_uid, in: path, required: true, schema: {type: string, format: uuid}}
@@ -592,7 +614,9 @@ enum OpenAPIDocument {
               operationId: nativeGitWebhook
               description: >-
                 Git push webhooks of GitHub, GitLab, Gitea/Forgejo and the generic shape. No token: the signature made with the
-                project's `webhook_secret` authenticates the sender.
+                project's `webhook_secret` authenticates the sender. A payload over 25 MB is 413; too many wrong signatures
+                from one address to the project are 429 with `Retry-After`; a large body that found none of the few slots
+                for unverified bodies within 10 s is 503 with `Retry-After` (docs/security-connections.md).
               security: []
               requestBody:
                 required: true
@@ -609,6 +633,7 @@ enum OpenAPIDocument {
                 "413": {$ref: "#/components/responses/NativeError"}
                 "422": {$ref: "#/components/responses/NativeError"}
                 "429": {$ref: "#/components/responses/NativeError"}
+                "503": {$ref: "#/components/responses/NativeError"}
           /api/deploys:
             get:
               tags: [deploys]
@@ -649,6 +674,7 @@ enum OpenAPIDocument {
                 "400": {$ref: "#/components/responses/DeploysError"}
                 "401": {$ref: "#/components/responses/DeploysError"}
                 "403": {$ref: "#/components/responses/DeploysError"}
+                "429": {$ref: "#/components/responses/DeploysError"}
             post:
               tags: [deploys]
               operationId: deploysCreate
@@ -705,6 +731,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/DeploysError"}
                 "403": {$ref: "#/components/responses/DeploysError"}
                 "404": {$ref: "#/components/responses/DeploysError"}
+                "429": {$ref: "#/components/responses/DeploysError"}
           /api/deploys/{id}/cancel:
             parameters:
               - {$ref: "#/components/parameters/DeployId"}
@@ -734,6 +761,7 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/DeploysError"}
                 "404": {$ref: "#/components/responses/DeploysError"}
                 "409": {$ref: "#/components/responses/DeploysError"}
+                "429": {$ref: "#/components/responses/DeploysError"}
           /api/deployment.all:
             get:
               tags: [dokploy]
@@ -746,6 +774,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/DokployError"}
                 "403": {$ref: "#/components/responses/DokployError"}
                 "404": {$ref: "#/components/responses/DokployError"}
+                "429": {$ref: "#/components/responses/DokployError"}
           /api/deployment.allByCompose:
             get:
               tags: [dokploy]
@@ -758,6 +787,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/DokployError"}
                 "403": {$ref: "#/components/responses/DokployError"}
                 "404": {$ref: "#/components/responses/DokployError"}
+                "429": {$ref: "#/components/responses/DokployError"}
           /api/deployment.allByServer:
             get:
               tags: [dokploy]
@@ -770,6 +800,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/DokployError"}
                 "403": {$ref: "#/components/responses/DokployError"}
                 "404": {$ref: "#/components/responses/DokployError"}
+                "429": {$ref: "#/components/responses/DokployError"}
           /api/deployment.allCentralized:
             get:
               tags: [dokploy]
@@ -778,6 +809,7 @@ enum OpenAPIDocument {
                 "200": {$ref: "#/components/responses/DokployDeployments"}
                 "401": {$ref: "#/components/responses/DokployError"}
                 "403": {$ref: "#/components/responses/DokployError"}
+                "429": {$ref: "#/components/responses/DokployError"}
           /api/deployment.queueList:
             get:
               tags: [dokploy]
@@ -790,6 +822,7 @@ enum OpenAPIDocument {
                       schema: {type: array, items: {$ref: "#/components/schemas/DokployQueueJob"}}
                 "401": {$ref: "#/components/responses/DokployError"}
                 "403": {$ref: "#/components/responses/DokployError"}
+                "429": {$ref: "#/components/responses/DokployError"}
           /api/deployment.allByType:
             get:
               tags: [dokploy]
@@ -806,6 +839,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/DokployError"}
                 "403": {$ref: "#/components/responses/DokployError"}
                 "404": {$ref: "#/components/responses/DokployError"}
+                "429": {$ref: "#/components/responses/DokployError"}
           /api/deployment.killProcess:
             post:
               tags: [dokploy]
@@ -819,6 +853,7 @@ enum OpenAPIDocument {
                 "404": {$ref: "#/components/responses/DokployError"}
                 "409": {$ref: "#/components/responses/DokployError"}
                 "413": {$ref: "#/components/responses/DokployError"}
+                "429": {$ref: "#/components/responses/DokployError"}
           /api/deployment.removeDeployment:
             post:
               tags: [dokploy]
@@ -832,6 +867,7 @@ enum OpenAPIDocument {
                 "404": {$ref: "#/components/responses/DokployError"}
                 "409": {$ref: "#/components/responses/DokployError"}
                 "413": {$ref: "#/components/responses/DokployError"}
+                "429": {$ref: "#/components/responses/DokployError"}
           /client/v4/accounts/{account_id}/pages/projects/{project_name}/deployments:
             parameters:
               - {$ref: "#/components/parameters/AccountId"}
@@ -860,6 +896,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/CloudflareError"}
                 "403": {$ref: "#/components/responses/CloudflareError"}
                 "404": {$ref: "#/components/responses/CloudflareError"}
+                "429": {$ref: "#/components/responses/CloudflareError"}
             post:
               tags: [cloudflare]
               operationId: cloudflareCreateDeployment
@@ -904,6 +941,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/CloudflareError"}
                 "403": {$ref: "#/components/responses/CloudflareError"}
                 "404": {$ref: "#/components/responses/CloudflareError"}
+                "429": {$ref: "#/components/responses/CloudflareError"}
             delete:
               tags: [cloudflare]
               operationId: cloudflareDeleteDeployment
@@ -920,6 +958,7 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/CloudflareError"}
                 "404": {$ref: "#/components/responses/CloudflareError"}
                 "409": {$ref: "#/components/responses/CloudflareError"}
+                "429": {$ref: "#/components/responses/CloudflareError"}
           /client/v4/accounts/{account_id}/pages/projects/{project_name}/deployments/{deployment_id}/history/logs:
             parameters:
               - {$ref: "#/components/parameters/AccountId"}
@@ -956,6 +995,7 @@ enum OpenAPIDocument {
                 "401": {$ref: "#/components/responses/CloudflareError"}
                 "403": {$ref: "#/components/responses/CloudflareError"}
                 "404": {$ref: "#/components/responses/CloudflareError"}
+                "429": {$ref: "#/components/responses/CloudflareError"}
           /client/v4/accounts/{account_id}/pages/projects/{project_name}/deployments/{deployment_id}/retry:
             parameters:
               - {$ref: "#/components/parameters/AccountId"}
@@ -1001,6 +1041,7 @@ enum OpenAPIDocument {
                 "403": {$ref: "#/components/responses/CloudflareError"}
                 "404": {$ref: "#/components/responses/CloudflareError"}
                 "409": {$ref: "#/components/responses/CloudflareError"}
+                "429": {$ref: "#/components/responses/CloudflareError"}
         components:
           securitySchemes:
             bearer: {type: http, scheme: bearer}
@@ -1055,6 +1096,8 @@ enum OpenAPIDocument {
               description: >-
                 An error of the native dialect; `errors` maps each invalid field to its messages (422, and 400 for a query
                 error). A 401 carries `WWW-Authenticate: Bearer`.
+              headers:
+                Retry-After: {description: "With a 429 for too many failed authentications from the client's address: seconds to wait.", schema: {type: integer}}
               content:
                 application/json:
                   schema:
@@ -1127,6 +1170,8 @@ enum OpenAPIDocument {
                           - {type: "null"}
             DeploysError:
               description: An error of the Deploys dialect; invalid input is always 400 (never 422).
+              headers:
+                Retry-After: {description: "With a 429 for too many failed authentications from the client's address: seconds to wait.", schema: {type: integer}}
               content:
                 application/json:
                   schema:
@@ -1154,6 +1199,8 @@ enum OpenAPIDocument {
                   schema: {$ref: "#/components/schemas/DokployDeployment"}
             DokployError:
               description: An error of the Dokploy dialect.
+              headers:
+                Retry-After: {description: "With a 429 for too many failed authentications from the client's address: seconds to wait.", schema: {type: integer}}
               content:
                 application/json:
                   schema:
@@ -1178,6 +1225,7 @@ enum OpenAPIDocument {
               description: An error in the envelope; every 4xx but 429 carries `x-should-retry false`.
               headers:
                 x-should-retry: {schema: {type: string, enum: ["false"]}}
+                Retry-After: {description: "With a 429 for too many failed authentications from the client's address: seconds to wait.", schema: {type: integer}}
               content:
                 application/json:
                   schema:
