@@ -4,6 +4,8 @@ import SlipwayCore
 public struct APIDependencies: Sendable {
     public var identities: any IdentityRepository
     public var projects: any ProjectRepository
+    /// Creating and changing projects under the install's rules (repositories, ports).
+    public var projectSettings: ProjectService
     public var deployments: any DeploymentRepository
     public var service: DeploymentService
     /// Cancel, kill, delete and the queue.
@@ -30,7 +32,8 @@ public struct APIDependencies: Sendable {
 
     public init(
         identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,
-        service: DeploymentService, control: DeploymentControlService, logs: any DeploymentLogReader, files: any DeploymentFileStore,
+        projectSettings: ProjectService, service: DeploymentService, control: DeploymentControlService, logs: any DeploymentLogReader,
+        files: any DeploymentFileStore,
         routes: RouteTable,
         activity: DeploymentActivity, urls: PublicURLs, queries: any DeploymentQueryRepository, git: GitIntegration? = nil,
         environment: EnvironmentService? = nil, runtime: (any ServiceRuntime)? = nil,
@@ -38,6 +41,7 @@ public struct APIDependencies: Sendable {
     ) {
         self.identities = identities
         self.projects = projects
+        self.projectSettings = projectSettings
         self.deployments = deployments
         self.service = service
         self.control = control

@@ -64,7 +64,7 @@ public final class DeploymentLogWriter: Sendable {
         path: String, cap: Int? = nil, capNote: String = "the rest of the output is dropped and the build is stopped",
         overflow: Overflow? = nil, onAppend: @escaping @Sendable () -> Void = {}, onCapReached: @escaping @Sendable () -> Void = {}
     ) throws {
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw PipelineError("cannot open the log file \(path): \(String(cString: strerror(errno)))") }
         var status = stat()
         let size = fstat(fd, &status) == 0 ? Int(status.st_size) : 0
@@ -175,7 +175,7 @@ public final class DeploymentLogWriter: Sendable {
     /// Opens the newest segment of `segments` for appending.
     private static func openSegment(_ segments: LogSegments, _ overflow: Overflow) -> Segment? {
         let path = overflow.layout.logSegment(overflow.deploymentUID, start: segments.starts[segments.starts.count - 1])
-        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o640)
+        let fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { return nil }
         var status = stat()
         return Segment(segments: segments, descriptor: fd, bytes: fstat(fd, &status) == 0 ? Int(status.st_size) : 0)

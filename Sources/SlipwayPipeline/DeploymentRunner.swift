@@ -23,11 +23,13 @@ public struct DeploymentRunner: Sendable {
         public var cgroups: CgroupSupport
         /// The memory and process limits of a build, where cgroups allow them.
         public var buildLimits: ResourceLimits
+        /// Where a repository may be cloned from, checked again at every clone (docs/security-inputs.md).
+        public var repositories: RepositorySourceRules
 
         public init(
             layout: DataLayout, sandbox: Sandbox, buildTimeout: Duration = .seconds(20 * 60), logCap: Int = 50 << 20,
             nodeName: String = "local", leaseDuration: Duration = .seconds(60), keepDeployments: Int = 50,
-            cgroups: CgroupSupport = .unavailable(), buildLimits: ResourceLimits = .buildDefaults
+            cgroups: CgroupSupport = .unavailable(), buildLimits: ResourceLimits = .buildDefaults, repositories: RepositorySourceRules? = nil
         ) {
             self.layout = layout
             self.sandbox = sandbox
@@ -38,6 +40,7 @@ public struct DeploymentRunner: Sendable {
             self.keepDeployments = keepDeployments
             self.cgroups = cgroups
             self.buildLimits = buildLimits
+            self.repositories = repositories ?? RepositorySourceRules(dataDirectory: layout.root)
         }
     }
 
@@ -194,9 +197,19 @@ public struct DeploymentRunner: Sendable {
             "Cloning \(project.repository) (branch \(deployment.gitBranch)\(deployment.commitID.map { ", commit \($0)" } ?? ""))",
             stage: .cloneRepo
         )
-        let checkout = GitCheckout(home: home, environment: ["SLIPWAY_DEPLOYMENT_UID": deployment.uid.lowercased], handle: run.control.process)
+        // Checked again here: a row written past the API, a project made before the rules, a link changed since.
+        let source: CloneSource
+        do {
+            source = try configuration.repositories.cloneSource(for: project, layout: configuration.layout)
+        } catch {
+            throw PipelineError("the repository cannot be cloned: \(error)")
+        }
+        let environment = ["SLIPWAY_DEPLOYMENT_UID": deployment.uid.lowercased].merging(
+            GitCommands.protocolEnvironment(allowsFileProtocol: source.allowsFileProtocol)
+        ) { $1 }
+        let checkout = GitCheckout(home: home, environment: environment, handle: run.control.process)
         let commit = try await checkout.checkout(
-            repository: project.cloneSource(layout: configuration.layout), branch: deployment.gitBranch, commit: deployment.commitID, into: directory
+            repository: source.url, branch: deployment.gitBranch, commit: deployment.commitID, into: directory
         ) { line in run.system(line.text, stage: .cloneRepo) }
         run.deployment.commitID = commit.id
         run.deployment.commitAuthor = commit.author

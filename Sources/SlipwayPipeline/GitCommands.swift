@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayCore
 import SlipwaySandbox
 
 /// The git invocations of the clone stage, built as argument arrays. Pure: tested by their exact output.
@@ -41,12 +42,23 @@ public enum GitCommands {
         repository.hasPrefix("/") ? "file://" + repository : repository
     }
 
-    /// The environment git runs with: no prompts, no user or system configuration.
+    /// The environment git runs with: no prompts, no user or system configuration, and only the network protocols
+    /// (`protocolEnvironment`).
     public static func environment(home: String) -> [String: String] {
         [
             "PATH": Sandbox.defaultPath, "HOME": home, "GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1",
             "GIT_SSH_COMMAND": "ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new", "LANG": "C.UTF-8",
-        ]
+        ].merging(protocolEnvironment(allowsFileProtocol: false)) { $1 }
+    }
+
+    /// The protocols git may use, for the repository and for anything it leads to (submodules, redirects):
+    /// `https`, `http`, `ssh` and `git`, plus `file` when the source is Slipway's own remote or an allowed local path
+    /// (`RepositorySourceRules.cloneSource`). `GIT_ALLOW_PROTOCOL` overrides every `protocol.*.allow` setting, so
+    /// `ext::`, `fd::` and other remote helpers are refused; `GIT_PROTOCOL_FROM_USER=0` refuses what is left to
+    /// the user's say.
+    public static func protocolEnvironment(allowsFileProtocol: Bool) -> [String: String] {
+        let protocols = RepositorySourceRules.networkProtocols + (allowsFileProtocol ? ["file"] : [])
+        return ["GIT_ALLOW_PROTOCOL": protocols.joined(separator: ":"), "GIT_PROTOCOL_FROM_USER": "0"]
     }
 }
 

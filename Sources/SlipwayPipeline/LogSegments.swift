@@ -48,6 +48,7 @@ struct LogSegments: Equatable {
         let path = layout.logSegmentIndex(deploymentUID)
         let text = "log_end \(logEnd)\n" + starts.map { "segment \($0)\n" }.joined()
         try text.write(toFile: path + ".tmp", atomically: false, encoding: .utf8)
+        chmod(path + ".tmp", DataLayout.fileMode)
         guard rename(path + ".tmp", path) == 0 else { throw PipelineError("cannot write the log segment index \(path)") }
     }
 

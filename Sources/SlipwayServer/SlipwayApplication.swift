@@ -19,11 +19,16 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let layout = DataLayout(root: configuration.dataDirectory)
     try layout.createDirectories()
+    // The data directory is its owner's alone: 0700 directories, 0600 files, also for one made before this rule.
+    let tightened = try layout.tightenPermissions()
+    if !tightened.isEmpty { logger.notice("data directory: made \(tightened.count) paths private (0700 directories, 0600 files)") }
+    let repositoryRules = try LocalRepositories.rules(configuration, layout: layout, logger: logger)
 
     let location: DatabaseLocation = configuration.databaseURL.map { .postgres(url: $0) } ?? .sqlite(path: layout.database)
+    if configuration.databaseURL == nil { try layout.createDatabaseFile() }
     // A secret key that is malformed, or not the one the database's secrets were sealed with, stops the start here.
     let secrets = try SecretBox.load(environmentValue: configuration.secretKey, keyFile: layout.secretKeyFile)
-    let store = try await SQLStore.open(location, logger: logger)
+    let store = try await SQLStore.open(location, secrets: secrets, logger: logger)
     do {
         try await store.verifySecretKey(secrets)
     } catch {
@@ -81,7 +86,7 @@ public func buildApplication(
         configuration: .init(
             layout: layout, sandbox: Sandbox(isolation: isolation), buildTimeout: configuration.buildTimeout, logCap: configuration.logCap,
             nodeName: nodeName, leaseDuration: configuration.leaseDuration, keepDeployments: configuration.keepDeployments,
-            cgroups: cgroups, buildLimits: configuration.buildLimits
+            cgroups: cgroups, buildLimits: configuration.buildLimits, repositories: repositoryRules
         ),
         projects: store.projects, deployments: store.deployments, control: store.control, routes: routes, activity: activity,
         running: running, files: files, logger: logger, variables: environmentVariables, runtime: supervisor
@@ -91,6 +96,12 @@ public func buildApplication(
     let api = buildAPIRouter(
         APIDependencies(
             identities: store.identities, projects: store.projects, deployments: store.deployments,
+            projectSettings: ProjectService(
+                projects: store.projects,
+                rules: ProjectInputRules(
+                    repositories: repositoryRules, servicePorts: configuration.servicePorts, slipwayPorts: [configuration.port]
+                )
+            ),
             service: DeploymentService(
                 projects: store.projects, deployments: store.deployments, control: store.control, queueSignal: queueSignal,
                 queueCap: configuration.queueCap

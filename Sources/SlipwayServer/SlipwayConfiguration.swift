@@ -37,6 +37,11 @@ public struct SlipwayConfiguration: Sendable {
     public var secretKey: String?
     /// `--service-ports` / `SLIPWAY_SERVICE_PORTS` (`20000-29999`): the loopback ports assigned to service processes.
     public var servicePorts: ClosedRange<Int> = 20000...29999
+    /// `--allow-local-repositories` / `SLIPWAY_ALLOW_LOCAL_REPOSITORIES` (`:`-separated): the directories local
+    /// paths and `file://` repositories may lie in (none by default; never the data directory).
+    public var allowedLocalRepositories: [String] = []
+    /// Whether the git checkout the server is started in is allowed as well (so that the README's quickstart works).
+    public var allowsWorkingCheckout: Bool = true
     /// How long a stopped service process may take to exit after SIGTERM before it gets SIGKILL.
     public var serviceStopGracePeriod: Duration = .seconds(10)
     /// `--request-head-timeout` / `SLIPWAY_REQUEST_HEAD_TIMEOUT`: how long a client may take to send a request head.
@@ -91,6 +96,9 @@ public struct SlipwayConfiguration: Sendable {
             configuration.servicePorts = try parsePortRange(value, name: "SLIPWAY_SERVICE_PORTS")
         }
         try configuration.readConnectionProtections(from: environment)
+        if let value = environment["SLIPWAY_ALLOW_LOCAL_REPOSITORIES"], !value.isEmpty {
+            configuration.allowedLocalRepositories = value.split(separator: ":").map(String.init)
+        }
         if let value = environment["SLIPWAY_ADMIN_TOKEN"], !value.isEmpty { configuration.adminToken = value }
         if let value = environment["SLIPWAY_SECRET_KEY"] { configuration.secretKey = value }
         return configuration

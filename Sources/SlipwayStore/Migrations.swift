@@ -7,7 +7,22 @@ import SlipwayCore
 struct Migration: Sendable {
     var version: Int64
     var name: String
-    var apply: @Sendable (Session) async throws -> Void
+    /// The step; it is given the install's secret key when the store was opened with one.
+    var apply: @Sendable (Session, SecretBox?) async throws -> Void
+
+    /// A step of the schema alone.
+    init(version: Int64, name: String, apply: @escaping @Sendable (Session) async throws -> Void) {
+        self.version = version
+        self.name = name
+        self.apply = { session, _ in try await apply(session) }
+    }
+
+    /// A step that seals values with the install's secret key.
+    init(version: Int64, name: String, applyWithSecrets: @escaping @Sendable (Session, SecretBox?) async throws -> Void) {
+        self.version = version
+        self.name = name
+        self.apply = applyWithSecrets
+    }
 }
 
 /// Every migration, in order. A new schema change is one entry appended here with the next version number;
@@ -22,6 +37,7 @@ enum Migrations {
         Migration(version: 6, name: "exact deployment counters", apply: addDeploymentCounts),
         Migration(version: 7, name: "deployment workspace index with project and state", apply: widenDeploymentWorkspaceIndex),
         Migration(version: 8, name: "service config and service restarts", apply: addServices),
+        Migration(version: 9, name: "sealed webhook secrets", applyWithSecrets: sealWebhookSecrets),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its
@@ -208,7 +224,7 @@ struct Migrator {
 
     /// Creates `schema_migrations` if needed and applies every pending migration; returns the versions it applied.
     @discardableResult
-    func migrate(_ database: Database, logger: Logger) async throws -> [Int64] {
+    func migrate(_ database: Database, secrets: SecretBox? = nil, logger: Logger) async throws -> [Int64] {
         try await database.transaction { session in
             try await lock(session)
             try await session.run(
@@ -238,7 +254,7 @@ struct Migrator {
                     "SELECT version FROM schema_migrations WHERE version = \(bind: migration.version)"
                 )
                 guard already == nil else { return false }
-                try await migration.apply(session)
+                try await migration.apply(session, secrets)
                 try await session.run(
                     """
                     INSERT INTO schema_migrations (version, name, applied_at)

@@ -36,20 +36,23 @@ struct SQLEnvironmentVariableRepository: EnvironmentVariableRepository {
     private static let checkText = "slipway secret key check"
 
     func verifyKey() async throws {
-        try await database.withConnection { session in
-            try await session.run(
-                """
-                INSERT INTO secret_key_check (id, sealed) VALUES (\(bind: Int64(1)), \(bind: try box.seal(Self.checkText, context: "key-check")))
-                ON CONFLICT (id) DO NOTHING
-                """
+        try await database.withConnection { session in try await Self.verifyKey(box, session) }
+    }
+
+    /// Records the key check value when there is none yet, then refuses `box` unless it opens it.
+    static func verifyKey(_ box: SecretBox, _ session: Session) async throws {
+        try await session.run(
+            """
+            INSERT INTO secret_key_check (id, sealed) VALUES (\(bind: Int64(1)), \(bind: try box.seal(Self.checkText, context: "key-check")))
+            ON CONFLICT (id) DO NOTHING
+            """
+        )
+        let sealed = try await session.value(String.self, column: "sealed", "SELECT sealed FROM secret_key_check WHERE id = \(bind: Int64(1))")
+        guard let sealed, (try? box.unseal(sealed, context: "key-check")) == Self.checkText else {
+            throw SecretKeyError(
+                "the secret key (SLIPWAY_SECRET_KEY or <data-dir>/secret-key) is not the key this database's secrets were encrypted with; "
+                    + "start with the original key"
             )
-            let sealed = try await session.value(String.self, column: "sealed", "SELECT sealed FROM secret_key_check WHERE id = \(bind: Int64(1))")
-            guard let sealed, (try? box.unseal(sealed, context: "key-check")) == Self.checkText else {
-                throw SecretKeyError(
-                    "the secret key (SLIPWAY_SECRET_KEY or <data-dir>/secret-key) is not the key this database's secrets were encrypted with; "
-                        + "start with the original key"
-                )
-            }
         }
     }
 

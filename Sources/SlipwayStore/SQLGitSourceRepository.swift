@@ -4,12 +4,13 @@ import SlipwayCore
 
 extension SQLStore {
     /// Webhook deliveries, deployments recorded `skipped` from the start, projects by UUID.
-    public var gitSources: any GitSourceRepository { SQLGitSourceRepository(database: database) }
+    public var gitSources: any GitSourceRepository { SQLGitSourceRepository(database: database, secrets: secrets) }
 }
 
 /// What git integration stores, in SQL (migration 4).
 struct SQLGitSourceRepository: GitSourceRepository {
     let database: Database
+    let secrets: SecretBox?
 
     private struct ProjectIDRow: Decodable {
         var id: Int64
@@ -21,7 +22,7 @@ struct SQLGitSourceRepository: GitSourceRepository {
             try await session.first(ProjectIDRow.self, "SELECT id, workspace_id FROM projects WHERE uid = \(bind: uid.lowercased)")
         }
         guard let row else { return nil }
-        return try await SQLProjectRepository(database: database).project(id: row.id, workspaceID: row.workspaceID)
+        return try await SQLProjectRepository(database: database, secrets: secrets).project(id: row.id, workspaceID: row.workspaceID)
     }
 
     func recordDelivery(projectID: Int64, deliveryID: String, at time: Date) async throws -> Bool {

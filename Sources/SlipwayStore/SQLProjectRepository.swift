@@ -2,9 +2,12 @@ import Foundation
 import SQLKit
 import SlipwayCore
 
-/// Projects in SQL. Every lookup is scoped to a workspace; names are unique on the whole install.
+/// Projects in SQL. Every lookup is scoped to a workspace; names are unique on the whole install. The webhook secret
+/// is stored sealed with the install's secret key (migration 9), like secret environment variables.
 struct SQLProjectRepository: ProjectRepository {
     let database: Database
+    /// Seals and unseals `webhook_secret`; nil (a store opened without the key) refuses to read or write one.
+    let secrets: SecretBox?
 
     /// A `projects` row as stored.
     private struct ProjectRow: Decodable {
@@ -27,17 +30,24 @@ struct SQLProjectRepository: ProjectRepository {
         var productionPinned: Int64?
         var serviceConfig: String?
 
-        func project() throws -> Project {
-            Project(
-                id: id, uid: try StoredValue.uuid(uid, table: "projects", column: "uid"), workspaceID: workspaceID, name: name,
+        func project(secrets: SecretBox?) throws -> Project {
+            let projectUID = try StoredValue.uuid(uid, table: "projects", column: "uid")
+            return Project(
+                id: id, uid: projectUID, workspaceID: workspaceID, name: name,
                 repository: repository, productionBranch: productionBranch,
                 kind: try StoredValue.enumeration(ProjectKind.self, kind, table: "projects", column: "kind"), rootDir: rootDir,
                 buildCommand: buildCommand, outputDir: outputDir, serverID: serverID, productionDeploymentID: productionDeploymentID,
                 createdAt: StoredValue.date(createdAt), updatedAt: StoredValue.date(updatedAt),
-                source: try StoredValue.sourceConfig(sourceConfig), webhookSecret: webhookSecret ?? "",
+                source: try StoredValue.sourceConfig(sourceConfig),
+                webhookSecret: try SQLProjectRepository.unsealWebhookSecret(webhookSecret ?? "", projectUID: projectUID, secrets: secrets),
                 productionPinned: (productionPinned ?? 0) != 0, service: try StoredValue.serviceConfig(serviceConfig)
             )
         }
+    }
+
+    private struct ServiceConfigRow: Decodable {
+        var id: Int64
+        var serviceConfig: String?
     }
 
     private struct BuildIDRow: Decodable {
@@ -54,6 +64,7 @@ struct SQLProjectRepository: ProjectRepository {
     func create(_ project: NewProject, workspaceID: Int64) async throws -> Project {
         let now = Timestamp.now()
         let uid = UUID()
+        let sealedSecret = try Self.sealWebhookSecret(project.webhookSecret, projectUID: uid, secrets: secrets)
         return try await UniqueConstraint.projectName.translatingViolation(into: Self.nameTaken) {
             try await database.transaction { session in
                 try await checkNameIsFree(project.name, exceptProjectID: nil, session)
@@ -68,7 +79,7 @@ struct SQLProjectRepository: ProjectRepository {
                         \(bind: project.productionBranch), \(bind: project.kind.rawValue), \(bind: project.rootDir),
                         \(bind: project.buildCommand), \(bind: project.outputDir), \(bind: Self.localServerID), NULL, 0,
                         \(bind: StoredValue.microseconds(now)), \(bind: StoredValue.microseconds(now)),
-                        \(bind: try StoredValue.sourceConfigJSON(project.source)), \(bind: project.webhookSecret), 0,
+                        \(bind: try StoredValue.sourceConfigJSON(project.source)), \(bind: sealedSecret), 0,
                         \(bind: try StoredValue.serviceConfigJSON(project.service))
                     )
                     RETURNING id
@@ -89,7 +100,7 @@ struct SQLProjectRepository: ProjectRepository {
         try await database.withConnection { session in
             try await session.first(
                 ProjectRow.self, "SELECT * FROM projects WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)"
-            )?.project()
+            )?.project(secrets: secrets)
         }
     }
 
@@ -97,7 +108,7 @@ struct SQLProjectRepository: ProjectRepository {
         try await database.withConnection { session in
             try await session.first(
                 ProjectRow.self, "SELECT * FROM projects WHERE name = \(bind: name) AND workspace_id = \(bind: workspaceID)"
-            )?.project()
+            )?.project(secrets: secrets)
         }
     }
 
@@ -113,7 +124,7 @@ struct SQLProjectRepository: ProjectRepository {
                 SELECT * FROM projects WHERE workspace_id = \(bind: workspaceID) ORDER BY id
                 LIMIT \(bind: max(page.size, 0)) OFFSET \(bind: max(page.offset, 0))
                 """
-            ).map { try $0.project() }
+            ).map { try $0.project(secrets: secrets) }
             return (items, Int(total))
         }
     }
@@ -122,6 +133,7 @@ struct SQLProjectRepository: ProjectRepository {
     /// `updated_at`. The production deployment is not a setting: `DeploymentRepository.saveLive` moves it.
     func update(_ project: Project) async throws -> Project {
         let now = Timestamp.now()
+        let sealedSecret = try Self.sealWebhookSecret(project.webhookSecret, projectUID: project.uid, secrets: secrets)
         return try await UniqueConstraint.projectName.translatingViolation(into: Self.nameTaken) {
             try await database.transaction { session in
                 try await checkNameIsFree(project.name, exceptProjectID: project.id, session)
@@ -134,7 +146,7 @@ struct SQLProjectRepository: ProjectRepository {
                         root_dir = \(bind: project.rootDir), build_command = \(bind: project.buildCommand),
                         output_dir = \(bind: project.outputDir), server_id = \(bind: project.serverID),
                         source_config = \(bind: try StoredValue.sourceConfigJSON(project.source)),
-                        webhook_secret = \(bind: project.webhookSecret),
+                        webhook_secret = \(bind: sealedSecret),
                         service_config = \(bind: try StoredValue.serviceConfigJSON(project.service)),
                         updated_at = \(bind: StoredValue.microseconds(now))
                     WHERE id = \(bind: project.id) AND workspace_id = \(bind: project.workspaceID)
@@ -142,7 +154,7 @@ struct SQLProjectRepository: ProjectRepository {
                     """
                 )
                 guard let row else { throw SlipwayError.notFound("project \(project.id) not found") }
-                return try row.project()
+                return try row.project(secrets: secrets)
             }
         }
     }
@@ -172,6 +184,35 @@ struct SQLProjectRepository: ProjectRepository {
                 """
             )
         }
+    }
+
+    func isFixedPortTaken(_ port: Int, exceptProjectID: Int64?) async throws -> Bool {
+        // The port lives in the service config's JSON; the install has few projects, so they are read and decoded
+        // here rather than with each database's own JSON functions.
+        let rows = try await database.withConnection { session in
+            try await session.all(ServiceConfigRow.self, "SELECT id, service_config FROM projects WHERE service_config IS NOT NULL")
+        }
+        for row in rows where row.id != exceptProjectID {
+            if try StoredValue.serviceConfig(row.serviceConfig).port == port { return true }
+        }
+        return false
+    }
+
+    /// The context a project's webhook secret is sealed with: a sealed value copied to another project does not open.
+    static func webhookSecretContext(_ projectUID: UUID) -> String { "projects.webhook_secret:" + projectUID.lowercased }
+
+    /// `secret` as stored: sealed (an empty one stays empty).
+    static func sealWebhookSecret(_ secret: String, projectUID: UUID, secrets: SecretBox?) throws -> String {
+        guard !secret.isEmpty else { return "" }
+        guard let secrets else { throw SecretKeyError("this store was opened without the secret key: a webhook secret cannot be sealed") }
+        return try secrets.seal(secret, context: webhookSecretContext(projectUID))
+    }
+
+    /// A stored webhook secret in clear.
+    static func unsealWebhookSecret(_ stored: String, projectUID: UUID, secrets: SecretBox?) throws -> String {
+        guard !stored.isEmpty else { return "" }
+        guard let secrets else { throw SecretKeyError("this store was opened without the secret key: a webhook secret cannot be read") }
+        return try secrets.unseal(stored, context: webhookSecretContext(projectUID))
     }
 
     /// Throws the domain's "is already taken" when another project of the install has `name`.

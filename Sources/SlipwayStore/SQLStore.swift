@@ -16,6 +16,9 @@ public enum DatabaseLocation: Sendable, Equatable {
 /// The SQL store: the Core repositories over one SQLite connection or a PostgreSQL connection pool.
 public final class SQLStore: Sendable {
     let database: Database
+    /// The install's secret key: seals project webhook secrets. Nil for a store opened without it (tests, tools),
+    /// which cannot read or write a project's webhook secret.
+    let secrets: SecretBox?
 
     /// Workspaces, users and API tokens.
     public let identities: any IdentityRepository
@@ -28,25 +31,30 @@ public final class SQLStore: Sendable {
     /// Deployment listings through the query language (filters, orderBy, keyset cursors) and build lookups.
     public let queries: any DeploymentQueryRepository
 
-    private init(database: Database) {
+    private init(database: Database, secrets: SecretBox?) {
         self.database = database
+        self.secrets = secrets
         self.identities = SQLIdentityRepository(database: database)
-        self.projects = SQLProjectRepository(database: database)
+        self.projects = SQLProjectRepository(database: database, secrets: secrets)
         self.deployments = SQLDeploymentRepository(database: database)
         self.control = SQLDeploymentControlRepository(database: database)
         self.queries = SQLDeploymentQueryRepository(database: database)
     }
 
-    /// Connects to the database and applies every migration it has not seen yet.
-    public static func open(_ location: DatabaseLocation, logger: Logger = Logger(label: "slipway.store")) async throws -> SQLStore {
+    /// Connects to the database and applies every migration it has not seen yet. `secrets` is the install's key
+    /// (`SecretBox.load`): it seals the webhook secrets of projects, and a database that has secrets sealed with
+    /// another key is refused.
+    public static func open(
+        _ location: DatabaseLocation, secrets: SecretBox? = nil, logger: Logger = Logger(label: "slipway.store")
+    ) async throws -> SQLStore {
         let database = try await Database.open(location, logger: logger)
         do {
-            try await Migrator().migrate(database, logger: logger)
+            try await Migrator().migrate(database, secrets: secrets, logger: logger)
         } catch {
             try? await database.close()
             throw error
         }
-        return SQLStore(database: database)
+        return SQLStore(database: database, secrets: secrets)
     }
 
     /// Closes the connection or the pool. Waits for a statement in flight; later calls fail with `StoreError.closed`.

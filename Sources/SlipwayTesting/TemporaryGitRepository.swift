@@ -5,9 +5,16 @@ public final class TemporaryGitRepository: @unchecked Sendable {
     /// The repository's absolute path (also usable as its clone URL).
     public let path: String
 
+    /// The directory every temporary repository is made in: the one directory test servers allow local repositories
+    /// from (`SlipwayConfiguration.allowedLocalRepositories`).
+    public static let directory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-test-repositories").path
+
+    /// A path in `directory` where no repository is: a local repository the test servers allow, that cannot be cloned.
+    public static func missingPath() -> String { directory + "/missing-\(UUID().uuidString.prefix(8))" }
+
     /// Creates an empty repository whose first branch is `branch`.
     public init(branch: String = "main") throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-repo-\(UUID().uuidString.prefix(8))").path
+        path = Self.directory + "/slipway-repo-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         try git("init", "--quiet", "--initial-branch", branch)
     }

@@ -38,13 +38,22 @@ public struct TestServer: Sendable {
         configuration.workers = 2
         configuration.adminToken = "slw_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         configuration.printsAdminToken = false
+        // Local repositories only from the temporary repositories' directory (`run` allows it), not the checkout the
+        // tests run in.
+        configuration.allowsWorkingCheckout = false
         configure(&configuration)
         return try await run(configuration, body)
     }
 
-    /// Runs a server with exactly this configuration (its data directory is kept: restart tests reuse it). With
-    /// port 0 it takes a free port, and another one if a test running beside it took that port first.
+    /// Runs a server with this configuration (its data directory is kept: restart tests reuse it), allowing local
+    /// repositories from `TemporaryGitRepository.directory` as well. With port 0 it takes a free port, and another
+    /// one if a test running beside it took that port first.
     public static func run<T: Sendable>(_ configuration: SlipwayConfiguration, _ body: @Sendable (TestServer) async throws -> T) async throws -> T {
+        var configuration = configuration
+        try FileManager.default.createDirectory(atPath: TemporaryGitRepository.directory, withIntermediateDirectories: true)
+        if !configuration.allowedLocalRepositories.contains(TemporaryGitRepository.directory) {
+            configuration.allowedLocalRepositories.append(TemporaryGitRepository.directory)
+        }
         guard configuration.port == 0 else { return try await runOnce(configuration, body) }
         var attempt = 1
         while true {

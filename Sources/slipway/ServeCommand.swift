@@ -10,7 +10,8 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the Slipway platform (API, workers and edge) on one port.",
         discussion: """
             Every flag can also be set by its environment variable (SLIPWAY_DATA_DIR, SLIPWAY_PORT, SLIPWAY_HOST,
-            SLIPWAY_DOMAIN, SLIPWAY_WORKERS, SLIPWAY_DATABASE_URL); a flag wins over its variable.
+            SLIPWAY_DOMAIN, SLIPWAY_WORKERS, SLIPWAY_DATABASE_URL, SLIPWAY_ALLOW_LOCAL_REPOSITORIES as DIR:DIR…); a flag
+            wins over its variable.
             The first start on an empty data directory prints an admin token and saves it to <data-dir>/admin-token;
             SLIPWAY_ADMIN_TOKEN sets that token instead.
 
@@ -31,6 +32,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Finished deployments per project that keep their build and log (default 50).") var keepDeployments: Int?
     @Option(help: "The most deployments a workspace may have waiting (default 100).") var queueCap: Int?
     @Option(help: "The loopback ports given to service processes, e.g. 20000-29999 (the default).") var servicePorts: String?
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Directories whose local paths and file:// URLs projects may use as repositories (repeatable; none by default, "
+                + "but the git checkout the server starts in; never the data directory).",
+            valueName: "dir"))
+    var allowLocalRepositories: [String] = []
     @OptionGroup(title: "Connection and authentication limits (docs/security-connections.md)") var limits: ServeLimitOptions
 
     func run() async throws {
@@ -71,6 +79,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         try limits.apply(to: &configuration)
+        if !allowLocalRepositories.isEmpty { configuration.allowedLocalRepositories = allowLocalRepositories }
         var logger = Logger(label: "slipway")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let domain = configuration.domain

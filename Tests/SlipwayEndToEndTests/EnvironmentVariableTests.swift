@@ -150,9 +150,9 @@ import Testing
             #expect(rerun.state == "success")
 
             // The snapshots as stored: the rollback has its target's, not the project's env of that moment.
-            let store = try await SQLStore.open(.sqlite(path: DataLayout(root: server.dataDirectory).database))
+            let box = try SecretBox.load(environmentValue: nil, keyFile: DataLayout(root: server.dataDirectory).secretKeyFile)
+            let store = try await SQLStore.open(.sqlite(path: DataLayout(root: server.dataDirectory).database), secrets: box)
             do {
-                let box = try SecretBox.load(environmentValue: nil, keyFile: DataLayout(root: server.dataDirectory).secretKeyFile)
                 let variables = store.environmentVariables(box: box)
                 func snapshot(_ id: Int64) async throws -> EnvironmentVariables {
                     try await variables.snapshot(of: try #require(try await store.deployments.deployment(id: id)))
@@ -215,7 +215,7 @@ import Testing
     @Test func badNamesValuesAndEnvironmentsAreRefusedNamingTheField() async throws {
         try await TestServer.withServer { server in
             let api = server.client
-            _ = try await api.createProject(NewProjectRequest(name: "bad-env", repository: "/nonexistent"))
+            _ = try await api.createProject(NewProjectRequest(name: "bad-env", repository: "https://git.invalid/nonexistent.git"))
             func put(_ json: String) async throws -> (Int, [String: [String]]) {
                 let (status, data) = try await api.raw(.PUT, "/api/v1/projects/bad-env/env", body: Data(json.utf8))
                 struct Body: Decodable { var errors: [String: [String]]? }
@@ -274,7 +274,7 @@ import Testing
         var first = configuration
         first.secretKey = Data((0..<32).map { UInt8($0) }).base64EncodedString()
         try await TestServer.run(first) { server in
-            _ = try await server.client.createProject(NewProjectRequest(name: "keyed", repository: "/nonexistent"))
+            _ = try await server.client.createProject(NewProjectRequest(name: "keyed", repository: "https://git.invalid/nonexistent.git"))
             _ = try await server.client.replaceEnvironmentVariables(project: "keyed", ["production": ["S": .init(value: "v", secret: true)]])
         }
         var other = configuration

@@ -209,12 +209,13 @@ import Testing
     @Test func invalidSourceSettingsNameTheField() async throws {
         try await TestServer.withServer { server in
             let (status, data) = try await server.client.raw(
-                .POST, "/api/v1/projects", body: Data(#"{"name": "x", "repository": "/r", "source": {"preview_deployment_setting": "most"}}"#.utf8),
+                .POST, "/api/v1/projects",
+                body: Data(#"{"name": "x", "repository": "https://git.invalid/r.git", "source": {"preview_deployment_setting": "most"}}"#.utf8),
                 headers: [("Content-Type", "application/json")])
             #expect(status == 422)
             #expect(String(decoding: data, as: UTF8.self).contains("source.preview_deployment_setting"))
             let (secretStatus, secretData) = try await server.client.raw(
-                .POST, "/api/v1/projects", body: Data(#"{"name": "x", "repository": "/r", "webhook_secret": "short"}"#.utf8),
+                .POST, "/api/v1/projects", body: Data(#"{"name": "x", "repository": "https://git.invalid/r.git", "webhook_secret": "short"}"#.utf8),
                 headers: [("Content-Type", "application/json")])
             #expect(secretStatus == 422)
             #expect(String(decoding: secretData, as: UTF8.self).contains("webhook_secret"))

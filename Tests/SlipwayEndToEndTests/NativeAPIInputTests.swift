@@ -27,18 +27,29 @@ import Testing
         // Projects.
         Case(method: .POST, path: "/api/v1/projects", body: "{}", status: 422, mentions: "name"),
         Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "x"}"#, status: 422, mentions: "repository"),
-        Case(method: .POST, path: "/api/v1/projects", body: #"{"name": 5, "repository": "/r"}"#, status: 422, mentions: "name"),
-        Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "Not A Label", "repository": "/r"}"#, status: 422, mentions: "DNS label"),
-        Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "relative/dir"}"#, status: 422, mentions: "repository"),
-        Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "/r", "kind": "lambda"}"#, status: 422, mentions: "kind"),
         Case(
-            method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "/r", "root_dir": "../x"}"#, status: 422,
+            method: .POST, path: "/api/v1/projects", body: #"{"name": 5, "repository": "https://git.invalid/r.git"}"#, status: 422, mentions: "name"),
+        Case(
+            method: .POST, path: "/api/v1/projects", body: #"{"name": "Not A Label", "repository": "https://git.invalid/r.git"}"#, status: 422,
+            mentions: "DNS label"),
+        Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "relative/dir"}"#, status: 422, mentions: "repository"),
+        Case(
+            method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "https://git.invalid/r.git", "kind": "lambda"}"#,
+            status: 422, mentions: "kind"),
+        Case(
+            method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "https://git.invalid/r.git", "root_dir": "../x"}"#,
+            status: 422,
             mentions: "root_dir"),
         Case(
-            method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "/r", "production_branch": "a b"}"#, status: 422,
+            method: .POST, path: "/api/v1/projects", body: #"{"name": "ok", "repository": "https://git.invalid/r.git", "production_branch": "a b"}"#,
+            status: 422,
             mentions: "production_branch"),
-        Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "site", "repository": "/r"}"#, status: 422, mentions: "already taken"),
-        Case(method: .POST, path: "/api/v1/projects", body: #"{"name": "other-site", "repository": "/r"}"#, status: 422, mentions: "already taken"),
+        Case(
+            method: .POST, path: "/api/v1/projects", body: #"{"name": "site", "repository": "https://git.invalid/r.git"}"#, status: 422,
+            mentions: "already taken"),
+        Case(
+            method: .POST, path: "/api/v1/projects", body: #"{"name": "other-site", "repository": "https://git.invalid/r.git"}"#, status: 422,
+            mentions: "already taken"),
         Case(method: .PATCH, path: "/api/v1/projects/site", body: #"{"output_dir": "/etc"}"#, status: 422, mentions: "output_dir"),
         Case(method: .GET, path: "/api/v1/projects/999", body: nil, status: 404, mentions: "999"),
         Case(method: .GET, path: "/api/v1/projects/2", body: nil, status: 404, mentions: "not found"),
@@ -135,14 +146,17 @@ import Testing
             #expect(me.scopes == ["read"])
             #expect(me.workspace.name == "default")
             #expect(me.workspace.cloudflareAccountId.count == 32)
-            #expect(try await reader.raw(.POST, "/api/v1/projects", body: Data(#"{"name":"x","repository":"/r"}"#.utf8)).0 == 403)
+            #expect(
+                try await reader.raw(.POST, "/api/v1/projects", body: Data(#"{"name":"x","repository":"https://git.invalid/r.git"}"#.utf8)).0 == 403)
             #expect(try await reader.raw(.POST, "/api/v1/deployments", body: Data(#"{"project_ids":[1]}"#.utf8)).0 == 403)
             #expect(try await reader.raw(.GET, "/api/v1/tokens").0 == 403)
 
             let deploy: Created = try await api.send(
                 .POST, "/api/v1/tokens", body: ["name": "deployer", "scopes": ["deploy"]] as [String: AnyCodable])
             let deployer = SlipwayClient(baseURL: server.baseURL, token: deploy.token)
-            #expect(try await deployer.raw(.POST, "/api/v1/projects", body: Data(#"{"name":"x","repository":"/r"}"#.utf8)).0 == 403)
+            #expect(
+                try await deployer.raw(.POST, "/api/v1/projects", body: Data(#"{"name":"x","repository":"https://git.invalid/r.git"}"#.utf8)).0 == 403
+            )
             #expect(try await deployer.raw(.POST, "/api/v1/deployments", body: Data(#"{"project_ids":[77]}"#.utf8)).0 == 422)
 
             // The list never shows secrets; a revoked token stops working at once.

@@ -126,10 +126,11 @@ import Testing
 
     @Test func aRepositoryThatDoesNotExistFailsWithAClearError() async throws {
         try await TestServer.withServer { server in
-            let project = try await server.client.createProject(NewProjectRequest(name: "ghost", repository: "/nonexistent/repository"))
+            let missing = TemporaryGitRepository.missingPath()
+            let project = try await server.client.createProject(NewProjectRequest(name: "ghost", repository: missing))
             let deployment = try await deploy(server.client, project.id)
             #expect(deployment.state == "failed")
-            #expect(deployment.error == "branch 'main' could not be cloned from /nonexistent/repository: git exited with status 128")
+            #expect(deployment.error == "branch 'main' could not be cloned from \(missing): git exited with status 128")
             #expect(deployment.stages.first { $0.name == "clone_repo" }?.status == "failure")
             #expect(deployment.output?.systemPayload.contains { $0.contains("could not be cloned") } == true)
             #expect(try await server.edge("ghost").status == 404)

@@ -49,6 +49,10 @@ import Testing
         #expect(environment["GIT_TERMINAL_PROMPT"] == "0")
         #expect(environment["GIT_CONFIG_NOSYSTEM"] == "1")
         #expect(environment["GIT_SSH_COMMAND"]?.contains("BatchMode=yes") == true)
-        #expect(Set(environment.keys) == ["PATH", "HOME", "GIT_TERMINAL_PROMPT", "GIT_CONFIG_NOSYSTEM", "GIT_SSH_COMMAND", "LANG"])
+        #expect(
+            Set(environment.keys) == [
+                "PATH", "HOME", "GIT_TERMINAL_PROMPT", "GIT_CONFIG_NOSYSTEM", "GIT_SSH_COMMAND", "LANG", "GIT_ALLOW_PROTOCOL",
+                "GIT_PROTOCOL_FROM_USER",
+            ])
     }
 }

@@ -552,7 +552,7 @@ import Testing
                 let identity = try await SQLIdentityRepository(database: opened).bootstrap(
                     workspaceName: "default", userName: "admin", tokenSecret: APIToken.generateSecret()
                 )
-                let projects = SQLProjectRepository(database: opened)
+                let projects = SQLProjectRepository(database: opened, secrets: Fixtures.secrets)
                 let blog = try await projects.create(Fixtures.newProject("blog"), workspaceID: identity.workspace.id)
                 let docs = try await projects.create(Fixtures.newProject("docs"), workspaceID: identity.workspace.id)
                 let deployments = SQLDeploymentRepository(database: opened)

@@ -59,7 +59,7 @@ enum TestDatabase: Sendable, CustomTestStringConvertible {
 
     /// Opens a store at `location`, runs `body`, and closes the store, also when `body` throws.
     static func withStore<Result>(at location: DatabaseLocation, _ body: (SQLStore) async throws -> Result) async throws -> Result {
-        let store = try await SQLStore.open(location)
+        let store = try await SQLStore.open(location, secrets: Fixtures.secrets)
         do {
             let result = try await body(store)
             try await store.close()
@@ -93,6 +93,15 @@ enum TestDatabase: Sendable, CustomTestStringConvertible {
 
 /// Values the store tests share.
 enum Fixtures {
+    /// The secret key of every test store (it seals the projects' webhook secrets).
+    static let secrets: SecretBox = {
+        do {
+            return try SecretBox.load(environmentValue: Data(repeating: 7, count: 32).base64EncodedString(), keyFile: "/nonexistent/secret-key")
+        } catch {
+            fatalError("the test key is 32 bytes: \(error)")
+        }
+    }()
+
     /// A timestamp with every microsecond digit set, so that a lost digit shows.
     static let time = Timestamp.date(microseconds: 1_768_658_131_123_457)
 

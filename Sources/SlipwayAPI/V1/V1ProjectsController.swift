@@ -85,7 +85,7 @@ struct V1ProjectsController {
     @Sendable func create(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.admin)
         let settings = try await JSONBody.decode(SettingsBody.self, from: request).settings()
-        let project = try await dependencies.projects.create(try ProjectValidation.validateNew(settings), workspaceID: identity.workspace.id)
+        let project = try await dependencies.projectSettings.create(settings, workspaceID: identity.workspace.id)
         return try JSONBody.response(V1Project(project: project, urls: dependencies.urls, showsSecret: true), status: .created)
     }
 
@@ -116,7 +116,7 @@ struct V1ProjectsController {
         let identity = try context.require(.admin)
         let project = try await resolveProject(context.parameters.get("project"), identity)
         let settings = try await JSONBody.decode(SettingsBody.self, from: request).settings()
-        let updated = try await dependencies.projects.update(try ProjectValidation.apply(settings, to: project))
+        let updated = try await dependencies.projectSettings.update(project, with: settings)
         if updated.name != project.name {
             dependencies.routes.load(try await dependencies.deployments.liveDeployments())
         }

@@ -26,6 +26,8 @@ public protocol ProjectRepository: Sendable {
     func update(_ project: Project) async throws -> Project
     /// Deletes the project and every deployment record of it; returns the ids of the builds that belonged to it.
     func delete(id: Int64, workspaceID: Int64) async throws -> [UUID]
+    /// Whether a project of the install (any workspace) other than `exceptProjectID` has `port` as its fixed port.
+    func isFixedPortTaken(_ port: Int, exceptProjectID: Int64?) async throws -> Bool
     /// Pins production (a rollback) or unpins it (a promote, `POST /projects/{id}/unpin`); see `GitSourceRules.takesProduction`.
     func setProductionPinned(projectID: Int64, pinned: Bool) async throws
 }

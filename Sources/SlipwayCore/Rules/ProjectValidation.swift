@@ -2,9 +2,10 @@ import Foundation
 
 /// Checks the settable fields of a project and names every field that is wrong.
 public enum ProjectValidation {
-    /// Validates a creation request: `name` and `repository` are required, the rest default.
-    public static func validateNew(_ settings: ProjectSettings) throws(SlipwayError) -> NewProject {
-        var problems = problems(in: settings)
+    /// Validates a creation request: `name` and `repository` are required, the rest default. With `rules`, the
+    /// install's rules on repositories and ports apply too (`ProjectService` always passes them).
+    public static func validateNew(_ settings: ProjectSettings, rules: ProjectInputRules? = nil) throws(SlipwayError) -> NewProject {
+        var problems = problems(in: settings, rules: rules)
         if settings.name == nil { problems.insert(FieldProblem(field: "name", message: "is required"), at: 0) }
         if settings.repository == nil { problems.append(FieldProblem(field: "repository", message: "is required")) }
         guard problems.isEmpty, let name = settings.name, let repository = settings.repository else { throw .invalid(problems) }
@@ -18,9 +19,9 @@ public enum ProjectValidation {
         )
     }
 
-    /// Validates an update and applies it to `project`.
-    public static func apply(_ settings: ProjectSettings, to project: Project) throws(SlipwayError) -> Project {
-        let problems = problems(in: settings)
+    /// Validates an update and applies it to `project`; with `rules`, the install's rules apply too.
+    public static func apply(_ settings: ProjectSettings, to project: Project, rules: ProjectInputRules? = nil) throws(SlipwayError) -> Project {
+        let problems = problems(in: settings, rules: rules)
         guard problems.isEmpty else { throw .invalid(problems) }
         var updated = project
         if let name = settings.name { updated.name = name }
@@ -36,7 +37,7 @@ public enum ProjectValidation {
         return updated
     }
 
-    static func problems(in settings: ProjectSettings) -> [FieldProblem] {
+    static func problems(in settings: ProjectSettings, rules: ProjectInputRules?) -> [FieldProblem] {
         var problems: [FieldProblem] = []
         if let name = settings.name, let message = nameProblem(name) {
             problems.append(FieldProblem(field: "name", message: message))
@@ -58,6 +59,7 @@ public enum ProjectValidation {
         }
         problems += settings.service.problems
         problems += SourceValidation.problems(in: settings)
+        if let rules { problems += rules.problems(in: settings) }
         return problems
     }
 
@@ -71,22 +73,12 @@ public enum ProjectValidation {
         return nil
     }
 
-    /// A repository is a git URL (https, http, git, ssh, file), an scp-like `user@host:path`, or an absolute local path.
+    /// A repository is a git URL (https, http, git, ssh, file), an scp-like `user@host:path`, an absolute local path or
+    /// `slipway` (the project's own remote). Whether a local path is allowed on this install is
+    /// `RepositorySourceRules`' to say.
     public static func repositoryProblem(_ repository: String) -> String? {
-        if repository.trimmingCharacters(in: .whitespaces).isEmpty { return "must not be empty" }
-        if repository.contains(where: { $0.isNewline || $0 == "\0" }) { return "must be a single line" }
-        if repository.hasPrefix("-") { return "must not start with '-'" }
-        if repository.hasPrefix("/") { return nil }
-        if repository == Project.slipwayRemoteRepository { return nil }
-        if let schemeEnd = repository.range(of: "://") {
-            let scheme = repository[..<schemeEnd.lowerBound].lowercased()
-            guard ["https", "http", "git", "ssh", "file"].contains(scheme) else {
-                return "scheme '\(scheme)' is not supported; use https, http, git, ssh, file or an absolute path"
-            }
-            return repository[schemeEnd.upperBound...].isEmpty ? "is missing a host or path after '\(scheme)://'" : nil
-        }
-        if repository.range(of: #"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:.+$"#, options: .regularExpression) != nil { return nil }
-        return "must be a git URL (https, http, git, ssh, file) or an absolute local path"
+        if case .failure(let problem) = RepositorySourceRules.location(of: repository) { return problem.message }
+        return nil
     }
 
     /// A branch name git accepts (the rules of `git check-ref-format --branch`, in short).

@@ -38,6 +38,10 @@ public struct GitPushService: Sendable {
     public func receive(_ push: GitPush, project: Project, initiatedBy: Int64? = nil) async throws -> Outcome {
         if let ignored = GitSourceRules.ignoredReason(push) { return .ignored(ignored) }
         guard let branch = push.branch else { return .ignored(.notABranch(push.ref)) }
+        // The branch rule of the API (`ProjectValidation.branchProblem`), for webhooks and pushes alike: never deployed.
+        if let message = ProjectValidation.branchProblem(branch) {
+            throw SlipwayError.invalid("ref", "branch '\(Self.printable(branch))' \(message); it is not deployed")
+        }
         if let deliveryID = push.deliveryID {
             guard try await sources.recordDelivery(projectID: project.id, deliveryID: deliveryID, at: Timestamp.now()) else {
                 return .duplicate(
@@ -50,6 +54,12 @@ public struct GitPushService: Sendable {
             if let deliveryID = push.deliveryID { try? await sources.forgetDelivery(projectID: project.id, deliveryID: deliveryID) }
             throw error
         }
+    }
+
+    /// A branch name as an answer or a log line may show it: control characters escaped, at most 300 characters.
+    static func printable(_ branch: String) -> String {
+        let escaped = branch.unicodeScalars.map { $0.value < 32 || $0.value == 127 ? $0.escaped(asASCII: true) : String($0) }.joined()
+        return escaped.count > 300 ? String(escaped.prefix(300)) + "…" : escaped
     }
 
     private func create(_ push: GitPush, branch: String, project: Project, initiatedBy: Int64?) async throws -> Deployment {

@@ -42,10 +42,11 @@ public struct DataLayout: Sendable, Equatable {
     /// The work directory of one deployment.
     public func workDirectory(_ deploymentUID: UUID) -> String { work + "/" + deploymentUID.lowercased }
 
-    /// Creates the directories that must exist before anything runs.
+    /// Creates the directories that must exist before anything runs, with mode 0700 (`privateDirectories`).
     public func createDirectories() throws {
-        for directory in [root, builds, logs, work, runtime] {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: (root as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        for directory in privateDirectories where mkdir(directory, Self.directoryMode) != 0 && errno != EEXIST {
+            throw DataDirectoryError("cannot create \(directory): \(String(cString: strerror(errno)))")
         }
     }
 }
