@@ -66,14 +66,10 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
     /// A request with more than one `Host` line, which RFC 9112 §3.2 says to refuse with 400.
     struct AmbiguousHost: Error {}
 
-    /// Where `request` goes, by its `Host` header or, without one (HTTP/2), its `:authority`. NIO's HTTP/1 decoding
-    /// makes the first `Host` line the authority and leaves any other among the headers: a `Host` that differs from the
-    /// authority is a second one (the edge's handler refuses most of these before; this catches the requests it
-    /// hands to NIO's decoder whole).
+    /// Where `request` goes, by its `Host` header or, without one (HTTP/2), its `:authority`.
     func destinationOf(_ request: Request) throws(AmbiguousHost) -> Destination {
         let hostLines = request.headers[values: Self.hostField]
         guard hostLines.count <= 1 else { throw AmbiguousHost() }
-        if let line = hostLines.first, let authority = request.head.authority, line != authority { throw AmbiguousHost() }
         guard let rawHost = hostLines.first ?? request.head.authority else { return .api }
         return EdgeHost.routeKey(of: rawHost, domain: domain).map(Destination.deployment) ?? .api
     }

@@ -49,8 +49,8 @@ import Testing
                 #expect(answer.head.hasPrefix("HTTP/1.1 400 Bad Request\r\n"), "\(hosts)")
                 #expect(answer.body.contains("more than one Host header"))
             }
-            // A head longer than the edge reads itself (64 KiB) goes to NIO's decoder whole: Hummingbird's side refuses
-            // the two hosts too. Its first part is sent alone, so that the edge has more than 64 KiB of an
+            // A head longer than the edge reads itself (64 KiB) goes to NIO's decoder whole: `DuplicateHostFilter`
+            // refuses the two hosts there. Its first part is sent alone, so that the edge has more than 64 KiB of an
             // unfinished head when it decides.
             let client = try await RawSocket.connect(port: fixture.edgePort)
             defer { client.close() }

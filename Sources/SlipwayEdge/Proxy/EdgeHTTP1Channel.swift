@@ -61,7 +61,8 @@ public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
         )
         var last: any ChannelHandler = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
         let handlers: [any ChannelHandler] =
-            [PassedResponseObserver(edge: edge), HTTP1ToHTTPServerCodec(secure: false)] + configuration.additionalChannelHandlers()
+            [DuplicateHostFilter(), PassedResponseObserver(edge: edge), HTTP1ToHTTPServerCodec(secure: false)]
+            + configuration.additionalChannelHandlers()
             + [HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .init($0) }, logger: logger)]
         for handler in handlers {
             try pipeline.addHandler(handler, position: .after(last))
