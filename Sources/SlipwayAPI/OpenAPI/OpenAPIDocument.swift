@@ -616,7 +616,9 @@ enum OpenAPIDocument {
                 Git push webhooks of GitHub, GitLab, Gitea/Forgejo and the generic shape. No token: the signature made with the
                 project's `webhook_secret` authenticates the sender. A payload over 25 MB is 413; too many wrong signatures
                 from one address to the project are 429 with `Retry-After`; a large body that found none of the few slots
-                for unverified bodies within 10 s is 503 with `Retry-After` (docs/security-connections.md).
+                for unverified bodies within 10 s is 503 with `Retry-After` (docs/security-connections.md). A push of a
+                branch the API refuses (the rule of `production_branch` and `git_branch`) is 422 naming `ref` and deploys
+                nothing (docs/security-inputs.md).
               security: []
               requestBody:
                 required: true
@@ -1240,7 +1242,7 @@ enum OpenAPIDocument {
               type: object
               properties:
                 name: {type: string, minLength: 1, maxLength: 63, pattern: "^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", description: "A DNS label."}
-                repository: {type: string}
+                repository: {type: string, description: "A git URL by https, http, ssh (also user@host:path) or git; `slipway` for the project's own git remote; a local path or file:// URL only inside a directory the server allows (--allow-local-repositories), never its data directory. Else 422 naming repository."}
                 production_branch: {type: string, minLength: 1, maxLength: 255, description: "A branch name git accepts."}
                 kind: {type: string, enum: [static, service]}
                 root_dir: {type: string}
@@ -1248,7 +1250,7 @@ enum OpenAPIDocument {
                 output_dir: {type: string}
                 webhook_secret: {type: string}
                 start_command: {type: string, description: "service: the command that starts the app (empty: the Procfile's web: line)."}
-                port: {type: [integer, "null"], minimum: 1, maximum: 65535, description: "service: the port the app listens on; null: assigned and passed as PORT."}
+                port: {type: [integer, "null"], minimum: 1, maximum: 65535, description: "service: the port the app listens on, inside the server's --service-ports range (default 20000-29999), not Slipway's own port and not another project's fixed port (else 422 naming port); null: assigned and passed as PORT."}
                 health_check_path: {type: string, pattern: "^/\\S*$"}
                 health_check_timeout: {type: number, minimum: 1, maximum: 3600}
                 health_check_interval: {type: number, minimum: 0.05, maximum: 60}
