@@ -136,7 +136,7 @@ let package = Package(
 
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"]),
         .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayCore", "SlipwayStore"]),
-        .testTarget(name: "SlipwaySandboxTests", dependencies: ["SlipwaySandbox"]),
+        .testTarget(name: "SlipwaySandboxTests", dependencies: ["SlipwaySandbox", "SlipwayTesting"]),
         .testTarget(name: "SlipwayPipelineTests", dependencies: ["SlipwayPipeline", "SlipwayCore"]),
         .testTarget(name: "SlipwayRuntimeTests", dependencies: ["SlipwayRuntime", "SlipwayCore"]),
         .testTarget(

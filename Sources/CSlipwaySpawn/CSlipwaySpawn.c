@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sched.h>
 #include <unistd.h>
 #include <spawn.h>
 #include "CSlipwaySpawn.h"
@@ -13,3 +14,5 @@ int slipway_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd) {
 int slipway_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path) {
     return posix_spawn_file_actions_addchdir_np(actions, path);
 }
+
+int slipway_enter_network_namespace(int fd) { return setns(fd, CLONE_NEWNET); }

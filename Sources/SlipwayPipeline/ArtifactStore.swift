@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayCore
+import SlipwaySandbox
 
 /// Immutable builds on disk: one directory per build id under the data directory.
 public struct ArtifactStore: Sendable {
@@ -9,19 +10,27 @@ public struct ArtifactStore: Sendable {
         self.layout = layout
     }
 
-    /// Moves a finished output directory into the store as build `id` (a rename: no copy), without `.git`.
-    /// The source must be on the same filesystem as the data directory (it is: work dirs live there too).
-    public func publish(outputDirectory: String, as id: UUID) throws {
+    /// Moves a finished build's output into the store as build `id` (a rename: no copy), without `.git`.
+    /// `src/<rootDir>/<outputDir>` of the work directory is reached without following a link (else the error names
+    /// the field and the link); once stored, the build keeps only directories, regular files and links that
+    /// resolve inside it (returned: what was left out). The work directory is on the data directory's file system.
+    @discardableResult
+    public func publish(workDirectory: String, rootDir: String, outputDir: String, as id: UUID) throws -> SandboxFiles.Removed {
         let destination = layout.buildDirectory(id)
-        try FileManager.default.moveItem(atPath: outputDirectory, toPath: destination)
-        let git = destination + "/.git"
-        if FileManager.default.fileExists(atPath: git) { try FileManager.default.removeItem(atPath: git) }
+        do {
+            let output = try SandboxFiles.Directory.open(workDirectory)
+                .directory("src", field: "the checkout").directory(rootDir, field: "root_dir").directory(outputDir, field: "output_dir")
+            try output.move(to: destination)
+        } catch let error as SandboxFiles.PathError {
+            throw PipelineError(error.description)
+        }
+        try SandboxFiles.remove(destination + "/.git")
+        return try SandboxFiles.keepOnlyFilesAndInsideLinks(in: destination)
     }
 
-    /// Deletes a build's files.
+    /// Deletes a build's files (never following a link in them).
     public func remove(_ id: UUID) throws {
-        let directory = layout.buildDirectory(id)
-        if FileManager.default.fileExists(atPath: directory) { try FileManager.default.removeItem(atPath: directory) }
+        try SandboxFiles.remove(layout.buildDirectory(id))
     }
 }
 
@@ -39,7 +48,6 @@ public struct DataDirectoryFiles: DeploymentFileStore {
 
     public func removeLog(deploymentUID: UUID) throws {
         LogSegments.remove(layout: layout, deploymentUID: deploymentUID)
-        let path = layout.logFile(deploymentUID)
-        if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        try SandboxFiles.remove(layout.logFile(deploymentUID))
     }
 }

@@ -13,7 +13,8 @@ extension DeploymentRunner {
         let deployment = run.deployment
         let config = deployment.config.service
         let launch = ServiceLaunch(
-            deploymentID: deployment.id, deploymentUID: deployment.uid, projectID: project.id, projectName: project.name,
+            deploymentID: deployment.id, deploymentUID: deployment.uid, workspaceID: deployment.workspaceID, projectID: project.id,
+            projectName: project.name,
             buildID: buildID, config: config, variables: run.environmentVariables
         )
         // The process's own lines go to the stage that runs while it prints them.

@@ -25,11 +25,15 @@ public struct DeploymentRunner: Sendable {
         public var buildLimits: ResourceLimits
         /// Where a repository may be cloned from, checked again at every clone (docs/security-inputs.md).
         public var repositories: RepositorySourceRules
+        /// The first uid of the sandbox users (`SandboxUser.workspace`) when the server runs as root; nil runs builds
+        /// as the server's own uid (an unprivileged server).
+        public var sandboxUserBase: UInt32?
 
         public init(
             layout: DataLayout, sandbox: Sandbox, buildTimeout: Duration = .seconds(20 * 60), logCap: Int = 50 << 20,
             nodeName: String = "local", leaseDuration: Duration = .seconds(60), keepDeployments: Int = 50,
-            cgroups: CgroupSupport = .unavailable(), buildLimits: ResourceLimits = .buildDefaults, repositories: RepositorySourceRules? = nil
+            cgroups: CgroupSupport = .unavailable(), buildLimits: ResourceLimits = .buildDefaults, repositories: RepositorySourceRules? = nil,
+            sandboxUserBase: UInt32? = SandboxUser.defaultBaseWhenRoot
         ) {
             self.layout = layout
             self.sandbox = sandbox
@@ -41,6 +45,12 @@ public struct DeploymentRunner: Sendable {
             self.cgroups = cgroups
             self.buildLimits = buildLimits
             self.repositories = repositories ?? RepositorySourceRules(dataDirectory: layout.root)
+            self.sandboxUserBase = sandboxUserBase
+        }
+
+        /// The host identity of a workspace's builds (nil: the server's own).
+        func sandboxUser(workspaceID: Int64) -> SandboxUser? {
+            sandboxUserBase.map { SandboxUser.workspace(workspaceID, base: $0) }
         }
     }
 
@@ -104,7 +114,7 @@ public struct DeploymentRunner: Sendable {
         defer { log.close() }
         let run = DeploymentRun(deployment: deployment, log: log, control: runControl)
         let workDirectory = configuration.layout.workDirectory(deployment.uid)
-        defer { try? FileManager.default.removeItem(atPath: workDirectory) }
+        defer { try? SandboxFiles.remove(workDirectory) }
 
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await renewLease(of: deployment, control: runControl) }
@@ -155,9 +165,12 @@ public struct DeploymentRunner: Sendable {
         guard let project = try await projects.project(id: deployment.projectID, workspaceID: deployment.workspaceID) else {
             throw PipelineError("project \(deployment.projectID) no longer exists")
         }
-        let sourceDirectory = workDirectory + "/src"
         try await stage(.initialize, of: run) {
             try FileManager.default.createDirectory(atPath: workDirectory + "/home", withIntermediateDirectories: true)
+            // The build (and git before it) writes here as the workspace's sandbox user.
+            let user = configuration.sandboxUser(workspaceID: run.deployment.workspaceID)
+            try SandboxFiles.handOver(workDirectory, to: user)
+            try SandboxFiles.handOver(workDirectory + "/home", to: user)
             let config = run.deployment.config
             run.system(
                 "Build config: root_dir '\(config.rootDir)', build_command '\(config.buildCommand)', output_dir '\(config.outputDir)'",
@@ -178,10 +191,10 @@ public struct DeploymentRunner: Sendable {
             try await skip(.build, of: run)
         } else {
             try await stage(.cloneRepo, of: run) {
-                try await clone(project: project, into: sourceDirectory, run: run, home: workDirectory + "/home")
+                try await clone(project: project, run: run, workDirectory: workDirectory)
             }
             try await stage(.build, of: run) {
-                try await build(project: project, sourceDirectory: sourceDirectory, workDirectory: workDirectory, run: run)
+                try await build(project: project, workDirectory: workDirectory, run: run)
             }
         }
         if run.deployment.config.kind == .service {
@@ -191,7 +204,13 @@ public struct DeploymentRunner: Sendable {
         }
     }
 
-    private func clone(project: Project, into directory: String, run: DeploymentRun, home: String) async throws {
+    /// The work directory as the sandbox shows it to git and the build (`<inside>/src` is the checkout,
+    /// `<inside>/home` the HOME).
+    private func workMount(_ workDirectory: String) -> SandboxMount {
+        SandboxMount(hostPath: workDirectory, name: "work", writable: true)
+    }
+
+    private func clone(project: Project, run: DeploymentRun, workDirectory: String) async throws {
         let deployment = run.deployment
         run.system(
             "Cloning \(project.repository) (branch \(deployment.gitBranch)\(deployment.commitID.map { ", commit \($0)" } ?? ""))",
@@ -204,12 +223,37 @@ public struct DeploymentRunner: Sendable {
         } catch {
             throw PipelineError("the repository cannot be cloned: \(error)")
         }
+        // git runs in the build's sandbox: a local repository (an allowed path, or Slipway's own remote in the data
+        // directory) is shown to it read-only, and nothing else of the host's files.
+        let sandbox = configuration.sandbox
+        let work = workMount(workDirectory)
+        var mounts = [work]
+        var repository = source.url
         let environment = ["SLIPWAY_DEPLOYMENT_UID": deployment.uid.lowercased].merging(
             GitCommands.protocolEnvironment(allowsFileProtocol: source.allowsFileProtocol)
         ) { $1 }
-        let checkout = GitCheckout(home: home, environment: environment, handle: run.control.process)
+        if let localPath = GitCommands.localPath(of: source.url) {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: localPath, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw PipelineError("branch '\(deployment.gitBranch)' could not be cloned from \(project.repository): no repository is there")
+            }
+            let mount = SandboxMount(hostPath: localPath, name: "repository", writable: false)
+            mounts.append(mount)
+            repository = GitCommands.fetchURL(sandbox.insidePath(of: mount))
+            // The repository belongs to another uid than the sandbox's: git must still read it.
+            let gitConfig = workDirectory + "/home/.gitconfig"
+            try GitCommands.trustingRepositoryOwner.write(toFile: gitConfig, atomically: false, encoding: .utf8)
+            try SandboxFiles.handOver(gitConfig, to: configuration.sandboxUser(workspaceID: deployment.workspaceID))
+        }
+        let inside = sandbox.insidePath(of: work)
+        let checkout = GitCheckout(
+            home: inside + "/home", environment: environment, handle: run.control.process,
+            sandbox: GitSandbox(
+                sandbox: sandbox, mounts: mounts, workingDirectory: inside, hiddenDirectory: configuration.layout.root,
+                user: configuration.sandboxUser(workspaceID: deployment.workspaceID))
+        )
         let commit = try await checkout.checkout(
-            repository: source.url, branch: deployment.gitBranch, commit: deployment.commitID, into: directory
+            repository: repository, branch: deployment.gitBranch, commit: deployment.commitID, into: inside + "/src"
         ) { line in run.system(line.text, stage: .cloneRepo) }
         run.deployment.commitID = commit.id
         run.deployment.commitAuthor = commit.author
@@ -217,28 +261,32 @@ public struct DeploymentRunner: Sendable {
         run.system("Checked out \(commit.id): \(commit.message.split(separator: "\n").first.map(String.init) ?? "")", stage: .cloneRepo)
     }
 
-    private func build(project: Project, sourceDirectory: String, workDirectory: String, run: DeploymentRun) async throws {
+    private func build(project: Project, workDirectory: String, run: DeploymentRun) async throws {
         let config = run.deployment.config
-        let buildDirectory = config.rootDir.isEmpty ? sourceDirectory : sourceDirectory + "/" + config.rootDir
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: buildDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw PipelineError("root_dir '\(config.rootDir)' does not exist in the repository")
+        // root_dir must be a directory of the checkout, reached without following a link.
+        do {
+            _ = try SandboxFiles.Directory.open(workDirectory).directory("src", field: "the checkout").directory(config.rootDir, field: "root_dir")
+        } catch {
+            throw PipelineError("\(error)")
         }
         if config.buildCommand.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             run.system("No build command: publishing the files as they are", stage: .build)
         } else {
             run.system("Running: \(config.buildCommand)", stage: .build)
+            let sandbox = configuration.sandbox
+            let inside = sandbox.insidePath(of: workMount(workDirectory))
             let spec = SandboxSpec(
-                shellCommand: config.buildCommand, workingDirectory: buildDirectory, writableDirectories: [workDirectory],
-                hiddenDirectory: configuration.layout.root,
-                environment: buildEnvironment(project: project, run: run, home: workDirectory + "/home")
+                shellCommand: config.buildCommand, workingDirectory: inside + "/src" + (config.rootDir.isEmpty ? "" : "/" + config.rootDir),
+                mounts: [workMount(workDirectory)], hiddenDirectory: configuration.layout.root,
+                environment: buildEnvironment(project: project, run: run, home: inside + "/home"),
+                user: configuration.sandboxUser(workspaceID: run.deployment.workspaceID)
             )
             let cgroup = try makeCgroup(for: run)
             defer {
                 if let cgroup { try? cgroup.remove() }
             }
-            let termination = try await ChildProcess.run(
-                configuration.sandbox.command(for: spec), timeout: configuration.buildTimeout, handle: run.control.process, cgroup: cgroup
+            let termination = try await SandboxedProcess.run(
+                spec, in: sandbox, timeout: configuration.buildTimeout, handle: run.control.process, cgroup: cgroup
             ) { line in
                 run.log?.append(LogLine(timestamp: Date(), stream: line.stream == .stdout ? .stdout : .stderr, stage: .build, text: line.text))
             }
@@ -251,12 +299,16 @@ public struct DeploymentRunner: Sendable {
             }
             guard termination.succeeded else { throw PipelineError("the build command \(termination.summary)") }
         }
-        let outputDirectory = config.outputDir == "." ? buildDirectory : buildDirectory + "/" + config.outputDir
-        guard FileManager.default.fileExists(atPath: outputDirectory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw PipelineError("the output directory '\(config.outputDir)' does not exist after the build")
-        }
+        // Nothing of the build runs any more: what is checked now is what is stored.
         let buildID = UUID()
-        try ArtifactStore(layout: configuration.layout).publish(outputDirectory: outputDirectory, as: buildID)
+        let removed = try ArtifactStore(layout: configuration.layout).publish(
+            workDirectory: workDirectory, rootDir: config.rootDir, outputDir: config.outputDir, as: buildID)
+        for path in removed.links.prefix(20) {
+            run.system("Left out of the build: '\(path)' is a link that leads outside it", stage: .build)
+        }
+        for path in removed.specialFiles.prefix(20) {
+            run.system("Left out of the build: '\(path)' is not a regular file", stage: .build)
+        }
         try await deployments.createBuild(
             Build(id: buildID, workspaceID: project.workspaceID, projectID: project.id, commitID: run.deployment.commitID, createdAt: Timestamp.now())
         )

@@ -1,6 +1,7 @@
 import Foundation
 import SlipwayCore
 import SlipwaySandbox
+import Synchronization
 
 /// The git invocations of the clone stage, built as argument arrays. Pure: tested by their exact output.
 public enum GitCommands {
@@ -37,6 +38,20 @@ public enum GitCommands {
         ["git", "-C", directory, "log", "-1", "--format=%H%n%an <%ae>%n%s"]
     }
 
+    /// The host path of a local repository (an absolute path or a `file://` URL), nil for a network URL.
+    public static func localPath(of repository: String) -> String? {
+        if repository.hasPrefix("/") { return repository }
+        if repository.hasPrefix("file://") {
+            let path = String(repository.dropFirst("file://".count))
+            return path.removingPercentEncoding ?? path
+        }
+        return nil
+    }
+
+    /// The `~/.gitconfig` that lets git read a repository another uid owns (a local repository shown read-only to
+    /// the sandbox user). git 2.39's upload-pack reads `safe.directory` from the global configuration only.
+    public static let trustingRepositoryOwner = "[safe]\n\tdirectory = *\n"
+
     /// Absolute local paths become `file://` URLs, so that `--depth` applies to them as well.
     public static func fetchURL(_ repository: String) -> String {
         repository.hasPrefix("/") ? "file://" + repository : repository
@@ -69,19 +84,50 @@ public struct CheckedOutCommit: Sendable, Equatable {
     public var message: String
 }
 
-/// Runs the clone stage: fetches the exact commit asked for (or the branch head) into a directory.
+/// Where git runs: a sandbox and what it sees. The default runs git as a plain process on the host's paths.
+public struct GitSandbox: Sendable {
+    public var sandbox: Sandbox
+    /// The directories git sees (the work directory, and a local repository read-only).
+    public var mounts: [SandboxMount]
+    /// Where git starts, as it sees it.
+    public var workingDirectory: String
+    /// The directory git must not see (the data directory).
+    public var hiddenDirectory: String
+    /// The host identity git runs as, when the server runs as root.
+    public var user: SandboxUser?
+
+    public init(
+        sandbox: Sandbox = Sandbox(isolation: .processGroup), mounts: [SandboxMount] = [], workingDirectory: String = "/",
+        hiddenDirectory: String = "/nonexistent", user: SandboxUser? = nil
+    ) {
+        self.sandbox = sandbox
+        self.mounts = mounts
+        self.workingDirectory = workingDirectory
+        self.hiddenDirectory = hiddenDirectory
+        self.user = user
+    }
+}
+
+/// Runs the clone stage: fetches the exact commit asked for (or the branch head) into a directory. Every git
+/// command runs in the sandbox given (paths as the sandbox sees them): a hostile repository meets git there, not
+/// on the host.
 public struct GitCheckout: Sendable {
     public var home: String
     /// Added to git's environment (the deployment's marker, so that leftovers can be found).
     public var environment: [String: String]
     public var handle: ProcessHandle?
     public var timeout: Duration
+    public var sandbox: GitSandbox
 
-    public init(home: String, environment: [String: String] = [:], handle: ProcessHandle? = nil, timeout: Duration = .seconds(600)) {
+    public init(
+        home: String, environment: [String: String] = [:], handle: ProcessHandle? = nil, timeout: Duration = .seconds(600),
+        sandbox: GitSandbox = GitSandbox()
+    ) {
         self.home = home
         self.environment = environment
         self.handle = handle
         self.timeout = timeout
+        self.sandbox = sandbox
     }
 
     private var gitEnvironment: [String: String] { GitCommands.environment(home: home).merging(environment) { $1 } }
@@ -109,11 +155,9 @@ public struct GitCheckout: Sendable {
                 "branch '\(branch)' could not be cloned from \(repository)"
             }
         }
-        let (termination, lines) = try await ChildProcess.capture(
-            Command(arguments: GitCommands.describeHead(in: directory), environment: gitEnvironment),
-            timeout: timeout
-        )
-        let output = lines.filter { $0.stream == .stdout }.map(\.text)
+        let lines = Mutex<[OutputLine]>([])
+        let termination = try await run(GitCommands.describeHead(in: directory)) { line in lines.withLock { $0.append(line) } }
+        let output = lines.withLock { $0 }.filter { $0.stream == .stdout }.map(\.text)
         guard termination.succeeded, output.count >= 3 else { throw PipelineError("git could not read the checked-out commit") }
         return CheckedOutCommit(id: output[0], author: output[1], message: output[2...].joined(separator: "\n"))
     }
@@ -121,9 +165,17 @@ public struct GitCheckout: Sendable {
     private func git(
         _ arguments: [String], onLine: @escaping @Sendable (OutputLine) -> Void, failure: () -> String = { "git failed" }
     ) async throws {
-        let command = Command(arguments: arguments, environment: gitEnvironment)
-        let termination = try await ChildProcess.run(command, timeout: timeout, handle: handle, onLine: onLine)
+        let termination = try await run(arguments, onLine: onLine)
         guard termination.succeeded else { throw PipelineError("\(failure()): git \(termination.summary)") }
+    }
+
+    /// Runs one git argument array in the sandbox (the shell only `exec`s it: every argument is quoted).
+    private func run(_ arguments: [String], onLine: @escaping @Sendable (OutputLine) -> Void) async throws -> Termination {
+        let spec = SandboxSpec(
+            shellCommand: "exec " + ShellQuoting.join(arguments), workingDirectory: sandbox.workingDirectory, mounts: sandbox.mounts,
+            hiddenDirectory: sandbox.hiddenDirectory, environment: gitEnvironment, user: sandbox.user
+        )
+        return try await SandboxedProcess.run(spec, in: sandbox.sandbox, timeout: timeout, handle: handle, onLine: onLine)
     }
 }
 

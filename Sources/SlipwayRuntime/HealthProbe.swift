@@ -1,10 +1,11 @@
 import Foundation
+import SlipwayCore
 
 #if canImport(Glibc)
     import Glibc
 #endif
 
-/// One health check: `GET <path>` to `127.0.0.1:<port>` over HTTP/1.1, answered by the status code of the response.
+/// One health check: `GET <path>` to `127.0.0.1:<port>` (in the service's network namespace) over HTTP/1.1, answered by the status code of the response.
 /// Runs on a thread of its own (blocking sockets with timeouts), never on the task pool.
 public enum HealthProbe {
     /// What one check saw.
@@ -27,15 +28,21 @@ public enum HealthProbe {
 
     /// Checks once, giving up after `timeout`.
     public static func check(port: Int, path: String, timeout: Duration = .seconds(2)) async -> Result {
+        await check(ServiceAddress(port: port), path: path, timeout: timeout)
+    }
+
+    /// Checks `address` once, giving up after `timeout`.
+    public static func check(_ address: ServiceAddress, path: String, timeout: Duration = .seconds(2)) async -> Result {
         await withCheckedContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(returning: checkBlocking(port: port, path: path, timeout: timeout))
+                continuation.resume(returning: checkBlocking(address, path: path, timeout: timeout))
             }
         }
     }
 
-    static func checkBlocking(port: Int, path: String, timeout: Duration) -> Result {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+    static func checkBlocking(_ address: ServiceAddress, path: String, timeout: Duration) -> Result {
+        let port = address.port
+        let fd = address.makeSocket()
         guard fd >= 0 else { return .failed("no socket: \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var limit = timeval(tv_sec: Int(timeout.components.seconds), tv_usec: Int(timeout.components.attoseconds / 1_000_000_000_000))

@@ -19,7 +19,11 @@ public struct RuntimeLog: Sendable {
 final class ServiceProcess: Sendable {
     let launch: ServiceLaunch
     let port: Int
-    let command: Command
+    /// What runs, and the sandbox it runs in (each start is a new sandbox, with a new network namespace).
+    let spec: SandboxSpec
+    let sandbox: Sandbox
+    /// Told the process's address at every start, before the process can listen.
+    let onAddress: @Sendable (ServiceAddress) -> Void
     let startedAt: Date
     let gracePeriod: Duration
     /// The cgroup the process runs in (limits, whole-tree kill), when the machine offers cgroups.
@@ -34,6 +38,8 @@ final class ServiceProcess: Sendable {
         var endedBeforeLive: String?
         var restarts = 0
         var stopping = false
+        /// Where the current run of the process listens.
+        var address: ServiceAddress?
         var task: Task<Void, Never>?
     }
 
@@ -41,13 +47,15 @@ final class ServiceProcess: Sendable {
     private let handle = ProcessHandle()
 
     init(
-        launch: ServiceLaunch, port: Int, command: Command, gracePeriod: Duration, cgroup: BuildCgroup? = nil,
-        deployOutput: @escaping @Sendable (LogLine) -> Void
+        launch: ServiceLaunch, port: Int, spec: SandboxSpec, sandbox: Sandbox, gracePeriod: Duration, cgroup: BuildCgroup? = nil,
+        deployOutput: @escaping @Sendable (LogLine) -> Void, onAddress: @escaping @Sendable (ServiceAddress) -> Void
     ) {
         self.cgroup = cgroup
         self.launch = launch
         self.port = port
-        self.command = command
+        self.spec = spec
+        self.sandbox = sandbox
+        self.onAddress = onAddress
         self.startedAt = Date()
         self.gracePeriod = gracePeriod
         self.state = Mutex(State(deployOutput: deployOutput))
@@ -58,6 +66,9 @@ final class ServiceProcess: Sendable {
         let task = Task { await supervise(onRestart: onRestart) }
         state.withLock { $0.task = task }
     }
+
+    /// Where the current run listens; nil until it has started.
+    var address: ServiceAddress? { state.withLock { $0.address } }
 
     /// Whether the process is live (adopted after its deploy, or restored at start-up).
     var isLive: Bool { state.withLock { $0.isLive } }
@@ -108,8 +119,14 @@ final class ServiceProcess: Sendable {
             let ended: String
             let killsBefore = cgroup?.outOfMemoryKills() ?? 0
             do {
-                let termination = try await ChildProcess.run(command, gracePeriod: gracePeriod, handle: handle, cgroup: cgroup) {
-                    [weak self] line in
+                if !sandbox.hasPrivateNetwork { publish(ServiceAddress(port: port)) }
+                let termination = try await SandboxedProcess.run(
+                    spec, in: sandbox, gracePeriod: gracePeriod, handle: handle, cgroup: cgroup,
+                    onNetwork: { [weak self] namespace in
+                        guard let self else { return }
+                        self.publish(ServiceAddress(port: self.port, namespace: namespace))
+                    }
+                ) { [weak self] line in
                     self?.emit(LogLine(timestamp: Date(), stream: line.stream == .stdout ? .stdout : .stderr, stage: nil, text: line.text))
                 }
                 let outOfMemory = (cgroup?.outOfMemoryKills() ?? 0) > killsBefore ? " (out of memory)" : ""
@@ -145,6 +162,15 @@ final class ServiceProcess: Sendable {
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } || Task.isCancelled }
+
+    /// The address of a new run: kept, and told to the edge (never once the process is being stopped).
+    private func publish(_ address: ServiceAddress) {
+        let stopping = state.withLock { state -> Bool in
+            if !state.stopping { state.address = address }
+            return state.stopping
+        }
+        if !stopping { onAddress(address) }
+    }
 
     /// One line of the process (or about it): to the deploy's log before it is live, to the runtime log after.
     private func emit(_ line: LogLine) {

@@ -19,10 +19,13 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         public var cgroups: CgroupSupport
         /// The memory and process limits of one service process with everything it starts.
         public var limits: ResourceLimits
+        /// The first uid of the sandbox users when the server runs as root; nil runs services as the server's uid.
+        public var sandboxUserBase: UInt32?
 
         public init(
             layout: DataLayout, sandbox: Sandbox, ports: PortAllocator = PortAllocator(), stopGracePeriod: Duration = .seconds(10),
-            cgroups: CgroupSupport = .unavailable(), limits: ResourceLimits = .buildDefaults
+            cgroups: CgroupSupport = .unavailable(), limits: ResourceLimits = .buildDefaults,
+            sandboxUserBase: UInt32? = SandboxUser.defaultBaseWhenRoot
         ) {
             self.layout = layout
             self.sandbox = sandbox
@@ -30,6 +33,12 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
             self.stopGracePeriod = stopGracePeriod
             self.cgroups = cgroups
             self.limits = limits
+            self.sandboxUserBase = sandboxUserBase
+        }
+
+        /// The host identity of a workspace's services (nil: the server's own).
+        func sandboxUser(workspaceID: Int64) -> SandboxUser? {
+            sandboxUserBase.map { SandboxUser.workspace(workspaceID, base: $0) }
         }
     }
 
@@ -86,7 +95,14 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         let port: Int
         if let fixed = launch.config.port {
             let holders = processes.withLock { $0.values.filter { $0.port == fixed } }
-            for holder in holders {
+            // On the host's network one port is one socket for everybody. Another project's process there (on a port
+            // assigned to it, or fixed before the rules) is never stopped for this one, and the edge never sends this
+            // project's traffic to it. In network namespaces of their own, other projects' ports do not meet.
+            let sharesHostNetwork = !configuration.sandbox.hasPrivateNetwork
+            if sharesHostNetwork, holders.contains(where: { $0.launch.projectID != launch.projectID }) {
+                throw ServiceFailure("port \(fixed) is held by another project's service; choose another port or leave it unset")
+            }
+            for holder in holders where holder.launch.projectID == launch.projectID {
                 output(
                     LogLine(
                         timestamp: Date(), stream: .system, stage: nil,
@@ -95,23 +111,34 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
                 )
                 await stop(deploymentID: holder.launch.deploymentID)
             }
+            // Something that is not ours listening there would answer the health check and the edge in its place.
+            guard !sharesHostNetwork || PortAllocator.isFree(fixed) else {
+                throw ServiceFailure("port \(fixed) is in use by another program on this machine; choose another port or leave it unset")
+            }
             configuration.ports.take(fixed)
             port = fixed
         } else {
             port = try configuration.ports.allocate()
         }
         let home = configuration.layout.runtimeDirectory(launch.deploymentUID)
-        try? FileManager.default.removeItem(atPath: home)
+        try? SandboxFiles.remove(home)
         try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let user = configuration.sandboxUser(workspaceID: launch.workspaceID)
+        try SandboxFiles.handOver(home, to: user)
+        // The process sees its build read-only and its home writable, nothing else of the data directory.
+        let sandbox = configuration.sandbox
+        let buildMount = SandboxMount(hostPath: buildDirectory, name: "build", writable: false)
+        let homeMount = SandboxMount(hostPath: home, name: "home", writable: true)
         let spec = SandboxSpec(
-            shellCommand: startCommand, workingDirectory: buildDirectory, writableDirectories: [home],
-            hiddenDirectory: configuration.layout.root, environment: environment(for: launch, port: port, home: home),
-            readOnlyDirectories: [buildDirectory]
+            shellCommand: startCommand, workingDirectory: sandbox.insidePath(of: buildMount), mounts: [homeMount, buildMount],
+            hiddenDirectory: configuration.layout.root,
+            environment: environment(for: launch, port: port, home: sandbox.insidePath(of: homeMount)), user: user
         )
         let cgroup = await makeCgroup(for: launch, output: output)
         let process = ServiceProcess(
-            launch: launch, port: port, command: configuration.sandbox.command(for: spec), gracePeriod: configuration.stopGracePeriod,
-            cgroup: cgroup, deployOutput: output
+            launch: launch, port: port, spec: spec, sandbox: sandbox, gracePeriod: configuration.stopGracePeriod,
+            cgroup: cgroup, deployOutput: output,
+            onAddress: { [endpoints] address in endpoints.setAddress(address, for: launch.deploymentID) }
         )
         let replaced = processes.withLock { processes -> ServiceProcess? in
             defer { processes[launch.deploymentID] = process }
@@ -127,7 +154,6 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
                 logger.error("deployment \(restart.deploymentID): cannot record a restart: \(error)")
             }
         }
-        endpoints.setPort(port, for: launch.deploymentID)
         return port
     }
 
@@ -152,7 +178,11 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
                         + "\(ServiceConfig.text(seconds: config.healthCheckTimeout)) s (last: \(last))"
                 )
             }
-            last = await HealthProbe.check(port: process.port, path: config.healthCheckPath, timeout: min(remaining, .seconds(5)))
+            if let address = process.address {
+                last = await HealthProbe.check(address, path: config.healthCheckPath, timeout: min(remaining, .seconds(5)))
+            } else {
+                last = .failed("the process has not started yet")
+            }
             if last.isHealthy { return }
             if let ended = process.endedBeforeLive {
                 throw ServiceFailure("the process \(ended) before its health check passed")
@@ -211,7 +241,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         await process.stop()
         if let cgroup = process.cgroup { try? cgroup.remove() }
         configuration.ports.release(process.port)
-        try? FileManager.default.removeItem(atPath: configuration.layout.runtimeDirectory(process.launch.deploymentUID))
+        try? SandboxFiles.remove(configuration.layout.runtimeDirectory(process.launch.deploymentUID))
     }
 
     /// A cgroup with the service limits, when the machine offers cgroups: the process with everything it starts is

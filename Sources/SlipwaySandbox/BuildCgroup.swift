@@ -143,7 +143,8 @@ public struct BuildCgroup: Sendable, Equatable {
         guard !procsFiles.isEmpty else { return command }
         return Command(
             arguments: ["/bin/sh", "-c", joinScript(fileCount: procsFiles.count), "slipway-cgroup"] + procsFiles + command.arguments,
-            environment: command.environment, workingDirectory: command.workingDirectory
+            environment: command.environment, workingDirectory: command.workingDirectory,
+            inheritedDescriptors: command.inheritedDescriptors
         )
     }
 

@@ -13,11 +13,14 @@ public struct Command: Sendable, Equatable {
     public var arguments: [String]
     public var environment: [String: String]
     public var workingDirectory: String?
+    /// Descriptors of ours the command receives, as 3, 4, 5, … in this order (it gets no other descriptor of ours).
+    public var inheritedDescriptors: [Int32]
 
-    public init(arguments: [String], environment: [String: String], workingDirectory: String? = nil) {
+    public init(arguments: [String], environment: [String: String], workingDirectory: String? = nil, inheritedDescriptors: [Int32] = []) {
         self.arguments = arguments
         self.environment = environment
         self.workingDirectory = workingDirectory
+        self.inheritedDescriptors = inheritedDescriptors
     }
 }
 
@@ -79,12 +82,15 @@ public enum ChildProcess {
     /// `handle`, when given, lets another task stop the process group while it runs (see `ProcessHandle`).
     /// `cgroup`, when given, is joined before the command starts (see `BuildCgroup.wrap`), and everything still in it
     /// once the command has exited (even processes that left the process group) is killed before the output is drained.
+    /// `started`, when given, runs once the process exists (with its pid) and before it is waited for; when it throws,
+    /// the process group is killed, waited for, and the error is thrown.
     public static func run(
         _ command: Command,
         timeout: Duration? = nil,
         gracePeriod: Duration = .seconds(5),
         handle: ProcessHandle? = nil,
         cgroup: BuildCgroup? = nil,
+        started: (@Sendable (Int32) async throws -> Void)? = nil,
         onLine: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> Termination {
         let process = try SpawnedProcess.spawn(cgroup?.wrap(command) ?? command)
@@ -94,6 +100,17 @@ public enum ChildProcess {
             LineReader.start(fd: process.stdoutFD, stream: .stdout, onLine: onLine),
             LineReader.start(fd: process.stderrFD, stream: .stderr, onLine: onLine),
         ]
+        if let started {
+            do {
+                try await started(process.pid)
+            } catch {
+                process.killGroup()
+                _ = await process.waitForExit()
+                if let cgroup { await cgroup.killAll() }
+                for reader in readers { await reader.finished() }
+                throw error
+            }
+        }
         enum Event: Sendable {
             case exited(Int32)
             case timedOut
@@ -211,7 +228,17 @@ enum ProcessSpawner {
         }
         posix_spawn_file_actions_adddup2(&actions, standardOutput, 1)
         posix_spawn_file_actions_adddup2(&actions, standardError, 2)
-        slipway_spawn_addclosefrom(&actions, 3)
+        // Inherited descriptors go to 3, 4, …: first above every source (so that no source is overwritten before it
+        // is copied), then down to their places.
+        let inherited = command.inheritedDescriptors
+        let above = max(inherited.max() ?? 0, 2 + Int32(inherited.count)) + 1
+        for (index, descriptor) in inherited.enumerated() {
+            posix_spawn_file_actions_adddup2(&actions, descriptor, above + Int32(index))
+        }
+        for index in inherited.indices {
+            posix_spawn_file_actions_adddup2(&actions, above + Int32(index), 3 + Int32(index))
+        }
+        slipway_spawn_addclosefrom(&actions, 3 + Int32(inherited.count))
         if let directory = command.workingDirectory {
             slipway_spawn_addchdir(&actions, directory)
         }

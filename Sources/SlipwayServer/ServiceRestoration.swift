@@ -34,7 +34,8 @@ struct ServiceRestoration {
         do {
             guard let deployment = try await deployments.deployment(id: live.deploymentID) else { return false }
             let launch = ServiceLaunch(
-                deploymentID: deployment.id, deploymentUID: deployment.uid, projectID: deployment.projectID, projectName: live.projectName,
+                deploymentID: deployment.id, deploymentUID: deployment.uid, workspaceID: deployment.workspaceID,
+                projectID: deployment.projectID, projectName: live.projectName,
                 buildID: live.buildID, config: deployment.config.service, variables: try await variables.snapshot(of: deployment)
             )
             let log = supervisor.openLog(launch)

@@ -52,18 +52,28 @@ public func buildApplication(
     let interrupted = try await reaper.reap(formerOwner: nodeName)
     if interrupted > 0 { logger.warning("\(interrupted) deployments that were running when the server stopped were marked failed (interrupted)") }
 
-    let isolation = await Sandbox.detect(hiddenDirectory: layout.root)
-    if isolation == .processGroup {
-        logger.warning("sandbox: neither bubblewrap nor unshare works here; builds run as plain process groups and can read the data directory")
-    } else {
-        logger.info("sandbox: \(isolation.summary)")
+    let detection = await SandboxDetection.detect(hiddenDirectory: layout.root, network: configuration.sandboxNetwork)
+    logger.info("sandbox: \(detection.isolation.summary)")
+    for warning in detection.warnings { logger.warning("sandbox: \(warning)") }
+    let buildSandbox = Sandbox(isolation: detection.isolation)
+    if configuration.sandboxNetwork == .private && !buildSandbox.hasPrivateNetwork {
+        throw ConfigurationError(
+            "--sandbox-network private: builds and services cannot get a network of their own here (\(detection.warnings.joined(separator: "; ")))")
+    }
+    // The edge enters a service's namespace to reach it (setns needs root); an unprivileged server runs services on
+    // the host's network.
+    var serviceSandbox = buildSandbox
+    if buildSandbox.hasPrivateNetwork && geteuid() != 0, case .bubblewrap(var setup) = buildSandbox.isolation {
+        setup.slirp4netns = nil
+        serviceSandbox = Sandbox(isolation: .bubblewrap(setup))
+        logger.warning("sandbox: the server is not root: services share the host's network (builds keep their own)")
     }
 
     // Services: what a killed server left running is killed; every live service starts again from its build.
     let endpoints = ServiceEndpoints()
     let supervisor = ServiceSupervisor(
         configuration: .init(
-            layout: layout, sandbox: Sandbox(isolation: isolation), ports: PortAllocator(range: configuration.servicePorts),
+            layout: layout, sandbox: serviceSandbox, ports: PortAllocator(range: configuration.servicePorts),
             stopGracePeriod: configuration.serviceStopGracePeriod, cgroups: cgroups, limits: configuration.buildLimits
         ),
         endpoints: endpoints, restarts: store.serviceRestarts,
@@ -84,7 +94,7 @@ public func buildApplication(
     let urls = PublicURLs(domain: configuration.domain, port: configuration.port)
     let runner = DeploymentRunner(
         configuration: .init(
-            layout: layout, sandbox: Sandbox(isolation: isolation), buildTimeout: configuration.buildTimeout, logCap: configuration.logCap,
+            layout: layout, sandbox: buildSandbox, buildTimeout: configuration.buildTimeout, logCap: configuration.logCap,
             nodeName: nodeName, leaseDuration: configuration.leaseDuration, keepDeployments: configuration.keepDeployments,
             cgroups: cgroups, buildLimits: configuration.buildLimits, repositories: repositoryRules
         ),

@@ -58,6 +58,9 @@ public struct SlipwayConfiguration: Sendable {
     /// `--unverified-webhook-bodies` / `SLIPWAY_UNVERIFIED_WEBHOOK_BODIES`: large webhook bodies read at once before
     /// their signatures are checked.
     public var unverifiedWebhookBodies: Int = 4
+    /// `--sandbox-network` / `SLIPWAY_SANDBOX_NETWORK` (`auto`, `private`, `host`): whether builds and services get a
+    /// network namespace of their own (slirp4netns, no way to the host's loopback) or share the host's.
+    public var sandboxNetwork: SandboxNetworkChoice = .automatic
     /// Whether a first start prints the generated admin token (tests turn it off).
     public var printsAdminToken: Bool = true
 
@@ -95,13 +98,26 @@ public struct SlipwayConfiguration: Sendable {
         if let value = environment["SLIPWAY_SERVICE_PORTS"], !value.isEmpty {
             configuration.servicePorts = try parsePortRange(value, name: "SLIPWAY_SERVICE_PORTS")
         }
-        try configuration.readConnectionProtections(from: environment)
         if let value = environment["SLIPWAY_ALLOW_LOCAL_REPOSITORIES"], !value.isEmpty {
             configuration.allowedLocalRepositories = value.split(separator: ":").map(String.init)
+        }
+        try configuration.readConnectionProtections(from: environment)
+        if let value = environment["SLIPWAY_SANDBOX_NETWORK"], !value.isEmpty {
+            try configuration.setSandboxNetwork(value, name: "SLIPWAY_SANDBOX_NETWORK")
         }
         if let value = environment["SLIPWAY_ADMIN_TOKEN"], !value.isEmpty { configuration.adminToken = value }
         if let value = environment["SLIPWAY_SECRET_KEY"] { configuration.secretKey = value }
         return configuration
+    }
+}
+
+extension SlipwayConfiguration {
+    /// Sets `sandboxNetwork` from its text (`auto`, `private`, `host`); `name` is the flag or variable named in the error.
+    public mutating func setSandboxNetwork(_ text: String, name: String) throws {
+        guard let choice = SandboxNetworkChoice(rawValue: text) else {
+            throw ConfigurationError("\(name) must be auto, private or host, got '\(text)'")
+        }
+        sandboxNetwork = choice
     }
 }
 

@@ -39,6 +39,12 @@ struct ServeCommand: AsyncParsableCommand {
                 + "but the git checkout the server starts in; never the data directory).",
             valueName: "dir"))
     var allowLocalRepositories: [String] = []
+    @Option(
+        help: ArgumentHelp(
+            "auto, private or host: builds and services in a network namespace of their own (slirp4netns; the host's loopback "
+                + "unreachable) or on the host's network (default auto: private where slirp4netns works).",
+            valueName: "mode"))
+    var sandboxNetwork: String?
     @OptionGroup(title: "Connection and authentication limits (docs/security-connections.md)") var limits: ServeLimitOptions
 
     func run() async throws {
@@ -78,8 +84,15 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
         }
-        try limits.apply(to: &configuration)
         if !allowLocalRepositories.isEmpty { configuration.allowedLocalRepositories = allowLocalRepositories }
+        if let sandboxNetwork {
+            do {
+                try configuration.setSandboxNetwork(sandboxNetwork, name: "--sandbox-network")
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        try limits.apply(to: &configuration)
         var logger = Logger(label: "slipway")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let domain = configuration.domain

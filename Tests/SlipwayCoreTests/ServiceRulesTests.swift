@@ -64,8 +64,8 @@ import Testing
     @Test func aDrainWaitsForTheRequestsInFlightAndNoLonger() async {
         let endpoints = ServiceEndpoints()
         endpoints.setPort(20001, for: 7)
-        #expect(endpoints.beginRequest(to: 7) == 20001)
-        #expect(endpoints.beginRequest(to: 7) == 20001)
+        #expect(endpoints.beginRequest(to: 7)?.port == 20001)
+        #expect(endpoints.beginRequest(to: 7)?.port == 20001)
         endpoints.removePort(of: 7)
         #expect(endpoints.beginRequest(to: 7) == nil)
         #expect(endpoints.inFlight(to: 7) == 2)

@@ -94,23 +94,28 @@ import Testing
     /// The wrapper goes outside the sandbox: bubblewrap's and unshare's namespaces are made by processes already in the group.
     @Test(arguments: ["bwrap", "unshare"])
     func aSandboxedBuildRunsInsideTheGroupAndItsLimits(tool: String) async throws {
-        guard let path = Sandbox.findExecutable(tool) else {
-            print("skipped: \(tool) is not installed here")
-            return
-        }
-        let isolation: Isolation = tool == "bwrap" ? .bubblewrap(executable: path) : .unshare(executable: path)
+        guard Sandbox.findExecutable(tool) != nil else { return }
         try await withLiveCgroup(limits: ResourceLimits(memoryBytes: 64 << 20), needs: "memory controller", when: { $0.memory != nil }) { cgroup in
             let data = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-cgroup-sandbox-\(UUID().uuidString)").path
             try FileManager.default.createDirectory(atPath: data + "/work", withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: data) }
+            let detected = await SandboxDetection.detect(hiddenDirectory: data, network: .host).isolation
+            let isolation: Isolation = tool == "unshare" ? .unshare(executable: Sandbox.findExecutable("unshare")!) : detected
+            let sandbox = Sandbox(isolation: isolation)
+            let user = geteuid() == 0 ? SandboxUser.workspace(3) : nil
+            try SandboxFiles.handOver(data + "/work", to: user)
+            let mount = SandboxMount(hostPath: data + "/work", name: "work", writable: true)
             let marker = uniqueSleepDuration()
             let spec = SandboxSpec(
                 shellCommand: "setsid sleep \(marker) & cat /proc/self/cgroup; head -c 200M /dev/zero | tail; echo \"tail: $?\"",
-                workingDirectory: data + "/work", writableDirectories: [data + "/work"], hiddenDirectory: data, environment: environment
+                workingDirectory: sandbox.insidePath(of: mount), mounts: [mount], hiddenDirectory: data, environment: environment, user: user
             )
-            let (termination, lines) = try await capture(Sandbox(isolation: isolation).command(for: spec), in: cgroup)
-            let text = lines.map(\.text)
-            #expect(termination.succeeded)
+            let lines = Mutex<[OutputLine]>([])
+            let termination = try await SandboxedProcess.run(spec, in: sandbox, timeout: .seconds(60), cgroup: cgroup) { line in
+                lines.withLock { $0.append(line) }
+            }
+            let text = lines.withLock { $0 }.map(\.text)
+            #expect(termination.succeeded, "\(text)")
             #expect(text.contains { $0.hasSuffix("/\(cgroup.name)") }, "the sandboxed shell reports the build's group")
             #expect(text.contains("tail: 137"))
             #expect(cgroup.outOfMemoryKills() >= 1)

@@ -1,36 +1,101 @@
 import Foundation
+import SlipwayTesting
+import Synchronization
 import Testing
 
 @testable import SlipwaySandbox
 
-@Suite struct SandboxIsolationTests {
-    /// Runs a command that lists the data directory and reads a secret in it, under each isolation this machine has.
-    @Test(arguments: ["bwrap", "unshare"])
-    func theDataDirectoryIsInvisibleExceptTheWorkDirectory(tool: String) async throws {
-        guard let path = Sandbox.findExecutable(tool) else {
-            print("skipped: \(tool) is not installed here")
-            return
-        }
-        let isolation: Isolation = tool == "bwrap" ? .bubblewrap(executable: path) : .unshare(executable: path)
+/// The sandbox as a tenant's build meets it, on this machine: every protection tried from inside.
+@Suite(.enabled(if: Sandbox.findExecutable("bwrap") != nil, "needs bubblewrap (apt-get install bubblewrap)"))
+struct SandboxIsolationTests {
+    static let runsAsRoot = geteuid() == 0
+    static let hasSlirp = Sandbox.findExecutable("slirp4netns") != nil
+
+    /// Runs `script` in a sandbox over a fresh data directory with one work directory; returns its lines.
+    func run(_ script: String, network: SandboxNetworkChoice = .host) async throws -> (Termination, [String], data: String) {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-sandbox-\(UUID().uuidString)").path
         let work = data + "/work/d1"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: data) }
         try "top secret".write(toFile: data + "/admin-token", atomically: true, encoding: .utf8)
         try "mine\n".write(toFile: work + "/input.txt", atomically: true, encoding: .utf8)
-
+        let user = Self.runsAsRoot ? SandboxUser.workspace(7) : nil
+        try SandboxFiles.handOver(work, to: user)
+        let detection = await SandboxDetection.detect(hiddenDirectory: data, network: network)
+        let sandbox = Sandbox(isolation: detection.isolation)
+        guard case .bubblewrap = detection.isolation else { throw SandboxFiles.PathError("bubblewrap did not work: \(detection.warnings)") }
+        let mount = SandboxMount(hostPath: work, name: "work", writable: true)
         let spec = SandboxSpec(
-            shellCommand: "cat \(data)/admin-token; cat input.txt; echo built > output.txt; ls \(data)",
-            workingDirectory: work, writableDirectories: [work], hiddenDirectory: data,
-            environment: ["PATH": Sandbox.defaultPath]
+            shellCommand: script, workingDirectory: sandbox.insidePath(of: mount), mounts: [mount], hiddenDirectory: data,
+            environment: ["PATH": Sandbox.defaultPath, "DATA": data], user: user
         )
-        let (termination, lines) = try await ChildProcess.capture(Sandbox(isolation: isolation).command(for: spec))
-        let text = lines.map(\.text)
+        let lines = Mutex<[String]>([])
+        let termination = try await SandboxedProcess.run(spec, in: sandbox, timeout: .seconds(60)) { line in lines.withLock { $0.append(line.text) } }
+        return (termination, lines.withLock { $0 }, data)
+    }
+
+    @Test func theDataDirectoryIsAbsentAndOnlyTheWorkDirectoryIsThere() async throws {
+        let (termination, text, data) = try await run("cat \"$DATA/admin-token\"; ls \"$DATA\"; cat input.txt; echo built > output.txt; pwd")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(termination.succeeded)
         #expect(!text.contains("top secret"))
-        #expect(text.contains("mine"))
-        #expect(text.contains("work"))
         #expect(!text.contains("admin-token"))
-        #expect(termination.exitCode != nil)
-        #expect(try String(contentsOfFile: work + "/output.txt", encoding: .utf8) == "built\n")
+        #expect(text.contains("mine"))
+        #expect(text.contains("/slipway/work"))
+        #expect(try String(contentsOfFile: data + "/work/d1/output.txt", encoding: .utf8) == "built\n")
+    }
+
+    @Test(.enabled(if: runsAsRoot, "the uid is dropped only by a server that runs as root"))
+    func aBuildIsAnUnprivilegedUserOfTheHostWithNoCapabilities() async throws {
+        let (_, text, data) = try await run(
+            """
+            echo "uid $(id -u)"
+            cat /etc/shadow >/dev/null 2>&1 && echo "shadow readable" || echo "shadow refused"
+            grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status
+            """)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(text.contains("uid \(SandboxUser.workspace(7).uid)"))
+        #expect(text.contains("shadow refused"))
+        #expect(text.contains("CapEff:\t0000000000000000"))
+        #expect(text.contains("CapBnd:\t0000000000000000"))
+        #expect(text.contains("NoNewPrivs:\t1"))
+        #expect(text.contains("Seccomp:\t2"))
+    }
+
+    @Test func procSysIsReadOnlyInside() async throws {
+        let before = try String(contentsOfFile: "/proc/sys/vm/swappiness", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        // Writes back the value it read: a failing run changes nothing on the host.
+        let (_, text, data) = try await run("echo \(before) > /proc/sys/vm/swappiness && echo written || echo refused")
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(text.contains("refused"))
+        #expect(!text.contains("written"))
+    }
+
+    @Test func theSeccompFilterRefusesNamespacesAndMounts() async throws {
+        let (_, text, data) = try await run(
+            """
+            unshare --user --map-root-user true 2>/dev/null && echo "userns made" || echo "userns refused"
+            mount -t tmpfs none /tmp 2>/dev/null && echo "mounted" || echo "mount refused"
+            echo ok
+            """)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(text.contains("ok"))
+        #expect(text.contains("userns refused"))
+        #expect(text.contains("mount refused"))
+    }
+
+    @Test(.enabled(if: hasSlirp, "needs slirp4netns (apt-get install slirp4netns)"))
+    func aPrivateNetworkHasARouteOutButNoWayToTheHostsLoopback() async throws {
+        let (listener, port) = try LoopbackSocket.bind(listening: 16)
+        defer { close(listener) }
+        // bash's /dev/tcp is not everywhere; python3 is, on the machines this runs on (else the test says so).
+        let probe = "import socket,sys\nfor host in sys.argv[1:]:\n s=socket.socket(); s.settimeout(3)\n print(host, s.connect_ex((host, \(port))))"
+        let (termination, text, data) = try await run(
+            "cat /proc/net/route; python3 -c '\(probe)' 127.0.0.1 10.0.2.2", network: .private)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(termination.succeeded, "\(text)")
+        // The default route (destination 00000000) goes out through tap0 to 10.0.2.2 (0202000A, little-endian).
+        #expect(text.contains { $0.hasPrefix("tap0\t00000000\t0202000A") }, "\(text)")
+        #expect(text.contains { $0.hasPrefix("127.0.0.1 ") && !$0.hasSuffix(" 0") }, "\(text)")
+        #expect(text.contains { $0.hasPrefix("10.0.2.2 ") && !$0.hasSuffix(" 0") }, "\(text)")
     }
 }

@@ -12,4 +12,7 @@ int slipway_spawn_addclosefrom(posix_spawn_file_actions_t *actions, int lowfd);
 /// posix_spawn_file_actions_addchdir_np: the child changes to `path` before exec.
 int slipway_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path);
 
+/// setns(fd, CLONE_NEWNET): the calling thread enters the network namespace `fd` refers to.
+int slipway_enter_network_namespace(int fd);
+
 #endif

@@ -1,12 +1,13 @@
 import Synchronization
 
-/// The loopback ports of the service processes that run now, by deployment, and the requests the edge has in
-/// flight to each. The runtime sets a port once the process is started and removes it when the process stops;
+/// The addresses (loopback port, and network namespace when sandboxed) of the service processes that run now, by
+/// deployment, and the requests the edge has in flight to each. The runtime sets an address once the process is
+/// started (again after each restart: a new sandbox is a new namespace) and removes it when the process stops;
 /// the edge counts every proxied request from `beginRequest` to `endRequest`, so that a drain can wait until
 /// the old process has answered everything it was sent.
 public final class ServiceEndpoints: Sendable {
     private struct Entry {
-        var port: Int?
+        var address: ServiceAddress?
         var inFlight = 0
         var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
@@ -20,39 +21,39 @@ public final class ServiceEndpoints: Sendable {
 
     public init() {}
 
-    /// The port of the deployment's running process, if it runs.
-    public func port(of deploymentID: Int64) -> Int? {
-        state.withLock { $0.entries[deploymentID]?.port }
+    /// The address of the deployment's running process, if it runs.
+    public func address(of deploymentID: Int64) -> ServiceAddress? {
+        state.withLock { $0.entries[deploymentID]?.address }
     }
 
-    /// Every deployment with a running process, and its port.
-    public var ports: [Int64: Int] {
-        state.withLock { state in state.entries.compactMapValues(\.port) }
+    /// The deployment's process listens at `address` from now on.
+    public func setAddress(_ address: ServiceAddress, for deploymentID: Int64) {
+        state.withLock { $0.entries[deploymentID, default: Entry()].address = address }
     }
 
-    /// The deployment's process listens on `port` from now on.
+    /// The deployment's process listens on `port` of the host's loopback from now on.
     public func setPort(_ port: Int, for deploymentID: Int64) {
-        state.withLock { $0.entries[deploymentID, default: Entry()].port = port }
+        setAddress(ServiceAddress(port: port), for: deploymentID)
     }
 
-    /// The deployment's process no longer runs: requests to it get no port. Requests in flight still end normally.
+    /// The deployment's process no longer runs: requests to it get no address. Requests in flight still end normally.
     public func removePort(of deploymentID: Int64) {
         state.withLock { state in
-            state.entries[deploymentID]?.port = nil
+            state.entries[deploymentID]?.address = nil
             if let entry = state.entries[deploymentID], entry.inFlight == 0, entry.idleWaiters.isEmpty {
                 state.entries[deploymentID] = nil
             }
         }
     }
 
-    /// Starts a request to the deployment: the port to send it to, or nil when its process does not run.
+    /// Starts a request to the deployment: the address to send it to, or nil when its process does not run.
     /// A non-nil answer must be followed by exactly one `endRequest` once the response has been sent.
-    public func beginRequest(to deploymentID: Int64) -> Int? {
-        state.withLock { state -> Int? in
+    public func beginRequest(to deploymentID: Int64) -> ServiceAddress? {
+        state.withLock { state -> ServiceAddress? in
             // One lookup, and the entry changed in place: this runs for every proxied request.
-            guard let index = state.entries.index(forKey: deploymentID), let port = state.entries.values[index].port else { return nil }
+            guard let index = state.entries.index(forKey: deploymentID), let address = state.entries.values[index].address else { return nil }
             state.entries.values[index].inFlight += 1
-            return port
+            return address
         }
     }
 
@@ -64,7 +65,7 @@ public final class ServiceEndpoints: Sendable {
             guard state.entries.values[index].inFlight == 0 else { return [] }
             let waiters = Array(state.entries.values[index].idleWaiters.values)
             state.entries.values[index].idleWaiters = [:]
-            if state.entries.values[index].port == nil { state.entries.remove(at: index) }
+            if state.entries.values[index].address == nil { state.entries.remove(at: index) }
             return waiters
         }
         for waiter in waiters { waiter.resume() }

@@ -4,6 +4,8 @@ import Foundation
 public struct ServiceLaunch: Sendable {
     public var deploymentID: Int64
     public var deploymentUID: UUID
+    /// The workspace: its sandbox user runs the process.
+    public var workspaceID: Int64
     public var projectID: Int64
     public var projectName: String
     /// The immutable build the process runs in.
@@ -14,11 +16,12 @@ public struct ServiceLaunch: Sendable {
     public var variables: EnvironmentVariables
 
     public init(
-        deploymentID: Int64, deploymentUID: UUID, projectID: Int64, projectName: String, buildID: UUID, config: ServiceConfig,
-        variables: EnvironmentVariables
+        deploymentID: Int64, deploymentUID: UUID, workspaceID: Int64, projectID: Int64, projectName: String, buildID: UUID,
+        config: ServiceConfig, variables: EnvironmentVariables
     ) {
         self.deploymentID = deploymentID
         self.deploymentUID = deploymentUID
+        self.workspaceID = workspaceID
         self.projectID = projectID
         self.projectName = projectName
         self.buildID = buildID

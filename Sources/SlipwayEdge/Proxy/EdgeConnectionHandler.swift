@@ -320,14 +320,14 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         _ head: RequestHead, headBytes: ByteBuffer, body: BodyFraming, target: RouteTarget, key: String, context: ChannelHandlerContext
     ) {
         var deploymentID = target.deploymentID
-        var port = proxy.endpoints.beginRequest(to: deploymentID)
-        if port == nil, let current = proxy.routes.target(for: key), current.deploymentID != deploymentID, current.kind == .service {
+        var address = proxy.endpoints.beginRequest(to: deploymentID)
+        if address == nil, let current = proxy.routes.target(for: key), current.deploymentID != deploymentID, current.kind == .service {
             // The route switched while this request was on its way and the old process is already draining:
             // the new one answers it.
             deploymentID = current.deploymentID
-            port = proxy.endpoints.beginRequest(to: deploymentID)
+            address = proxy.endpoints.beginRequest(to: deploymentID)
         }
-        guard let port, pool != nil else {
+        guard let address, pool != nil else {
             answer(
                 .badGateway, html: EdgePage.serviceNotRunning(host: proxy.hostName(key)), to: head, remainingBody: body,
                 closing: head.asksForUpgrade)
@@ -335,11 +335,11 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         }
         if head.asksForUpgrade {
             let inFlight = InFlightRequest(endpoints: proxy.endpoints, deploymentID: deploymentID)
-            startTunnel(head, headBytes: headBytes, port: port, inFlight: inFlight, key: key, context: context)
+            startTunnel(head, headBytes: headBytes, address: address, inFlight: inFlight, key: key, context: context)
             return
         }
         let exchange = ProxyExchange(
-            handler: self, request: head, routeKey: key, port: port, requestBody: body, endpoints: proxy.endpoints,
+            handler: self, request: head, routeKey: key, address: address, requestBody: body, endpoints: proxy.endpoints,
             deploymentID: deploymentID, responseHeadTimeout: TimeAmount(proxy.configuration.responseHeadTimeout))
         state = .proxying(exchange)
         // A pooled connection comes at once; a new one later (it then flushes what was sent meanwhile).
@@ -354,15 +354,15 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         if body.isComplete { endRequest(of: exchange) }
     }
 
-    /// Gets `exchange` a connection to its port: an idle one from the pool (unless `fresh`; what is written on it
+    /// Gets `exchange` a connection to its process: an idle one from the pool (unless `fresh`; what is written on it
     /// is flushed at the end of the read, or of `process()`), else a new one.
     func connect(_ exchange: ProxyExchange, fresh: Bool) {
         guard let pool else { return }
-        if !fresh, let connection = pool.idleConnection(to: exchange.port) {
+        if !fresh, let connection = pool.idleConnection(to: exchange.address) {
             exchange.attach(connection, flush: false)
             return
         }
-        pool.newConnection(to: exchange.port) { [self, exchange] result in
+        pool.newConnection(to: exchange.address) { [self, exchange] result in
             guard case .proxying(let current) = state, current === exchange, !exchange.isOver else {
                 // The client left while connecting: the new connection is not needed now, but can serve the next.
                 if case .success(let connection) = result { pool.release(connection, reusable: true) }
@@ -390,7 +390,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     /// Passes a protocol upgrade through to the process: its head with `Connection: Upgrade` and `Upgrade` kept, then
     /// raw bytes both ways. The request stays in flight (a drain waits for it) until either side closes.
     private func startTunnel(
-        _ head: RequestHead, headBytes: ByteBuffer, port: Int, inFlight: InFlightRequest, key: String, context: ChannelHandlerContext
+        _ head: RequestHead, headBytes: ByteBuffer, address: ServiceAddress, inFlight: InFlightRequest, key: String, context: ChannelHandlerContext
     ) {
         let upstreamHead = ProxyHeaders.upstreamRequest(
             headBytes, head, clientAddress: clientAddress, mark: proxy.forwardingMark, keepingUpgrade: true)
@@ -403,7 +403,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             }
             return request
         }
-        UpgradeTunnel.open(client: context, port: port, request: request, onEnd: { inFlight.end() })
+        UpgradeTunnel.open(client: context, address: address, request: request, onEnd: { inFlight.end() })
             .assumeIsolated()
             .whenFailure { [weak self] _ in
                 inFlight.end()

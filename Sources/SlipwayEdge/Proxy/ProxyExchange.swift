@@ -14,8 +14,8 @@ final class ProxyExchange: UpstreamResponseReceiver {
     let request: RequestHead
     /// The route key of the request's host (for error pages).
     let routeKey: String
-    /// The process's port.
-    let port: Int
+    /// Where the process listens.
+    let address: ServiceAddress
     /// What is left of the request's body.
     var requestBody: BodyFraming
     /// Whether the client's request has been read whole.
@@ -55,13 +55,13 @@ final class ProxyExchange: UpstreamResponseReceiver {
     static let smallBodyLimit = 64 << 10
 
     init(
-        handler: EdgeConnectionHandler, request: RequestHead, routeKey: String, port: Int, requestBody: BodyFraming,
+        handler: EdgeConnectionHandler, request: RequestHead, routeKey: String, address: ServiceAddress, requestBody: BodyFraming,
         endpoints: ServiceEndpoints, deploymentID: Int64, responseHeadTimeout: TimeAmount
     ) {
         self.handler = handler
         self.request = request
         self.routeKey = routeKey
-        self.port = port
+        self.address = address
         self.requestBody = requestBody
         self.endpoints = endpoints
         self.deploymentID = deploymentID

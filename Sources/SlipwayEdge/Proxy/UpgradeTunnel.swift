@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import SlipwayCore
 
 /// A protocol upgrade (WebSocket, or any `Upgrade:` but `h2c`) passed through to a service: the request head goes
 /// to the process over a connection of its own, and from then on the two connections are spliced byte for byte —
@@ -7,24 +8,23 @@ import NIOPosix
 ///
 /// On the client's side the relay sits first in the pipeline, before the `EdgeConnectionHandler`, so the bytes skip it.
 enum UpgradeTunnel {
-    /// Connects to `127.0.0.1:<port>`, sends what `request` gives once connected (the upstream's head and whatever
+    /// Connects to the process at `address`, sends what `request` gives once connected (the upstream's head and whatever
     /// the client has sent after its own) and splices the connections; `onEnd` runs once when the tunnel closes.
     /// Fails (nothing sent to the client yet) when the process cannot be reached.
     static func open(
-        client: ChannelHandlerContext, port: Int, request: @escaping () -> ByteBuffer, onEnd: @escaping () -> Void
+        client: ChannelHandlerContext, address: ServiceAddress, request: @escaping () -> ByteBuffer, onEnd: @escaping () -> Void
     ) -> EventLoopFuture<Void> {
         let eventLoop = client.eventLoop
         let relays = NIOLoopBound(
             (client: ByteRelay(onEnd: onEnd), upstream: ByteRelay(onEnd: {}), context: client, request: request), eventLoop: eventLoop)
-        return ClientBootstrap(group: eventLoop)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.autoRead, value: false)
-            .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(relays.value.upstream)
                 }
             }
-            .connect(host: "127.0.0.1", port: port)
+        return UpstreamDialer.connect(bootstrap, to: address, on: eventLoop, timeout: .seconds(5))
             .flatMapThrowing { _ in
                 let (clientRelay, upstreamRelay, context, request) = relays.value
                 try context.pipeline.syncOperations.addHandler(clientRelay, position: .first)

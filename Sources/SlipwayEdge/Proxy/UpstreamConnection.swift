@@ -1,4 +1,5 @@
 import NIOCore
+import SlipwayCore
 
 /// What an upstream connection reports to the exchange that uses it (a `ProxyExchange` of the client connection's
 /// `EdgeConnectionHandler`), all on their shared event loop.
@@ -24,8 +25,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// The service process's port.
-    let port: Int
+    /// Where the service process listens.
+    let address: ServiceAddress
     /// The exchange the connection serves now; nil while it waits in the pool (the pool and the connection's
     /// closing let go of it).
     var receiver: (any UpstreamResponseReceiver)?
@@ -37,8 +38,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private var readPending = false
     private var isClosed = false
 
-    init(port: Int) {
-        self.port = port
+    init(address: ServiceAddress) {
+        self.address = address
     }
 
     /// Whether the connection is open and can carry a request.

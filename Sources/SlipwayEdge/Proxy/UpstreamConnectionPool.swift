@@ -1,7 +1,8 @@
 import NIOCore
 import NIOPosix
+import SlipwayCore
 
-/// The keep-alive connections of one event loop to the service processes, by port. Only that loop touches it:
+/// The keep-alive connections of one event loop to the service processes, by address (port and namespace). Only that loop touches it:
 /// no locks. A connection comes out for one exchange and goes back when the exchange has ended cleanly (the
 /// response said nothing of closing and the request was sent whole); otherwise it is closed. Connections unused
 /// for `idleTimeout` are closed.
@@ -9,7 +10,7 @@ final class UpstreamConnectionPool {
     private let eventLoop: any EventLoop
     private let connectTimeout: TimeAmount
     private let idleTimeout: TimeAmount
-    private var idle: [Int: [UpstreamConnection]] = [:]
+    private var idle: [ServiceAddress: [UpstreamConnection]] = [:]
     /// Closes the connections idle for `idleTimeout`: one timer for the pool, not one per connection (scheduling
     /// and cancelling a timer for every exchange costs more than the rest of the pool's work).
     private var sweep: Scheduled<Void>?
@@ -20,9 +21,9 @@ final class UpstreamConnectionPool {
         self.idleTimeout = idleTimeout
     }
 
-    /// An idle connection to `127.0.0.1:<port>` that is still open (its `wasReused` set), if there is one.
-    func idleConnection(to port: Int) -> UpstreamConnection? {
-        while let connection = idle[port]?.popLast() {
+    /// An idle connection to `address` that is still open (its `wasReused` set), if there is one.
+    func idleConnection(to address: ServiceAddress) -> UpstreamConnection? {
+        while let connection = idle[address]?.popLast() {
             if connection.isUsable {
                 connection.wasReused = true
                 return connection
@@ -31,17 +32,16 @@ final class UpstreamConnectionPool {
         return nil
     }
 
-    /// Calls `completion` (on the loop) with a new connection to `127.0.0.1:<port>`, or the error of connecting.
-    func newConnection(to port: Int, _ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
-        let connected = ClientBootstrap(group: eventLoop)
-            .connectTimeout(connectTimeout)
+    /// Calls `completion` (on the loop) with a new connection to `address`, or the error of connecting.
+    func newConnection(to address: ServiceAddress, _ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UpstreamConnection(port: port))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamConnection(address: address))
                 }
             }
-            .connect(host: "127.0.0.1", port: port)
+        let connected = UpstreamDialer.connect(bootstrap, to: address, on: eventLoop, timeout: connectTimeout)
         connected.assumeIsolated().whenComplete { [weak self] result in
             completion(
                 result.flatMap { channel in
@@ -62,7 +62,7 @@ final class UpstreamConnectionPool {
             return
         }
         connection.idleSince = .now()
-        idle[connection.port, default: []].append(connection)
+        idle[connection.address, default: []].append(connection)
         if sweep == nil { scheduleSweep() }
     }
 
@@ -81,6 +81,6 @@ final class UpstreamConnectionPool {
 
     /// Drops a connection that has closed from the idle ones.
     private func forget(_ connection: UpstreamConnection) {
-        idle[connection.port]?.removeAll { $0 === connection }
+        idle[connection.address]?.removeAll { $0 === connection }
     }
 }
