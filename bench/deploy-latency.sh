@@ -19,6 +19,9 @@ Usage: bench/deploy-latency.sh [options]
   --binary PATH  the slipway binary (default .build/release/slipway, else .build/debug/slipway with a warning)
   --port PORT    the port for the server (default: a free one chosen by the kernel)
   --json FILE    also write every raw measurement to FILE
+  --sandbox-network MODE   passed to `slipway serve` (auto, private or host): run once with each to see what
+                 a build's own network namespace (slirp4netns) adds to the clone and build stages
+  --build-command CMD      the project's build command (default none; `true` makes the build stage start a sandbox)
   -h, --help     this text
 
 Each run commits a new index.html (a unique marker) to a throwaway repository, then times, with one
@@ -35,6 +38,8 @@ RUNS=20
 WARMUP=2
 POLL_MS=1
 BINARY=""
+SANDBOX_NETWORK="auto"
+BUILD_COMMAND=""
 PORT=""
 JSON_OUT=""
 
@@ -46,6 +51,8 @@ while [[ $# -gt 0 ]]; do
         --binary) BINARY="$2"; shift 2 ;;
         --port) PORT="$2"; shift 2 ;;
         --json) JSON_OUT="$2"; shift 2 ;;
+        --sandbox-network) SANDBOX_NETWORK="$2"; shift 2 ;;
+        --build-command) BUILD_COMMAND="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -127,7 +134,8 @@ git -C "$REPO" commit --quiet -m "initial"
 # The server, in its own data directory, on loopback only.
 mkdir -p "$WORK/data"
 (cd "$WORK" && exec env SLIPWAY_ADMIN_TOKEN="$TOKEN" "$BINARY" serve \
-    --data-dir "$WORK/data" --host 127.0.0.1 --port "$PORT" --domain localhost >"$WORK/server.log" 2>&1) &
+    --data-dir "$WORK/data" --host 127.0.0.1 --port "$PORT" --domain localhost \
+    --allow-local-repositories "$REPO" --sandbox-network "$SANDBOX_NETWORK" >"$WORK/server.log" 2>&1) &
 SERVER_PID=$!
 
 for i in $(seq 1 600); do
@@ -145,7 +153,8 @@ done
 
 PROJECT_JSON="$(curl -sS --fail-with-body -X POST "$API/api/v1/projects" \
     -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" \
-    -d "{\"name\":\"bench\",\"repository\":\"$REPO\",\"production_branch\":\"main\"}")"
+    -d "$(python3 -c 'import json, sys; print(json.dumps({"name": "bench", "repository": sys.argv[1], "production_branch": "main", "build_command": sys.argv[2]}))' "$REPO" "$BUILD_COMMAND")")"
+grep -m1 "sandbox:" "$WORK/server.log" >&2 || true
 PROJECT_ID="$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d.get("id") or d.get("project", {}).get("id") or d["data"]["id"])' "$PROJECT_JSON")"
 
 cat >"$WORK/driver.py" <<'PYEOF'

@@ -20,9 +20,11 @@ Usage: bench/proxy-vs-nginx.sh [options]
                        the proxy alone, without the service supervisor.
   -h, --help           this text
 
-Default flow: `slipway serve` on a free port; a service project `bench` (fixed port, start command runs the
-upstream nginx of bench/nginx/upstream.conf) is deployed through the API; the nginx proxy of
-bench/nginx/proxy.conf forwards to that same process. Then `wrk -tT -cC -dD --latency` against
+Default flow: `slipway serve` on a free port; a service project `bench` (start command runs the upstream nginx
+of bench/nginx/upstream.conf) is deployed through the API. Slipway runs it sandboxed: in a network namespace of
+its own when the machine allows it (run as root with bubblewrap and slirp4netns), so the edge reaches it through
+a socket made in that namespace. The nginx proxy of bench/nginx/proxy.conf forwards to an identical upstream nginx
+on the host's loopback (the sandboxed one is out of its reach). Then `wrk -tT -cC -dD --latency` against
 http://127.0.0.1:PORT/ with `Host: bench.localhost` for each proxy, RUNS times, alternating which goes first.
 Prints each run, the median requests/s and p99 latency of both, and the ratio Slipway / nginx.
 EOF
@@ -146,7 +148,8 @@ SH
 
     mkdir -p "$WORK/data"
     (cd "$WORK" && exec env SLIPWAY_ADMIN_TOKEN="$TOKEN" "$BINARY" serve \
-        --data-dir "$WORK/data" --host 127.0.0.1 --port "$EDGE_PORT" --domain localhost >"$WORK/slipway.log" 2>&1) &
+        --data-dir "$WORK/data" --host 127.0.0.1 --port "$EDGE_PORT" --domain localhost \
+        --allow-local-repositories "$REPO" >"$WORK/slipway.log" 2>&1) &
     EDGE_PID=$!
     PIDS+=("$EDGE_PID")
     wait_for_ok "$API/health" "localhost" 60 "$EDGE_PID"
@@ -156,7 +159,7 @@ SH
     }
     PROJECT_JSON="$(api POST /api/v1/projects "{\"name\":\"bench\",\"repository\":\"$REPO\",\"production_branch\":\"main\",
         \"kind\":\"service\",\"build_command\":\"\",\"output_dir\":\".\",\"start_command\":\"sh start.sh\",
-        \"port\":$UPSTREAM_PORT,\"health_check_path\":\"/\"}")"
+        \"health_check_path\":\"/\"}")"
     PROJECT_ID="$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d.get("id") or d.get("project", {}).get("id") or d["data"]["id"])' "$PROJECT_JSON")"
     DEPLOY_JSON="$(api POST /api/v1/deployments "{\"project_ids\":[$PROJECT_ID]}")"
     DEPLOYMENT_ID="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["deployment_ids"][0])' "$DEPLOY_JSON")"
@@ -169,14 +172,15 @@ SH
     done
 else
     HOST="app.localhost"
-    render "$ROOT/bench/nginx/upstream.conf" "$WORK/upstream.conf" "PORT=$UPSTREAM_PORT" "PREFIX=$WORK"
-    nginx -p "$WORK" -c "$WORK/upstream.conf" >"$WORK/upstream.log" 2>&1 &
-    PIDS+=("$!")
-    wait_for_ok "http://127.0.0.1:$UPSTREAM_PORT/" "$HOST" 10 "${PIDS[-1]}"
     (cd "$ROOT" && UPSTREAM_PORT="$UPSTREAM_PORT" EDGE_PORT="$EDGE_PORT" exec sh -c "$EDGE_COMMAND" >"$WORK/edge.log" 2>&1) &
     EDGE_PID=$!
     PIDS+=("$EDGE_PID")
 fi
+# The reference's upstream: the same nginx configuration on the host's loopback (with --edge-command, the edge's too).
+render "$ROOT/bench/nginx/upstream.conf" "$WORK/upstream.conf" "PORT=$UPSTREAM_PORT" "PREFIX=$WORK"
+nginx -p "$WORK" -c "$WORK/upstream.conf" >"$WORK/upstream.log" 2>&1 &
+PIDS+=("$!")
+wait_for_ok "http://127.0.0.1:$UPSTREAM_PORT/" "$HOST" 10 "${PIDS[-1]}"
 wait_for_ok "http://127.0.0.1:$EDGE_PORT/" "$HOST" 60 "$EDGE_PID"
 
 render "$ROOT/bench/nginx/proxy.conf" "$WORK/proxy.conf" "PORT=$NGINX_PORT" "UPSTREAM_PORT=$UPSTREAM_PORT" "PREFIX=$WORK" "WORKERS=$NGINX_WORKERS"

@@ -191,18 +191,24 @@ public struct Sandbox: Sendable, Equatable {
         case .bubblewrap(let setup):
             return Command(arguments: Self.bubblewrapArguments(spec, setup: setup), environment: spec.environment)
         case .unshare(let executable):
-            let writable = spec.mounts.filter(\.writable).map(\.hostPath)
-            let readOnly = spec.mounts.filter { !$0.writable }.map(\.hostPath)
-            let arguments =
-                [
-                    executable, "--user", "--map-root-user", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
-                    "--", "/bin/sh", "-c", Self.unshareScript(writableCount: writable.count, readOnlyCount: readOnly.count),
-                    "slipway-sandbox", spec.hiddenDirectory, spec.workingDirectory, spec.shellCommand,
-                ] + writable + readOnly
-            return Command(arguments: Self.droppingPrivileges(to: spec.user, keepBoundingSet: true) + arguments, environment: spec.environment)
+            // Started by root, unshare makes no user namespace (the mounts need root's way through the data
+            // directory) and the script drops to the sandbox user last; otherwise it maps the server's uid to root
+            // of a new user namespace.
+            let writableCount = spec.mounts.filter(\.writable).count
+            let script = Self.unshareScript(
+                writableCount: writableCount, readOnlyCount: spec.mounts.count - writableCount,
+                dropPrivileges: Self.droppingPrivileges(to: spec.user, keepBoundingSet: false))
+            var arguments: [String] = [executable]
+            if spec.user == nil { arguments += ["--user", "--map-root-user"] }
+            arguments += ["--mount", "--pid", "--fork", "--mount-proc", "--kill-child", "--", "/bin/sh", "-c", script, "slipway-sandbox"]
+            arguments += [spec.hiddenDirectory, spec.workingDirectory, spec.shellCommand]
+            arguments += Self.unshareMountOrder(spec.mounts).map(\.hostPath)
+            return Command(arguments: arguments, environment: spec.environment)
         case .processGroup:
+            var arguments = Self.droppingPrivileges(to: spec.user, keepBoundingSet: false)
+            arguments += ["/bin/sh", "-c", spec.shellCommand]
             return Command(
-                arguments: Self.droppingPrivileges(to: spec.user, keepBoundingSet: false) + ["/bin/sh", "-c", spec.shellCommand],
+                arguments: arguments,
                 environment: spec.environment, workingDirectory: spec.workingDirectory
             )
         }
@@ -248,16 +254,17 @@ public struct Sandbox: Sendable, Equatable {
     /// unprivileged user namespace made afterwards needs it to mount inside).
     static func droppingPrivileges(to user: SandboxUser?, setpriv: String = "setpriv", keepBoundingSet: Bool) -> [String] {
         guard let user else { return [] }
-        return [
-            setpriv, "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--inh-caps=-all",
-        ] + (keepBoundingSet ? [] : ["--bounding-set=-all"]) + ["--no-new-privs", "--"]
+        var arguments: [String] = [setpriv, "--reuid=\(user.uid)", "--regid=\(user.gid)", "--clear-groups", "--inh-caps=-all"]
+        if !keepBoundingSet { arguments.append("--bounding-set=-all") }
+        arguments += ["--no-new-privs", "--"]
+        return arguments
     }
 
-    /// The script run inside the new namespaces: keep a descriptor on each writable directory, cover /tmp and
-    /// the hidden directory with empty tmpfs mounts, bind the writable directories back through their
-    /// descriptors (read-only ones remounted read-only), then run the command. Arguments: $1 hidden, $2 working
-    /// directory, $3 command, $4… writable, then read-only.
-    static func unshareScript(writableCount: Int, readOnlyCount: Int = 0) -> String {
+    /// The script run inside the new namespaces: keep a descriptor on each mount's directory, cover /tmp and the
+    /// hidden directory with empty tmpfs mounts, bind the mounts back through their descriptors (writable ones first;
+    /// read-only ones remounted read-only), then run the command — through `dropPrivileges` (setpriv to the sandbox
+    /// user) when given. Arguments: $1 hidden, $2 working directory, $3 command, $4… the mounts' paths.
+    static func unshareScript(writableCount: Int, readOnlyCount: Int = 0, dropPrivileges: [String] = []) -> String {
         var lines = ["set -e"]
         let count = writableCount + readOnlyCount
         for index in 0..<count { lines.append("exec \(index + 3)<\"${\(index + 4)}\"") }
@@ -274,8 +281,14 @@ public struct Sandbox: Sendable, Equatable {
         }
         lines.append("cd \"$2\"")
         lines.append("set +e")
-        lines.append("exec /bin/sh -c \"$3\"")
+        let drop = dropPrivileges.isEmpty ? "" : ShellQuoting.join(dropPrivileges) + " "
+        lines.append("exec " + drop + "/bin/sh -c \"$3\"")
         return lines.joined(separator: "\n")
+    }
+
+    /// The mounts in the order the unshare script binds them (writable first).
+    static func unshareMountOrder(_ mounts: [SandboxMount]) -> [SandboxMount] {
+        mounts.filter(\.writable) + mounts.filter { !$0.writable }
     }
 
     /// The PATH every sandboxed command gets.

@@ -53,7 +53,7 @@ public struct SeccompFilter: Sendable, Equatable {
     static let offsetOfArch: UInt32 = 4
     static func offsetOfArgumentLowWord(_ index: UInt32) -> UInt32 { 16 + 8 * index }
     /// CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET.
-    static let namespaceFlags: UInt32 = 0x0002_0000 | 0x0200_0000 | 0x0400_0000 | 0x0800_0000 | 0x1000_0000 | 0x2000_0000 | 0x4000_0000
+    static let namespaceFlags: UInt32 = 0x7E02_0000
     static let tiocsti: UInt32 = 0x5412
     static let tioclinux: UInt32 = 0x541C
 

@@ -73,20 +73,22 @@ import Testing
         #expect(Sandbox(isolation: .processGroup).insidePath(of: service.mounts[1]) == "/data/builds/b1")
     }
 
-    @Test func unshareRunsAScriptThatMountsBeforeItExecsTheCommandAsTheSandboxUser() {
+    @Test func unshareStartedByRootMountsAsRootThenDropsToTheSandboxUser() {
         var hostPaths = spec
         hostPaths.workingDirectory = "/data/work/abc/src/site"
         let command = Sandbox(isolation: .unshare(executable: "/usr/bin/unshare")).command(for: hostPaths)
+        let drop = [
+            "setpriv", "--reuid=2000000007", "--regid=2000000007", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--",
+        ]
         #expect(
             command.arguments == [
-                "setpriv", "--reuid=2000000007", "--regid=2000000007", "--clear-groups", "--inh-caps=-all", "--no-new-privs", "--",
-                "/usr/bin/unshare", "--user", "--map-root-user", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
-                "--", "/bin/sh", "-c", Sandbox.unshareScript(writableCount: 1), "slipway-sandbox",
+                "/usr/bin/unshare", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child",
+                "--", "/bin/sh", "-c", Sandbox.unshareScript(writableCount: 1, dropPrivileges: drop), "slipway-sandbox",
                 "/data", "/data/work/abc/src/site", "npm run build", "/data/work/abc",
             ]
         )
         #expect(
-            Sandbox.unshareScript(writableCount: 1) == """
+            Sandbox.unshareScript(writableCount: 1, dropPrivileges: drop) == """
                 set -e
                 exec 3<"${4}"
                 mount -t tmpfs tmpfs /tmp
@@ -97,11 +99,19 @@ import Testing
                 exec 3<&-
                 cd "$2"
                 set +e
-                exec /bin/sh -c "$3"
+                exec 'setpriv' '--reuid=2000000007' '--regid=2000000007' '--clear-groups' '--inh-caps=-all' '--bounding-set=-all' '--no-new-privs' '--' /bin/sh -c "$3"
                 """
         )
         let script = Sandbox.unshareScript(writableCount: 1, readOnlyCount: 1)
         #expect(script.contains("mount --no-canonicalize --bind /proc/self/fd/4 \"${5}\"\nmount --no-canonicalize -o remount,bind,ro \"${5}\""))
+        #expect(script.hasSuffix("exec /bin/sh -c \"$3\""))
+    }
+
+    @Test func unshareStartedByAnotherUserMapsItToRootOfANewUserNamespace() {
+        var hostPaths = spec
+        hostPaths.user = nil
+        let arguments = Sandbox(isolation: .unshare(executable: "/usr/bin/unshare")).command(for: hostPaths).arguments
+        #expect(arguments.prefix(4) == ["/usr/bin/unshare", "--user", "--map-root-user", "--mount"])
     }
 
     @Test func aPlainProcessGroupRunsTheShellInTheWorkingDirectoryAsTheSandboxUser() {

@@ -12,17 +12,20 @@ struct SandboxIsolationTests {
     static let hasSlirp = Sandbox.findExecutable("slirp4netns") != nil
 
     /// Runs `script` in a sandbox over a fresh data directory with one work directory; returns its lines.
-    func run(_ script: String, network: SandboxNetworkChoice = .host) async throws -> (Termination, [String], data: String) {
+    func run(_ script: String, network: SandboxNetworkChoice = .host, unshare: Bool = false) async throws -> (Termination, [String], data: String) {
         let data = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-sandbox-\(UUID().uuidString)").path
         let work = data + "/work/d1"
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         try "top secret".write(toFile: data + "/admin-token", atomically: true, encoding: .utf8)
         try "mine\n".write(toFile: work + "/input.txt", atomically: true, encoding: .utf8)
+        chmod(data, 0o700)
         let user = Self.runsAsRoot ? SandboxUser.workspace(7) : nil
         try SandboxFiles.handOver(work, to: user)
         let detection = await SandboxDetection.detect(hiddenDirectory: data, network: network)
-        let sandbox = Sandbox(isolation: detection.isolation)
-        guard case .bubblewrap = detection.isolation else { throw SandboxFiles.PathError("bubblewrap did not work: \(detection.warnings)") }
+        let sandbox = Sandbox(isolation: unshare ? .unshare(executable: Sandbox.findExecutable("unshare") ?? "unshare") : detection.isolation)
+        if !unshare {
+            guard case .bubblewrap = detection.isolation else { throw SandboxFiles.PathError("bubblewrap did not work: \(detection.warnings)") }
+        }
         let mount = SandboxMount(hostPath: work, name: "work", writable: true)
         let spec = SandboxSpec(
             shellCommand: script, workingDirectory: sandbox.insidePath(of: mount), mounts: [mount], hiddenDirectory: data,
@@ -41,6 +44,20 @@ struct SandboxIsolationTests {
         #expect(!text.contains("admin-token"))
         #expect(text.contains("mine"))
         #expect(text.contains("/slipway/work"))
+        #expect(try String(contentsOfFile: data + "/work/d1/output.txt", encoding: .utf8) == "built\n")
+    }
+
+    @Test(.enabled(if: Sandbox.findExecutable("unshare") != nil, "needs util-linux's unshare"))
+    func theUnshareFallbackHidesTheDataDirectoryAndDropsRoot() async throws {
+        let (termination, text, data) = try await run(
+            "cat \"$DATA/admin-token\"; cat input.txt; echo built > output.txt; echo \"uid $(id -u)\"", unshare: true)
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        #expect(termination.succeeded, "\(text)")
+        #expect(!text.contains("top secret"))
+        #expect(text.contains("mine"))
+        if Self.runsAsRoot {
+            #expect(text.contains("uid \(SandboxUser.workspace(7).uid)"), "\(text)")
+        }
         #expect(try String(contentsOfFile: data + "/work/d1/output.txt", encoding: .utf8) == "built\n")
     }
 
