@@ -153,6 +153,7 @@ SH
     EDGE_PID=$!
     PIDS+=("$EDGE_PID")
     wait_for_ok "$API/health" "localhost" 60 "$EDGE_PID"
+    grep -m1 "sandbox:" "$WORK/slipway.log" >&2 || true
 
     api() {
         curl -sS --fail-with-body -X "$1" "$API$2" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" ${3:+-d "$3"}

@@ -24,10 +24,44 @@ public enum SandboxedProcess {
         onNetwork: (@Sendable (NetworkNamespace) -> Void)? = nil,
         onLine: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> Termination {
-        var command = sandbox.command(for: spec)
+        let command = sandbox.command(for: spec)
         guard case .bubblewrap(let setup) = sandbox.isolation else {
             return try await ChildProcess.run(command, timeout: timeout, gracePeriod: gracePeriod, handle: handle, cgroup: cgroup, onLine: onLine)
         }
+        // bubblewrap sometimes fails to bring up a new namespace's loopback when many start at once ("loopback:
+        // Failed RTM_NEWADDR"), before the command runs: such a start is tried again.
+        var attempt = 1
+        while true {
+            let setupFailed = Atomic<Bool>(false)
+            let isLastAttempt = attempt >= maximumAttempts
+            let filtered: @Sendable (OutputLine) -> Void = { line in
+                if line.stream == .stderr && line.text.hasPrefix("bwrap: loopback: ") {
+                    setupFailed.store(true, ordering: .relaxed)
+                    if !isLastAttempt { return }
+                }
+                onLine(line)
+            }
+            do {
+                let termination = try await runOnce(
+                    command, setup: setup, timeout: timeout, gracePeriod: gracePeriod, handle: handle, cgroup: cgroup, onNetwork: onNetwork,
+                    onLine: filtered)
+                guard setupFailed.load(ordering: .relaxed), !termination.succeeded, attempt < maximumAttempts else { return termination }
+            } catch {
+                guard setupFailed.load(ordering: .relaxed), attempt < maximumAttempts else { throw error }
+            }
+            attempt += 1
+            try await Task.sleep(for: .milliseconds(10 * attempt))
+        }
+    }
+
+    /// How often a sandbox whose namespace could not be set up is started.
+    static let maximumAttempts = 4
+
+    private static func runOnce(
+        _ command: Command, setup: BubblewrapSetup, timeout: Duration?, gracePeriod: Duration, handle: ProcessHandle?,
+        cgroup: BuildCgroup?, onNetwork: (@Sendable (NetworkNamespace) -> Void)?, onLine: @escaping @Sendable (OutputLine) -> Void
+    ) async throws -> Termination {
+        var command = command
         let descriptors = try Descriptors(setup: setup)
         defer { descriptors.closeAll() }
         command.inheritedDescriptors = descriptors.forChild
@@ -45,7 +79,7 @@ public enum SandboxedProcess {
                 let started = try await SlirpNetwork.start(executable: slirp4netns, processID: sandboxPID, onLine: onLine)
                 network.withLock { $0 = started }
                 onNetwork?(namespace)
-                guard write(start, "1", 1) == 1 else { throw SpawnError(description: "the sandbox ended before it could start") }
+                guard send(start, "1", 1, Int32(MSG_NOSIGNAL)) == 1 else { throw SpawnError(description: "the sandbox ended before it could start") }
             },
             onLine: onLine
         )
@@ -100,6 +134,16 @@ public enum SandboxedProcess {
                 all += ends
                 return (ends[0], ends[1])
             }
+            /// A connected pair of sockets used like a pipe: a write to it when the other end is gone fails with
+            /// EPIPE instead of raising SIGPIPE (`send` with `MSG_NOSIGNAL`).
+            func socketPair() throws -> (read: Int32, write: Int32) {
+                var ends: [Int32] = [-1, -1]
+                guard socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0, &ends) == 0 else {
+                    throw SpawnError(description: "cannot create a socket pair: \(String(cString: strerror(errno)))")
+                }
+                all += ends
+                return (ends[0], ends[1])
+            }
             /// A pipe holding `bytes` and then its end (small enough for the pipe's buffer); returns the read end.
             func filled(with bytes: [UInt8]) throws -> Int32 {
                 let ends = try pipe()
@@ -113,7 +157,7 @@ public enum SandboxedProcess {
                 var child = [try filled(with: setup.seccomp?.bytes ?? [])]
                 if setup.hasPrivateNetwork {
                     let info = try pipe()
-                    let start = try pipe()
+                    let start = try socketPair()
                     child += [info.write, start.read, try filled(with: Array("nameserver 10.0.2.3\n".utf8))]
                     self.info = info.read
                     self.start = start.write

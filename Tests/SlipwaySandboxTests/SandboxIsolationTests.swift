@@ -101,6 +101,23 @@ struct SandboxIsolationTests {
     }
 
     @Test(.enabled(if: hasSlirp, "needs slirp4netns (apt-get install slirp4netns)"))
+    func manySandboxesWithTheirOwnNetworkStartSideBySide() async throws {
+        let results = try await withThrowingTaskGroup(of: (Termination, [String]).self) { group in
+            for _ in 0..<24 {
+                group.addTask {
+                    let (termination, text, data) = try await run("echo started", network: .private)
+                    try? FileManager.default.removeItem(atPath: data)
+                    return (termination, text)
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        for (termination, text) in results {
+            #expect(termination.succeeded && text == ["started"], "\(termination) \(text)")
+        }
+    }
+
+    @Test(.enabled(if: hasSlirp, "needs slirp4netns (apt-get install slirp4netns)"))
     func aPrivateNetworkHasARouteOutButNoWayToTheHostsLoopback() async throws {
         let (listener, port) = try LoopbackSocket.bind(listening: 16)
         defer { close(listener) }
