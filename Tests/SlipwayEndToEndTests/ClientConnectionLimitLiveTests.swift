@@ -38,6 +38,7 @@ import Testing
             defer { sockets.closeAll() }
             // Half never send a byte (the head deadline); half send one request and keep the connection (the idle
             // deadline after the response).
+            let opening = ContinuousClock.now
             try await RawClient.onThread {
                 for index in 0..<wanted {
                     let fd = try RawClient.connect(port: server.port, receiveTimeout: 10)
@@ -50,8 +51,11 @@ import Testing
                 }
             }
             #expect(sockets.all.count == wanted)
-            // Right after, they are all still open: what closes them is their deadline, nothing else.
-            #expect(sockets.all.filter(RawClient.isClosedByPeer).count < wanted / 10)
+            // Right after, they are all still open: what closes them is their deadline, nothing else. (On a loaded
+            // machine opening them may itself take longer than the deadline; then this cannot be seen.)
+            if ContinuousClock.now - opening < .seconds(4) {
+                #expect(sockets.all.filter(RawClient.isClosedByPeer).count < wanted / 10)
+            }
 
             var healthChecks = 0
             let clock = ContinuousClock()

@@ -12,8 +12,11 @@ import Testing
 
         init(dataDirectory: String, port: Int, token: String) throws {
             self.port = port
+            try FileManager.default.createDirectory(atPath: TemporaryGitRepository.directory, withIntermediateDirectories: true)
             process.executableURL = URL(fileURLWithPath: CommandLineTests.executable)
-            process.arguments = ["serve", "--data-dir", dataDirectory, "--port", String(port)]
+            process.arguments = [
+                "serve", "--data-dir", dataDirectory, "--port", String(port), "--allow-local-repositories", TemporaryGitRepository.directory,
+            ]
             process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "SLIPWAY_ADMIN_TOKEN": token]
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
