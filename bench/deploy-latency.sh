@@ -222,8 +222,9 @@ def measure_slipway(marker):
             t1 = clock(); break
         now = clock()
         if now >= next_state_check:
-            state = api("GET", f"/api/v1/deployments/{deployment_id}")["state"]
-            if state == "failed": raise RuntimeError(f"deployment {deployment_id} failed")
+            deployment = api("GET", f"/api/v1/deployments/{deployment_id}")
+            if deployment["state"] == "failed":
+                raise RuntimeError(f"deployment {deployment_id} failed: {deployment.get('error')}: {deployment.get('output', {}).get('system_payload', [])[-8:]}")
             next_state_check = now + 0.5
         if now - t0 > TIMEOUT: raise RuntimeError(f"deployment {deployment_id} not served after {TIMEOUT} s")
         if poll > 0: time.sleep(poll)

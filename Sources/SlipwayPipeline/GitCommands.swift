@@ -132,47 +132,80 @@ public struct GitCheckout: Sendable {
 
     private var gitEnvironment: [String: String] { GitCommands.environment(home: home).merging(environment) { $1 } }
 
-    /// Checks out `commit` (full or abbreviated id), or the head of `branch` when `commit` is nil.
+    /// Checks out `commit` (full or abbreviated id), or the head of `branch` when `commit` is nil. Every step runs
+    /// in one sandbox (one start instead of four); a step that fails is named in the error.
     public func checkout(
         repository: String, branch: String, commit: String?, into directory: String,
         onLine: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> CheckedOutCommit {
+        var steps: [(arguments: [String], failure: String)] = []
         if let commit, commit.count == 40 {
-            try await git(GitCommands.initialize(directory), onLine: onLine)
-            try await git(GitCommands.fetchCommit(repository: repository, commit: commit, into: directory), onLine: onLine) {
-                "commit \(commit) could not be fetched from \(repository)"
-            }
-            try await git(GitCommands.checkout("FETCH_HEAD", in: directory), onLine: onLine)
+            steps.append((GitCommands.initialize(directory), "git failed"))
+            steps.append(
+                (
+                    GitCommands.fetchCommit(repository: repository, commit: commit, into: directory),
+                    "commit \(commit) could not be fetched from \(repository)"
+                ))
+            steps.append((GitCommands.checkout("FETCH_HEAD", in: directory), "git failed"))
         } else if let commit {
-            try await git(GitCommands.cloneHistory(repository: repository, branch: branch, into: directory), onLine: onLine) {
-                "branch '\(branch)' could not be cloned from \(repository)"
-            }
-            try await git(GitCommands.checkout(commit, in: directory), onLine: onLine) {
-                "commit \(commit) is not on branch '\(branch)'"
-            }
+            steps.append(
+                (
+                    GitCommands.cloneHistory(repository: repository, branch: branch, into: directory),
+                    "branch '\(branch)' could not be cloned from \(repository)"
+                ))
+            steps.append((GitCommands.checkout(commit, in: directory), "commit \(commit) is not on branch '\(branch)'"))
         } else {
-            try await git(GitCommands.cloneBranch(repository: repository, branch: branch, into: directory), onLine: onLine) {
-                "branch '\(branch)' could not be cloned from \(repository)"
+            steps.append(
+                (
+                    GitCommands.cloneBranch(repository: repository, branch: branch, into: directory),
+                    "branch '\(branch)' could not be cloned from \(repository)"
+                ))
+        }
+        steps.append((GitCommands.describeHead(in: directory), "git could not read the checked-out commit"))
+        // What the script reports about itself starts with a marker nobody else can know; git's own lines go to the log.
+        let marker = "slipway-" + UUID().uuidString.lowercased() + " "
+        let reports = Mutex<[String]>([])
+        let termination = try await run(GitCheckout.script(steps.map(\.arguments), marker: marker)) { line in
+            if line.text.hasPrefix(marker) {
+                reports.withLock { $0.append(String(line.text.dropFirst(marker.count))) }
+            } else {
+                onLine(line)
             }
         }
-        let lines = Mutex<[OutputLine]>([])
-        let termination = try await run(GitCommands.describeHead(in: directory)) { line in lines.withLock { $0.append(line) } }
-        let output = lines.withLock { $0 }.filter { $0.stream == .stdout }.map(\.text)
-        guard termination.succeeded, output.count >= 3 else { throw PipelineError("git could not read the checked-out commit") }
-        return CheckedOutCommit(id: output[0], author: output[1], message: output[2...].joined(separator: "\n"))
+        let reported = reports.withLock { $0 }
+        if let failed = reported.first(where: { $0.hasPrefix("failed ") }) {
+            let parts = failed.split(separator: " ")
+            let step = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+            let status = parts.count > 2 ? String(parts[2]) : "?"
+            throw PipelineError("\(steps[min(step, steps.count - 1)].failure): git exited with status \(status)")
+        }
+        let head = reported.filter { $0.hasPrefix("head ") }.map { String($0.dropFirst("head ".count)) }
+        guard termination.succeeded, head.count >= 3 else {
+            throw PipelineError("git could not check out the commit: git \(termination.summary)")
+        }
+        return CheckedOutCommit(id: head[0], author: head[1], message: head[2...].joined(separator: "\n"))
     }
 
-    private func git(
-        _ arguments: [String], onLine: @escaping @Sendable (OutputLine) -> Void, failure: () -> String = { "git failed" }
-    ) async throws {
-        let termination = try await run(arguments, onLine: onLine)
-        guard termination.succeeded else { throw PipelineError("\(failure()): git \(termination.summary)") }
+    /// The shell script that runs `steps` in order: each one's arguments quoted, a failing one reported on stderr as
+    /// `<marker>failed <index> <status>` (then the script ends); the last step's output (the head's description)
+    /// printed as `<marker>head <line>`.
+    static func script(_ steps: [[String]], marker: String) -> String {
+        var lines = ["step() { index=$1; shift; \"$@\" || { status=$?; echo \"\(marker)failed $index $status\" >&2; exit $status; }; }"]
+        for (index, arguments) in steps.enumerated() {
+            if index == steps.count - 1 {
+                lines.append("step \(index) " + ShellQuoting.join(arguments) + " > \"$HOME/.slipway-head\"")
+                lines.append("sed " + ShellQuoting.quote("s/^/\(marker)head /") + " \"$HOME/.slipway-head\"; rm -f \"$HOME/.slipway-head\"")
+            } else {
+                lines.append("step \(index) " + ShellQuoting.join(arguments))
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
-    /// Runs one git argument array in the sandbox (the shell only `exec`s it: every argument is quoted).
-    private func run(_ arguments: [String], onLine: @escaping @Sendable (OutputLine) -> Void) async throws -> Termination {
+    /// Runs a shell script in the sandbox.
+    private func run(_ script: String, onLine: @escaping @Sendable (OutputLine) -> Void) async throws -> Termination {
         let spec = SandboxSpec(
-            shellCommand: "exec " + ShellQuoting.join(arguments), workingDirectory: sandbox.workingDirectory, mounts: sandbox.mounts,
+            shellCommand: script, workingDirectory: sandbox.workingDirectory, mounts: sandbox.mounts,
             hiddenDirectory: sandbox.hiddenDirectory, environment: gitEnvironment, user: sandbox.user
         )
         return try await SandboxedProcess.run(spec, in: sandbox.sandbox, timeout: timeout, handle: handle, onLine: onLine)

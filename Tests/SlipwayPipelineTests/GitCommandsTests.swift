@@ -56,3 +56,16 @@ import Testing
             ])
     }
 }
+
+@Suite struct GitCheckoutScriptTests {
+    @Test func everyStepIsQuotedAndAFailureOrTheHeadIsReportedWithTheMarker() {
+        let script = GitCheckout.script([["git", "init", "--quiet", "/w/src"], ["git", "-C", "/w/src", "log", "-1", "--format=%H"]], marker: "M ")
+        #expect(
+            script == """
+                step() { index=$1; shift; "$@" || { status=$?; echo "M failed $index $status" >&2; exit $status; }; }
+                step 0 'git' 'init' '--quiet' '/w/src'
+                step 1 'git' '-C' '/w/src' 'log' '-1' '--format=%H' > "$HOME/.slipway-head"
+                sed 's/^/M head /' "$HOME/.slipway-head"; rm -f "$HOME/.slipway-head"
+                """)
+    }
+}
