@@ -232,6 +232,11 @@ public struct Sandbox: Sendable, Equatable {
         arguments += ["--perms", "1777", "--tmpfs", "/tmp", "--perms", "1777", "--tmpfs", "/var/tmp", "--perms", "0755", "--dir", mountRoot]
         for mount in spec.mounts {
             arguments += [mount.writable ? "--bind" : "--ro-bind", mount.hostPath, mountRoot + "/" + mount.name]
+            // A mount that contains the hidden directory (a local repository holding the default ./.slipway) shows
+            // an empty directory in its place.
+            if spec.hiddenDirectory.hasPrefix(mount.hostPath + "/") {
+                arguments += ["--tmpfs", mountRoot + "/" + mount.name + spec.hiddenDirectory.dropFirst(mount.hostPath.count)]
+            }
         }
         if setup.hasPrivateNetwork {
             // slirp4netns answers DNS on 10.0.2.3; the host's resolver may sit on its loopback, out of reach.

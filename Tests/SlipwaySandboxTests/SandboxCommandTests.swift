@@ -73,6 +73,16 @@ import Testing
         #expect(Sandbox(isolation: .processGroup).insidePath(of: service.mounts[1]) == "/data/builds/b1")
     }
 
+    @Test func aMountThatHoldsTheDataDirectoryShowsItEmpty() {
+        var clone = spec
+        clone.mounts = [work, SandboxMount(hostPath: "/srv/app", name: "repository", writable: false)]
+        clone.hiddenDirectory = "/srv/app/.slipway"
+        let joined = Sandbox(isolation: .bubblewrap(setup)).command(for: clone).arguments.joined(separator: " ")
+        #expect(joined.contains("--ro-bind /srv/app /slipway/repository --tmpfs /slipway/repository/.slipway --chdir"))
+        clone.hiddenDirectory = "/srv/application-data"
+        #expect(!Sandbox(isolation: .bubblewrap(setup)).command(for: clone).arguments.contains("--tmpfs /slipway/repository"))
+    }
+
     @Test func unshareStartedByRootMountsAsRootThenDropsToTheSandboxUser() {
         var hostPaths = spec
         hostPaths.workingDirectory = "/data/work/abc/src/site"
