@@ -146,7 +146,7 @@ else
 fi
 mkdir -p "$WORK/data"
 (cd "$WORK" && exec env SLIPWAY_ADMIN_TOKEN="$TOKEN" "$BINARY" serve \
-    --data-dir "$WORK/data" --host 127.0.0.1 --port "$PORT" --domain localhost "${CAP_ARGS[@]}" >"$WORK/server.log" 2>&1) &
+    --data-dir "$WORK/data" --host 127.0.0.1 --port "$PORT" --domain localhost --allow-local-repositories "$REPO" "${CAP_ARGS[@]}" >"$WORK/server.log" 2>&1) &
 SERVER_PID=$!
 
 for i in $(seq 1 600); do

@@ -52,7 +52,8 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start_server() {
     local data="$1"; shift
     PORT="$(free_port)"
-    SLIPWAY_ADMIN_TOKEN="$TOKEN" "$BINARY" serve --data-dir "$data" --port "$PORT" --domain localhost --workers 1 "$@" \
+    SLIPWAY_ADMIN_TOKEN="$TOKEN" "$BINARY" serve --data-dir "$data" --port "$PORT" --domain localhost --workers 1 \
+        --allow-local-repositories "$WORK" "$@" \
         >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 300); do
@@ -67,7 +68,7 @@ stop_server() { kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERV
 # end, so that the generated rows can copy the `config` and `stages` JSON this very binary writes.
 seed_through_api() {
     local api="http://127.0.0.1:$PORT/api/v1" auth="Authorization: Bearer $TOKEN"
-    curl -fsS -H "$auth" -H 'Content-Type: application/json' -d '{"name": "seed", "repository": "/nonexistent/seed.git"}' "$api/projects" >/dev/null
+    curl -fsS -H "$auth" -H 'Content-Type: application/json' -d "{\"name\": \"seed\", \"repository\": \"$WORK/no-such-repository\"}" "$api/projects" >/dev/null
     curl -fsS -H "$auth" -H 'Content-Type: application/json' -d '{"project_ids": [1]}' "$api/deployments" >/dev/null
     for _ in $(seq 1 200); do
         curl -fsS -H "$auth" "$api/deployments/1" | grep -q '"state":"failed"' && return 0
