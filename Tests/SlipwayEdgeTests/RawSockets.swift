@@ -16,7 +16,7 @@ final class RawSocket: Sendable {
     }
 
     static func connect(port: Int) async throws -> RawSocket {
-        try await onThread {
+        try await onOwnThread {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var timeout = timeval(tv_sec: 10, tv_usec: 0)
             setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -33,17 +33,17 @@ final class RawSocket: Sendable {
     }
 
     func send(_ text: String) async throws {
-        try await Self.onThread { [fd] in try Self.sendAll(text, fd: fd) }
+        try await onOwnThread { [fd] in try Self.sendAll(text, fd: fd) }
     }
 
     /// Reads until the bytes received end with `marker` (one byte at a time: nothing past it is consumed).
     func receive(until marker: String) async throws -> String {
-        try await Self.onThread { [fd] in try Self.receive(fd: fd, until: marker) }
+        try await onOwnThread { [fd] in try Self.receive(fd: fd, until: marker) }
     }
 
     /// Reads exactly `count` bytes.
     func receive(count: Int) async throws -> String {
-        try await Self.onThread { [fd] in
+        try await onOwnThread { [fd] in
             var received = [UInt8](repeating: 0, count: count)
             var offset = 0
             while offset < count {
@@ -81,7 +81,7 @@ final class RawSocket: Sendable {
 
     /// Reads everything until the other side closes the connection.
     func receiveUntilClosed() async throws -> String {
-        try await Self.onThread { [fd] in
+        try await onOwnThread { [fd] in
             var received: [UInt8] = []
             var chunk = [UInt8](repeating: 0, count: 4096)
             while true {
@@ -95,7 +95,7 @@ final class RawSocket: Sendable {
 
     /// Whether the other side has closed the connection (waits up to the socket's timeout for it).
     func isClosedByPeer() async throws -> Bool {
-        try await Self.onThread { [fd] in
+        try await onOwnThread { [fd] in
             var byte: UInt8 = 0
             return recv(fd, &byte, 1, 0) == 0
         }
@@ -133,11 +133,6 @@ final class RawSocket: Sendable {
         return String(decoding: received, as: UTF8.self)
     }
 
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-        }
-    }
 }
 
 struct RawSocketError: Error, CustomStringConvertible {

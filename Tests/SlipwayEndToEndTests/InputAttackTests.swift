@@ -47,13 +47,6 @@ import Testing
         deinit { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    /// Runs blocking work (a child process waited for) on a thread of its own.
-    static func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
     // MARK: Repositories
 
     @Test func aLocalRepositoryOutsideTheAllowedDirectoriesAnswers422() async throws {
@@ -152,7 +145,7 @@ import Testing
             let remote = "http://x:\(server.adminToken)@127.0.0.1:\(server.port)/git/pushed.git"
             // On a thread of its own: a push waited for on one of Swift's few cooperative threads would starve the
             // in-process server that answers it.
-            try await Self.offThePool { try site.git("push", "--quiet", remote, "main") }
+            try await onOwnThread { try site.git("push", "--quiet", remote, "main") }
             let list = try await server.client.deployments(project: "pushed")
             let id = try #require(list.data.first?.id)
             let deployment = try await server.client.waitForDeployment(id)

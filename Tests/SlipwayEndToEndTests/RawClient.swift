@@ -36,7 +36,7 @@ enum RawClient {
     /// Sends `text` on a new connection from `source` and reads the answer until the server closes the connection
     /// (send `Connection: close`).
     static func exchange(port: Int, from source: String = "127.0.0.1", _ text: String) async throws -> String {
-        try await onThread {
+        try await onOwnThread {
             let fd = try connect(port: port, from: source)
             defer { close(fd) }
             try send(fd, text)
@@ -108,11 +108,6 @@ enum RawClient {
         return Int(clamping: limit.rlim_cur)
     }
 
-    static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread { continuation.resume(with: Result { try body() }) }
-        }
-    }
 }
 
 struct RawClientError: Error, CustomStringConvertible {
