@@ -39,7 +39,7 @@ import Testing
             // Half never send a byte (the head deadline); half send one request and keep the connection (the idle
             // deadline after the response).
             let opening = ContinuousClock.now
-            try await RawClient.onThread {
+            try await onOwnThread {
                 for index in 0..<wanted {
                     let fd = try RawClient.connect(port: server.port, receiveTimeout: 10)
                     sockets.add(fd)
@@ -79,7 +79,7 @@ import Testing
         try await TestServer.withServer(configure: { $0.maxConnectionsPerAddress = 20 }) { server in
             let sockets = Sockets()
             defer { sockets.closeAll() }
-            try await RawClient.onThread {
+            try await onOwnThread {
                 for _ in 0..<25 { sockets.add(try RawClient.connect(port: server.port)) }
             }
             // The server accepts all 25, and closes 5 at once (whichever its event loops counted last).
