@@ -8,6 +8,8 @@ public struct APIDependencies: Sendable {
     public var projectSettings: ProjectService
     public var deployments: any DeploymentRepository
     public var service: DeploymentService
+    /// Deploying an existing build (the Deploys dialect).
+    public var builds: BuildDeploymentService
     /// Cancel, kill, delete and the queue.
     public var control: DeploymentControlService
     public var logs: any DeploymentLogReader
@@ -32,7 +34,8 @@ public struct APIDependencies: Sendable {
 
     public init(
         identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,
-        projectSettings: ProjectService, service: DeploymentService, control: DeploymentControlService, logs: any DeploymentLogReader,
+        projectSettings: ProjectService, service: DeploymentService, builds: BuildDeploymentService, control: DeploymentControlService,
+        logs: any DeploymentLogReader,
         files: any DeploymentFileStore,
         routes: RouteTable,
         activity: DeploymentActivity, urls: PublicURLs, queries: any DeploymentQueryRepository, git: GitIntegration? = nil,
@@ -44,6 +47,7 @@ public struct APIDependencies: Sendable {
         self.projectSettings = projectSettings
         self.deployments = deployments
         self.service = service
+        self.builds = builds
         self.control = control
         self.logs = logs
         self.files = files

@@ -38,9 +38,9 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
         GitRemoteController(dependencies: dependencies, git: git).addRoutes(to: router)
     }
     V1PinController(dependencies: dependencies).addRoutes(to: v1)
+    V1PromoteController(deployments: dependencies.service).addRoutes(to: v1)
     if let environment = dependencies.environment {
         V1EnvironmentVariablesController(dependencies: dependencies, environment: environment).addRoutes(to: v1)
-        V1PromoteController(dependencies: dependencies, environment: environment).addRoutes(to: v1)
     }
     return router
 }

@@ -103,6 +103,10 @@ public func buildApplication(
     )
     let scheduler = Scheduler(control: store.control, runner: runner, workers: configuration.workers, wakeUp: queueSignal, logger: logger)
 
+    // Every deployment, whoever asks for it, is created through this one admission.
+    let admission = DeploymentAdmission(
+        repository: store.admissions(box: secrets), queueSignal: queueSignal, queueCap: configuration.queueCap)
+    let deploymentService = DeploymentService(projects: store.projects, deployments: store.deployments, admission: admission)
     let api = buildAPIRouter(
         APIDependencies(
             identities: store.identities, projects: store.projects, deployments: store.deployments,
@@ -112,10 +116,8 @@ public func buildApplication(
                     repositories: repositoryRules, servicePorts: configuration.servicePorts, slipwayPorts: [configuration.port]
                 )
             ),
-            service: DeploymentService(
-                projects: store.projects, deployments: store.deployments, control: store.control, queueSignal: queueSignal,
-                queueCap: configuration.queueCap
-            ),
+            service: deploymentService,
+            builds: BuildDeploymentService(projects: store.projects, queries: store.queries, admission: admission),
             control: DeploymentControlService(
                 projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
                 routes: routes, files: files, queueSignal: queueSignal, stopTimeout: configuration.cancelGracePeriod + .seconds(10),
@@ -129,16 +131,10 @@ public func buildApplication(
             logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
             queries: store.queries,
             git: GitIntegration(
-                pushes: GitPushService(
-                    deployments: store.deployments, control: store.control, sources: store.gitSources, queueSignal: queueSignal,
-                    queueCap: configuration.queueCap
-                ),
+                pushes: GitPushService(sources: store.gitSources, admission: admission),
                 sources: store.gitSources, remote: GitHTTPBackend(layout: layout)
             ),
-            environment: EnvironmentService(
-                projects: store.projects, deployments: store.deployments, control: store.control, variables: environmentVariables,
-                queueSignal: queueSignal, queueCap: configuration.queueCap
-            ),
+            environment: EnvironmentService(variables: environmentVariables),
             runtime: supervisor, serviceRestarts: store.serviceRestarts
         ).withProtections(configuration, logger: logger)
     )

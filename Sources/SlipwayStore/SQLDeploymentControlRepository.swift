@@ -32,7 +32,7 @@ struct SQLDeploymentControlRepository: DeploymentControlRepository {
     /// worker either skips the locked head or, once it is committed, sees it running. The lease is written in the
     /// same transaction, so a running deployment never exists without one.
     func claimNext(at time: Date, owner: String, leaseUntil: Date) async throws -> Deployment? {
-        let time = Self.storedPrecision(time)
+        let time = StoredValue.storedPrecision(time)
         let now = Timestamp.now()
         return try await database.transaction { session in
             let row = try await session.first(
@@ -101,7 +101,7 @@ struct SQLDeploymentControlRepository: DeploymentControlRepository {
     /// Reads the row locked (PostgreSQL) or under SQLite's write lock, so a concurrent claim either took it before,
     /// and it is seen running here, or waits and then finds it canceled.
     func cancelIfQueued(deploymentID: Int64, reason: String, at time: Date) async throws -> Deployment? {
-        let time = Self.storedPrecision(time)
+        let time = StoredValue.storedPrecision(time)
         let now = Timestamp.now()
         return try await database.transaction { session in
             let row = try await session.first(
@@ -114,36 +114,6 @@ struct SQLDeploymentControlRepository: DeploymentControlRepository {
             deployment.updatedAt = now
             try await SQLDeploymentRepository.write(deployment, session)
             return deployment
-        }
-    }
-
-    /// Locks the matching rows (PostgreSQL) in id order; one a worker claims meanwhile is seen running after the
-    /// claim commits and drops out of the result.
-    func supersedeQueuedAutoDeployments(
-        projectID: Int64, branch: String, olderThan deploymentID: Int64, reason: String, at time: Date
-    ) async throws -> [Int64] {
-        let time = Self.storedPrecision(time)
-        let now = Timestamp.now()
-        return try await database.transaction { session in
-            let rows = try await session.all(
-                DeploymentRow.self,
-                """
-                SELECT * FROM deployments
-                WHERE project_id = \(bind: projectID) AND state = \(bind: Self.queued) AND id < \(bind: deploymentID)
-                    AND git_branch = \(bind: branch) AND "trigger" = \(bind: DeploymentTrigger.auto.rawValue)
-                ORDER BY id
-                \(session.rowLock(skipLocked: false))
-                """
-            )
-            var superseded: [Int64] = []
-            for row in rows {
-                var deployment = try row.deployment()
-                try deployment.progress.markSkipped(reason: reason, at: time)
-                deployment.updatedAt = now
-                try await SQLDeploymentRepository.write(deployment, session)
-                superseded.append(deployment.id)
-            }
-            return superseded
         }
     }
 
@@ -248,10 +218,5 @@ struct SQLDeploymentControlRepository: DeploymentControlRepository {
         if stillUsed { return nil }
         try await session.run("DELETE FROM builds WHERE id = \(bind: buildID.lowercased)")
         return buildID
-    }
-
-    /// `time` cut to whole microseconds, as it reads back from the database, so what is returned equals what is stored.
-    private static func storedPrecision(_ time: Date) -> Date {
-        Timestamp.date(microseconds: Timestamp.microseconds(time))
     }
 }

@@ -33,6 +33,20 @@ struct SQLEnvironmentVariableRepository: EnvironmentVariableRepository {
         var variables: String
     }
 
+    private struct BuildSnapshotRow: Decodable {
+        var deploymentID: Int64
+        var variables: String
+        var buildID: String
+    }
+
+    private struct ProjectVariableRow: Decodable {
+        var projectID: Int64
+        var environment: String
+        var name: String
+        var value: String
+        var secret: Int64
+    }
+
     private static let checkText = "slipway secret key check"
 
     func verifyKey() async throws {
@@ -115,8 +129,95 @@ struct SQLEnvironmentVariableRepository: EnvironmentVariableRepository {
     }
 
     func copySnapshot(from sourceID: Int64, to deploymentID: Int64) async throws {
-        guard let variables = try await storedSnapshot(sourceID) else { return }
-        try await insertSnapshot(variables, deploymentID: deploymentID)
+        try await database.withConnection { session in
+            try await Self.copySnapshot(from: sourceID, to: deploymentID, box: box, session)
+        }
+    }
+
+    func variablesShown(for deployments: [Deployment]) async throws -> [Int64: EnvironmentVariables] {
+        guard !deployments.isEmpty else { return [:] }
+        // Three statements whatever the number of deployments: their snapshots (and their rollback targets'), the
+        // snapshots of the builds the others reuse, and the variables of the projects of the rest.
+        let snapshotIDs = Array(Set(deployments.map(\.id) + deployments.compactMap(\.rollbackOf)))
+        let stored = try await database.withConnection { session in
+            try await session.all(
+                SnapshotRow.self,
+                "SELECT deployment_id, variables FROM deployment_env_snapshots WHERE deployment_id IN (\(binds: snapshotIDs))"
+            )
+        }
+        var snapshots: [Int64: EnvironmentVariables] = [:]
+        for row in stored { snapshots[row.deploymentID] = try decode(row) }
+
+        var shown: [Int64: EnvironmentVariables] = [:]
+        var reusingBuilds: [Deployment] = []
+        var fromProject: [Deployment] = []
+        for deployment in deployments {
+            if let taken = snapshots[deployment.id] {
+                shown[deployment.id] = taken
+            } else if let target = deployment.rollbackOf, let targets = snapshots[target] {
+                shown[deployment.id] = targets
+            } else if deployment.buildID != nil {
+                reusingBuilds.append(deployment)
+            } else {
+                fromProject.append(deployment)
+            }
+        }
+        if !reusingBuilds.isEmpty {
+            let buildIDs = Array(Set(reusingBuilds.compactMap { $0.buildID?.lowercased }))
+            let rows = try await database.withConnection { session in
+                try await session.all(
+                    BuildSnapshotRow.self,
+                    """
+                    SELECT s.deployment_id, s.variables, d.build_id FROM deployment_env_snapshots s
+                    JOIN deployments d ON d.id = s.deployment_id
+                    WHERE d.build_id IN (\(binds: buildIDs)) ORDER BY d.id
+                    """
+                )
+            }
+            var firstOfBuild: [String: EnvironmentVariables] = [:]
+            for row in rows where firstOfBuild[row.buildID] == nil {
+                firstOfBuild[row.buildID] = try decode(SnapshotRow(deploymentID: row.deploymentID, variables: row.variables))
+            }
+            for deployment in reusingBuilds {
+                shown[deployment.id] = deployment.buildID.flatMap { firstOfBuild[$0.lowercased] } ?? [:]
+            }
+        }
+        if !fromProject.isEmpty {
+            let current = try await variables(projectIDs: Array(Set(fromProject.map(\.projectID))))
+            for deployment in fromProject {
+                shown[deployment.id] = current[deployment.projectID]?[deployment.environment] ?? [:]
+            }
+        }
+        return shown
+    }
+
+    /// The variables of several projects, in one statement.
+    private func variables(projectIDs: [Int64]) async throws -> [Int64: [DeploymentEnvironment: EnvironmentVariables]] {
+        let rows = try await database.withConnection { session in
+            try await session.all(
+                ProjectVariableRow.self,
+                """
+                SELECT project_id, environment, name, value, secret FROM project_env_vars
+                WHERE project_id IN (\(binds: projectIDs)) ORDER BY project_id, environment, name
+                """
+            )
+        }
+        var result: [Int64: [DeploymentEnvironment: EnvironmentVariables]] = [:]
+        for row in rows {
+            let environment = try StoredValue.enumeration(
+                DeploymentEnvironment.self, row.environment, table: "project_env_vars", column: "environment")
+            let secret = row.secret != 0
+            let value = secret ? try box.unseal(row.value, context: Self.context(row.projectID, environment, row.name)) : row.value
+            result[row.projectID, default: [:]][environment, default: [:]][row.name] = EnvironmentVariable(value: value, secret: secret)
+        }
+        return result
+    }
+
+    /// Gives `deploymentID` the snapshot of `sourceID`, resealed for it, on `session` (nothing when the source has
+    /// none, or the target has one already).
+    static func copySnapshot(from sourceID: Int64, to deploymentID: Int64, box: SecretBox, _ session: Session) async throws {
+        guard let variables = try await storedSnapshot(sourceID, box: box, session) else { return }
+        try await insertSnapshot(variables, deploymentID: deploymentID, box: box, session)
     }
 
     /// The snapshot of the deployment a build-reusing deployment takes its variables from: its rollback target, else
@@ -137,16 +238,22 @@ struct SQLEnvironmentVariableRepository: EnvironmentVariableRepository {
     }
 
     private func storedSnapshot(_ deploymentID: Int64) async throws -> EnvironmentVariables? {
-        let row = try await database.withConnection { session in
-            try await session.first(
-                SnapshotRow.self,
-                "SELECT deployment_id, variables FROM deployment_env_snapshots WHERE deployment_id = \(bind: deploymentID)"
-            )
-        }
-        return try row.map { try decode($0) }
+        try await database.withConnection { session in try await Self.storedSnapshot(deploymentID, box: box, session) }
+    }
+
+    private static func storedSnapshot(_ deploymentID: Int64, box: SecretBox, _ session: Session) async throws -> EnvironmentVariables? {
+        let row = try await session.first(
+            SnapshotRow.self,
+            "SELECT deployment_id, variables FROM deployment_env_snapshots WHERE deployment_id = \(bind: deploymentID)"
+        )
+        return try row.map { try decode($0, box: box) }
     }
 
     private func decode(_ row: SnapshotRow) throws -> EnvironmentVariables {
+        try Self.decode(row, box: box)
+    }
+
+    private static func decode(_ row: SnapshotRow, box: SecretBox) throws -> EnvironmentVariables {
         let json = try box.unseal(row.variables, context: Self.snapshotContext(row.deploymentID))
         do {
             return try JSONDecoder().decode(EnvironmentVariables.self, from: Data(json.utf8))
@@ -156,19 +263,23 @@ struct SQLEnvironmentVariableRepository: EnvironmentVariableRepository {
     }
 
     private func insertSnapshot(_ variables: EnvironmentVariables, deploymentID: Int64) async throws {
+        try await database.withConnection { session in
+            try await Self.insertSnapshot(variables, deploymentID: deploymentID, box: box, session)
+        }
+    }
+
+    private static func insertSnapshot(_ variables: EnvironmentVariables, deploymentID: Int64, box: SecretBox, _ session: Session) async throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let json = String(decoding: try encoder.encode(variables), as: UTF8.self)
         let sealed = try box.seal(json, context: Self.snapshotContext(deploymentID))
-        try await database.withConnection { session in
-            try await session.run(
-                """
-                INSERT INTO deployment_env_snapshots (deployment_id, variables, created_at)
-                VALUES (\(bind: deploymentID), \(bind: sealed), \(bind: StoredValue.microseconds(Timestamp.now())))
-                ON CONFLICT (deployment_id) DO NOTHING
-                """
-            )
-        }
+        try await session.run(
+            """
+            INSERT INTO deployment_env_snapshots (deployment_id, variables, created_at)
+            VALUES (\(bind: deploymentID), \(bind: sealed), \(bind: StoredValue.microseconds(Timestamp.now())))
+            ON CONFLICT (deployment_id) DO NOTHING
+            """
+        )
     }
 
     /// What a project variable's secret value is bound to.

@@ -60,14 +60,6 @@ struct SQLGitSourceRepository: GitSourceRepository {
         }
     }
 
-    func createSkipped(_ new: NewDeployment, reason: String, at time: Date) async throws -> Deployment {
-        var progress = DeploymentProgress(kind: new.config.kind, queuedAt: time)
-        try progress.markSkipped(reason: reason, at: time)
-        return try await database.transaction { session in
-            try await SQLDeploymentRepository.insert(new, progress: progress, at: time, in: session)
-        }
-    }
-
     func webhookUserID(workspaceID: Int64) async throws -> Int64? {
         try await database.withConnection { session in
             try await session.value(

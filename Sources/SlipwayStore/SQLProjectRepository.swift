@@ -177,13 +177,18 @@ struct SQLProjectRepository: ProjectRepository {
 
     func setProductionPinned(projectID: Int64, pinned: Bool) async throws {
         try await database.withConnection { session in
-            try await session.run(
-                """
-                UPDATE projects SET production_pinned = \(bind: Int64(pinned ? 1 : 0)), updated_at = \(bind: StoredValue.microseconds(Timestamp.now()))
-                WHERE id = \(bind: projectID)
-                """
-            )
+            try await Self.setProductionPinned(projectID: projectID, pinned: pinned, at: Timestamp.now(), session)
         }
+    }
+
+    /// Pins or unpins production on `session` (an admission's transaction, or a statement of its own).
+    static func setProductionPinned(projectID: Int64, pinned: Bool, at time: Date, _ session: Session) async throws {
+        try await session.run(
+            """
+            UPDATE projects SET production_pinned = \(bind: Int64(pinned ? 1 : 0)), updated_at = \(bind: StoredValue.microseconds(time))
+            WHERE id = \(bind: projectID)
+            """
+        )
     }
 
     func isFixedPortTaken(_ port: Int, exceptProjectID: Int64?) async throws -> Bool {

@@ -32,6 +32,9 @@ enum StoredValue {
     /// A timestamp as BIGINT microseconds since 1970.
     static func microseconds(_ date: Date) -> Int64 { Timestamp.microseconds(date) }
 
+    /// `time` cut to whole microseconds, as it reads back from the database, so what is returned equals what is stored.
+    static func storedPrecision(_ time: Date) -> Date { Timestamp.date(microseconds: Timestamp.microseconds(time)) }
+
     /// An optional timestamp as nullable BIGINT microseconds since 1970.
     static func microseconds(_ date: Date?) -> Int64? { date.map(Timestamp.microseconds) }
 

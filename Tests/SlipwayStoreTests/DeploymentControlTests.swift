@@ -352,30 +352,22 @@ import Testing
             untouched.append(try await store.deployments.create(Self.newDeployment(blog, by: identity, trigger: .auto, branch: "feature/x")))
             untouched.append(try await store.deployments.create(Self.newDeployment(docs, by: identity, trigger: .auto)))
             let secondAuto = try await store.deployments.create(Self.newDeployment(blog, by: identity, trigger: .auto))
-            let newest = try await store.deployments.create(Self.newDeployment(blog, by: identity, trigger: .auto))
+            let at = Fixtures.time(plus: 50)
+            let newest = try await Fixtures.admit(store, Self.newDeployment(blog, by: identity, trigger: .auto), supersedes: true, at: at)
             let afterwards = try await store.deployments.create(Self.newDeployment(blog, by: identity, trigger: .auto))
             untouched += [newest, afterwards]
 
-            let at = Fixtures.time(plus: 50)
-            let superseded = try await store.control.supersedeQueuedAutoDeployments(
-                projectID: blog.id, branch: "main", olderThan: newest.id, reason: "superseded by a newer push", at: at
-            )
-            #expect(superseded == [olderAuto.id, secondAuto.id])
+            let superseded = [olderAuto.id, secondAuto.id]
             for id in superseded {
                 let skipped = try #require(try await store.deployments.deployment(id: id))
                 #expect(skipped.state == .skipped)
-                #expect(skipped.progress.reason == "superseded by a newer push")
+                #expect(skipped.progress.reason == Admission.supersededReason)
                 #expect(skipped.completedAt == at && skipped.startedAt == nil)
                 #expect(skipped.stages[0].status == .skipped && skipped.stages[0].endedOn == at)
             }
             for deployment in untouched {
                 #expect(try await store.deployments.deployment(id: deployment.id) == deployment)
             }
-            #expect(
-                try await store.control.supersedeQueuedAutoDeployments(
-                    projectID: blog.id, branch: "main", olderThan: newest.id, reason: "again", at: at
-                ) == []
-            )
             #expect(try await Self.finishedWithLease(store) == 0)
         }
     }

@@ -94,9 +94,12 @@ import Testing
             #expect(try await store.control.cancelIfQueued(deploymentID: queued.id, reason: "stop", at: Fixtures.time) != nil)
             try await Self.expectExact(store, "canceled")
 
-            let skipped = try await store.control.supersedeQueuedAutoDeployments(
-                projectID: blog.id, branch: "main", olderThan: created[6].id, reason: "superseded", at: Fixtures.time)
-            #expect(!skipped.isEmpty)
+            var push = Fixtures.newDeployment(blog, by: identity, branch: "main")
+            push.trigger = .auto
+            let newest = try await Fixtures.admit(store, push, supersedes: true, at: Fixtures.time)
+            #expect(try await store.deployments.deployment(id: created[2].id)?.state == .skipped)
+            #expect(try await store.deployments.deployment(id: created[4].id)?.state == .skipped)
+            #expect(try await store.deployments.deployment(id: newest.id)?.state == .queued)
             try await Self.expectExact(store, "skipped")
             try await Self.expectTotals(store, identity, [blog, docs])
 

@@ -137,6 +137,15 @@ enum Fixtures {
         )
     }
 
+    /// Creates a deployment through the one admission path (no queue cap), superseding older queued pushes of its
+    /// branch when `supersedes`.
+    @discardableResult
+    static func admit(_ store: SQLStore, _ new: NewDeployment, supersedes: Bool = false, at time: Date = Fixtures.time) async throws -> Deployment {
+        let created = try await store.admissions(box: secrets).admit(
+            [Admission(new, supersedesOlderPushes: supersedes)], workspaceID: new.workspaceID, queueCap: .max, at: time)
+        return created[0]
+    }
+
     /// The worker the tests claim deployments as.
     static let worker = "test-worker"
 

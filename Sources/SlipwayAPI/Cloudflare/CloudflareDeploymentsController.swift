@@ -126,8 +126,7 @@ struct CloudflareDeploymentsController {
         }
         let (shown, total) = try await dependencies.deployments.deployments(
             projectID: project.id, environment: environment, page: Page(number: page, size: perPage))
-        var results: [CloudflareDeploymentJSON] = []
-        for deployment in shown { results.append(try await json(deployment, project)) }
+        let results = try await json(shown, project)
         let info = CloudflareResultInfo(
             page: page, perPage: perPage, count: results.count, totalCount: total, totalPages: (total + perPage - 1) / perPage)
         return try JSONBody.response(CloudflareEnvelope(result: results, resultInfo: info))
@@ -216,13 +215,18 @@ struct CloudflareDeploymentsController {
 
     /// The deployment object, with its routes and the variables it runs with (secrets masked).
     private func json(_ deployment: Deployment, _ project: Project) async throws -> CloudflareDeploymentJSON {
-        var variables: EnvironmentVariables = [:]
-        if let environment = dependencies.environment {
-            variables = (try? await environment.variables.snapshot(of: deployment)) ?? [:]
+        try await json([deployment], project)[0]
+    }
+
+    /// The deployment objects of a page; the variables of all of them are read at once, and never written (a
+    /// deployment that has not started shows what it would run with if it started now).
+    private func json(_ deployments: [Deployment], _ project: Project) async throws -> [CloudflareDeploymentJSON] {
+        let variables = try await dependencies.environment?.maskedVariables(of: deployments) ?? [:]
+        return deployments.map { deployment in
+            CloudflareDeploymentJSON(
+                deployment: deployment, project: project, urls: dependencies.urls,
+                routeKeys: dependencies.routes.keys(pointingAt: deployment.id), variables: variables[deployment.id] ?? [:])
         }
-        return CloudflareDeploymentJSON(
-            deployment: deployment, project: project, urls: dependencies.urls, routeKeys: dependencies.routes.keys(pointingAt: deployment.id),
-            variables: variables.mapValues { $0.secret ? EnvironmentVariable(value: SecretMasker.mask, secret: true) : $0 })
     }
 
     /// The project of the path, when `account_id` is the token's workspace.

@@ -58,10 +58,7 @@ struct DeploysController {
     @Sendable func create(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.deploy)
         let body = try await JSONBody.decode(CreateBody.self, from: request)
-        let service = BuildDeploymentService(
-            projects: dependencies.projects, deployments: dependencies.deployments, queries: dependencies.queries,
-            control: dependencies.control.control, queueSignal: dependencies.service.queueSignal, queueCap: dependencies.service.queueCap
-        )
+        let service = dependencies.builds
         let deployment: Deployment
         switch (body.buildId, body.appId) {
         case (let buildText?, nil):

@@ -19,12 +19,6 @@ public protocol DeploymentControlRepository: Sendable {
     /// or nil when it was no longer queued.
     func cancelIfQueued(deploymentID: Int64, reason: String, at time: Date) async throws -> Deployment?
 
-    /// Marks the queued `auto` deployments of the project and branch that are older than `deploymentID`
-    /// skipped with `reason`; returns their ids.
-    func supersedeQueuedAutoDeployments(
-        projectID: Int64, branch: String, olderThan deploymentID: Int64, reason: String, at time: Date
-    ) async throws -> [Int64]
-
     /// The queued and running deployments of a workspace (every workspace when nil), oldest first.
     func unfinishedDeployments(workspaceID: Int64?) async throws -> [Deployment]
 

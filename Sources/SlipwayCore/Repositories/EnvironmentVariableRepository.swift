@@ -12,6 +12,9 @@ public protocol EnvironmentVariableRepository: Sendable {
     /// (`rollbackOf`, else the deployment that made the build), any other the project's current variables of its
     /// environment.
     func snapshot(of deployment: Deployment) async throws -> EnvironmentVariables
+    /// What each deployment runs with, reading only: its snapshot when taken, else what it would take if it
+    /// started now. A constant number of statements, whatever the number of deployments (for listings).
+    func variablesShown(for deployments: [Deployment]) async throws -> [Int64: EnvironmentVariables]
     /// Gives `deploymentID` the snapshot of `sourceID` (nothing when the source has none, or the target has one).
     func copySnapshot(from sourceID: Int64, to deploymentID: Int64) async throws
 }

@@ -11,8 +11,6 @@ public protocol GitSourceRepository: Sendable {
     func forgetDelivery(projectID: Int64, deliveryID: String) async throws
     /// The newest deployment of a project that a delivery created, if any.
     func deployment(projectID: Int64, sourceEventID: String) async throws -> Deployment?
-    /// Stores a deployment that is `skipped` with `reason` from the start: it is never queued, so nothing can claim it.
-    func createSkipped(_ deployment: NewDeployment, reason: String, at time: Date) async throws -> Deployment
     /// The user that deployments started by a webhook are initiated by: the workspace's first user (its owner).
     func webhookUserID(workspaceID: Int64) async throws -> Int64?
 }

@@ -4,24 +4,14 @@ import Foundation
 /// as rollback and promote do. Used by `POST /api/deploys` with `buildId` or `appId`.
 public struct BuildDeploymentService: Sendable {
     public let projects: any ProjectRepository
-    public let deployments: any DeploymentRepository
     public let queries: any DeploymentQueryRepository
-    public let control: any DeploymentControlRepository
-    public let queueSignal: WakeUpSignal
-    /// The most deployments a workspace may have waiting; more answer 429.
-    public let queueCap: Int
+    public let admission: DeploymentAdmission
 
     /// A service over the store's repositories.
-    public init(
-        projects: any ProjectRepository, deployments: any DeploymentRepository, queries: any DeploymentQueryRepository,
-        control: any DeploymentControlRepository, queueSignal: WakeUpSignal, queueCap: Int = 100
-    ) {
+    public init(projects: any ProjectRepository, queries: any DeploymentQueryRepository, admission: DeploymentAdmission) {
         self.projects = projects
-        self.deployments = deployments
         self.queries = queries
-        self.control = control
-        self.queueSignal = queueSignal
-        self.queueCap = queueCap
+        self.admission = admission
     }
 
     /// Queues a deployment of the workspace's build `buildID`: same commit, branch and config snapshot as the
@@ -54,21 +44,16 @@ public struct BuildDeploymentService: Sendable {
         }
         let source = try await queries.firstDeployment(usingBuild: build.id)
         let branch = source?.gitBranch ?? project.productionBranch
-        let queued = try await control.queuedCount(workspaceID: identity.workspace.id)
-        if queued + 1 > queueCap {
-            throw SlipwayError.tooManyRequests(
-                "the deployment queue of this workspace is full (\(queued) waiting, at most \(queueCap)); try again when some have run")
-        }
-        let deployment = try await deployments.create(
-            NewDeployment(
-                workspaceID: project.workspaceID, projectID: project.id, serverID: project.serverID, initiatedBy: identity.user.id,
-                environment: environment ?? DeploymentRules.defaultEnvironment(branch: branch, of: project), trigger: .manual,
-                gitBranch: branch, commitID: build.commitID ?? source?.commitID, commitMessage: source?.commitMessage,
-                commitAuthor: source?.commitAuthor, description: "Deploy of build \(PrefixedID.build.format(build.id))", buildID: build.id,
-                config: source?.config ?? project.buildConfig
+        return try await admission.admit(
+            Admission(
+                NewDeployment(
+                    workspaceID: project.workspaceID, projectID: project.id, serverID: project.serverID, initiatedBy: identity.user.id,
+                    environment: environment ?? DeploymentRules.defaultEnvironment(branch: branch, of: project), trigger: .manual,
+                    gitBranch: branch, commitID: build.commitID ?? source?.commitID, commitMessage: source?.commitMessage,
+                    commitAuthor: source?.commitAuthor, description: "Deploy of build \(PrefixedID.build.format(build.id))", buildID: build.id,
+                    config: source?.config ?? project.buildConfig
+                )
             )
         )
-        queueSignal.signal()
-        return deployment
     }
 }

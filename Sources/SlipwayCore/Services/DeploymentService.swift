@@ -20,31 +20,21 @@ public struct DeployRequest: Sendable, Equatable {
     }
 }
 
-/// The deployment use cases every dialect shares: queue, rerun, roll back, list candidates.
-/// Dialects map their requests onto these and the results back onto their shapes.
+/// The deployment use cases every dialect shares: deploy, rerun, roll back, promote, list rollback candidates.
+/// Dialects map their requests onto these and the results back onto their shapes; every deployment they create
+/// goes through `DeploymentAdmission`.
 public struct DeploymentService: Sendable {
     public let projects: any ProjectRepository
     public let deployments: any DeploymentRepository
-    public let control: any DeploymentControlRepository
-    public let queueSignal: WakeUpSignal
-    /// The most deployments a workspace may have waiting; more answer 429.
-    public let queueCap: Int
+    public let admission: DeploymentAdmission
 
-    public init(
-        projects: any ProjectRepository, deployments: any DeploymentRepository, control: any DeploymentControlRepository,
-        queueSignal: WakeUpSignal, queueCap: Int = 100
-    ) {
+    public init(projects: any ProjectRepository, deployments: any DeploymentRepository, admission: DeploymentAdmission) {
         self.projects = projects
         self.deployments = deployments
-        self.control = control
-        self.queueSignal = queueSignal
-        self.queueCap = queueCap
+        self.admission = admission
     }
 
-    /// The reason an `auto` deployment superseded by a newer one of the same branch is skipped.
-    public static let supersededReason = "superseded_queued_build"
-
-    /// Queues one deployment per project, in the order given. Every project is checked before any is queued.
+    /// Queues one deployment per project, in the order given: all or none. Every project is checked first.
     public func deploy(projectIDs: [Int64], request: DeployRequest, by identity: Identity) async throws -> [Deployment] {
         if projectIDs.isEmpty { throw SlipwayError.invalid("project_ids", "must contain at least one project id") }
         var problems: [FieldProblem] = []
@@ -63,39 +53,20 @@ public struct DeploymentService: Sendable {
             }
         }
         guard problems.isEmpty else { throw SlipwayError.invalid(problems) }
-        try await checkQueueRoom(for: targets.count, identity)
-
-        var created: [Deployment] = []
-        for project in targets {
+        let admissions = targets.map { project in
             let branch = request.gitBranch ?? project.productionBranch
-            let deployment = try await deployments.create(
+            return Admission(
                 NewDeployment(
                     workspaceID: project.workspaceID, projectID: project.id, serverID: project.serverID,
                     initiatedBy: identity.user.id,
                     environment: request.environment ?? DeploymentRules.defaultEnvironment(branch: branch, of: project),
                     trigger: request.trigger, gitBranch: branch, commitID: request.commitID?.lowercased(),
                     description: request.description ?? "Deployment started from API", config: project.buildConfig
-                )
-            )
-            if deployment.trigger == .auto {
-                _ = try await control.supersedeQueuedAutoDeployments(
-                    projectID: project.id, branch: branch, olderThan: deployment.id, reason: Self.supersededReason, at: Timestamp.now()
-                )
-            }
-            created.append(deployment)
-        }
-        queueSignal.signal()
-        return created
-    }
-
-    /// 429 when queuing `count` more deployments would pass the workspace's queue cap.
-    private func checkQueueRoom(for count: Int, _ identity: Identity) async throws {
-        let queued = try await control.queuedCount(workspaceID: identity.workspace.id)
-        if queued + count > queueCap {
-            throw SlipwayError.tooManyRequests(
-                "the deployment queue of this workspace is full (\(queued) waiting, at most \(queueCap)); try again when some have run"
+                ),
+                supersedesOlderPushes: request.trigger == .auto
             )
         }
+        return try await admission.admit(admissions)
     }
 
     /// Queues a new deployment of the same commit as a failed one.
@@ -103,39 +74,58 @@ public struct DeploymentService: Sendable {
         let original = try await visibleDeployment(deploymentID, identity)
         try DeploymentRules.checkRerun(of: original)
         let project = try await visibleProject(original.projectID, identity)
-        try await checkQueueRoom(for: 1, identity)
-        let rerun = try await deployments.create(
-            NewDeployment(
-                workspaceID: original.workspaceID, projectID: original.projectID, serverID: original.serverID,
-                initiatedBy: identity.user.id, environment: original.environment, trigger: .rerun,
-                gitBranch: original.gitBranch, commitID: original.commitID, commitMessage: original.commitMessage,
-                commitAuthor: original.commitAuthor, description: "Rerun of deployment \(original.id)",
-                config: project.buildConfig, rerunOf: original.id
+        return try await admission.admit(
+            Admission(
+                NewDeployment(
+                    workspaceID: original.workspaceID, projectID: original.projectID, serverID: original.serverID,
+                    initiatedBy: identity.user.id, environment: original.environment, trigger: .rerun,
+                    gitBranch: original.gitBranch, commitID: original.commitID, commitMessage: original.commitMessage,
+                    commitAuthor: original.commitAuthor, description: "Rerun of deployment \(original.id)",
+                    config: project.buildConfig, rerunOf: original.id
+                )
             )
         )
-        queueSignal.signal()
-        return rerun
     }
 
-    /// Queues a rollback to `targetID`: a new production deployment that reuses the target's build and config.
+    /// Queues a rollback to `targetID`: a new production deployment that reuses the target's build, config and
+    /// variables, and pins production (later pushes still build, but do not take production until a promote or an
+    /// unpin).
     public func rollback(to targetID: Int64, by identity: Identity) async throws -> Deployment {
         let target = try await visibleDeployment(targetID, identity)
         let project = try await visibleProject(target.projectID, identity)
         try DeploymentRules.checkRollback(to: target, activeProductionID: project.productionDeploymentID)
-        try await checkQueueRoom(for: 1, identity)
-        let rollback = try await deployments.create(
-            NewDeployment(
-                workspaceID: target.workspaceID, projectID: target.projectID, serverID: target.serverID,
-                initiatedBy: identity.user.id, environment: .production, trigger: .rollback, gitBranch: target.gitBranch,
-                commitID: target.commitID, commitMessage: target.commitMessage, commitAuthor: target.commitAuthor,
-                description: "Rollback to deployment \(target.id)", buildID: target.buildID, config: target.config,
-                rollbackOf: target.id
+        return try await admission.admit(
+            Admission(
+                NewDeployment(
+                    workspaceID: target.workspaceID, projectID: target.projectID, serverID: target.serverID,
+                    initiatedBy: identity.user.id, environment: .production, trigger: .rollback, gitBranch: target.gitBranch,
+                    commitID: target.commitID, commitMessage: target.commitMessage, commitAuthor: target.commitAuthor,
+                    description: "Rollback to deployment \(target.id)", buildID: target.buildID, config: target.config,
+                    rollbackOf: target.id
+                ),
+                productionPin: .pin
             )
         )
-        // A rollback pins production: later pushes still build, but do not take production until a promote or an unpin.
-        try await projects.setProductionPinned(projectID: target.projectID, pinned: true)
-        queueSignal.signal()
-        return rollback
+    }
+
+    /// Queues a promote of `targetID`: a new production deployment (trigger `promote`) that reuses the target's
+    /// build, config and variables, without clone or build. It takes production even when production was pinned
+    /// by a rollback, and unpins it.
+    public func promote(_ targetID: Int64, by identity: Identity) async throws -> Deployment {
+        let target = try await visibleDeployment(targetID, identity)
+        let project = try await visibleProject(target.projectID, identity)
+        try DeploymentRules.checkPromote(of: target, activeProductionID: project.productionDeploymentID)
+        return try await admission.admit(
+            Admission(
+                NewDeployment(
+                    workspaceID: target.workspaceID, projectID: target.projectID, serverID: target.serverID,
+                    initiatedBy: identity.user.id, environment: .production, trigger: .promote, gitBranch: target.gitBranch,
+                    commitID: target.commitID, commitMessage: target.commitMessage, commitAuthor: target.commitAuthor,
+                    description: "Promote of deployment \(target.id)", buildID: target.buildID, config: target.config
+                ),
+                variables: .copy(ofDeploymentID: target.id), productionPin: .unpin
+            )
+        )
     }
 
     /// The deployments a project can be rolled back to, newest first.

@@ -1,26 +1,11 @@
 import Foundation
 
-/// The use cases of environment variables: read (secrets masked), replace, and promote a deployment to production
-/// with its snapshot.
+/// The use cases of environment variables: read (secrets masked), replace, change some.
 public struct EnvironmentService: Sendable {
-    public let projects: any ProjectRepository
-    public let deployments: any DeploymentRepository
-    public let control: any DeploymentControlRepository
     public let variables: any EnvironmentVariableRepository
-    public let queueSignal: WakeUpSignal
-    /// The most deployments a workspace may have waiting; more answer 429.
-    public let queueCap: Int
 
-    public init(
-        projects: any ProjectRepository, deployments: any DeploymentRepository, control: any DeploymentControlRepository,
-        variables: any EnvironmentVariableRepository, queueSignal: WakeUpSignal, queueCap: Int = 100
-    ) {
-        self.projects = projects
-        self.deployments = deployments
-        self.control = control
+    public init(variables: any EnvironmentVariableRepository) {
         self.variables = variables
-        self.queueSignal = queueSignal
-        self.queueCap = queueCap
     }
 
     /// The project's variables of both environments, secret values replaced by `•••`.
@@ -59,36 +44,11 @@ public struct EnvironmentService: Sendable {
         try await variables.replace(projectID: project.id, with: updated)
     }
 
-    /// Queues a promote of `targetID`: a new production deployment (trigger `promote`) that reuses the target's
-    /// build, config and env snapshot, without clone or build. It takes production even when production was pinned
-    /// by a rollback, and unpins it.
-    public func promote(_ targetID: Int64, by identity: Identity) async throws -> Deployment {
-        guard let target = try await deployments.deployment(id: targetID, workspaceID: identity.workspace.id) else {
-            throw SlipwayError.notFound("deployment \(targetID) not found")
+    /// What each deployment runs with (or, when it has not started, would run with if it started now), secret
+    /// values replaced by `•••`. Reads only, in a constant number of statements.
+    public func maskedVariables(of deployments: [Deployment]) async throws -> [Int64: EnvironmentVariables] {
+        try await variables.variablesShown(for: deployments).mapValues { variables in
+            variables.mapValues { $0.secret ? EnvironmentVariable(value: SecretMasker.mask, secret: true) : $0 }
         }
-        guard let project = try await projects.project(id: target.projectID, workspaceID: identity.workspace.id) else {
-            throw SlipwayError.notFound("deployment \(targetID) not found")
-        }
-        try DeploymentRules.checkPromote(of: target, activeProductionID: project.productionDeploymentID)
-        let queued = try await control.queuedCount(workspaceID: identity.workspace.id)
-        if queued + 1 > queueCap {
-            throw SlipwayError.tooManyRequests(
-                "the deployment queue of this workspace is full (\(queued) waiting, at most \(queueCap)); try again when some have run"
-            )
-        }
-        // The target's own snapshot, taken now if it never ran with one (a deployment from before env vars existed).
-        _ = try await variables.snapshot(of: target)
-        let promote = try await deployments.create(
-            NewDeployment(
-                workspaceID: target.workspaceID, projectID: target.projectID, serverID: target.serverID, initiatedBy: identity.user.id,
-                environment: .production, trigger: .promote, gitBranch: target.gitBranch, commitID: target.commitID,
-                commitMessage: target.commitMessage, commitAuthor: target.commitAuthor, description: "Promote of deployment \(target.id)",
-                buildID: target.buildID, config: target.config
-            )
-        )
-        try await variables.copySnapshot(from: target.id, to: promote.id)
-        try await projects.setProductionPinned(projectID: project.id, pinned: false)
-        queueSignal.signal()
-        return promote
     }
 }

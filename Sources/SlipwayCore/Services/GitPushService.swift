@@ -4,23 +4,13 @@ import Foundation
 /// rules: queued `auto` deployments for pushes that deploy, deployments recorded `skipped` with their reason for
 /// pushes the rules filter out, nothing for tags and deletions, nothing twice for one delivery.
 public struct GitPushService: Sendable {
-    public let deployments: any DeploymentRepository
-    public let control: any DeploymentControlRepository
     public let sources: any GitSourceRepository
-    public let queueSignal: WakeUpSignal
-    /// The most deployments a workspace may have waiting; more answer 429.
-    public let queueCap: Int
+    public let admission: DeploymentAdmission
 
     /// Creates the service.
-    public init(
-        deployments: any DeploymentRepository, control: any DeploymentControlRepository, sources: any GitSourceRepository,
-        queueSignal: WakeUpSignal, queueCap: Int = 100
-    ) {
-        self.deployments = deployments
-        self.control = control
+    public init(sources: any GitSourceRepository, admission: DeploymentAdmission) {
         self.sources = sources
-        self.queueSignal = queueSignal
-        self.queueCap = queueCap
+        self.admission = admission
     }
 
     /// What became of one push.
@@ -74,19 +64,8 @@ public struct GitPushService: Sendable {
             description: "Push to \(branch) (\(push.provider))", config: project.buildConfig, sourceEventID: push.deliveryID,
             commitURL: push.commitURL
         )
-        if let reason = decision.skipReason {
-            return try await sources.createSkipped(new, reason: reason.rawValue, at: Timestamp.now())
-        }
-        let queued = try await control.queuedCount(workspaceID: project.workspaceID)
-        if queued + 1 > queueCap {
-            throw SlipwayError.tooManyRequests(
-                "the deployment queue of this workspace is full (\(queued) waiting, at most \(queueCap)); redeliver the push later")
-        }
-        let deployment = try await deployments.create(new)
-        _ = try await control.supersedeQueuedAutoDeployments(
-            projectID: project.id, branch: branch, olderThan: deployment.id, reason: DeploymentService.supersededReason, at: Timestamp.now()
-        )
-        queueSignal.signal()
-        return deployment
+        return try await admission.admit(
+            Admission(new, skipReason: decision.skipReason?.rawValue, supersedesOlderPushes: true),
+            retryHint: "redeliver the push later")
     }
 }
