@@ -18,6 +18,8 @@ enum DatabaseDialect: Sendable, Equatable {
 struct Session: Sendable {
     let database: any SQLDatabase
     let dialect: DatabaseDialect
+    /// Counts the statements run through this session.
+    var counter = StatementCounter()
 
     /// The clause that locks the rows a `SELECT` returns until the transaction ends: PostgreSQL only, since SQLite
     /// runs one writer at a time anyway. With `skipLocked`, rows another transaction holds are passed over.
@@ -30,12 +32,14 @@ struct Session: Sendable {
 
     /// Runs a statement and ignores any rows it returns.
     func run(_ query: SQLQueryString) async throws {
+        counter.count()
         try await database.raw(query).run()
     }
 
     /// Runs a query and returns its raw rows.
     func rows(_ query: SQLQueryString) async throws -> [any SQLRow] {
-        try await database.raw(query).all()
+        counter.count()
+        return try await database.raw(query).all()
     }
 
     /// Runs a query and decodes every row into `Row`, whose property names are the snake_case columns in camelCase.
@@ -92,6 +96,18 @@ struct Session: Sendable {
     }
 }
 
+/// How many SQL statements a store has run: for the operator (what a request costs) and for tests that hold a
+/// listing to a constant number of statements.
+final class StatementCounter: Sendable {
+    private let total = Atomic<Int>(0)
+
+    /// Adds one statement.
+    func count() { total.add(1, ordering: .relaxed) }
+
+    /// The statements run so far.
+    var value: Int { total.load(ordering: .relaxed) }
+}
+
 /// A statement that always returns a row returned none: a bug, never user input.
 struct MissingRowError: Error, CustomStringConvertible {
     var expected: String
@@ -105,6 +121,8 @@ struct MissingRowError: Error, CustomStringConvertible {
 /// never interleaves with another task's statements; on PostgreSQL each call takes its own pooled connection.
 final class Database: Sendable {
     let dialect: DatabaseDialect
+    /// Every statement run on this database.
+    let statements = StatementCounter()
     private let backend: Backend
     private let logger: Logger
     private let isClosed = Mutex(false)
@@ -250,11 +268,11 @@ final class Database: Sendable {
     }
 
     private func session(_ connection: SQLiteConnection) -> Session {
-        Session(database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .sqlite)
+        Session(database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .sqlite, counter: statements)
     }
 
     private func session(_ connection: PostgresConnection) -> Session {
-        Session(database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .postgres)
+        Session(database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .postgres, counter: statements)
     }
 }
 

@@ -57,6 +57,9 @@ public final class SQLStore: Sendable {
         return SQLStore(database: database, secrets: secrets)
     }
 
+    /// How many SQL statements this store has run since it opened.
+    public var statementsRun: Int { database.statements.value }
+
     /// Closes the connection or the pool. Waits for a statement in flight; later calls fail with `StoreError.closed`.
     public func close() async throws {
         try await database.close()

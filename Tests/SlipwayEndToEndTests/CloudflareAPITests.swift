@@ -85,6 +85,42 @@ import Testing
         return body + "--\(boundary)--\r\n"
     }
 
+    @Test func aVariableChangedWhileADeploymentWaitsIsTheOneItBuildsWithWhoeverLookedAtIt() async throws {
+        let site = try TemporaryGitRepository()
+        try site.write("build.sh", "mkdir -p dist\nif [ -f slow.txt ]; then sleep 120; fi\nprintf '%s' \"$GREETING\" > dist/index.html\n")
+        _ = try site.commit("site")
+        try site.checkoutNewBranch("slow")
+        try site.write("slow.txt", "x")
+        _ = try site.commit("slow")
+        try site.checkout("main")
+        try await TestServer.withServer(configure: { $0.workers = 1 }) { server in
+            let api = server.client
+            let web = try await api.createProject(
+                NewProjectRequest(name: "web", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
+            _ = try await api.replaceEnvironmentVariables(project: "web", ["production": ["GREETING": EnvironmentVariableInfo(value: "before")]])
+            let account = try await api.me().workspace.cloudflareAccountId
+            let base = "/client/v4/accounts/\(account)/pages/projects/web/deployments"
+
+            // The only worker is busy with a slow preview, so the production deployment waits in the queue.
+            let blocker = try await api.deploy(projectIDs: [web.id], branch: "slow").deployments[0]
+            let waiting = try #require(try await send(server, .POST, base, body: #"{"branch": "main"}"#).result["id"] as? String)
+            // Every dialect looks at it while it waits: none of them may take its variables early.
+            let shown = try await send(server, .GET, "\(base)/\(waiting)")
+            #expect(shown.status == 200)
+            #expect((shown.result["env_vars"] as? [String: Any])?["GREETING"] != nil)
+            #expect(try await send(server, .GET, base).status == 200)
+            let queued = try await api.deployments(project: "web").data
+            #expect(queued.contains { $0.state == "queued" })
+            for deployment in queued { _ = try await api.deployment(deployment.id) }
+
+            _ = try await api.replaceEnvironmentVariables(project: "web", ["production": ["GREETING": EnvironmentVariableInfo(value: "after")]])
+            _ = try await api.cancel(blocker.id)
+            let ended = try await waitForEnd(server, base, waiting)
+            #expect((ended["latest_stage"] as? [String: Any])?["status"] as? String == "success")
+            #expect(try await server.edge("web").body == "after")
+        }
+    }
+
     @Test func createListGetLogsRetryRollbackCancelAndDeleteSpeakCloudflare() async throws {
         let site = try makeSite()
         try await TestServer.withServer { server in

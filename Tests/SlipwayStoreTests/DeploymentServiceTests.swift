@@ -119,4 +119,37 @@ import Testing
             #expect(try await variables.variablesShown(for: [promote])[promote.id] == ["API": EnvironmentVariable(value: "one", secret: true)])
         }
     }
+
+    @Test("Listing a page of deployments with their variables takes the same number of statements for 2 or 40", arguments: TestDatabase.all)
+    func listingStatementsAreConstant(database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let identity = try await Fixtures.bootstrap(store)
+            let project = try await store.projects.create(Fixtures.newProject("site"), workspaceID: identity.workspace.id)
+            let variables = store.environmentVariables(box: Fixtures.secrets)
+            try await variables.replace(projectID: project.id, with: [.production: ["A": EnvironmentVariable(value: "1", secret: true)]])
+            let environment = EnvironmentService(variables: variables)
+            let service = Self.service(store)
+
+            /// The statements one listing of `size` deployments runs: the page and the variables of every row.
+            func statementsOfListing(size: Int) async throws -> Int {
+                let before = store.statementsRun
+                let page = try await store.deployments.deployments(projectID: project.id, page: Page(number: 1, size: size))
+                let shown = try await environment.maskedVariables(of: page.items)
+                #expect(page.items.count == size && shown.count == size)
+                #expect(shown.values.allSatisfy { $0 == ["A": EnvironmentVariable(value: SecretMasker.mask, secret: true)] })
+                return store.statementsRun - before
+            }
+
+            // Some queued, some that ran (a snapshot taken), one that reuses a build (a rollback-like deploy-a-build).
+            for index in 0..<40 {
+                _ = try await service.deploy(
+                    projectIDs: [project.id], request: DeployRequest(gitBranch: "b\(index)", environment: .production), by: identity)
+                if index % 3 == 0, let claimed = try await Fixtures.claimNext(store) { _ = try await variables.snapshot(of: claimed) }
+            }
+            let few = try await statementsOfListing(size: 2)
+            let many = try await statementsOfListing(size: 40)
+            #expect(few == many)
+            #expect(many <= 5)
+        }
+    }
 }
