@@ -114,7 +114,8 @@ public func buildApplication(
                 projects: store.projects,
                 rules: ProjectInputRules(
                     repositories: repositoryRules, servicePorts: configuration.servicePorts, slipwayPorts: [configuration.port]
-                )
+                ),
+                deployments: store.deployments, routes: routes, files: files, runtime: supervisor
             ),
             service: deploymentService,
             builds: BuildDeploymentService(projects: store.projects, queries: store.queries, admission: admission),

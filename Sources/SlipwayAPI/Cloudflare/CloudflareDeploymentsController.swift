@@ -6,7 +6,24 @@ import SlipwayCore
 /// and Slipway's cancel. Mounted on `/client/v4/accounts/{account_id}/pages/projects/{project_name}/deployments`
 /// behind bearer authentication and `CloudflareErrorMiddleware` (docs/cloudflare.md).
 struct CloudflareDeploymentsController {
-    let dependencies: APIDependencies
+    /// Projects of the workspace.
+    let projects: any ProjectRepository
+    /// Deployment records.
+    let deployments: any DeploymentRepository
+    /// Deploy, rerun, roll back, promote.
+    let deploymentService: DeploymentService
+    /// Cancel, kill, delete and the queue.
+    let control: DeploymentControlService
+    /// Deployment logs.
+    let logReader: any DeploymentLogReader
+    /// What the edge routes to.
+    let routes: RouteTable
+    /// The public URLs of projects and deployments.
+    let urls: PublicURLs
+    /// Listings through the query language and build lookups.
+    let queries: any DeploymentQueryRepository
+    /// Environment variables.
+    let environment: EnvironmentService?
 
     /// The largest `per_page` of a listing.
     static let maximumPerPage = 100
@@ -107,7 +124,7 @@ struct CloudflareDeploymentsController {
         let deployRequest = DeployRequest(
             gitBranch: body.branch, commitID: body.commitHash,
             description: body.commitMessage.flatMap { $0.isEmpty ? nil : $0 } ?? "Deployment started from the Cloudflare Pages API")
-        let created = try await dependencies.service.deploy(projectIDs: [project.id], request: deployRequest, by: identity)
+        let created = try await deploymentService.deploy(projectIDs: [project.id], request: deployRequest, by: identity)
         return try await answer(try await json(created[0], project))
     }
 
@@ -124,7 +141,7 @@ struct CloudflareDeploymentsController {
             }
             environment = value
         }
-        let (shown, total) = try await dependencies.deployments.deployments(
+        let (shown, total) = try await deployments.deployments(
             projectID: project.id, environment: environment, page: Page(number: page, size: perPage))
         let results = try await json(shown, project)
         let info = CloudflareResultInfo(
@@ -149,7 +166,7 @@ struct CloudflareDeploymentsController {
         case "true": force = true
         case let text?: throw SlipwayError.invalid("force", "must be 'true' or 'false', got '\(CloudflareError.clipped(String(text)))'")
         }
-        try await dependencies.control.delete(deploymentID: deployment.id, force: force, by: identity)
+        try await control.delete(deploymentID: deployment.id, force: force, by: identity)
         return try JSONBody.response(CloudflareEnvelope(result: CloudflareEmptyObject()))
     }
 
@@ -161,7 +178,7 @@ struct CloudflareDeploymentsController {
         var includesRuntimeLines = false
         var offset: Int64 = 0
         while true {
-            let chunk = try dependencies.logs.read(deploymentUID: deployment.uid, from: offset, limit: 5000)
+            let chunk = try logReader.read(deploymentUID: deployment.uid, from: offset, limit: 5000)
             guard !chunk.lines.isEmpty, chunk.nextOffset > offset else { break }
             lines += chunk.lines.map { CloudflareLogsJSON.Line(line: $0.line.text, ts: Timestamp.format($0.line.timestamp)) }
             includesRuntimeLines = includesRuntimeLines || chunk.lines.contains { $0.line.isRuntime }
@@ -180,12 +197,12 @@ struct CloudflareDeploymentsController {
         let retried: Deployment
         switch deployment.state {
         case .failed:
-            retried = try await dependencies.service.rerun(deploymentID: deployment.id, by: identity)
+            retried = try await deploymentService.rerun(deploymentID: deployment.id, by: identity)
         case .success, .canceled, .skipped:
             let again = DeployRequest(
                 gitBranch: deployment.gitBranch, commitID: deployment.commitID, environment: deployment.environment,
                 description: "Retry of deployment \(deployment.uid.uuidString.lowercased())")
-            retried = try await dependencies.service.deploy(projectIDs: [project.id], request: again, by: identity)[0]
+            retried = try await deploymentService.deploy(projectIDs: [project.id], request: again, by: identity)[0]
         case .queued, .running:
             throw SlipwayError.conflict("deployment \(deployment.uid.uuidString.lowercased()) has not finished; only a finished one can be retried")
         }
@@ -196,7 +213,7 @@ struct CloudflareDeploymentsController {
     @Sendable func rollback(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.deploy)
         let (project, deployment) = try await visibleDeployment(context, identity)
-        let rolledBack = try await dependencies.service.rollback(to: deployment.id, by: identity)
+        let rolledBack = try await deploymentService.rollback(to: deployment.id, by: identity)
         return try await answer(try await json(rolledBack, project))
     }
 
@@ -205,7 +222,7 @@ struct CloudflareDeploymentsController {
     @Sendable func cancel(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.deploy)
         let (project, deployment) = try await visibleDeployment(context, identity)
-        let canceled = try await dependencies.control.cancel(deploymentID: deployment.id, reason: nil, immediately: false, by: identity)
+        let canceled = try await control.cancel(deploymentID: deployment.id, reason: nil, immediately: false, by: identity)
         return try await answer(try await json(canceled, project))
     }
 
@@ -221,11 +238,11 @@ struct CloudflareDeploymentsController {
     /// The deployment objects of a page; the variables of all of them are read at once, and never written (a
     /// deployment that has not started shows what it would run with if it started now).
     private func json(_ deployments: [Deployment], _ project: Project) async throws -> [CloudflareDeploymentJSON] {
-        let variables = try await dependencies.environment?.maskedVariables(of: deployments) ?? [:]
+        let variables = try await environment?.maskedVariables(of: deployments) ?? [:]
         return deployments.map { deployment in
             CloudflareDeploymentJSON(
-                deployment: deployment, project: project, urls: dependencies.urls,
-                routeKeys: dependencies.routes.keys(pointingAt: deployment.id), variables: variables[deployment.id] ?? [:])
+                deployment: deployment, project: project, urls: urls,
+                routeKeys: routes.keys(pointingAt: deployment.id), variables: variables[deployment.id] ?? [:])
         }
     }
 
@@ -234,7 +251,7 @@ struct CloudflareDeploymentsController {
         let account = context.parameters.get("account_id") ?? ""
         guard account.lowercased() == identity.workspace.cloudflareAccountID else { throw CloudflareError.accountNotFound(account) }
         let name = context.parameters.get("project_name") ?? ""
-        guard let project = try await dependencies.projects.project(name: name, workspaceID: identity.workspace.id) else {
+        guard let project = try await projects.project(name: name, workspaceID: identity.workspace.id) else {
             throw CloudflareError.projectNotFound(name)
         }
         return project
@@ -245,7 +262,7 @@ struct CloudflareDeploymentsController {
         let project = try await visibleProject(context, identity)
         let text = context.parameters.get("deployment_id") ?? ""
         guard let uid = UUID(uuidString: text),
-            let deployment = try await dependencies.queries.deployment(uid: uid, workspaceID: identity.workspace.id),
+            let deployment = try await queries.deployment(uid: uid, workspaceID: identity.workspace.id),
             deployment.projectID == project.id
         else { throw CloudflareError.deploymentNotFound(text) }
         return (project, deployment)

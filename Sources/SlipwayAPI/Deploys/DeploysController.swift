@@ -5,7 +5,14 @@ import SlipwayCore
 /// The Deploys dialect (seed 001): list with the query language, create from a build or an app, get with steps,
 /// cancel. Mounted on `/api/deploys` behind bearer authentication and `DeploysErrorMiddleware`.
 struct DeploysController {
-    let dependencies: APIDependencies
+    /// Deploying an existing build.
+    let builds: BuildDeploymentService
+    /// Cancel, kill, delete and the queue.
+    let control: DeploymentControlService
+    /// The public URLs of projects and deployments.
+    let urls: PublicURLs
+    /// Listings through the query language and build lookups.
+    let queries: any DeploymentQueryRepository
 
     /// Adds the four endpoints to `group` (the `/api/deploys` group).
     func addRoutes(to group: RouterGroup<SlipwayRequestContext>) {
@@ -22,15 +29,15 @@ struct DeploysController {
     }
 
     private func related(_ deployments: [Deployment], _ identity: Identity) async throws -> Related {
-        let projects = try await dependencies.queries.projectReferences(ids: deployments.map(\.projectID), workspaceID: identity.workspace.id)
-        let names = deployments.isEmpty ? [:] : try await dependencies.queries.userNames(workspaceID: identity.workspace.id)
+        let projects = try await queries.projectReferences(ids: deployments.map(\.projectID), workspaceID: identity.workspace.id)
+        let names = deployments.isEmpty ? [:] : try await queries.userNames(workspaceID: identity.workspace.id)
         return Related(projects: projects, userNames: names)
     }
 
     private func json(_ deployment: Deployment, _ related: Related, _ identity: Identity, steps: Bool = false) -> DeployJSON {
         DeployJSON(
             deployment: deployment, workspace: identity.workspace, project: related.projects[deployment.projectID],
-            createdBy: related.userNames[deployment.initiatedBy], urls: dependencies.urls, includesSteps: steps
+            createdBy: related.userNames[deployment.initiatedBy], urls: urls, includesSteps: steps
         )
     }
 
@@ -39,7 +46,7 @@ struct DeploysController {
         let identity = try context.require(.read)
         let parser = DeploymentQueryParser(dialect: .deploys)
         let query = try parser.parse(request.listingParameters(for: parser))
-        let page = try await dependencies.queries.page(query, workspaceID: identity.workspace.id)
+        let page = try await queries.page(query, workspaceID: identity.workspace.id)
         let related = try await related(page.items, identity)
         let list = DeployListJSON(data: page.items.map { json($0, related, identity) }, pageInfo: DeployPageInfo(page))
         var headers = HTTPFields()
@@ -58,7 +65,7 @@ struct DeploysController {
     @Sendable func create(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.deploy)
         let body = try await JSONBody.decode(CreateBody.self, from: request)
-        let service = dependencies.builds
+        let service = builds
         let deployment: Deployment
         switch (body.buildId, body.appId) {
         case (let buildText?, nil):
@@ -98,14 +105,14 @@ struct DeploysController {
         let identity = try context.require(.deploy)
         let deployment = try await visibleDeployment(context, identity)
         let body = try await JSONBody.decode(CancelBody.self, from: request)
-        let stopped = try await dependencies.control.cancel(deploymentID: deployment.id, reason: body.reason, immediately: false, by: identity)
+        let stopped = try await control.cancel(deploymentID: deployment.id, reason: body.reason, immediately: false, by: identity)
         return try JSONBody.response(DeployCancelJSON(success: stopped.state == .canceled))
     }
 
     private func visibleDeployment(_ context: SlipwayRequestContext, _ identity: Identity) async throws -> Deployment {
         let text = context.parameters.get("deploy") ?? ""
         guard let uid = PrefixedID.deployment.parse(text),
-            let deployment = try await dependencies.queries.deployment(uid: uid, workspaceID: identity.workspace.id)
+            let deployment = try await queries.deployment(uid: uid, workspaceID: identity.workspace.id)
         else {
             throw SlipwayError.notFound("deploy '\(text.count > 80 ? String(text.prefix(80)) + "…" : text)' not found")
         }

@@ -7,7 +7,14 @@ import SlipwayCore
 /// and `DokployErrorMiddleware`. Ids are UUIDs: `deploymentId` is the deployment's, `applicationId` and `composeId`
 /// the project's (docs/dokploy.md).
 struct DokployDeploymentsController {
-    let dependencies: APIDependencies
+    /// Projects of the workspace.
+    let projects: any ProjectRepository
+    /// Deployment records.
+    let deployments: any DeploymentRepository
+    /// Cancel, kill, delete and the queue.
+    let control: DeploymentControlService
+    /// Listings through the query language and build lookups.
+    let queries: any DeploymentQueryRepository
 
     /// The service types of Dokploy that are databases: Slipway does not run them.
     static let databaseTypes: Set<String> = ["postgres", "mysql", "mariadb", "mongo", "redis"]
@@ -60,8 +67,8 @@ struct DokployDeploymentsController {
     /// `GET /api/deployment.queueList`: the workspace's active and waiting deployments as queue jobs.
     @Sendable func queueList(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
-        let entries = try await dependencies.control.queue(for: identity)
-        let references = try await dependencies.queries.projectReferences(
+        let entries = try await control.queue(for: identity)
+        let references = try await queries.projectReferences(
             ids: entries.map(\.deployment.projectID), workspaceID: identity.workspace.id)
         return try JSONBody.response(entries.map { DokployQueueJobJSON(entry: $0, projectUID: references[$0.deployment.projectID]?.uid) })
     }
@@ -95,7 +102,7 @@ struct DokployDeploymentsController {
         let identity = try context.require(.deploy)
         let body = try await JSONBody.decode(DeploymentBody.self, from: request)
         let deployment = try await visibleDeployment(body.deploymentId, identity)
-        let killed = try await dependencies.control.cancel(deploymentID: deployment.id, reason: nil, immediately: true, by: identity)
+        let killed = try await control.cancel(deploymentID: deployment.id, reason: nil, immediately: true, by: identity)
         return try JSONBody.response(try await json(killed, identity))
     }
 
@@ -106,12 +113,12 @@ struct DokployDeploymentsController {
         let body = try await JSONBody.decode(DeploymentBody.self, from: request)
         let deployment = try await visibleDeployment(body.deploymentId, identity)
         let shown = try await json(deployment, identity)
-        try await dependencies.control.delete(deploymentID: deployment.id, force: body.force ?? false, by: identity)
+        try await control.delete(deploymentID: deployment.id, force: body.force ?? false, by: identity)
         return try JSONBody.response(shown)
     }
 
     private func json(_ deployment: Deployment, _ identity: Identity) async throws -> DokployDeploymentJSON {
-        let references = try await dependencies.queries.projectReferences(ids: [deployment.projectID], workspaceID: identity.workspace.id)
+        let references = try await queries.projectReferences(ids: [deployment.projectID], workspaceID: identity.workspace.id)
         return DokployDeploymentJSON(deployment: deployment, projectUID: references[deployment.projectID]?.uid)
     }
 
@@ -124,15 +131,15 @@ struct DokployDeploymentsController {
     private static func clipped(_ text: String) -> String { text.count > 80 ? String(text.prefix(80)) + "…" : text }
 
     private func visibleProject(_ text: String, field: String, _ identity: Identity) async throws -> Project {
-        guard let uid = UUID(uuidString: text), let id = try await dependencies.queries.projectID(uid: uid, workspaceID: identity.workspace.id),
-            let project = try await dependencies.projects.project(id: id, workspaceID: identity.workspace.id)
+        guard let uid = UUID(uuidString: text), let id = try await queries.projectID(uid: uid, workspaceID: identity.workspace.id),
+            let project = try await projects.project(id: id, workspaceID: identity.workspace.id)
         else { throw SlipwayError.notFound("\(field) '\(Self.clipped(text))' not found") }
         return project
     }
 
     private func visibleDeployment(_ text: String, _ identity: Identity) async throws -> Deployment {
         guard let uid = UUID(uuidString: text),
-            let deployment = try await dependencies.queries.deployment(uid: uid, workspaceID: identity.workspace.id)
+            let deployment = try await queries.deployment(uid: uid, workspaceID: identity.workspace.id)
         else { throw SlipwayError.notFound("deployment '\(Self.clipped(text))' not found") }
         return deployment
     }
@@ -142,7 +149,7 @@ struct DokployDeploymentsController {
         var all: [Deployment] = []
         var number = 1
         while true {
-            let (items, total) = try await dependencies.deployments.deployments(projectID: project.id, page: Page(number: number, size: 500))
+            let (items, total) = try await deployments.deployments(projectID: project.id, page: Page(number: number, size: 500))
             all += items
             if items.isEmpty || all.count >= total { return all }
             number += 1
@@ -154,7 +161,7 @@ struct DokployDeploymentsController {
         var shown: [DokployDeploymentJSON] = []
         var number = 1
         while true {
-            let (projects, total) = try await dependencies.projects.projects(
+            let (projects, total) = try await projects.projects(
                 workspaceID: identity.workspace.id, page: Page(number: number, size: 500))
             for project in projects {
                 shown += try await deployments(of: project).map { DokployDeploymentJSON(deployment: $0, projectUID: project.uid) }

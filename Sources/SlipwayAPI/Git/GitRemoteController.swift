@@ -8,7 +8,12 @@ import SlipwayCore
 /// HTTP Basic authentication with an API token as the password (any user name): `read` to fetch, `deploy` to push.
 /// Requests stream through `git http-backend`; a push then deploys like a webhook would.
 struct GitRemoteController {
-    let dependencies: APIDependencies
+    /// Workspaces, users and tokens.
+    let identities: any IdentityRepository
+    /// Projects of the workspace.
+    let projects: any ProjectRepository
+    /// Failed authentications per client address.
+    let authenticationFailures: AuthenticationFailureLimiter
     let git: GitIntegration
 
     /// Adds the three routes of the smart HTTP protocol to the router itself (they authenticate on their own).
@@ -42,15 +47,15 @@ struct GitRemoteController {
             return try Self.challenge("authenticate with an API token as the password (any user name)")
         }
         let address = context.remoteAddress?.ipAddress
-        let failures = dependencies.authenticationFailures
+        let failures = authenticationFailures
         if let wait = failures.refusal(.token, address: address) { throw APIError.tooManyAuthenticationFailures(after: wait) }
-        guard let identity = try await dependencies.identities.authenticate(secret: credentials.password) else {
+        guard let identity = try await identities.authenticate(secret: credentials.password) else {
             failures.recordFailure(.token, address: address)
             return try Self.challenge("authenticate with an API token as the password (any user name)")
         }
         var name = context.parameters.get("repository") ?? ""
         if name.hasSuffix(".git") { name.removeLast(4) }
-        guard let project = try await dependencies.projects.project(name: name, workspaceID: identity.workspace.id) else {
+        guard let project = try await projects.project(name: name, workspaceID: identity.workspace.id) else {
             throw SlipwayError.notFound("no project named '\(name)'")
         }
         var headers = request.headers.lowercasedDictionary
@@ -90,7 +95,7 @@ struct GitRemoteController {
         let pushes = git.pushes
         let logger = context.logger
         let userID = identity.user.id
-        let lookup = dependencies.projects
+        let lookup = projects
         return Response(
             status: HTTPResponse.Status(code: head.status), headers: fields,
             body: ResponseBody { writer in

@@ -5,7 +5,14 @@ import SlipwayCore
 /// `POST /api/v1/hooks/git/{project_uid}`: git push webhooks of GitHub, GitLab, Gitea/Forgejo and the generic shape.
 /// A public route: the signature made with the project's `webhook_secret` authenticates the sender, not a token.
 struct WebhookController {
-    let dependencies: APIDependencies
+    /// What the edge routes to.
+    let routes: RouteTable
+    /// The public URLs of projects and deployments.
+    let urls: PublicURLs
+    /// Failed authentications per client address.
+    let authenticationFailures: AuthenticationFailureLimiter
+    /// How many unverified webhook bodies may be read at once.
+    let webhookBodies: WebhookBodyGate
     let git: GitIntegration
 
     /// The largest payload accepted (GitHub caps its payloads at 25 MB).
@@ -39,18 +46,18 @@ struct WebhookController {
         // The body is unverified until it has been read whole: an address that sent wrong signatures to this
         // project too often lately is refused before, and only a few large bodies are read at once.
         let address = context.remoteAddress?.ipAddress
-        let failures = dependencies.authenticationFailures
+        let failures = authenticationFailures
         if let wait = failures.refusal(.webhookSignature, address: address, scope: project.uid.lowercased) {
             throw APIError.tooManyAuthenticationFailures(after: wait)
         }
         let contentLength = request.headers[.contentLength].flatMap { Int($0) }
         if let contentLength, contentLength > Self.maximumBody { return try Self.tooLarge() }
-        guard let slot = await dependencies.webhookBodies.slot(forContentLength: contentLength) else {
+        guard let slot = await webhookBodies.slot(forContentLength: contentLength) else {
             var response = try JSONBody.response(
                 V1ErrorMiddleware.Body(message: "too many large webhook deliveries are being received at once; retry later"),
                 status: .serviceUnavailable
             )
-            response.headers[.retryAfter] = String(AuthenticationFailureLimiter.seconds(dependencies.webhookBodies.configuration.wait))
+            response.headers[.retryAfter] = String(AuthenticationFailureLimiter.seconds(webhookBodies.configuration.wait))
             return response
         }
         let buffer: ByteBuffer
@@ -124,7 +131,7 @@ struct WebhookController {
     }
 
     private func view(_ project: Project) -> (Deployment) -> V1Deployment {
-        { V1Deployment(deployment: $0, project: project, urls: dependencies.urls, routes: dependencies.routes) }
+        { V1Deployment(deployment: $0, project: project, urls: urls, routes: routes) }
     }
 
     /// The reason of a skipped deployment.
@@ -135,7 +142,10 @@ struct WebhookController {
 
 /// `POST /api/v1/projects/{id}/unpin`: production follows pushes to the production branch again.
 struct V1PinController {
-    let dependencies: APIDependencies
+    /// Projects of the workspace.
+    let projects: any ProjectRepository
+    /// Projects and deployments by the references of the native API's paths.
+    let lookup: V1Lookup
 
     /// Adds the route to the `/api/v1` group.
     func addRoutes(to group: RouterGroup<SlipwayRequestContext>) {
@@ -144,8 +154,8 @@ struct V1PinController {
 
     @Sendable func unpin(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.deploy)
-        let project = try await V1Lookup(dependencies: dependencies).project(context.parameters.get("project"), identity)
-        try await dependencies.projects.setProductionPinned(projectID: project.id, pinned: false)
+        let project = try await lookup.project(context.parameters.get("project"), identity)
+        try await projects.setProductionPinned(projectID: project.id, pinned: false)
         return try JSONBody.response(
             V1ActionResult(message: "Production of \(project.name) is unpinned: the next production deployment takes production.")
         )

@@ -13,11 +13,6 @@ struct BearerAuthenticator: RouterMiddleware {
         self.failures = failures
     }
 
-    /// The authenticator of the API that `dependencies` describe.
-    init(_ dependencies: APIDependencies) {
-        self.init(identities: dependencies.identities, failures: dependencies.authenticationFailures)
-    }
-
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let secret = Self.secret(in: request.headers) else { throw APIError.unauthenticated }
         let address = context.remoteAddress?.ipAddress

@@ -5,7 +5,14 @@ import SlipwayCore
 /// `GET /api/v1/deployments`: every deployment the token can see, with the query language of DESIGN.md §9 in
 /// snake_case; answers `{"data": [...], "page_info": {...}}` (docs/deploys-api.md).
 struct V1DeploymentListController {
-    let dependencies: APIDependencies
+    /// Projects of the workspace.
+    let projects: any ProjectRepository
+    /// What the edge routes to.
+    let routes: RouteTable
+    /// The public URLs of projects and deployments.
+    let urls: PublicURLs
+    /// Listings through the query language and build lookups.
+    let queries: any DeploymentQueryRepository
 
     /// Adds the listing route to the `/api/v1` group.
     func addRoutes(to group: RouterGroup<SlipwayRequestContext>) {
@@ -47,14 +54,14 @@ struct V1DeploymentListController {
         let identity = try context.require(.read)
         let parser = DeploymentQueryParser(dialect: .native)
         let query = try parser.parse(request.listingParameters(for: parser))
-        let page = try await dependencies.queries.page(query, workspaceID: identity.workspace.id)
-        var projects: [Int64: Project] = [:]
+        let page = try await queries.page(query, workspaceID: identity.workspace.id)
+        var pageProjects: [Int64: Project] = [:]
         for projectID in Set(page.items.map(\.projectID)) {
-            projects[projectID] = try await dependencies.projects.project(id: projectID, workspaceID: identity.workspace.id)
+            pageProjects[projectID] = try await projects.project(id: projectID, workspaceID: identity.workspace.id)
         }
         let data = page.items.compactMap { deployment in
-            projects[deployment.projectID].map {
-                V1Deployment(deployment: deployment, project: $0, urls: dependencies.urls, routes: dependencies.routes)
+            pageProjects[deployment.projectID].map {
+                V1Deployment(deployment: deployment, project: $0, urls: urls, routes: routes)
             }
         }
         return try JSONBody.response(ListPage(data: data, pageInfo: PageInfo(page: page)))

@@ -4,7 +4,18 @@ import SlipwayCore
 
 /// The deployment endpoints of seed 000: create, retrieve (with its output), rerun, rollback; and the JSON logs.
 struct V1DeploymentsController {
-    let dependencies: APIDependencies
+    /// Deploy, rerun, roll back, promote.
+    let deploymentService: DeploymentService
+    /// Cancel, kill, delete and the queue.
+    let control: DeploymentControlService
+    /// Deployment logs.
+    let logReader: any DeploymentLogReader
+    /// What the edge routes to.
+    let routes: RouteTable
+    /// The public URLs of projects and deployments.
+    let urls: PublicURLs
+    /// Projects and deployments by the references of the native API's paths.
+    let lookup: V1Lookup
 
     /// How many lines of each kind a single deployment's `output` carries; the logs endpoint has them all.
     static let outputLineLimit = 5_000
@@ -59,7 +70,7 @@ struct V1DeploymentsController {
         if let description = body.description, description.count > 1000 {
             throw SlipwayError.invalid("description", "must be at most 1000 characters")
         }
-        let deployments = try await dependencies.service.deploy(
+        let deployments = try await deploymentService.deploy(
             projectIDs: projectIDs,
             request: DeployRequest(gitBranch: body.gitBranch, commitID: body.commitID, environment: environment, description: body.description),
             by: identity
@@ -68,37 +79,37 @@ struct V1DeploymentsController {
         var shown: [V1Deployment] = []
         for deployment in deployments {
             if projects[deployment.projectID] == nil {
-                projects[deployment.projectID] = try await V1Lookup(dependencies: dependencies).project(String(deployment.projectID), identity)
+                projects[deployment.projectID] = try await lookup.project(String(deployment.projectID), identity)
             }
             let project = projects[deployment.projectID]!
-            shown.append(V1Deployment(deployment: deployment, project: project, urls: dependencies.urls, routes: dependencies.routes))
+            shown.append(V1Deployment(deployment: deployment, project: project, urls: urls, routes: routes))
         }
         return try JSONBody.response(Created(deploymentIDs: deployments.map(\.id), deployments: shown))
     }
 
     @Sendable func show(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
-        let (deployment, project) = try await V1Lookup(dependencies: dependencies).deployment(context.parameters.get("deployment"), identity)
-        let tail = try dependencies.logs.tail(deploymentUID: deployment.uid, limit: Self.outputLineLimit)
+        let (deployment, project) = try await lookup.deployment(context.parameters.get("deployment"), identity)
+        let tail = try logReader.tail(deploymentUID: deployment.uid, limit: Self.outputLineLimit)
         let output = V1DeploymentOutput(
             clientPayload: tail.client.map(\.text), systemPayload: tail.system.map { "\(clock($0.timestamp)) - \($0.text)" },
             truncated: tail.truncated
         )
         return try JSONBody.response(
-            V1Deployment(deployment: deployment, project: project, urls: dependencies.urls, routes: dependencies.routes, output: output))
+            V1Deployment(deployment: deployment, project: project, urls: urls, routes: routes, output: output))
     }
 
     @Sendable func rerun(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.deploy)
         let id = try deploymentID(context)
-        let rerun = try await dependencies.service.rerun(deploymentID: id, by: identity)
+        let rerun = try await deploymentService.rerun(deploymentID: id, by: identity)
         return try JSONBody.response(V1ActionResult(message: "Rerun queued.", deploymentID: rerun.id))
     }
 
     @Sendable func rollback(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.deploy)
         let id = try deploymentID(context)
-        let rollback = try await dependencies.service.rollback(to: id, by: identity)
+        let rollback = try await deploymentService.rollback(to: id, by: identity)
         return try JSONBody.response(V1ActionResult(message: "Rollback queued.", deploymentID: rollback.id))
     }
 
@@ -125,15 +136,15 @@ struct V1DeploymentsController {
         let identity = try context.require(.deploy)
         let id = try deploymentID(context)
         let body = try await JSONBody.decode(StopBody.self, from: request)
-        let stopped = try await dependencies.control.cancel(deploymentID: id, reason: body.reason, immediately: immediately, by: identity)
-        let (_, project) = try await V1Lookup(dependencies: dependencies).deployment(String(stopped.id), identity)
+        let stopped = try await control.cancel(deploymentID: id, reason: body.reason, immediately: immediately, by: identity)
+        let (_, project) = try await lookup.deployment(String(stopped.id), identity)
         let message =
             stopped.state == .canceled
             ? (immediately ? "Deployment killed." : "Deployment canceled.") : "Deployment is stopping (\(stopped.state.rawValue))."
         return try JSONBody.response(
             Stopped(
                 message: message,
-                deployment: V1Deployment(deployment: stopped, project: project, urls: dependencies.urls, routes: dependencies.routes))
+                deployment: V1Deployment(deployment: stopped, project: project, urls: urls, routes: routes))
         )
     }
 
@@ -146,7 +157,7 @@ struct V1DeploymentsController {
         case "true", "1": force = true
         case let other?: throw SlipwayError.invalid("force", "must be true or false, got '\(other)'")
         }
-        try await dependencies.control.delete(deploymentID: id, force: force, by: identity)
+        try await control.delete(deploymentID: id, force: force, by: identity)
         return try JSONBody.response(V1ActionResult(message: "Deployment deleted."))
     }
 
@@ -184,7 +195,7 @@ struct V1DeploymentsController {
 
     @Sendable func queue(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
-        let entries = try await dependencies.control.queue(for: identity)
+        let entries = try await control.queue(for: identity)
         return try JSONBody.response(
             QueuePage(
                 data: entries.map(QueueLine.init), active: entries.filter { $0.position == nil }.count,

@@ -4,7 +4,8 @@ import SlipwayCore
 
 /// `GET/PUT /api/v1/projects/{id}/env`: a project's environment variables per environment, secrets masked on read.
 struct V1EnvironmentVariablesController {
-    let dependencies: APIDependencies
+    /// Projects and deployments by the references of the native API's paths.
+    let lookup: V1Lookup
     let environment: EnvironmentService
 
     /// Adds the routes to the `/api/v1` group.
@@ -23,14 +24,14 @@ struct V1EnvironmentVariablesController {
     /// Reads the variables of both environments; secret values read as `•••`.
     @Sendable func show(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
-        let project = try await V1Lookup(dependencies: dependencies).project(context.parameters.get("project"), identity)
+        let project = try await lookup.project(context.parameters.get("project"), identity)
         return try JSONBody.response(try await shown(project))
     }
 
     /// Replaces the environments the body names, then answers like GET.
     @Sendable func replace(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.admin)
-        let project = try await V1Lookup(dependencies: dependencies).project(context.parameters.get("project"), identity)
+        let project = try await lookup.project(context.parameters.get("project"), identity)
         let body = try await JSONBody.decode([String: [String: VariableBody]].self, from: request)
         try await environment.replace(
             body.mapValues { variables in variables.mapValues { EnvironmentVariable(value: $0.value, secret: $0.secret ?? false) } },
@@ -42,7 +43,7 @@ struct V1EnvironmentVariablesController {
     /// Sets the variables the body gives and removes those given `null`; the others are kept. Answers like GET.
     @Sendable func update(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.admin)
-        let project = try await V1Lookup(dependencies: dependencies).project(context.parameters.get("project"), identity)
+        let project = try await lookup.project(context.parameters.get("project"), identity)
         let body = try await JSONBody.decode([String: [String: VariableBody?]].self, from: request)
         try await environment.update(
             body.mapValues { variables in variables.mapValues { $0.map { EnvironmentVariable(value: $0.value, secret: $0.secret ?? false) } } },

@@ -7,7 +7,14 @@ import SlipwayCore
 /// `GET /api/v1/deployments/{id}/logs`: a deployment's log as JSON pages by byte offset, or, with
 /// `Accept: text/event-stream`, a live Server-Sent Events stream that follows it until the deployment ends (docs/logs.md).
 struct V1LogsController {
-    let dependencies: APIDependencies
+    /// Deployment logs.
+    let logReader: any DeploymentLogReader
+    /// Projects and deployments by the references of the native API's paths.
+    let lookup: V1Lookup
+    /// Deployment records: a follower sees when its deployment ends.
+    let deployments: any DeploymentRepository
+    /// Wakes followers when a log grows or a state changes.
+    let activity: DeploymentActivity
     var configuration = LogEventStream.Configuration()
 
     /// Adds the logs route to the authenticated `/api/v1` group.
@@ -53,11 +60,12 @@ struct V1LogsController {
     /// Answers JSON, or an event stream when the client accepts `text/event-stream`.
     @Sendable func logs(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
-        let (deployment, _) = try await V1Lookup(dependencies: dependencies).deployment(context.parameters.get("deployment"), identity)
+        let (deployment, _) = try await lookup.deployment(context.parameters.get("deployment"), identity)
         let after = try request.integerQuery("after", default: 0, range: 0...Int.max)
         if request.acceptsEventStream {
             let start = try request.lastEventID ?? Int64(after)
-            let stream = LogEventStream(deployment: deployment, start: start, dependencies: dependencies, configuration: configuration)
+            let stream = LogEventStream(
+                deployment: deployment, start: start, logs: logReader, deployments: deployments, activity: activity, configuration: configuration)
             var headers = HTTPFields()
             headers[.contentType] = "text/event-stream"
             headers[.cacheControl] = "no-cache"
@@ -66,7 +74,7 @@ struct V1LogsController {
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await stream.run(writer: &writer) })
         }
         let limit = try request.integerQuery("limit", default: 1000, range: 1...10_000)
-        let chunk = try dependencies.logs.read(deploymentUID: deployment.uid, from: Int64(after), limit: limit)
+        let chunk = try logReader.read(deploymentUID: deployment.uid, from: Int64(after), limit: limit)
         var timestamps = LogTimestampFormatter()
         let lines = chunk.lines.map {
             LogPage.Line(
@@ -126,7 +134,9 @@ struct LogEventStream: Sendable {
 
     let deployment: Deployment
     let start: Int64
-    let dependencies: APIDependencies
+    let logs: any DeploymentLogReader
+    let deployments: any DeploymentRepository
+    let activity: DeploymentActivity
     let configuration: Configuration
 
     /// Writes the stream until the deployment has ended (then `end`), the server shuts down, or the client goes away.
@@ -139,7 +149,7 @@ struct LogEventStream: Sendable {
         try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
         var nextStateCheck = clock.now
         while !Task.isShuttingDownGracefully {
-            let generation = dependencies.activity.generation(of: uid)
+            let generation = activity.generation(of: uid)
             if try await sendLines(writer: &writer, offset: &offset) {
                 lastWrite = clock.now
                 continue
@@ -150,7 +160,7 @@ struct LogEventStream: Sendable {
             let checksState = clock.now >= nextStateCheck
             if checksState {
                 nextStateCheck = clock.now + configuration.stateCheckInterval
-                guard let current = try await dependencies.deployments.deployment(id: deployment.id, workspaceID: deployment.workspaceID)
+                guard let current = try await deployments.deployment(id: deployment.id, workspaceID: deployment.workspaceID)
                 else {
                     break  // deleted while followed: nothing more will come
                 }
@@ -170,7 +180,7 @@ struct LogEventStream: Sendable {
                 // Woken with nothing new to send, too soon after the last check: check again as soon as allowed.
                 timeout = min(timeout, max(nextStateCheck - clock.now, .milliseconds(1)))
             }
-            let activity = dependencies.activity
+            let activity = activity
             await cancelWhenGracefulShutdown { [timeout] in await activity.wait(for: uid, after: generation, timeout: timeout) }
         }
         // On shutdown the stream closes without `end`: the client reconnects with Last-Event-ID.
@@ -182,7 +192,7 @@ struct LogEventStream: Sendable {
         var sent = false
         var timestamps = LogTimestampFormatter()
         while !Task.isShuttingDownGracefully {
-            let chunk = try dependencies.logs.read(deploymentUID: deployment.uid, from: offset, limit: configuration.linesPerRead)
+            let chunk = try logs.read(deploymentUID: deployment.uid, from: offset, limit: configuration.linesPerRead)
             offset = max(offset, chunk.nextOffset)
             guard !chunk.lines.isEmpty else { break }
             var buffer = ByteBuffer()
@@ -198,12 +208,12 @@ struct LogEventStream: Sendable {
     /// is followed until its log has been quiet for `quietPeriod`. One that ended earlier has nothing more to come.
     private func drainAfterEnd(_ ended: Deployment, writer: inout any ResponseBodyWriter, offset: inout Int64) async throws {
         while true {
-            let generation = dependencies.activity.generation(of: deployment.uid)
+            let generation = activity.generation(of: deployment.uid)
             _ = try await sendLines(writer: &writer, offset: &offset)
             let endedAt = ended.completedAt ?? ended.updatedAt
             guard Date().timeIntervalSince(endedAt) < configuration.recentlyEnded, !Task.isShuttingDownGracefully else { return }
-            await dependencies.activity.wait(for: deployment.uid, after: generation, timeout: configuration.quietPeriod)
-            if dependencies.activity.generation(of: deployment.uid) == generation { return }
+            await activity.wait(for: deployment.uid, after: generation, timeout: configuration.quietPeriod)
+            if activity.generation(of: deployment.uid) == generation { return }
         }
     }
 

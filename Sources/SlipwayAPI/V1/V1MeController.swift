@@ -3,7 +3,6 @@ import SlipwayCore
 
 /// `GET /api/v1/me`: the token's user, workspace and scopes.
 struct V1MeController {
-    let dependencies: APIDependencies
 
     func addRoutes(to group: RouterGroup<SlipwayRequestContext>) {
         group.get("me", use: me)

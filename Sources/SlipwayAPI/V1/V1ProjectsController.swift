@@ -4,7 +4,24 @@ import SlipwayCore
 /// `POST/GET /api/v1/projects`, `GET/PATCH/DELETE /api/v1/projects/{id}` (`{id}` is the integer id or the name),
 /// and the project's deployments and rollback candidates.
 struct V1ProjectsController {
-    let dependencies: APIDependencies
+    /// Projects of the workspace.
+    let projects: any ProjectRepository
+    /// Creating, changing and deleting projects under the install's rules.
+    let projectSettings: ProjectService
+    /// Deployment records.
+    let deployments: any DeploymentRepository
+    /// Deploy, rerun, roll back, promote.
+    let deploymentService: DeploymentService
+    /// What the edge routes to.
+    let routes: RouteTable
+    /// The public URLs of projects and deployments.
+    let urls: PublicURLs
+    /// The service supervisor.
+    let runtime: (any ServiceRuntime)?
+    /// The record of service restarts.
+    let serviceRestarts: (any ServiceRestartRepository)?
+    /// Projects and deployments by the references of the native API's paths.
+    let lookup: V1Lookup
 
     func addRoutes(to group: RouterGroup<SlipwayRequestContext>) {
         group.post(use: create)
@@ -85,8 +102,8 @@ struct V1ProjectsController {
     @Sendable func create(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.admin)
         let settings = try await JSONBody.decode(SettingsBody.self, from: request).settings()
-        let project = try await dependencies.projectSettings.create(settings, workspaceID: identity.workspace.id)
-        return try JSONBody.response(V1Project(project: project, urls: dependencies.urls, showsSecret: true), status: .created)
+        let project = try await projectSettings.create(settings, workspaceID: identity.workspace.id)
+        return try JSONBody.response(V1Project(project: project, urls: urls, showsSecret: true), status: .created)
     }
 
     @Sendable func list(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
@@ -94,19 +111,19 @@ struct V1ProjectsController {
         let page = try Page(
             number: request.integerQuery("page", default: 1, range: 1...1_000_000),
             size: request.integerQuery("per_page", default: 15, range: 1...100))
-        let (projects, total) = try await dependencies.projects.projects(workspaceID: identity.workspace.id, page: page)
-        return try JSONBody.response(V1Page(data: projects.map { V1Project(project: $0, urls: dependencies.urls) }, page: page, total: total))
+        let (shown, total) = try await projects.projects(workspaceID: identity.workspace.id, page: page)
+        return try JSONBody.response(V1Page(data: shown.map { V1Project(project: $0, urls: urls) }, page: page, total: total))
     }
 
     @Sendable func show(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
         let project = try await resolveProject(context.parameters.get("project"), identity)
-        var shown = V1Project(project: project, urls: dependencies.urls, showsSecret: identity.token.grants(.admin))
-        if project.kind == .service, let runtime = dependencies.runtime {
+        var shown = V1Project(project: project, urls: urls, showsSecret: identity.token.grants(.admin))
+        if project.kind == .service, let runtime = runtime {
             shown.services = V1ServiceProcesses(
                 processes: runtime.statuses(projectID: project.id),
-                restarts: try await dependencies.serviceRestarts?.recentRestarts(projectID: project.id, limit: 20) ?? [],
-                restartCounts: try await dependencies.serviceRestarts?.restartCounts(projectID: project.id) ?? [:]
+                restarts: try await serviceRestarts?.recentRestarts(projectID: project.id, limit: 20) ?? [],
+                restartCounts: try await serviceRestarts?.restartCounts(projectID: project.id) ?? [:]
             )
         }
         return try JSONBody.response(shown)
@@ -116,25 +133,14 @@ struct V1ProjectsController {
         let identity = try context.require(.admin)
         let project = try await resolveProject(context.parameters.get("project"), identity)
         let settings = try await JSONBody.decode(SettingsBody.self, from: request).settings()
-        let updated = try await dependencies.projectSettings.update(project, with: settings)
-        if updated.name != project.name {
-            dependencies.routes.load(try await dependencies.deployments.liveDeployments())
-        }
-        return try JSONBody.response(V1Project(project: updated, urls: dependencies.urls, showsSecret: true))
+        let updated = try await projectSettings.update(project, with: settings)
+        return try JSONBody.response(V1Project(project: updated, urls: urls, showsSecret: true))
     }
 
     @Sendable func delete(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.admin)
         let project = try await resolveProject(context.parameters.get("project"), identity)
-        if try await dependencies.deployments.hasUnfinishedDeployments(projectID: project.id) {
-            throw SlipwayError.conflict("project \(project.name) has queued or running deployments; cancel them first")
-        }
-        let (records, _) = try await dependencies.deployments.deployments(projectID: project.id, page: Page(number: 1, size: Int(Int32.max)))
-        let buildIDs = try await dependencies.projects.delete(id: project.id, workspaceID: identity.workspace.id)
-        dependencies.routes.removeProject(project.name)
-        await dependencies.runtime?.retire(projectID: project.id, keeping: [])
-        for id in buildIDs { try? dependencies.files.removeBuild(id) }
-        for record in records { try? dependencies.files.removeLog(deploymentUID: record.uid) }
+        try await projectSettings.delete(project)
         return try JSONBody.response(V1ActionResult(message: "Project deleted."))
     }
 
@@ -144,8 +150,8 @@ struct V1ProjectsController {
         let page = try Page(
             number: request.integerQuery("page", default: 1, range: 1...1_000_000),
             size: request.integerQuery("per_page", default: 15, range: 1...100))
-        let (deployments, total) = try await dependencies.deployments.deployments(projectID: project.id, page: page)
-        let items = deployments.map { V1Deployment(deployment: $0, project: project, urls: dependencies.urls, routes: dependencies.routes) }
+        let (shown, total) = try await deployments.deployments(projectID: project.id, page: page)
+        let items = shown.map { V1Deployment(deployment: $0, project: project, urls: urls, routes: routes) }
         return try JSONBody.response(V1Page(data: items, page: page, total: total))
     }
 
@@ -166,7 +172,7 @@ struct V1ProjectsController {
     @Sendable func rollbackCandidates(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
         let project = try await resolveProject(context.parameters.get("project"), identity)
-        let candidates = try await dependencies.service.rollbackCandidates(projectID: project.id, by: identity)
+        let candidates = try await deploymentService.rollbackCandidates(projectID: project.id, by: identity)
         return try JSONBody.response(
             candidates.map {
                 Candidate(
@@ -176,22 +182,25 @@ struct V1ProjectsController {
     }
 
     private func resolveProject(_ reference: String?, _ identity: Identity) async throws -> Project {
-        try await V1Lookup(dependencies: dependencies).project(reference, identity)
+        try await lookup.project(reference, identity)
     }
 }
 
 /// Finds what a path parameter names, inside the caller's workspace only (anything else is 404).
 struct V1Lookup {
-    let dependencies: APIDependencies
+    /// Projects of the workspace.
+    let projects: any ProjectRepository
+    /// Deployment records.
+    let deployments: any DeploymentRepository
 
     /// A project by integer id or by name.
     func project(_ reference: String?, _ identity: Identity) async throws -> Project {
         let reference = reference ?? ""
         let found: Project?
         if let id = Int64(reference) {
-            found = try await dependencies.projects.project(id: id, workspaceID: identity.workspace.id)
+            found = try await projects.project(id: id, workspaceID: identity.workspace.id)
         } else {
-            found = try await dependencies.projects.project(name: reference, workspaceID: identity.workspace.id)
+            found = try await projects.project(name: reference, workspaceID: identity.workspace.id)
         }
         guard let found else { throw SlipwayError.notFound("project '\(reference)' not found") }
         return found
@@ -200,8 +209,8 @@ struct V1Lookup {
     /// A deployment by integer id, with its project.
     func deployment(_ reference: String?, _ identity: Identity) async throws -> (Deployment, Project) {
         let reference = reference ?? ""
-        guard let id = Int64(reference), let deployment = try await dependencies.deployments.deployment(id: id, workspaceID: identity.workspace.id),
-            let project = try await dependencies.projects.project(id: deployment.projectID, workspaceID: identity.workspace.id)
+        guard let id = Int64(reference), let deployment = try await deployments.deployment(id: id, workspaceID: identity.workspace.id),
+            let project = try await projects.project(id: deployment.projectID, workspaceID: identity.workspace.id)
         else { throw SlipwayError.notFound("deployment '\(reference)' not found") }
         return (deployment, project)
     }

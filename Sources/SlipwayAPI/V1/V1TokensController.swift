@@ -3,7 +3,8 @@ import SlipwayCore
 
 /// `POST/GET /api/v1/tokens`, `DELETE /api/v1/tokens/{id}`: API keys of the workspace (admin scope).
 struct V1TokensController {
-    let dependencies: APIDependencies
+    /// Workspaces, users and tokens.
+    let identities: any IdentityRepository
 
     func addRoutes(to group: RouterGroup<SlipwayRequestContext>) {
         group.post(use: create)
@@ -33,7 +34,7 @@ struct V1TokensController {
         if body.scopes?.isEmpty == true { problems.append(FieldProblem(field: "scopes", message: "must name at least one scope")) }
         guard problems.isEmpty else { throw SlipwayError.invalid(problems) }
         let secret = APIToken.generateSecret()
-        let token = try await dependencies.identities.createToken(
+        let token = try await identities.createToken(
             workspaceID: identity.workspace.id, userID: identity.user.id, name: name, scopes: scopes, secret: secret
         )
         return try JSONBody.response(V1Token(token: token, secret: secret), status: .created)
@@ -41,14 +42,14 @@ struct V1TokensController {
 
     @Sendable func list(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.admin)
-        let tokens = try await dependencies.identities.tokens(workspaceID: identity.workspace.id)
+        let tokens = try await identities.tokens(workspaceID: identity.workspace.id)
         return try JSONBody.response(["data": tokens.map { V1Token(token: $0) }])
     }
 
     @Sendable func delete(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.admin)
         let text = context.parameters.get("id") ?? ""
-        guard let id = Int64(text), try await dependencies.identities.deleteToken(id: id, workspaceID: identity.workspace.id) else {
+        guard let id = Int64(text), try await identities.deleteToken(id: id, workspaceID: identity.workspace.id) else {
             throw SlipwayError.notFound("token \(text) not found")
         }
         return try JSONBody.response(V1ActionResult(message: "Token revoked."))

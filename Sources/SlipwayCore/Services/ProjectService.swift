@@ -6,10 +6,25 @@ import Foundation
 public struct ProjectService: Sendable {
     public let projects: any ProjectRepository
     public let rules: ProjectInputRules
+    /// Deployment records: a project with unfinished deployments is not deleted; a rename reloads routes.
+    public let deployments: any DeploymentRepository
+    /// What the edge routes to.
+    public let routes: RouteTable
+    /// A deleted project's builds and logs.
+    public let files: any DeploymentFileStore
+    /// The service supervisor: a deleted project's processes stop.
+    public let runtime: (any ServiceRuntime)?
 
-    public init(projects: any ProjectRepository, rules: ProjectInputRules) {
+    public init(
+        projects: any ProjectRepository, rules: ProjectInputRules, deployments: any DeploymentRepository, routes: RouteTable,
+        files: any DeploymentFileStore, runtime: (any ServiceRuntime)? = nil
+    ) {
         self.projects = projects
         self.rules = rules
+        self.deployments = deployments
+        self.routes = routes
+        self.files = files
+        self.runtime = runtime
     }
 
     /// Validates a creation request and stores the project; `SlipwayError.invalid` names every wrong field.
@@ -23,7 +38,24 @@ public struct ProjectService: Sendable {
     public func update(_ project: Project, with settings: ProjectSettings) async throws -> Project {
         let updated = try ProjectValidation.apply(settings, to: project, rules: rules)
         try await checkPortIsFree(settings.service.port, exceptProjectID: project.id)
-        return try await projects.update(updated)
+        let stored = try await projects.update(updated)
+        // Its deployments' host names follow the new name.
+        if stored.name != project.name { routes.load(try await deployments.liveDeployments()) }
+        return stored
+    }
+
+    /// Deletes a project with every deployment, build and log of it, and stops its processes; 409 while a
+    /// deployment of it is queued or running.
+    public func delete(_ project: Project) async throws {
+        if try await deployments.hasUnfinishedDeployments(projectID: project.id) {
+            throw SlipwayError.conflict("project \(project.name) has queued or running deployments; cancel them first")
+        }
+        let (records, _) = try await deployments.deployments(projectID: project.id, page: Page(number: 1, size: Int(Int32.max)))
+        let buildIDs = try await projects.delete(id: project.id, workspaceID: project.workspaceID)
+        routes.removeProject(project.name)
+        await runtime?.retire(projectID: project.id, keeping: [])
+        for id in buildIDs { try? files.removeBuild(id) }
+        for record in records { try? files.removeLog(deploymentUID: record.uid) }
     }
 
     /// A fixed port another project of the install (in any workspace) already has is refused, naming `port`.
