@@ -4,7 +4,8 @@ import SlipwayCore
 
 /// Compiles a parsed `DeploymentQuery` into SQL with bound parameters: the same text on SQLite and PostgreSQL.
 ///
-/// Column and table names come only from `QueryColumns` (never from a request) and are quoted as identifiers; every
+/// Core names attributes as the domain does; this compiler maps them to tables and columns (`table(_:)`, `column(_:)`).
+/// Column and table names come only from `QueryAttributes` (never from a request) and are quoted as identifiers; every
 /// value is a bound parameter. Comparisons are two-valued (a NULL column makes `equal` false and `notEqual` true), so
 /// `NOT` is an exact complement. NULL placement in `ORDER BY` is emulated with an `(column IS NULL)` key before the
 /// column, because the two databases put NULLs at different ends by default; keyset conditions follow the same rule.
@@ -12,14 +13,14 @@ struct DeploymentQueryCompiler {
     /// The caller's workspace: every query and every relation subquery is confined to it.
     let workspaceID: Int64
     /// The table that the `deployments` columns of a condition are read from: `deployment_counts` when counting.
-    var deploymentsTable = QueryTable.deployments.rawValue
+    var deploymentsTable = DeploymentQueryCompiler.table(.deployment)
 
     init(workspaceID: Int64) {
         self.workspaceID = workspaceID
     }
 
     /// The columns of `deployments` that `deployment_counts` (migration 6) groups by.
-    static let countedColumns: Set<QueryColumn> = [QueryColumns.workspaceID, QueryColumns.projectID, QueryColumns.state]
+    static let countedColumns: Set<QueryAttribute> = [QueryAttributes.workspaceID, QueryAttributes.projectID, QueryAttributes.state]
 
     /// Whether `filter` only looks at the counted columns (relations to projects and workspaces go through
     /// `project_id` and `workspace_id`), so that every deployment of one counter row matches it or none does.
@@ -48,7 +49,7 @@ struct DeploymentQueryCompiler {
     }
 
     /// `deployments.workspace_id = ?`: the scope of every listing.
-    var scope: SQLQueryString { "\(column(QueryColumns.workspaceID)) = \(bind: workspaceID)" }
+    var scope: SQLQueryString { "\(column(QueryAttributes.workspaceID)) = \(bind: workspaceID)" }
 
     /// The WHERE condition of a filter.
     func condition(_ filter: QueryFilter) -> SQLQueryString {
@@ -70,9 +71,22 @@ struct DeploymentQueryCompiler {
         }
     }
 
-    /// A quoted, table-qualified column reference.
-    func column(_ column: QueryColumn) -> SQLQueryString {
-        "\(ident: column.table == .deployments ? deploymentsTable : column.table.rawValue).\(ident: column.name)"
+    /// The table that holds an entity.
+    static func table(_ entity: QueryEntity) -> String {
+        switch entity {
+        case .deployment: "deployments"
+        case .project: "projects"
+        case .build: "builds"
+        case .workspace: "workspaces"
+        case .user: "users"
+        }
+    }
+
+    /// The quoted, table-qualified column an attribute is stored in: its name in snake_case (`gitBranch` is
+    /// `git_branch`), the rule every row of the store is decoded by (`Session.columnName`).
+    func column(_ attribute: QueryAttribute) -> SQLQueryString {
+        let table = attribute.entity == .deployment ? deploymentsTable : Self.table(attribute.entity)
+        return "\(ident: table).\(ident: Session.columnName(attribute.name))"
     }
 
     private func bind(_ value: QueryValue) -> SQLQueryString {
@@ -87,16 +101,16 @@ struct DeploymentQueryCompiler {
     }
 
     /// `(c IS NOT NULL AND …)` for a nullable column, so that a NULL never turns the condition unknown.
-    private func present(_ column: QueryColumn, _ test: SQLQueryString) -> SQLQueryString {
+    private func present(_ column: QueryAttribute, _ test: SQLQueryString) -> SQLQueryString {
         column.isNullable ? "(\(self.column(column)) IS NOT NULL AND \(test))" : test
     }
 
     /// `(c IS NULL OR …)` for a nullable column: a NULL differs from every value.
-    private func absentOr(_ column: QueryColumn, _ test: SQLQueryString) -> SQLQueryString {
+    private func absentOr(_ column: QueryAttribute, _ test: SQLQueryString) -> SQLQueryString {
         column.isNullable ? "(\(self.column(column)) IS NULL OR \(test))" : test
     }
 
-    private func compare(_ column: QueryColumn, _ comparison: QueryComparison) -> SQLQueryString {
+    private func compare(_ column: QueryAttribute, _ comparison: QueryComparison) -> SQLQueryString {
         let c = self.column(column)
         switch comparison {
         case .equal(let value): return present(column, "\(c) = \(bind(value))")
@@ -131,21 +145,21 @@ struct DeploymentQueryCompiler {
         }
     }
 
-    private func isPresent(_ column: QueryColumn) -> SQLQueryString {
+    private func isPresent(_ column: QueryAttribute) -> SQLQueryString {
         column.isNullable ? "\(self.column(column)) IS NOT NULL" : "1 = 1"
     }
 
     /// `deployments.fk IN (SELECT key FROM related WHERE related is in the workspace AND inner)`.
     private func related(_ relation: QueryRelation, _ inner: QueryFilter) -> SQLQueryString {
-        let (foreignKey, key, workspace): (QueryColumn, QueryColumn, QueryColumn) =
+        let (foreignKey, key, workspace): (QueryAttribute, QueryAttribute, QueryAttribute) =
             switch relation {
-            case .entity: (QueryColumns.projectID, QueryColumns.projectKey, QueryColumn(.projects, "workspace_id", .integer))
-            case .build: (QueryColumns.buildID, QueryColumns.buildKey, QueryColumn(.builds, "workspace_id", .integer))
-            case .workspace: (QueryColumns.workspaceID, QueryColumns.workspaceKey, QueryColumns.workspaceKey)
-            case .createdBy: (QueryColumns.initiatedBy, QueryColumns.userKey, QueryColumn(.users, "workspace_id", .integer))
+            case .entity: (QueryAttributes.projectID, QueryAttributes.projectKey, QueryAttribute(.project, "workspaceID", .integer))
+            case .build: (QueryAttributes.buildID, QueryAttributes.buildKey, QueryAttribute(.build, "workspaceID", .integer))
+            case .workspace: (QueryAttributes.workspaceID, QueryAttributes.workspaceKey, QueryAttributes.workspaceKey)
+            case .createdBy: (QueryAttributes.initiatedBy, QueryAttributes.userKey, QueryAttribute(.user, "workspaceID", .integer))
             }
         let subquery: SQLQueryString = """
-            \(column(foreignKey)) IN (SELECT \(column(key)) FROM \(ident: relation.table.rawValue) \
+            \(column(foreignKey)) IN (SELECT \(column(key)) FROM \(ident: Self.table(relation.entity)) \
             WHERE \(column(workspace)) = \(bind: workspaceID) AND \(condition(inner)))
             """
         return present(foreignKey, subquery)
@@ -155,8 +169,8 @@ struct DeploymentQueryCompiler {
     func orderBy(_ order: [QueryOrderKey]) -> SQLQueryString {
         var terms: [SQLQueryString] = []
         for key in order {
-            let c = column(key.column)
-            if key.column.isNullable { terms.append("(\(c) IS NULL) \(unsafeRaw: key.nullsFirst ? "DESC" : "ASC")") }
+            let c = column(key.attribute)
+            if key.attribute.isNullable { terms.append("(\(c) IS NULL) \(unsafeRaw: key.nullsFirst ? "DESC" : "ASC")") }
             terms.append("\(c) \(unsafeRaw: key.direction == .ascending ? "ASC" : "DESC")")
         }
         return terms.joined(separator: ", ")
@@ -167,13 +181,13 @@ struct DeploymentQueryCompiler {
         var alternatives: [SQLQueryString] = []
         var equalSoFar: [SQLQueryString] = []
         for (key, value) in zip(order, values) {
-            let c = column(key.column)
+            let c = column(key.attribute)
             let beyond: SQLQueryString = key.direction == .ascending ? ">" : "<"
             var later: SQLQueryString?
             let equal: SQLQueryString
             if let value {
                 let strictly: SQLQueryString = "\(c) \(beyond) \(bind: value)"
-                if key.column.isNullable {
+                if key.attribute.isNullable {
                     later = key.nullsFirst ? "(\(c) IS NOT NULL AND \(strictly))" : "(\(c) IS NULL OR \(strictly))"
                     equal = "(\(c) IS NOT NULL AND \(c) = \(bind: value))"
                 } else {
@@ -190,15 +204,17 @@ struct DeploymentQueryCompiler {
         guard !alternatives.isEmpty else { return "1 = 0" }
         var condition: SQLQueryString = "(" + alternatives.joined(separator: " OR ") + ")"
         // A redundant bound on the first key lets both databases turn the condition into an index range.
-        if let first = order.first, !first.column.isNullable, let value = values.first ?? nil {
+        if let first = order.first, !first.attribute.isNullable, let value = values.first ?? nil {
             let bound: SQLQueryString = first.direction == .ascending ? ">=" : "<="
-            condition = "\(column(first.column)) \(bound) \(bind: value) AND \(condition)"
+            condition = "\(column(first.attribute)) \(bound) \(bind: value) AND \(condition)"
         }
         return condition
     }
 
     /// The same order read backwards (for `before`): every direction and NULL placement flipped.
     static func reversed(_ order: [QueryOrderKey]) -> [QueryOrderKey] {
-        order.map { QueryOrderKey(column: $0.column, direction: $0.direction == .ascending ? .descending : .ascending, nullsFirst: !$0.nullsFirst) }
+        order.map {
+            QueryOrderKey(attribute: $0.attribute, direction: $0.direction == .ascending ? .descending : .ascending, nullsFirst: !$0.nullsFirst)
+        }
     }
 }

@@ -119,14 +119,14 @@ final class SQLDeploymentQueryRepository: DeploymentQueryRepository {
     /// A row's values of the sort keys (every sortable column is an integer or a timestamp).
     static func sortValues(_ row: SQLDeploymentRepository.DeploymentRow, _ order: [QueryOrderKey]) -> [Int64?] {
         order.map { key in
-            switch key.column {
-            case QueryColumns.id: row.id
-            case QueryColumns.sequenceNumber: row.sequenceNumber
-            case QueryColumns.createdAt: row.createdAt
-            case QueryColumns.updatedAt: row.updatedAt
-            case QueryColumns.startedAt: row.startedAt
-            case QueryColumns.completedAt: row.completedAt
-            default: preconditionFailure("\(key.column) is not a sortable column")
+            switch key.attribute {
+            case QueryAttributes.id: row.id
+            case QueryAttributes.sequenceNumber: row.sequenceNumber
+            case QueryAttributes.createdAt: row.createdAt
+            case QueryAttributes.updatedAt: row.updatedAt
+            case QueryAttributes.startedAt: row.startedAt
+            case QueryAttributes.completedAt: row.completedAt
+            default: preconditionFailure("\(key.attribute) is not a sortable column")
             }
         }
     }

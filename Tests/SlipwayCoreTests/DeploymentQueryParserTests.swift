@@ -23,19 +23,19 @@ import Testing
         #expect(query.limit == 100)
         #expect(query.position == .first)
         #expect(query.filter == .all([]))
-        #expect(query.order.map(\.column) == [QueryColumns.createdAt, QueryColumns.id])
+        #expect(query.order.map(\.attribute) == [QueryAttributes.createdAt, QueryAttributes.id])
         #expect(query.order.map(\.direction) == [.descending, .descending])
     }
 
     @Test func statusAndTriggerWordsMapOntoStates() throws {
         let failed = try deploys.parse(["filter": #"{"status": {"eq": "failed"}}"#])
-        #expect(failed.filter == .compare(QueryColumns.state, .oneOf([.text("failed"), .text("canceled"), .text("skipped")])))
+        #expect(failed.filter == .compare(QueryAttributes.state, .oneOf([.text("failed"), .text("canceled"), .text("skipped")])))
         let notPending = try deploys.parse(["filter": #"{"status": {"ne": "pending"}}"#])
-        #expect(notPending.filter == .compare(QueryColumns.state, .notEqual(.text("queued"))))
+        #expect(notPending.filter == .compare(QueryAttributes.state, .notEqual(.text("queued"))))
         let manual = try deploys.parse(["trigger": "manual"])
-        #expect(manual.filter == .compare(QueryColumns.trigger, .oneOf([.text("manual"), .text("rerun"), .text("promote")])))
+        #expect(manual.filter == .compare(QueryAttributes.trigger, .oneOf([.text("manual"), .text("rerun"), .text("promote")])))
         let status = try native.parse(["filter": #"{"status": {"in": [1, 4]}}"#])
-        #expect(status.filter == .compare(QueryColumns.state, .oneOf([.text("success"), .text("canceled")])))
+        #expect(status.filter == .compare(QueryAttributes.state, .oneOf([.text("success"), .text("canceled")])))
     }
 
     @Test func prefixedIDsRelationsAndShorthandsAreANDed() throws {
@@ -48,15 +48,15 @@ import Testing
             query.filter
                 == .all([
                     .all([
-                        .not(.compare(QueryColumns.gitBranch, .contains("x"))),
-                        .related(.build, .compare(QueryColumns.buildCommitID, .startsWith("ab"))),
+                        .not(.compare(QueryAttributes.gitBranch, .contains("x"))),
+                        .related(.build, .compare(QueryAttributes.buildCommitID, .startsWith("ab"))),
                     ]),
-                    .related(.entity, .compare(QueryColumns.projectUID, .equal(.text(uuid.lowercased)))),
-                    .related(.createdBy, .compare(QueryColumns.userName, .equal(.text("admin")))),
+                    .related(.entity, .compare(QueryAttributes.projectUID, .equal(.text(uuid.lowercased)))),
+                    .related(.createdBy, .compare(QueryAttributes.userName, .equal(.text("admin")))),
                 ]))
         // `createdBy` is both a field (its name) and a relation: operators pick the field.
         let relation = try deploys.parse(["filter": #"{"createdBy": {"id": {"eq": 3}}}"#])
-        #expect(relation.filter == .related(.createdBy, .compare(QueryColumns.userKey, .equal(.integer(3)))))
+        #expect(relation.filter == .related(.createdBy, .compare(QueryAttributes.userKey, .equal(.integer(3)))))
     }
 
     @Test func timestampsReadToTheMicrosecond() throws {
@@ -70,7 +70,7 @@ import Testing
 
     @Test func orderByTakesEveryDirectionAndEndsWithTheID() throws {
         let query = try native.parse(["orderBy": #"[{"completed_at": "asc_nulls_first"}, {"started_at": "desc_nulls_last"}]"#])
-        #expect(query.order.map(\.column) == [QueryColumns.completedAt, QueryColumns.startedAt, QueryColumns.id])
+        #expect(query.order.map(\.attribute) == [QueryAttributes.completedAt, QueryAttributes.startedAt, QueryAttributes.id])
         #expect(query.order.map(\.nullsFirst) == [true, false, false])
         #expect(query.order.map(\.direction) == [.ascending, .descending, .descending])
         #expect(try native.parse(["orderBy": #"[{"completed_at": "asc"}]"#]).order[0].nullsFirst == false)

@@ -72,51 +72,51 @@ struct QueryWorld {
     }
 
     /// The value of `column` for a deployment or one of its related rows.
-    func value(_ column: QueryColumn, _ deployment: Deployment) -> QueryValue? {
+    func value(_ column: QueryAttribute, _ deployment: Deployment) -> QueryValue? {
         func text(_ value: String?) -> QueryValue? { value.map(QueryValue.text) }
         func integer(_ value: Int64?) -> QueryValue? { value.map(QueryValue.integer) }
         func time(_ value: Date?) -> QueryValue? { value.map { .integer(Timestamp.microseconds($0)) } }
         let project = projects[deployment.projectID]!
         let build = deployment.buildID.flatMap { builds[$0] }
-        switch (column.table, column.name) {
-        case (.deployments, "id"): return integer(deployment.id)
-        case (.deployments, "uid"): return text(deployment.uid.lowercased)
-        case (.deployments, "workspace_id"): return integer(deployment.workspaceID)
-        case (.deployments, "project_id"): return integer(deployment.projectID)
-        case (.deployments, "server_id"): return integer(deployment.serverID)
-        case (.deployments, "sequence_number"): return integer(deployment.sequenceNumber)
-        case (.deployments, "initiated_by"): return integer(deployment.initiatedBy)
-        case (.deployments, "environment"): return text(deployment.environment.rawValue)
-        case (.deployments, "trigger"): return text(deployment.trigger.rawValue)
-        case (.deployments, "state"): return text(deployment.state.rawValue)
-        case (.deployments, "git_branch"): return text(deployment.gitBranch)
-        case (.deployments, "commit_id"): return text(deployment.commitID)
-        case (.deployments, "commit_message"): return text(deployment.commitMessage)
-        case (.deployments, "commit_author"): return text(deployment.commitAuthor)
-        case (.deployments, "description"): return text(deployment.description)
-        case (.deployments, "build_id"): return text(deployment.buildID?.lowercased)
-        case (.deployments, "error"): return text(deployment.error)
-        case (.deployments, "reason"): return text(deployment.progress.reason)
-        case (.deployments, "rerun_of"): return integer(deployment.rerunOf)
-        case (.deployments, "rollback_of"): return integer(deployment.rollbackOf)
-        case (.deployments, "started_at"): return time(deployment.startedAt)
-        case (.deployments, "completed_at"): return time(deployment.completedAt)
-        case (.deployments, "created_at"): return time(deployment.createdAt)
-        case (.deployments, "updated_at"): return time(deployment.updatedAt)
-        case (.projects, "id"): return integer(project.id)
-        case (.projects, "uid"): return text(project.uid.lowercased)
-        case (.projects, "name"): return text(project.name)
-        case (.projects, "kind"): return text(project.kind.rawValue)
-        case (.projects, "production_branch"): return text(project.productionBranch)
-        case (.projects, "created_at"): return time(project.createdAt)
-        case (.builds, "id"): return text(build?.id.lowercased)
-        case (.builds, "commit_id"): return text(build?.commitID)
-        case (.builds, "created_at"): return time(build?.createdAt)
-        case (.workspaces, "id"): return integer(identity.workspace.id)
-        case (.workspaces, "uid"): return text(identity.workspace.uid.lowercased)
-        case (.workspaces, "name"): return text(identity.workspace.name)
-        case (.users, "id"): return integer(identity.user.id)
-        case (.users, "name"): return text(identity.user.name)
+        switch (column.entity, column.name) {
+        case (.deployment, "id"): return integer(deployment.id)
+        case (.deployment, "uid"): return text(deployment.uid.lowercased)
+        case (.deployment, "workspaceID"): return integer(deployment.workspaceID)
+        case (.deployment, "projectID"): return integer(deployment.projectID)
+        case (.deployment, "serverID"): return integer(deployment.serverID)
+        case (.deployment, "sequenceNumber"): return integer(deployment.sequenceNumber)
+        case (.deployment, "initiatedBy"): return integer(deployment.initiatedBy)
+        case (.deployment, "environment"): return text(deployment.environment.rawValue)
+        case (.deployment, "trigger"): return text(deployment.trigger.rawValue)
+        case (.deployment, "state"): return text(deployment.state.rawValue)
+        case (.deployment, "gitBranch"): return text(deployment.gitBranch)
+        case (.deployment, "commitID"): return text(deployment.commitID)
+        case (.deployment, "commitMessage"): return text(deployment.commitMessage)
+        case (.deployment, "commitAuthor"): return text(deployment.commitAuthor)
+        case (.deployment, "description"): return text(deployment.description)
+        case (.deployment, "buildID"): return text(deployment.buildID?.lowercased)
+        case (.deployment, "error"): return text(deployment.error)
+        case (.deployment, "reason"): return text(deployment.progress.reason)
+        case (.deployment, "rerunOf"): return integer(deployment.rerunOf)
+        case (.deployment, "rollbackOf"): return integer(deployment.rollbackOf)
+        case (.deployment, "startedAt"): return time(deployment.startedAt)
+        case (.deployment, "completedAt"): return time(deployment.completedAt)
+        case (.deployment, "createdAt"): return time(deployment.createdAt)
+        case (.deployment, "updatedAt"): return time(deployment.updatedAt)
+        case (.project, "id"): return integer(project.id)
+        case (.project, "uid"): return text(project.uid.lowercased)
+        case (.project, "name"): return text(project.name)
+        case (.project, "kind"): return text(project.kind.rawValue)
+        case (.project, "productionBranch"): return text(project.productionBranch)
+        case (.project, "createdAt"): return time(project.createdAt)
+        case (.build, "id"): return text(build?.id.lowercased)
+        case (.build, "commitID"): return text(build?.commitID)
+        case (.build, "createdAt"): return time(build?.createdAt)
+        case (.workspace, "id"): return integer(identity.workspace.id)
+        case (.workspace, "uid"): return text(identity.workspace.uid.lowercased)
+        case (.workspace, "name"): return text(identity.workspace.name)
+        case (.user, "id"): return integer(identity.user.id)
+        case (.user, "name"): return text(identity.user.name)
         default: preconditionFailure("no reference value for \(column)")
         }
     }
@@ -164,8 +164,8 @@ struct QueryWorld {
     func expected(_ query: DeploymentQuery) -> [Int64] {
         deployments.filter { matches(query.filter, $0) }.sorted { left, right in
             for key in query.order {
-                let a = value(key.column, left)
-                let b = value(key.column, right)
+                let a = value(key.attribute, left)
+                let b = value(key.attribute, right)
                 if a == b { continue }
                 guard case .integer(let x)? = a else { return key.nullsFirst }
                 guard case .integer(let y)? = b else { return !key.nullsFirst }

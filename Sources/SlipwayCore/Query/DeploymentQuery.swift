@@ -1,48 +1,48 @@
 import Foundation
 
-/// The tables a deployment query can reach: the deployments themselves and the four relations of DESIGN.md §9.
-public enum QueryTable: String, Sendable, Hashable {
-    case deployments
-    case projects
-    case builds
-    case workspaces
-    case users
+/// The things a deployment query can reach: the deployments themselves and the four relations of DESIGN.md §9.
+public enum QueryEntity: String, Sendable, Hashable {
+    case deployment
+    case project
+    case build
+    case workspace
+    case user
 }
 
-/// What a column holds, as a query compares it. Timestamps are stored and compared as microseconds since 1970.
-public enum QueryColumnType: Sendable, Hashable {
+/// What an attribute holds, as a query compares it. Timestamps are compared as microseconds since 1970.
+public enum QueryAttributeType: Sendable, Hashable {
     case integer
     case text
     case timestamp
 }
 
-/// One stored column that a query may compare or sort on. Only the field catalogs of `QueryCatalog` make these;
-/// no name in a query ever comes from the request.
-public struct QueryColumn: Sendable, Hashable, CustomStringConvertible {
-    public let table: QueryTable
+/// One attribute of the domain that a query may compare or sort on, named as the domain names it (the store maps
+/// it to its column). Only the dialects' field catalogs make these; no name in a query ever comes from the request.
+public struct QueryAttribute: Sendable, Hashable, CustomStringConvertible {
+    public let entity: QueryEntity
     public let name: String
-    public let type: QueryColumnType
+    public let type: QueryAttributeType
     public let isNullable: Bool
 
-    /// A column of `table`.
-    public init(_ table: QueryTable, _ name: String, _ type: QueryColumnType, nullable: Bool = false) {
-        self.table = table
+    /// An attribute of `entity`.
+    public init(_ entity: QueryEntity, _ name: String, _ type: QueryAttributeType, nullable: Bool = false) {
+        self.entity = entity
         self.name = name
         self.type = type
         self.isNullable = nullable
     }
 
-    /// `table.column`.
-    public var description: String { "\(table.rawValue).\(name)" }
+    /// `entity.attribute`.
+    public var description: String { "\(entity.rawValue).\(name)" }
 }
 
-/// A value compared against a column: an integer (also timestamps, as microseconds) or text.
+/// A value compared against an attribute: an integer (also timestamps, as microseconds) or text.
 public enum QueryValue: Sendable, Hashable {
     case integer(Int64)
     case text(String)
 }
 
-/// One comparison of a column with values (DESIGN.md §9's `Comparison`), in the store's values.
+/// One comparison of an attribute with values (DESIGN.md §9's `Comparison`), in the store's values.
 public enum QueryComparison: Sendable, Equatable {
     case equal(QueryValue)
     case notEqual(QueryValue)
@@ -65,20 +65,20 @@ public enum QueryRelation: String, Sendable, Hashable, CaseIterable {
     case workspace
     case createdBy
 
-    /// The table on the other side.
-    public var table: QueryTable {
+    /// The entity on the other side.
+    public var entity: QueryEntity {
         switch self {
-        case .entity: .projects
-        case .build: .builds
-        case .workspace: .workspaces
-        case .createdBy: .users
+        case .entity: .project
+        case .build: .build
+        case .workspace: .workspace
+        case .createdBy: .user
         }
     }
 }
 
 /// A parsed, validated filter: a tree of AND/OR/NOT over comparisons and relations.
 ///
-/// Every comparison is two-valued: a NULL column makes `equal` false and `notEqual` true, so `not` is always the
+/// Every comparison is two-valued: a NULL attribute makes `equal` false and `notEqual` true, so `not` is always the
 /// exact complement of its filter.
 public indirect enum QueryFilter: Sendable, Equatable {
     /// All of them (AND); an empty list matches everything.
@@ -87,9 +87,9 @@ public indirect enum QueryFilter: Sendable, Equatable {
     case any([QueryFilter])
     /// The complement.
     case not(QueryFilter)
-    /// A comparison of one column.
-    case compare(QueryColumn, QueryComparison)
-    /// The related row matches the inner filter (whose columns belong to the relation's table).
+    /// A comparison of one attribute.
+    case compare(QueryAttribute, QueryComparison)
+    /// The related row matches the inner filter (whose attributes belong to the relation's entity).
     case related(QueryRelation, QueryFilter)
 
     /// The filter that matches everything.
@@ -102,23 +102,23 @@ public enum SortDirection: String, Sendable, Hashable {
     case descending = "desc"
 }
 
-/// One sort key: a column, a direction, and where NULLs go.
+/// One sort key: an attribute, a direction, and where NULLs go.
 public struct QueryOrderKey: Sendable, Hashable {
-    public var column: QueryColumn
+    public var attribute: QueryAttribute
     public var direction: SortDirection
-    /// Whether NULLs come before every value (ignored for a column that cannot be NULL).
+    /// Whether NULLs come before every value (ignored for an attribute that cannot be NULL).
     public var nullsFirst: Bool
 
     /// A sort key.
-    public init(column: QueryColumn, direction: SortDirection, nullsFirst: Bool) {
-        self.column = column
+    public init(attribute: QueryAttribute, direction: SortDirection, nullsFirst: Bool) {
+        self.attribute = attribute
         self.direction = direction
         self.nullsFirst = nullsFirst
     }
 
     /// A canonical text of the key, part of what a cursor is signed for.
     public var fingerprint: String {
-        "\(column.description):\(direction.rawValue)" + (column.isNullable ? (nullsFirst ? ":nulls_first" : ":nulls_last") : "")
+        "\(attribute.description):\(direction.rawValue)" + (attribute.isNullable ? (nullsFirst ? ":nulls_first" : ":nulls_last") : "")
     }
 }
 
@@ -150,8 +150,8 @@ public struct DeploymentQuery: Sendable, Equatable {
 
     /// Newest first: `created_at` descending, then id descending.
     public static let defaultOrder = [
-        QueryOrderKey(column: QueryColumns.createdAt, direction: .descending, nullsFirst: false),
-        QueryOrderKey(column: QueryColumns.id, direction: .descending, nullsFirst: false),
+        QueryOrderKey(attribute: QueryAttributes.createdAt, direction: .descending, nullsFirst: false),
+        QueryOrderKey(attribute: QueryAttributes.id, direction: .descending, nullsFirst: false),
     ]
 
     /// The canonical text of the order that a cursor is signed for.
@@ -181,48 +181,48 @@ public struct DeploymentPage: Sendable, Equatable {
     }
 }
 
-/// The columns queries can use, one constant each.
-public enum QueryColumns {
-    public static let id = QueryColumn(.deployments, "id", .integer)
-    public static let uid = QueryColumn(.deployments, "uid", .text)
-    public static let workspaceID = QueryColumn(.deployments, "workspace_id", .integer)
-    public static let projectID = QueryColumn(.deployments, "project_id", .integer)
-    public static let serverID = QueryColumn(.deployments, "server_id", .integer)
-    public static let sequenceNumber = QueryColumn(.deployments, "sequence_number", .integer)
-    public static let initiatedBy = QueryColumn(.deployments, "initiated_by", .integer)
-    public static let environment = QueryColumn(.deployments, "environment", .text)
-    public static let trigger = QueryColumn(.deployments, "trigger", .text)
-    public static let state = QueryColumn(.deployments, "state", .text)
-    public static let gitBranch = QueryColumn(.deployments, "git_branch", .text)
-    public static let commitID = QueryColumn(.deployments, "commit_id", .text, nullable: true)
-    public static let commitMessage = QueryColumn(.deployments, "commit_message", .text, nullable: true)
-    public static let commitAuthor = QueryColumn(.deployments, "commit_author", .text, nullable: true)
-    public static let description = QueryColumn(.deployments, "description", .text)
-    public static let buildID = QueryColumn(.deployments, "build_id", .text, nullable: true)
-    public static let error = QueryColumn(.deployments, "error", .text, nullable: true)
-    public static let reason = QueryColumn(.deployments, "reason", .text, nullable: true)
-    public static let rerunOf = QueryColumn(.deployments, "rerun_of", .integer, nullable: true)
-    public static let rollbackOf = QueryColumn(.deployments, "rollback_of", .integer, nullable: true)
-    public static let startedAt = QueryColumn(.deployments, "started_at", .timestamp, nullable: true)
-    public static let completedAt = QueryColumn(.deployments, "completed_at", .timestamp, nullable: true)
-    public static let createdAt = QueryColumn(.deployments, "created_at", .timestamp)
-    public static let updatedAt = QueryColumn(.deployments, "updated_at", .timestamp)
+/// The attributes queries can use, one constant each, in the domain's names.
+public enum QueryAttributes {
+    public static let id = QueryAttribute(.deployment, "id", .integer)
+    public static let uid = QueryAttribute(.deployment, "uid", .text)
+    public static let workspaceID = QueryAttribute(.deployment, "workspaceID", .integer)
+    public static let projectID = QueryAttribute(.deployment, "projectID", .integer)
+    public static let serverID = QueryAttribute(.deployment, "serverID", .integer)
+    public static let sequenceNumber = QueryAttribute(.deployment, "sequenceNumber", .integer)
+    public static let initiatedBy = QueryAttribute(.deployment, "initiatedBy", .integer)
+    public static let environment = QueryAttribute(.deployment, "environment", .text)
+    public static let trigger = QueryAttribute(.deployment, "trigger", .text)
+    public static let state = QueryAttribute(.deployment, "state", .text)
+    public static let gitBranch = QueryAttribute(.deployment, "gitBranch", .text)
+    public static let commitID = QueryAttribute(.deployment, "commitID", .text, nullable: true)
+    public static let commitMessage = QueryAttribute(.deployment, "commitMessage", .text, nullable: true)
+    public static let commitAuthor = QueryAttribute(.deployment, "commitAuthor", .text, nullable: true)
+    public static let description = QueryAttribute(.deployment, "description", .text)
+    public static let buildID = QueryAttribute(.deployment, "buildID", .text, nullable: true)
+    public static let error = QueryAttribute(.deployment, "error", .text, nullable: true)
+    public static let reason = QueryAttribute(.deployment, "reason", .text, nullable: true)
+    public static let rerunOf = QueryAttribute(.deployment, "rerunOf", .integer, nullable: true)
+    public static let rollbackOf = QueryAttribute(.deployment, "rollbackOf", .integer, nullable: true)
+    public static let startedAt = QueryAttribute(.deployment, "startedAt", .timestamp, nullable: true)
+    public static let completedAt = QueryAttribute(.deployment, "completedAt", .timestamp, nullable: true)
+    public static let createdAt = QueryAttribute(.deployment, "createdAt", .timestamp)
+    public static let updatedAt = QueryAttribute(.deployment, "updatedAt", .timestamp)
 
-    public static let projectKey = QueryColumn(.projects, "id", .integer)
-    public static let projectUID = QueryColumn(.projects, "uid", .text)
-    public static let projectName = QueryColumn(.projects, "name", .text)
-    public static let projectKind = QueryColumn(.projects, "kind", .text)
-    public static let projectProductionBranch = QueryColumn(.projects, "production_branch", .text)
-    public static let projectCreatedAt = QueryColumn(.projects, "created_at", .timestamp)
+    public static let projectKey = QueryAttribute(.project, "id", .integer)
+    public static let projectUID = QueryAttribute(.project, "uid", .text)
+    public static let projectName = QueryAttribute(.project, "name", .text)
+    public static let projectKind = QueryAttribute(.project, "kind", .text)
+    public static let projectProductionBranch = QueryAttribute(.project, "productionBranch", .text)
+    public static let projectCreatedAt = QueryAttribute(.project, "createdAt", .timestamp)
 
-    public static let buildKey = QueryColumn(.builds, "id", .text)
-    public static let buildCommitID = QueryColumn(.builds, "commit_id", .text, nullable: true)
-    public static let buildCreatedAt = QueryColumn(.builds, "created_at", .timestamp)
+    public static let buildKey = QueryAttribute(.build, "id", .text)
+    public static let buildCommitID = QueryAttribute(.build, "commitID", .text, nullable: true)
+    public static let buildCreatedAt = QueryAttribute(.build, "createdAt", .timestamp)
 
-    public static let workspaceKey = QueryColumn(.workspaces, "id", .integer)
-    public static let workspaceUID = QueryColumn(.workspaces, "uid", .text)
-    public static let workspaceName = QueryColumn(.workspaces, "name", .text)
+    public static let workspaceKey = QueryAttribute(.workspace, "id", .integer)
+    public static let workspaceUID = QueryAttribute(.workspace, "uid", .text)
+    public static let workspaceName = QueryAttribute(.workspace, "name", .text)
 
-    public static let userKey = QueryColumn(.users, "id", .integer)
-    public static let userName = QueryColumn(.users, "name", .text)
+    public static let userKey = QueryAttribute(.user, "id", .integer)
+    public static let userName = QueryAttribute(.user, "name", .text)
 }

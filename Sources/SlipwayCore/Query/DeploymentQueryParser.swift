@@ -113,7 +113,7 @@ public struct DeploymentQueryParser: Sendable {
                 values.append(.integer(id))
             }
         }
-        let column = dialect == .deploys ? QueryColumns.uid : QueryColumns.id
+        let column = dialect == .deploys ? QueryAttributes.uid : QueryAttributes.id
         return .compare(column, .oneOf(Self.unique(values)))
     }
 
@@ -142,12 +142,12 @@ public struct DeploymentQueryParser: Sendable {
                 throw QueryError(
                     "\(path).\(name)", "must be one of asc, desc, asc_nulls_first, asc_nulls_last, desc_nulls_first, desc_nulls_last")
             }
-            if keys.contains(where: { $0.column == column }) { throw QueryError("\(path).\(name)", "is already a sort key") }
-            keys.append(QueryOrderKey(column: column, direction: direction, nullsFirst: nullsFirst))
+            if keys.contains(where: { $0.attribute == column }) { throw QueryError("\(path).\(name)", "is already a sort key") }
+            keys.append(QueryOrderKey(attribute: column, direction: direction, nullsFirst: nullsFirst))
         }
-        if keys.last?.column != QueryColumns.id {
-            keys.append(QueryOrderKey(column: QueryColumns.id, direction: keys.last?.direction ?? .descending, nullsFirst: false))
-        } else if let index = keys.firstIndex(where: { $0.column == QueryColumns.id }), index != keys.count - 1 {
+        if keys.last?.attribute != QueryAttributes.id {
+            keys.append(QueryOrderKey(attribute: QueryAttributes.id, direction: keys.last?.direction ?? .descending, nullsFirst: false))
+        } else if let index = keys.firstIndex(where: { $0.attribute == QueryAttributes.id }), index != keys.count - 1 {
             keys = Array(keys[...index])
         }
         return keys
@@ -260,7 +260,7 @@ public struct DeploymentQueryParser: Sendable {
             guard case .bool(let flag) = value else { throw QueryError(path, "must be true or false, got \(value.kindName)") }
             comparison = .isNull(flag)
         }
-        let filter = QueryFilter.compare(field.column, comparison)
+        let filter = QueryFilter.compare(field.attribute, comparison)
         if let relation = field.through { return .related(relation, filter) }
         return filter
     }

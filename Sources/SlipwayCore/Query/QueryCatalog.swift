@@ -54,17 +54,17 @@ public enum QueryValueKind: Sendable {
 
 /// One filterable field of a dialect: where it is stored and how its values read.
 public struct QueryField: Sendable {
-    /// The column compared, and the relation crossed to reach it (for `workspaceId`, `entityId`, `createdBy`).
-    public var column: QueryColumn
+    /// The attribute compared, and the relation crossed to reach it (for `workspaceId`, `entityId`, `createdBy`).
+    public var attribute: QueryAttribute
     public var through: QueryRelation?
     public var kind: QueryValueKind
 
     /// The operators this field supports.
-    public var operators: [QueryOperator] { kind.operators + (column.isNullable && through == nil ? [.isNull] : []) }
+    public var operators: [QueryOperator] { kind.operators + (attribute.isNullable && through == nil ? [.isNull] : []) }
 
-    /// A field stored in `column`.
-    public init(_ column: QueryColumn, _ kind: QueryValueKind, through: QueryRelation? = nil) {
-        self.column = column
+    /// A field that reads `attribute`.
+    public init(_ attribute: QueryAttribute, _ kind: QueryValueKind, through: QueryRelation? = nil) {
+        self.attribute = attribute
         self.kind = kind
         self.through = through
     }
@@ -77,7 +77,7 @@ public struct QueryCatalog: Sendable {
     /// Field names inside each relation.
     public var relationFields: [QueryRelation: [String: QueryField]]
     /// The fields `orderBy` accepts.
-    public var orderFields: [String: QueryColumn]
+    public var orderFields: [String: QueryAttribute]
 
     /// The status words of the Deploys dialect (DESIGN.md §2).
     static let deployStatusWords: [(word: String, stored: [String])] = [
@@ -97,107 +97,107 @@ public struct QueryCatalog: Sendable {
     /// `/api/deploys` (camelCase).
     public static let deploys = QueryCatalog(
         fields: [
-            "id": QueryField(QueryColumns.uid, .prefixedID(.deployment)),
-            "workspaceId": QueryField(QueryColumns.workspaceUID, .prefixedID(.workspace), through: .workspace),
-            "entityId": QueryField(QueryColumns.projectUID, .prefixedID(.app), through: .entity),
-            "sequenceNumber": QueryField(QueryColumns.sequenceNumber, .integer),
-            "buildId": QueryField(QueryColumns.buildID, .prefixedID(.build)),
-            "status": QueryField(QueryColumns.state, .words(deployStatusWords)),
-            "trigger": QueryField(QueryColumns.trigger, .words(deployTriggerWords)),
-            "createdBy": QueryField(QueryColumns.userName, .text, through: .createdBy),
-            "startedAt": QueryField(QueryColumns.startedAt, .timestamp),
-            "completedAt": QueryField(QueryColumns.completedAt, .timestamp),
-            "createdAt": QueryField(QueryColumns.createdAt, .timestamp),
-            "environment": QueryField(QueryColumns.environment, environmentWords),
-            "gitBranch": QueryField(QueryColumns.gitBranch, .text),
-            "commitId": QueryField(QueryColumns.commitID, .text),
+            "id": QueryField(QueryAttributes.uid, .prefixedID(.deployment)),
+            "workspaceId": QueryField(QueryAttributes.workspaceUID, .prefixedID(.workspace), through: .workspace),
+            "entityId": QueryField(QueryAttributes.projectUID, .prefixedID(.app), through: .entity),
+            "sequenceNumber": QueryField(QueryAttributes.sequenceNumber, .integer),
+            "buildId": QueryField(QueryAttributes.buildID, .prefixedID(.build)),
+            "status": QueryField(QueryAttributes.state, .words(deployStatusWords)),
+            "trigger": QueryField(QueryAttributes.trigger, .words(deployTriggerWords)),
+            "createdBy": QueryField(QueryAttributes.userName, .text, through: .createdBy),
+            "startedAt": QueryField(QueryAttributes.startedAt, .timestamp),
+            "completedAt": QueryField(QueryAttributes.completedAt, .timestamp),
+            "createdAt": QueryField(QueryAttributes.createdAt, .timestamp),
+            "environment": QueryField(QueryAttributes.environment, environmentWords),
+            "gitBranch": QueryField(QueryAttributes.gitBranch, .text),
+            "commitId": QueryField(QueryAttributes.commitID, .text),
         ],
         relations: ["entity": .entity, "build": .build, "workspace": .workspace, "createdBy": .createdBy],
         relationFields: [
             .entity: [
-                "id": QueryField(QueryColumns.projectUID, .prefixedID(.app)),
-                "name": QueryField(QueryColumns.projectName, .text),
-                "kind": QueryField(QueryColumns.projectKind, kindWords),
-                "productionBranch": QueryField(QueryColumns.projectProductionBranch, .text),
-                "createdAt": QueryField(QueryColumns.projectCreatedAt, .timestamp),
+                "id": QueryField(QueryAttributes.projectUID, .prefixedID(.app)),
+                "name": QueryField(QueryAttributes.projectName, .text),
+                "kind": QueryField(QueryAttributes.projectKind, kindWords),
+                "productionBranch": QueryField(QueryAttributes.projectProductionBranch, .text),
+                "createdAt": QueryField(QueryAttributes.projectCreatedAt, .timestamp),
             ],
             .build: [
-                "id": QueryField(QueryColumns.buildKey, .prefixedID(.build)),
-                "commitId": QueryField(QueryColumns.buildCommitID, .text),
-                "createdAt": QueryField(QueryColumns.buildCreatedAt, .timestamp),
+                "id": QueryField(QueryAttributes.buildKey, .prefixedID(.build)),
+                "commitId": QueryField(QueryAttributes.buildCommitID, .text),
+                "createdAt": QueryField(QueryAttributes.buildCreatedAt, .timestamp),
             ],
             .workspace: [
-                "id": QueryField(QueryColumns.workspaceUID, .prefixedID(.workspace)),
-                "name": QueryField(QueryColumns.workspaceName, .text),
+                "id": QueryField(QueryAttributes.workspaceUID, .prefixedID(.workspace)),
+                "name": QueryField(QueryAttributes.workspaceName, .text),
             ],
             .createdBy: [
-                "id": QueryField(QueryColumns.userKey, .integer),
-                "name": QueryField(QueryColumns.userName, .text),
+                "id": QueryField(QueryAttributes.userKey, .integer),
+                "name": QueryField(QueryAttributes.userName, .text),
             ],
         ],
         orderFields: [
-            "createdAt": QueryColumns.createdAt, "startedAt": QueryColumns.startedAt, "completedAt": QueryColumns.completedAt,
-            "sequenceNumber": QueryColumns.sequenceNumber,
+            "createdAt": QueryAttributes.createdAt, "startedAt": QueryAttributes.startedAt, "completedAt": QueryAttributes.completedAt,
+            "sequenceNumber": QueryAttributes.sequenceNumber,
         ]
     )
 
     /// `GET /api/v1/deployments` (snake_case, the native shape's names).
     public static let native = QueryCatalog(
         fields: [
-            "id": QueryField(QueryColumns.id, .integer),
-            "uid": QueryField(QueryColumns.uid, .uuid),
-            "tenant_id": QueryField(QueryColumns.workspaceID, .integer),
-            "project_id": QueryField(QueryColumns.projectID, .integer),
-            "server_id": QueryField(QueryColumns.serverID, .integer),
-            "sequence_number": QueryField(QueryColumns.sequenceNumber, .integer),
-            "initiated_by": QueryField(QueryColumns.initiatedBy, .integer),
-            "status": QueryField(QueryColumns.state, .nativeStatus),
-            "state": QueryField(QueryColumns.state, identityWords(DeploymentState.allCases.map(\.rawValue))),
-            "environment": QueryField(QueryColumns.environment, environmentWords),
-            "trigger": QueryField(QueryColumns.trigger, identityWords(DeploymentTrigger.allCases.map(\.rawValue))),
-            "git_branch": QueryField(QueryColumns.gitBranch, .text),
-            "commit_id": QueryField(QueryColumns.commitID, .text),
-            "commit_message": QueryField(QueryColumns.commitMessage, .text),
-            "commit_author": QueryField(QueryColumns.commitAuthor, .text),
-            "description": QueryField(QueryColumns.description, .text),
-            "build_id": QueryField(QueryColumns.buildID, .uuid),
-            "error": QueryField(QueryColumns.error, .text),
-            "reason": QueryField(QueryColumns.reason, .text),
-            "rerun_of": QueryField(QueryColumns.rerunOf, .integer),
-            "rollback_of": QueryField(QueryColumns.rollbackOf, .integer),
-            "created_at": QueryField(QueryColumns.createdAt, .timestamp),
-            "updated_at": QueryField(QueryColumns.updatedAt, .timestamp),
-            "started_at": QueryField(QueryColumns.startedAt, .timestamp),
-            "completed_at": QueryField(QueryColumns.completedAt, .timestamp),
+            "id": QueryField(QueryAttributes.id, .integer),
+            "uid": QueryField(QueryAttributes.uid, .uuid),
+            "tenant_id": QueryField(QueryAttributes.workspaceID, .integer),
+            "project_id": QueryField(QueryAttributes.projectID, .integer),
+            "server_id": QueryField(QueryAttributes.serverID, .integer),
+            "sequence_number": QueryField(QueryAttributes.sequenceNumber, .integer),
+            "initiated_by": QueryField(QueryAttributes.initiatedBy, .integer),
+            "status": QueryField(QueryAttributes.state, .nativeStatus),
+            "state": QueryField(QueryAttributes.state, identityWords(DeploymentState.allCases.map(\.rawValue))),
+            "environment": QueryField(QueryAttributes.environment, environmentWords),
+            "trigger": QueryField(QueryAttributes.trigger, identityWords(DeploymentTrigger.allCases.map(\.rawValue))),
+            "git_branch": QueryField(QueryAttributes.gitBranch, .text),
+            "commit_id": QueryField(QueryAttributes.commitID, .text),
+            "commit_message": QueryField(QueryAttributes.commitMessage, .text),
+            "commit_author": QueryField(QueryAttributes.commitAuthor, .text),
+            "description": QueryField(QueryAttributes.description, .text),
+            "build_id": QueryField(QueryAttributes.buildID, .uuid),
+            "error": QueryField(QueryAttributes.error, .text),
+            "reason": QueryField(QueryAttributes.reason, .text),
+            "rerun_of": QueryField(QueryAttributes.rerunOf, .integer),
+            "rollback_of": QueryField(QueryAttributes.rollbackOf, .integer),
+            "created_at": QueryField(QueryAttributes.createdAt, .timestamp),
+            "updated_at": QueryField(QueryAttributes.updatedAt, .timestamp),
+            "started_at": QueryField(QueryAttributes.startedAt, .timestamp),
+            "completed_at": QueryField(QueryAttributes.completedAt, .timestamp),
         ],
         relations: ["entity": .entity, "project": .entity, "build": .build, "workspace": .workspace, "created_by": .createdBy],
         relationFields: [
             .entity: [
-                "id": QueryField(QueryColumns.projectKey, .integer),
-                "uid": QueryField(QueryColumns.projectUID, .uuid),
-                "name": QueryField(QueryColumns.projectName, .text),
-                "kind": QueryField(QueryColumns.projectKind, kindWords),
-                "production_branch": QueryField(QueryColumns.projectProductionBranch, .text),
-                "created_at": QueryField(QueryColumns.projectCreatedAt, .timestamp),
+                "id": QueryField(QueryAttributes.projectKey, .integer),
+                "uid": QueryField(QueryAttributes.projectUID, .uuid),
+                "name": QueryField(QueryAttributes.projectName, .text),
+                "kind": QueryField(QueryAttributes.projectKind, kindWords),
+                "production_branch": QueryField(QueryAttributes.projectProductionBranch, .text),
+                "created_at": QueryField(QueryAttributes.projectCreatedAt, .timestamp),
             ],
             .build: [
-                "id": QueryField(QueryColumns.buildKey, .uuid),
-                "commit_id": QueryField(QueryColumns.buildCommitID, .text),
-                "created_at": QueryField(QueryColumns.buildCreatedAt, .timestamp),
+                "id": QueryField(QueryAttributes.buildKey, .uuid),
+                "commit_id": QueryField(QueryAttributes.buildCommitID, .text),
+                "created_at": QueryField(QueryAttributes.buildCreatedAt, .timestamp),
             ],
             .workspace: [
-                "id": QueryField(QueryColumns.workspaceKey, .integer),
-                "uid": QueryField(QueryColumns.workspaceUID, .uuid),
-                "name": QueryField(QueryColumns.workspaceName, .text),
+                "id": QueryField(QueryAttributes.workspaceKey, .integer),
+                "uid": QueryField(QueryAttributes.workspaceUID, .uuid),
+                "name": QueryField(QueryAttributes.workspaceName, .text),
             ],
             .createdBy: [
-                "id": QueryField(QueryColumns.userKey, .integer),
-                "name": QueryField(QueryColumns.userName, .text),
+                "id": QueryField(QueryAttributes.userKey, .integer),
+                "name": QueryField(QueryAttributes.userName, .text),
             ],
         ],
         orderFields: [
-            "id": QueryColumns.id, "sequence_number": QueryColumns.sequenceNumber, "created_at": QueryColumns.createdAt,
-            "updated_at": QueryColumns.updatedAt, "started_at": QueryColumns.startedAt, "completed_at": QueryColumns.completedAt,
+            "id": QueryAttributes.id, "sequence_number": QueryAttributes.sequenceNumber, "created_at": QueryAttributes.createdAt,
+            "updated_at": QueryAttributes.updatedAt, "started_at": QueryAttributes.startedAt, "completed_at": QueryAttributes.completedAt,
         ]
     )
 }

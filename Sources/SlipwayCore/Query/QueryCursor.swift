@@ -36,7 +36,7 @@ public enum QueryCursor {
         for (item, key) in zip(items, order) {
             switch item {
             case .integer(let number): values.append(number)
-            case .null where key.column.isNullable: values.append(nil)
+            case .null where key.attribute.isNullable: values.append(nil)
             default: throw refused
             }
         }
