@@ -38,7 +38,10 @@ import Testing
                 projects: store.projects, deployments: store.deployments, control: store.control, queueSignal: WakeUpSignal(), queueCap: 3
             )
             _ = try await service.deploy(projectIDs: [project.id, project.id], request: DeployRequest(), by: identity)
-            await #expect(throws: SlipwayError.self) {
+            await #expect(
+                throws: SlipwayError.tooManyRequests(
+                    "the deployment queue of this workspace is full (2 waiting, at most 3); try again when some have run")
+            ) {
                 try await service.deploy(projectIDs: [project.id, project.id], request: DeployRequest(), by: identity)
             }
             _ = try await service.deploy(projectIDs: [project.id], request: DeployRequest(), by: identity)
