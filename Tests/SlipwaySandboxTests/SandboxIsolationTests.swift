@@ -23,7 +23,9 @@ struct SandboxIsolationTests {
         let detection = await SandboxDetection.detect(hiddenDirectory: data, network: network)
         let sandbox = Sandbox(isolation: unshare ? .unshare(executable: Sandbox.findExecutable("unshare") ?? "unshare") : detection.isolation)
         if !unshare {
-            guard case .bubblewrap(let setup) = detection.isolation else { throw SandboxFiles.PathError("bubblewrap did not work: \(detection.warnings)") }
+            guard case .bubblewrap(let setup) = detection.isolation else {
+                throw SandboxFiles.PathError("bubblewrap did not work: \(detection.warnings)")
+            }
             if network == .private, !setup.hasPrivateNetwork {
                 throw SandboxFiles.PathError("no network namespace of its own: \(detection.warnings)")
             }
