@@ -145,6 +145,7 @@ let package = Package(
                 "SlipwayEdge", "SlipwayCore", "SlipwayTesting",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
         .testTarget(

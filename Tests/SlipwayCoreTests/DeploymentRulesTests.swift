@@ -41,7 +41,9 @@ import Testing
         if state == .failed {
             #expect(throws: Never.self) { try DeploymentRules.checkRerun(of: candidate) }
         } else {
-            #expect(throws: SlipwayError.self) { try DeploymentRules.checkRerun(of: candidate) }
+            #expect(throws: SlipwayError.conflict("only failed deployments can be rerun; deployment 1 is \(state.rawValue)")) {
+                try DeploymentRules.checkRerun(of: candidate)
+            }
         }
     }
 

@@ -129,12 +129,9 @@ import Testing
         #expect(
             try tree.rules.cloneSource(for: project("file://" + tree.allowed + "/alias"), layout: layout).url
                 == RepositorySourceRules.realPath(tree.allowed + "/site"))
-        #expect(throws: SlipwayError.self) { try tree.rules.cloneSource(for: project("file://" + tree.data + "/git/other.git"), layout: layout) }
-        #expect(throws: SlipwayError.self) { try tree.rules.cloneSource(for: project(tree.outside + "/site"), layout: layout) }
-        #expect(throws: SlipwayError.self) { try tree.rules.cloneSource(for: project("ext::sh -c id"), layout: layout) }
-        let error = #expect(throws: SlipwayError.self) { try tree.rules.cloneSource(for: project(tree.data), layout: layout) }
-        guard case .invalid(let problems) = error else { throw try #require(error) }
-        #expect(problems.map(\.field) == ["repository"])
+        for refused in ["file://" + tree.data + "/git/other.git", tree.outside + "/site", "ext::sh -c id", tree.data] {
+            #expect(invalidFields { try tree.rules.cloneSource(for: project(refused), layout: layout) } == ["repository"], "\(refused)")
+        }
     }
 }
 
@@ -159,9 +156,7 @@ import Testing
     @Test func creationAndUpdateNameRepositoryAndPort() throws {
         let settings = ProjectSettings(
             name: "api", repository: "/home/someone/repo", kind: .service, service: ServiceSettings(port: 8080))
-        let error = #expect(throws: SlipwayError.self) { try ProjectValidation.validateNew(settings, rules: Self.rules) }
-        guard case .invalid(let problems) = error else { throw try #require(error) }
-        #expect(problems.map(\.field) == ["repository", "port"])
+        #expect(invalidFields { try ProjectValidation.validateNew(settings, rules: Self.rules) } == ["repository", "port"])
         // Without the install's rules only the shape is checked.
         #expect(try ProjectValidation.validateNew(settings).repository == "/home/someone/repo")
         let accepted = try ProjectValidation.validateNew(
@@ -174,8 +169,20 @@ import Testing
         #expect(throws: SlipwayError.invalid("port", Self.rules.portProblem(1)!)) {
             try ProjectValidation.apply(ProjectSettings(service: ServiceSettings(port: 1)), to: project, rules: Self.rules)
         }
-        #expect(throws: SlipwayError.self) {
-            try ProjectValidation.apply(ProjectSettings(repository: "file:///var/lib/slipway/git/x.git"), to: project, rules: Self.rules)
-        }
+        #expect(
+            invalidFields {
+                try ProjectValidation.apply(ProjectSettings(repository: "file:///var/lib/slipway/git/x.git"), to: project, rules: Self.rules)
+            } == ["repository"])
     }
+}
+
+/// The fields an `.invalid` error of `body` names; any other outcome (no error, another case) is an issue of the test.
+func invalidFields<Result>(sourceLocation: SourceLocation = #_sourceLocation, _ body: () throws -> Result) -> [String]? {
+    let error = #expect(throws: SlipwayError.self, sourceLocation: sourceLocation) { _ = try body() }
+    guard let error else { return nil }
+    guard case .invalid(let problems) = error else {
+        Issue.record("\(error) is not an input error", sourceLocation: sourceLocation)
+        return nil
+    }
+    return problems.map(\.field)
 }

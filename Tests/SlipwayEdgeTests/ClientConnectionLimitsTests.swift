@@ -23,7 +23,8 @@ import Testing
                 try pipeline.addHandler(CannedResponder(edge: edge, answering: answering))
             })
             channel = EmbeddedChannel(handler: handler, loop: loop)
-            let remote = try SocketAddress(ipAddress: address, port: 40000)
+            // The client's address as the edge reads it; an embedded channel has no socket, the port is nominal.
+            let remote = try SocketAddress(ipAddress: address, port: 1)
             channel.remoteAddress = remote
             try channel.connect(to: remote).wait()
         }

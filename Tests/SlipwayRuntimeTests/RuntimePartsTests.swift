@@ -1,4 +1,6 @@
 import Foundation
+import SlipwayCore
+import Synchronization
 import Testing
 
 @testable import SlipwayRuntime
@@ -24,19 +26,53 @@ import Testing
     }
 
     @Test func aProbeOfAPortNobodyListensOnFailsWithTheReason() async throws {
-        let ports = PortAllocator(range: 40000...40999)
-        let port = try ports.allocate()
+        // A socket bound but not listening holds its port: nothing else can listen there, and a connection is refused.
+        let (descriptor, port) = try boundLoopbackSocket(listening: false)
+        defer { close(descriptor) }
         let result = await HealthProbe.check(port: port, path: "/", timeout: .seconds(1))
         #expect(result == .failed("connection to port \(port) failed: Connection refused"))
     }
 
     @Test func portsAreHandedOutOnceAndOnlyWhenFree() throws {
-        let ports = PortAllocator(range: 41000...41002)
+        // The allocator asks the test, not the machine, which ports something else holds: no port is assumed free.
+        let held = Mutex<Set<Int>>([20001])
+        let ports = PortAllocator(range: 20000...20003, portIsFree: { port in held.withLock { !$0.contains(port) } })
         let taken = try (0..<3).map { _ in try ports.allocate() }
-        #expect(Set(taken) == [41000, 41001, 41002])
-        #expect(throws: (any Error).self) { try ports.allocate() }
-        ports.release(41001)
-        #expect(try ports.allocate() == 41001)
+        #expect(Set(taken) == [20000, 20002, 20003], "20001 is held by another process")
+        #expect(try noPortLeft(ports) == "no free port left in 20000-20003")
+        ports.release(20002)
+        #expect(try ports.allocate() == 20002)
+        held.withLock { $0 = [] }
+        #expect(try ports.allocate() == 20001, "freed by the other process")
+        #expect(try noPortLeft(ports) == "no free port left in 20000-20003")
+    }
+
+    @Test func aPortIsFreeOnlyWhileNothingListensOnIt() throws {
+        let (descriptor, port) = try boundLoopbackSocket(listening: true)
+        #expect(!PortAllocator.isFree(port))
+        close(descriptor)
+        #expect(PortAllocator.isFree(port))
+    }
+
+    /// The failure of allocating from `ports`, which must fail.
+    private func noPortLeft(_ ports: PortAllocator) throws -> String {
+        let failure = #expect(throws: ServiceFailure.self) { try ports.allocate() }
+        return try #require(failure).description
+    }
+
+    /// A TCP socket on `127.0.0.1` at a port the kernel chose (port 0), listening or not, and its port.
+    private func boundLoopbackSocket(listening: Bool) throws -> (Int32, Int) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        try #require(descriptor >= 0)
+        try #require(LoopbackAddress.with(port: 0) { bind(descriptor, $0, $1) } == 0)
+        if listening { try #require(listen(descriptor, 1) == 0) }
+        var address = sockaddr_in()
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        try #require(named == 0)
+        return (descriptor, Int(UInt16(bigEndian: address.sin_port)))
     }
 
     @Test func aStartCommandComesFromTheProjectOrTheProcfile() throws {
@@ -44,7 +80,8 @@ import Testing
         try FileManager.default.createDirectory(atPath: build, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: build) }
         #expect(try ServiceSupervisor.startCommand(for: .init(startCommand: " node server.js "), buildDirectory: build) == "node server.js")
-        #expect(throws: (any Error).self) { try ServiceSupervisor.startCommand(for: .init(), buildDirectory: build) }
+        let missing = #expect(throws: ServiceFailure.self) { try ServiceSupervisor.startCommand(for: .init(), buildDirectory: build) }
+        #expect(missing?.description == "no start_command is set and the build has no Procfile")
         try "worker: ./work\nweb: bundle exec puma -p $PORT\n".write(toFile: build + "/Procfile", atomically: true, encoding: .utf8)
         #expect(try ServiceSupervisor.startCommand(for: .init(), buildDirectory: build) == "bundle exec puma -p $PORT")
     }

@@ -6,10 +6,9 @@ import Testing
 @testable import SlipwaySandbox
 
 /// The sandbox as a tenant's build meets it, on this machine: every protection tried from inside.
-@Suite(.enabled(if: Sandbox.findExecutable("bwrap") != nil, "needs bubblewrap (apt-get install bubblewrap)"))
+@Suite(.enabled("needs bubblewrap that works here (apt-get install bubblewrap)") { await MachineSandbox.bubblewrapWorks() })
 struct SandboxIsolationTests {
     static let runsAsRoot = geteuid() == 0
-    static let hasSlirp = Sandbox.findExecutable("slirp4netns") != nil
 
     /// Runs `script` in a sandbox over a fresh data directory with one work directory; returns its lines.
     func run(_ script: String, network: SandboxNetworkChoice = .host, unshare: Bool = false) async throws -> (Termination, [String], data: String) {
@@ -24,7 +23,12 @@ struct SandboxIsolationTests {
         let detection = await SandboxDetection.detect(hiddenDirectory: data, network: network)
         let sandbox = Sandbox(isolation: unshare ? .unshare(executable: Sandbox.findExecutable("unshare") ?? "unshare") : detection.isolation)
         if !unshare {
-            guard case .bubblewrap = detection.isolation else { throw SandboxFiles.PathError("bubblewrap did not work: \(detection.warnings)") }
+            guard case .bubblewrap(let setup) = detection.isolation else {
+                throw SandboxFiles.PathError("bubblewrap did not work: \(detection.warnings)")
+            }
+            if network == .private, !setup.hasPrivateNetwork {
+                throw SandboxFiles.PathError("no network namespace of its own: \(detection.warnings)")
+            }
         }
         let mount = SandboxMount(hostPath: work, name: "work", writable: true)
         let spec = SandboxSpec(
@@ -100,7 +104,7 @@ struct SandboxIsolationTests {
         #expect(text.contains("mount refused"))
     }
 
-    @Test(.enabled(if: hasSlirp, "needs slirp4netns (apt-get install slirp4netns)"))
+    @Test(.enabled("needs slirp4netns that works here (apt-get install slirp4netns)") { await MachineSandbox.privateNetworkWorks() })
     func manySandboxesWithTheirOwnNetworkStartSideBySide() async throws {
         let results = try await withThrowingTaskGroup(of: (Termination, [String]).self) { group in
             for _ in 0..<24 {
@@ -117,7 +121,7 @@ struct SandboxIsolationTests {
         }
     }
 
-    @Test(.enabled(if: hasSlirp, "needs slirp4netns (apt-get install slirp4netns)"))
+    @Test(.enabled("needs slirp4netns that works here (apt-get install slirp4netns)") { await MachineSandbox.privateNetworkWorks() })
     func aPrivateNetworkHasARouteOutButNoWayToTheHostsLoopback() async throws {
         let (listener, port) = try LoopbackSocket.bind(listening: 16)
         defer { close(listener) }

@@ -41,7 +41,10 @@ import Testing
             let project = try await store.projects.create(Fixtures.newProject("site"), workspaceID: identity.workspace.id)
             let service = Self.service(store, queueCap: 3)
             _ = try await service.deploy(projectIDs: [project.id, project.id], request: DeployRequest(), by: identity)
-            await #expect(throws: SlipwayError.self) {
+            await #expect(
+                throws: SlipwayError.tooManyRequests(
+                    "the deployment queue of this workspace is full (2 waiting, at most 3); try again when some have run")
+            ) {
                 try await service.deploy(projectIDs: [project.id, project.id], request: DeployRequest(), by: identity)
             }
             _ = try await service.deploy(projectIDs: [project.id], request: DeployRequest(), by: identity)

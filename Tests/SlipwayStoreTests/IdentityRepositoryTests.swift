@@ -91,7 +91,7 @@ import Testing
                 )
             }
             // The same secret twice is a conflict, not a second token.
-            await #expect(throws: SlipwayError.self) {
+            await #expect(throws: SlipwayError.conflict("a token with this secret already exists")) {
                 try await store.identities.createToken(
                     workspaceID: first.workspace.id, userID: first.user.id, name: "again", scopes: [.read], secret: secret
                 )

@@ -403,7 +403,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             }
             return request
         }
-        UpgradeTunnel.open(client: context, address: address, request: request, onEnd: { inFlight.end() })
+        UpgradeTunnel.open(client: context, address: address, connector: proxy.upstreamConnector, request: request, onEnd: { inFlight.end() })
             .assumeIsolated()
             .whenFailure { [weak self] _ in
                 inFlight.end()
@@ -546,14 +546,18 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         answer(status, html: html, to: exchange.request, remainingBody: exchange.requestEnded ? .length(0) : exchange.requestBody)
     }
 
-    /// Makes sure the head timer fires at `deadline` or earlier.
+    /// The time on the connection's event loop (which `EmbeddedEventLoop` lets a test move): every deadline of the
+    /// connection and its exchanges counts by it.
+    var now: NIODeadline { context?.eventLoop.now ?? .now() }
+
+    /// Makes sure the head timer fires at `deadline` (by `now`) or earlier.
     func armHeadTimer(at deadline: NIODeadline) {
         guard headTimer == nil, let context else { return }
         // Holds the handler until it fires or `handlerRemoved` cancels it.
         headTimer = context.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) { [self] in
             self.headTimer = nil
             guard case .proxying(let exchange) = self.state, let due = exchange.headDeadline else { return }
-            if due <= .now() { exchange.headTimerFired() } else { self.armHeadTimer(at: due) }
+            if due <= context.eventLoop.now { exchange.headTimerFired() } else { self.armHeadTimer(at: due) }
         }
     }
 

@@ -99,7 +99,7 @@ final class ProxyExchange: UpstreamResponseReceiver {
     /// Starts the wait for the response head, once the request has been sent.
     func startResponseTimer() {
         guard headDeadline == nil, responseBody == nil, !isOver else { return }
-        let deadline = NIODeadline.now() + responseHeadTimeout
+        let deadline = handler.now + responseHeadTimeout
         headDeadline = deadline
         handler.armHeadTimer(at: deadline)
     }

@@ -42,12 +42,14 @@ public final class ServiceProxy: Sendable {
     let domain: String
     let routes: RouteTable
     let endpoints: ServiceEndpoints
+    /// Opens the connections to service processes.
+    let upstreamConnector: UpstreamConnector
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool?>]
 
     /// Creates the proxy for the service routes of `routes` under `domain`, with one connection pool for each loop
     /// of `eventLoopGroup` (the group the HTTP server runs on; Hummingbird's default is the singleton); `clientLimits`
     /// hold for every client connection, proxied or not.
-    public init(
+    public convenience init(
         domain: String,
         routes: RouteTable,
         endpoints: ServiceEndpoints,
@@ -55,6 +57,22 @@ public final class ServiceProxy: Sendable {
         clientLimits: ClientConnectionLimits = ClientConnectionLimits(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) {
+        self.init(
+            domain: domain, routes: routes, endpoints: endpoints, configuration: configuration, clientLimits: clientLimits,
+            eventLoopGroup: eventLoopGroup, upstreamConnector: .sockets)
+    }
+
+    /// The proxy with the connections to service processes opened by `upstreamConnector` (a test's channels).
+    init(
+        domain: String,
+        routes: RouteTable,
+        endpoints: ServiceEndpoints,
+        configuration: Configuration = Configuration(),
+        clientLimits: ClientConnectionLimits = ClientConnectionLimits(),
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        upstreamConnector: UpstreamConnector
+    ) {
+        self.upstreamConnector = upstreamConnector
         self.domain = EdgeHost.normalized(domain)
         self.routes = routes
         self.endpoints = endpoints
@@ -92,6 +110,6 @@ public final class ServiceProxy: Sendable {
     private func makePool(on eventLoop: any EventLoop) -> UpstreamConnectionPool {
         UpstreamConnectionPool(
             eventLoop: eventLoop, connectTimeout: TimeAmount(configuration.connectTimeout),
-            idleTimeout: TimeAmount(configuration.idleConnectionTimeout))
+            idleTimeout: TimeAmount(configuration.idleConnectionTimeout), connector: upstreamConnector)
     }
 }

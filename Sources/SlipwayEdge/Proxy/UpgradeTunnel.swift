@@ -8,33 +8,31 @@ import SlipwayCore
 ///
 /// On the client's side the relay sits first in the pipeline, before the `EdgeConnectionHandler`, so the bytes skip it.
 enum UpgradeTunnel {
-    /// Connects to the process at `address`, sends what `request` gives once connected (the upstream's head and whatever
+    /// Connects to the process at `address` (through `connector`), sends what `request` gives once connected (the upstream's head and whatever
     /// the client has sent after its own) and splices the connections; `onEnd` runs once when the tunnel closes.
     /// Fails (nothing sent to the client yet) when the process cannot be reached.
     static func open(
-        client: ChannelHandlerContext, address: ServiceAddress, request: @escaping () -> ByteBuffer, onEnd: @escaping () -> Void
+        client: ChannelHandlerContext, address: ServiceAddress, connector: UpstreamConnector, request: @escaping () -> ByteBuffer,
+        onEnd: @escaping () -> Void
     ) -> EventLoopFuture<Void> {
         let eventLoop = client.eventLoop
         let relays = NIOLoopBound(
             (client: ByteRelay(onEnd: onEnd), upstream: ByteRelay(onEnd: {}), context: client, request: request), eventLoop: eventLoop)
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.autoRead, value: false)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(relays.value.upstream)
-                }
+        let connected = connector.connect(address, .tunnel, eventLoop, .seconds(5)) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(relays.value.upstream)
             }
-        return UpstreamDialer.connect(bootstrap, to: address, on: eventLoop, timeout: .seconds(5))
-            .flatMapThrowing { _ in
-                let (clientRelay, upstreamRelay, context, request) = relays.value
-                try context.pipeline.syncOperations.addHandler(clientRelay, position: .first)
-                clientRelay.partner = upstreamRelay
-                upstreamRelay.partner = clientRelay
-                upstreamRelay.write(request())
-                upstreamRelay.flush()
-                upstreamRelay.read()
-                clientRelay.read()
-            }
+        }
+        return connected.flatMapThrowing { _ in
+            let (clientRelay, upstreamRelay, context, request) = relays.value
+            try context.pipeline.syncOperations.addHandler(clientRelay, position: .first)
+            clientRelay.partner = upstreamRelay
+            upstreamRelay.partner = clientRelay
+            upstreamRelay.write(request())
+            upstreamRelay.flush()
+            upstreamRelay.read()
+            clientRelay.read()
+        }
     }
 }
 

@@ -30,8 +30,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// The exchange the connection serves now; nil while it waits in the pool (the pool and the connection's
     /// closing let go of it).
     var receiver: (any UpstreamResponseReceiver)?
-    /// When the connection last went back to the pool.
-    var idleSince = NIODeadline.now()
+    /// When the connection last went back to the pool, by its event loop's clock.
+    var idleSince = NIODeadline.distantPast
     /// Called once when the channel closes (the pool forgets the connection).
     var onClose: ((UpstreamConnection) -> Void)?
     private var context: ChannelHandlerContext?

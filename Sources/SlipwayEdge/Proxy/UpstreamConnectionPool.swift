@@ -1,24 +1,25 @@
 import NIOCore
-import NIOPosix
 import SlipwayCore
 
 /// The keep-alive connections of one event loop to the service processes, by address (port and namespace). Only that loop touches it:
 /// no locks. A connection comes out for one exchange and goes back when the exchange has ended cleanly (the
 /// response said nothing of closing and the request was sent whole); otherwise it is closed. Connections unused
-/// for `idleTimeout` are closed.
+/// for `idleTimeout` (by the loop's clock) are closed.
 final class UpstreamConnectionPool {
     private let eventLoop: any EventLoop
     private let connectTimeout: TimeAmount
     private let idleTimeout: TimeAmount
+    private let connector: UpstreamConnector
     private var idle: [ServiceAddress: [UpstreamConnection]] = [:]
     /// Closes the connections idle for `idleTimeout`: one timer for the pool, not one per connection (scheduling
     /// and cancelling a timer for every exchange costs more than the rest of the pool's work).
     private var sweep: Scheduled<Void>?
 
-    init(eventLoop: any EventLoop, connectTimeout: TimeAmount, idleTimeout: TimeAmount) {
+    init(eventLoop: any EventLoop, connectTimeout: TimeAmount, idleTimeout: TimeAmount, connector: UpstreamConnector = .sockets) {
         self.eventLoop = eventLoop
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
+        self.connector = connector
     }
 
     /// An idle connection to `address` that is still open (its `wasReused` set), if there is one.
@@ -34,14 +35,11 @@ final class UpstreamConnectionPool {
 
     /// Calls `completion` (on the loop) with a new connection to `address`, or the error of connecting.
     func newConnection(to address: ServiceAddress, _ completion: @escaping (Result<UpstreamConnection, any Error>) -> Void) {
-        let bootstrap = ClientBootstrap(group: eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(UpstreamConnection(address: address))
-                }
+        let connected = connector.connect(address, .exchange, eventLoop, connectTimeout) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                try channel.pipeline.syncOperations.addHandler(UpstreamConnection(address: address))
             }
-        let connected = UpstreamDialer.connect(bootstrap, to: address, on: eventLoop, timeout: connectTimeout)
+        }
         connected.assumeIsolated().whenComplete { [weak self] result in
             completion(
                 result.flatMap { channel in
@@ -61,7 +59,7 @@ final class UpstreamConnectionPool {
             connection.close()
             return
         }
-        connection.idleSince = .now()
+        connection.idleSince = eventLoop.now
         idle[connection.address, default: []].append(connection)
         if sweep == nil { scheduleSweep() }
     }
@@ -71,8 +69,8 @@ final class UpstreamConnectionPool {
         sweep = eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(idleTimeout.nanoseconds / 4)) { [weak self] in
             guard let self else { return }
             self.sweep = nil
-            let expired = NIODeadline.now() - self.idleTimeout
-            for connection in self.idle.values.joined() where connection.idleSince <= expired {
+            let now = self.eventLoop.now
+            for connection in self.idle.values.joined() where connection.idleSince + self.idleTimeout <= now {
                 connection.close()
             }
             if self.idle.values.contains(where: { !$0.isEmpty }) { self.scheduleSweep() }
