@@ -154,7 +154,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SlipwayEndToEndTests",
-            dependencies: ["SlipwayTesting", "SlipwayClient", "SlipwayCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "SlipwayTesting", "SlipwayClient", "SlipwayCore", "SlipwayServer", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             // Scripts for official third-party clients, run by the tests from their source location.
             exclude: ["Python"]
         ),
