@@ -48,7 +48,8 @@ import Testing
         let token = token ?? server.adminToken
         // Checked against the OpenAPI document (TestServer.send).
         let answer = try await server.send(
-            method, path, headers: token.isEmpty ? [] : [("Authorization", "Bearer \(token)")], body: body.map { Data($0.utf8) }, contentType: contentType
+            method, path, headers: token.isEmpty ? [] : [("Authorization", "Bearer \(token)")], body: body.map { Data($0.utf8) },
+            contentType: contentType
         )
         return Answer(status: answer.status, headers: answer.headers, json: answer.json as? [String: Any] ?? [:])
     }

@@ -9,7 +9,8 @@ import Testing
 /// router's own route list both ways; the end-to-end tests check their answers against its schemas (`TestServer.send`,
 /// `TestServer.client`).
 @Suite struct OpenAPIDocumentTests {
-    static let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Sources/SlipwayAPI/OpenAPI/openapi.yaml")
+    static let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+        "../../Sources/SlipwayAPI/OpenAPI/openapi.yaml")
 
     @Test func theServerServesTheDocumentFileWithoutAToken() async throws {
         try await TestServer.withServer { server in
@@ -73,13 +74,17 @@ import Testing
         let error = Data(#"{"status": "error", "message": 7}"#.utf8)
         #expect(
             APIDocument.served.problems(method: "DELETE", path: "/api/v1/tokens/12", status: 404, contentType: "application/json", body: error)
-                == [#"DELETE /api/v1/tokens/{id} (/api/v1/tokens/12) answered 404 with a body that breaks its schema at "/message": expected type string, got 7"#]
+                == [
+                    #"DELETE /api/v1/tokens/{id} (/api/v1/tokens/12) answered 404 with a body that breaks its schema at "/message": expected type string, got 7"#
+                ]
         )
         #expect(
             APIDocument.served.problems(method: "DELETE", path: "/api/v1/tokens/12", status: 418, contentType: "application/json", body: error).first?
                 .hasPrefix("DELETE /api/v1/tokens/{id} answered 418, which the document does not list for it") == true)
         let fine = Data(#"{"status": "error", "message": "no token 12", "errors": null}"#.utf8)
-        #expect(APIDocument.served.problems(method: "DELETE", path: "/api/v1/tokens/12", status: 404, contentType: "application/json", body: fine).isEmpty)
+        #expect(
+            APIDocument.served.problems(method: "DELETE", path: "/api/v1/tokens/12", status: 404, contentType: "application/json", body: fine).isEmpty
+        )
         // Not a documented operation: not checked.
         #expect(APIDocument.served.problems(method: "GET", path: "/nowhere", status: 500, contentType: "application/json", body: error).isEmpty)
     }
@@ -104,22 +109,27 @@ import Testing
                 """)
         let validator = JSONSchemaValidator(document: document)
         let schema = try #require(document.value(at: "/components/schemas/Thing"))
-        let good = try #require(JSONValue(json: Data(#"{"id": 2, "kind": "a", "note": null, "tags": ["t"], "either": 3, "both": {"x": 1, "y": 2}}"#.utf8)))
+        let good = try #require(
+            JSONValue(json: Data(#"{"id": 2, "kind": "a", "note": null, "tags": ["t"], "either": 3, "both": {"x": 1, "y": 2}}"#.utf8)))
         #expect(validator.violations(of: good, against: schema).isEmpty)
         let bad = try #require(
             JSONValue(json: Data(#"{"id": 0, "kind": "c", "note": "yyyy", "tags": [], "either": true, "both": {"x": 1}, "extra": false}"#.utf8)))
         #expect(
-            validator.violations(of: bad, against: schema).map(\.description).sorted() == [
-                #"at "": expected the required member "y", got none"#.replacingOccurrences(of: #"at """#, with: #"at "/both/y""#),
-                #"at "/either": expected exactly one of 2 schemas of oneOf to match (0 did), got true"#,
-                #"at "/extra": expected no member "extra" (additionalProperties: false), got false"#,
-                #"at "/id": expected minimum 1, got 0"#,
-                #"at "/kind": expected one of ["a","b"], got "c""#,
-                #"at "/note": expected a string matching ^x, got "yyyy""#,
-                #"at "/note": expected maxLength 3, got "yyyy""#,
-                #"at "/tags": expected minItems 1, got []"#,
-            ].sorted())
-        #expect(validator.violations(of: .bool(true), against: .object([("type", .string("integer"))])).map(\.description) == [#"at "": expected type integer, got true"#])
+            validator.violations(of: bad, against: schema).map(\.description).sorted()
+                == [
+                    #"at "/both/y": expected the required member "y", got none"#,
+                    #"at "/either": expected exactly one of 2 schemas of oneOf to match (0 did), got true"#,
+                    #"at "/extra": expected no member "extra" (additionalProperties: false), got false"#,
+                    #"at "/id": expected minimum 1, got 0"#,
+                    #"at "/kind": expected one of ["a","b"], got "c""#,
+                    #"at "/note": expected a string matching ^x, got "yyyy""#,
+                    #"at "/note": expected maxLength 3, got "yyyy""#,
+                    #"at "/tags": expected minItems 1, got []"#,
+                ].sorted())
+        #expect(
+            validator.violations(of: .bool(true), against: .object([("type", .string("integer"))])).map(\.description) == [
+                #"at "": expected type integer, got true"#
+            ])
         #expect(validator.violations(of: .number(1.5), against: .object([("type", .string("integer"))])).count == 1)
     }
 }

@@ -63,7 +63,8 @@ public struct APIDocument: Sendable {
         let routed = Set(routes.map { APIRoute(method: $0.method, path: Self.openAPIPath($0.path)) })
         let documented = Set(operations)
         let order: (APIRoute, APIRoute) -> Bool = { ($0.path, $0.method) < ($1.path, $1.method) }
-        return RouteDifferences(undocumented: routed.subtracting(documented).sorted(by: order), unrouted: documented.subtracting(routed).sorted(by: order))
+        return RouteDifferences(
+            undocumented: routed.subtracting(documented).sorted(by: order), unrouted: documented.subtracting(routed).sorted(by: order))
     }
 
     /// The documented operation a concrete request path and method reach, with the path template; nil if none.
@@ -87,7 +88,8 @@ public struct APIDocument: Sendable {
     public func resolved(_ value: JSONValue) -> JSONValue {
         var value = value
         for _ in 0..<10 {
-            guard let reference = value["$ref"]?.stringValue, reference.hasPrefix("#"), let target = root.value(at: String(reference.dropFirst())) else {
+            guard let reference = value["$ref"]?.stringValue, reference.hasPrefix("#"), let target = root.value(at: String(reference.dropFirst()))
+            else {
                 return value
             }
             value = target
@@ -103,7 +105,9 @@ public struct APIDocument: Sendable {
         let operationName = "\(method.uppercased()) \(template)"
         guard let responses = operation["responses"], let response = responses["\(status)"] ?? responses["\(status / 100)XX"] ?? responses["default"]
         else {
-            return ["\(operationName) answered \(status), which the document does not list for it (\(String(decoding: body.prefix(300), as: UTF8.self)))"]
+            return [
+                "\(operationName) answered \(status), which the document does not list for it (\(String(decoding: body.prefix(300), as: UTF8.self)))"
+            ]
         }
         let mediaType = contentType?.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard mediaType == "application/json" || mediaType.hasSuffix("+json") else { return [] }

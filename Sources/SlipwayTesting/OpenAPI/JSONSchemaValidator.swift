@@ -30,7 +30,9 @@ public struct JSONSchemaValidator: Sendable {
 
     /// Every violation of `schema` by `value` (empty: it matches).
     public func violations(of value: JSONValue, against schema: JSONValue, at pointer: String = "") -> [Violation] {
-        if case .bool(let allowed) = schema { return allowed ? [] : [Violation(pointer: pointer, expected: "nothing (false schema)", got: "\(value)")] }
+        if case .bool(let allowed) = schema {
+            return allowed ? [] : [Violation(pointer: pointer, expected: "nothing (false schema)", got: "\(value)")]
+        }
         guard let keywords = schema.objectValue else { return [Violation(pointer: pointer, expected: "a schema", got: "schema \(schema)")] }
         var found: [Violation] = []
         func fail(_ expected: String) { found.append(Violation(pointer: pointer, expected: expected, got: "\(value)")) }
@@ -65,7 +67,10 @@ public struct JSONSchemaValidator: Sendable {
                 let declared = Set(schema["properties"]?.objectValue?.map(\.key) ?? [])
                 for (name, member) in members where !declared.contains(name) {
                     if case .bool(false) = argument {
-                        found.append(Violation(pointer: pointer + "/" + Self.escape(name), expected: "no member \"\(name)\" (additionalProperties: false)", got: "\(member)"))
+                        found.append(
+                            Violation(
+                                pointer: pointer + "/" + Self.escape(name), expected: "no member \"\(name)\" (additionalProperties: false)",
+                                got: "\(member)"))
                     } else {
                         found += violations(of: member, against: argument, at: pointer + "/" + Self.escape(name))
                     }
@@ -75,7 +80,9 @@ public struct JSONSchemaValidator: Sendable {
                     found += violations(of: .string(name), against: argument, at: pointer + "/" + Self.escape(name))
                 }
             case "items":
-                for (index, item) in (value.arrayValue ?? []).enumerated() { found += violations(of: item, against: argument, at: pointer + "/\(index)") }
+                for (index, item) in (value.arrayValue ?? []).enumerated() {
+                    found += violations(of: item, against: argument, at: pointer + "/\(index)")
+                }
             case "minItems", "maxItems", "minLength", "maxLength", "minimum", "maximum":
                 guard case .number(let limit) = argument else {
                     fail("a number for \(keyword)")
