@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
+        // Test support only (parsing the OpenAPI document in SlipwayTesting); never a dependency of a shipping target.
+        .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
         /// The domain: values, identifiers, the deployment state machine, rules and repository protocols. Foundation only.
@@ -91,7 +93,9 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The OpenAPI document, compiled into the binary (no resource bundle to install next to it).
+            resources: [.embedInCode("OpenAPI/openapi.yaml")]
         ),
 
         /// The composition root: configuration, bootstrap, and the ServiceGroup that runs everything.
@@ -123,11 +127,12 @@ let package = Package(
             ]
         ),
 
-        /// Test support: temporary git repositories, a live server on a free port, fixtures.
+        /// Test support: temporary git repositories, a live server on a free port, fixtures, the OpenAPI document's checks.
         .target(
             name: "SlipwayTesting",
             dependencies: [
-                "SlipwayCore", "SlipwayStore", "SlipwayServer", "SlipwayClient",
+                "SlipwayCore", "SlipwayStore", "SlipwayServer", "SlipwayClient", "SlipwayAPI",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -150,7 +155,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SlipwayEndToEndTests",
-            dependencies: ["SlipwayTesting", "SlipwayClient", "SlipwayCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "SlipwayTesting", "SlipwayClient", "SlipwayCore", "SlipwayServer", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
             // Scripts for official third-party clients, run by the tests from their source location.
             exclude: ["Python"]
         ),

@@ -142,7 +142,7 @@ parameters = {{ id = {toml_string(project_uid)} }}
 
 [[operations]]
 include-path-regex = "^/api/deploys/"
-parameters = {{ id = {toml_string("dep_" + older.replace("-", ""))} }}
+parameters = {{ deploy = {toml_string("dep_" + older.replace("-", ""))} }}
 
 [[operations]]
 include-name = "DELETE /api/v1/projects/{{project}}"

@@ -8,11 +8,28 @@ public struct SlipwayClient: Sendable {
     public let baseURL: String
     public let token: String
     let httpClient: HTTPClient
+    /// Sees every answer `raw` receives before it returns it; an error it throws is the call's error. The tests check
+    /// each answer against the OpenAPI document with it.
+    public var answerCheck: AnswerCheck?
 
-    public init(baseURL: String, token: String, httpClient: HTTPClient = .shared) {
+    /// What an `answerCheck` sees of one exchange.
+    public struct Exchange: Sendable {
+        public var method: HTTPMethod
+        /// The request's path with its query, as sent.
+        public var path: String
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: Data
+    }
+
+    /// Checks one exchange; throws to fail the call.
+    public typealias AnswerCheck = @Sendable (Exchange) throws -> Void
+
+    public init(baseURL: String, token: String, httpClient: HTTPClient = .shared, answerCheck: AnswerCheck? = nil) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
         self.httpClient = httpClient
+        self.answerCheck = answerCheck
     }
 
     public func me() async throws -> MeInfo { try await send(.GET, "/api/v1/me") }
@@ -144,7 +161,9 @@ public struct SlipwayClient: Sendable {
         }
         let response = try await httpClient.execute(request, timeout: .seconds(60))
         let buffer = try await response.body.collect(upTo: 64 << 20)
-        return (Int(response.status.code), Data(buffer.readableBytesView))
+        let answer = (Int(response.status.code), Data(buffer.readableBytesView))
+        try answerCheck?(Exchange(method: method, path: path, status: answer.0, headers: response.headers, body: answer.1))
+        return answer
     }
 
     private func escape(_ component: String) -> String {

@@ -22,8 +22,14 @@ public struct TestServer: Sendable {
     /// The API's base URL.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// A client of the native API with the admin token.
-    public var client: SlipwayClient { SlipwayClient(baseURL: baseURL, token: adminToken) }
+    /// A client of the native API with the admin token; every answer to a documented operation is checked against
+    /// the OpenAPI document (a mismatch is the call's error).
+    public var client: SlipwayClient { client(token: adminToken) }
+
+    /// A client of the native API with `token`, checked against the OpenAPI document like `client`.
+    public func client(token: String) -> SlipwayClient {
+        SlipwayClient(baseURL: baseURL, token: token, answerCheck: APIDocument.checkAnswer)
+    }
 
     /// Starts a server, runs `body` with it, then shuts it down and deletes its data directory.
     public static func withServer<T: Sendable>(

@@ -27,7 +27,7 @@ import Testing
     /// A GET or POST with the given token, answered as JSON.
     func call(_ server: TestServer, _ method: String, _ path: String, token: String? = nil, body: String? = nil) async throws -> (Int, [String: Any])
     {
-        let client = SlipwayClient(baseURL: server.baseURL, token: token ?? server.adminToken)
+        let client = server.client(token: token ?? server.adminToken)
         let (status, data) = try await client.raw(.init(rawValue: method), path, body: body.map { Data($0.utf8) })
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
         return (status, json)
@@ -65,7 +65,7 @@ import Testing
 
             // Another workspace with its own deployment: never visible here.
             let otherToken = try await server.createWorkspace("elsewhere")
-            let otherAPI = SlipwayClient(baseURL: server.baseURL, token: otherToken)
+            let otherAPI = server.client(token: otherToken)
             try site.git("rm", "-q", "fail.txt")
             try site.commit("fixed")
             let foreignProject = try await otherAPI.createProject(

@@ -22,7 +22,7 @@ import Testing
             try repository.commit("broken")
             _ = try await api.waitForDeployment(try await api.deploy(projectIDs: [web.id]).deploymentIds[0])
 
-            let client = SlipwayClient(baseURL: server.baseURL, token: server.adminToken)
+            let client = server.client
             func get(_ path: String) async throws -> [String: Any] {
                 let (status, data) = try await client.raw(.init(rawValue: "GET"), path, body: nil)
                 #expect(status == 200, "\(path)")

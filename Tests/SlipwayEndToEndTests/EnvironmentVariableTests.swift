@@ -244,7 +244,7 @@ import Testing
 
             // read may look, only admin may change.
             let reader = try await api.createToken(name: "reader", scopes: ["read", "deploy"])
-            let readClient = SlipwayClient(baseURL: server.baseURL, token: try #require(reader.token))
+            let readClient = server.client(token: try #require(reader.token))
             _ = try await readClient.environmentVariables(project: "bad-env")
             await #expect {
                 try await readClient.replaceEnvironmentVariables(project: "bad-env", ["production": [:]])

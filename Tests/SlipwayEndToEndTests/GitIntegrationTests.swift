@@ -85,7 +85,7 @@ import Testing
 
     /// Sends a webhook delivery with its headers; returns the status and the answer.
     func deliver(_ server: TestServer, _ project: Project, _ body: String, headers: [(String, String)]) async throws -> (Int, HookAnswer?) {
-        let client = SlipwayClient(baseURL: server.baseURL, token: "not-a-token")
+        let client = server.client(token: "not-a-token")
         let (status, data) = try await client.raw(
             .POST, "/api/v1/hooks/git/\(project.uid)", body: Data(body.utf8), headers: [("Content-Type", "application/json")] + headers)
         return (status, try? Self.decoder.decode(HookAnswer.self, from: data))

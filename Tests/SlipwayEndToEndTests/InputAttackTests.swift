@@ -176,7 +176,7 @@ import Testing
             #expect(taken.errors["port"]?.first?.contains("already the fixed port of another project") == true, "\(taken.body)")
             // Another workspace cannot take it either.
             let otherToken = try await server.createWorkspace("other")
-            let other = SlipwayClient(baseURL: server.baseURL, token: otherToken)
+            let other = server.client(token: otherToken)
             #expect(try await Self.createProject(other, service("third", port: port)).errors["port"] != nil)
 
             // Updates follow the same rules; the project keeping its own port is fine.
@@ -212,7 +212,7 @@ import Testing
                 let body = #"{"event": "push", "ref": \#(Self.quoted("refs/heads/" + branch)), "commit": {"id": "\#(sha)"}}"#
                 let signature = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: SymmetricKey(data: Data(secret.utf8)))
                     .map { String(format: "%02x", $0) }.joined()
-                let (status, data) = try await SlipwayClient(baseURL: server.baseURL, token: "none").raw(
+                let (status, data) = try await server.client(token: "none").raw(
                     .POST, "/api/v1/hooks/git/\(uid)", body: Data(body.utf8),
                     headers: [
                         ("Content-Type", "application/json"), ("X-Slipway-Delivery", "bad-branch-\(index)"),

@@ -302,7 +302,7 @@ import Testing
             #expect(try await api.raw(.GET, "/api/v1/deployments/\(id)/logs?after=-1", headers: stream).0 == 422)
 
             let otherToken = try await server.createWorkspace("other")
-            let other = SlipwayClient(baseURL: server.baseURL, token: otherToken)
+            let other = server.client(token: otherToken)
             #expect(try await other.raw(.GET, "/api/v1/deployments/\(id)/logs", headers: stream).0 == 404)
             let anonymous = try await EventStreamClient().open(server.baseURL + "/api/v1/deployments/\(id)/logs")
             #expect(anonymous.status == 401)

@@ -102,7 +102,7 @@ import Testing
 
             // Another workspace owns project 2 and deployment 2.
             let otherToken = try await server.createWorkspace("other")
-            let other = SlipwayClient(baseURL: server.baseURL, token: otherToken)
+            let other = server.client(token: otherToken)
             let otherProject = try await other.createProject(NewProjectRequest(name: "other-site", repository: site.path))
             #expect(otherProject.id == 2)
             let otherDeployment = try await other.waitForDeployment(try await other.deploy(projectIDs: [2]).deploymentIds[0])
@@ -127,12 +127,12 @@ import Testing
             for header in [nil, "Bearer", "Bearer wrong", "Basic YWRtaW46YWRtaW4=", "Bearer \(server.adminToken)x"] {
                 var request = [(String, String)]()
                 if let header { request.append(("Authorization", header)) }
-                let unauthenticated = SlipwayClient(baseURL: server.baseURL, token: "")
+                let unauthenticated = server.client(token: "")
                 let (status, data) = try await unauthenticated.raw(
                     .GET, "/api/v1/me", headers: request + (header == nil ? [("Authorization", "")] : []))
                 #expect(status == 401, "\(header ?? "no header"): \(String(decoding: data, as: UTF8.self))")
             }
-            #expect(try await SlipwayClient(baseURL: server.baseURL, token: "").raw(.GET, "/health").0 == 200)
+            #expect(try await server.client(token: "").raw(.GET, "/health").0 == 200)
 
             struct Created: Decodable {
                 var id: Int64
@@ -141,7 +141,7 @@ import Testing
             }
             let read: Created = try await api.send(.POST, "/api/v1/tokens", body: ["name": "reader", "scopes": ["read"]] as [String: AnyCodable])
             #expect(read.scopes == ["read"])
-            let reader = SlipwayClient(baseURL: server.baseURL, token: read.token)
+            let reader = server.client(token: read.token)
             let me = try await reader.me()
             #expect(me.scopes == ["read"])
             #expect(me.workspace.name == "default")
@@ -153,7 +153,7 @@ import Testing
 
             let deploy: Created = try await api.send(
                 .POST, "/api/v1/tokens", body: ["name": "deployer", "scopes": ["deploy"]] as [String: AnyCodable])
-            let deployer = SlipwayClient(baseURL: server.baseURL, token: deploy.token)
+            let deployer = server.client(token: deploy.token)
             #expect(
                 try await deployer.raw(.POST, "/api/v1/projects", body: Data(#"{"name":"x","repository":"https://git.invalid/r.git"}"#.utf8)).0 == 403
             )

@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import Logging
+import SlipwayAPI
+import SlipwayCore
+import SlipwayPipeline
+import SlipwayRuntime
+import SlipwaySandbox
+import SlipwayStore
+
+/// One route of the API router: its method and its path in Hummingbird's rendering (`/api/v1/tokens/{id}`, `*`, `**`).
+public struct APIRoute: Hashable, Sendable, CustomStringConvertible {
+    /// The HTTP method, upper case (`GET`).
+    public var method: String
+    /// The path as Hummingbird renders it: parameters as `{name}`, wildcards as `*` and `**`.
+    public var path: String
+
+    public init(method: String, path: String) {
+        self.method = method
+        self.path = path
+    }
+
+    public var description: String { "\(method) \(path)" }
+}
+
+extension Router {
+    /// Every route this router registers, as plain values (for checking the OpenAPI document against it).
+    public var apiRoutes: [APIRoute] {
+        routes.map { APIRoute(method: $0.method.rawValue, path: $0.path.description) }
+    }
+}
+
+/// The routes of the API router exactly as `buildApplication` builds it, with every optional part (git, environment
+/// variables) present: made from a throwaway SQLite store in a temporary data directory, deleted before it returns.
+public func apiRouteList() async throws -> [APIRoute] {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-routes-\(UUID().uuidString.prefix(8))").path
+    defer { try? FileManager.default.removeItem(atPath: root) }
+    var configuration = SlipwayConfiguration()
+    configuration.dataDirectory = root
+    configuration.allowsWorkingCheckout = false
+    var logger = Logger(label: "slipway-routes")
+    logger.logLevel = .warning
+    let layout = DataLayout(root: root)
+    try layout.createDirectories()
+    try layout.createDatabaseFile()
+    let secrets = try SecretBox.load(environmentValue: nil, keyFile: layout.secretKeyFile)
+    let store = try await SQLStore.open(.sqlite(path: layout.database), secrets: secrets, logger: logger)
+    let router: Router<SlipwayRequestContext>
+    do {
+        let activity = DeploymentActivity()
+        let environmentVariables = store.environmentVariables(box: secrets)
+        let supervisor = ServiceSupervisor(
+            configuration: .init(layout: layout, sandbox: Sandbox(isolation: .processGroup)), endpoints: ServiceEndpoints(),
+            restarts: store.serviceRestarts, openLog: { _ in nil }, logger: logger
+        )
+        router = buildServerAPIRouter(
+            configuration, logger: logger, store: store, layout: layout,
+            repositoryRules: try LocalRepositories.rules(configuration, layout: layout, logger: logger),
+            queueSignal: WakeUpSignal(), running: RunningDeployments(gracePeriod: configuration.cancelGracePeriod), activity: activity,
+            files: DataDirectoryFiles(layout: layout), routes: RouteTable(), urls: PublicURLs(domain: configuration.domain, port: configuration.port),
+            supervisor: supervisor, environmentVariables: environmentVariables,
+            restoration: ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger)
+        )
+    } catch {
+        try? await store.close()
+        throw error
+    }
+    try await store.close()
+    return router.apiRoutes
+}
+
+/// The API router of `buildApplication`, from the parts of the server it has built (the same `APIDependencies` as there).
+/// `buildApplication` still builds its own copy (the lead merges the two: it should call this one).
+func buildServerAPIRouter(
+    _ configuration: SlipwayConfiguration, logger: Logger, store: SQLStore, layout: DataLayout, repositoryRules: RepositorySourceRules,
+    queueSignal: WakeUpSignal, running: RunningDeployments, activity: DeploymentActivity, files: DataDirectoryFiles, routes: RouteTable,
+    urls: PublicURLs, supervisor: ServiceSupervisor, environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration
+) -> Router<SlipwayRequestContext> {
+    buildAPIRouter(
+        APIDependencies(
+            identities: store.identities, projects: store.projects, deployments: store.deployments,
+            projectSettings: ProjectService(
+                projects: store.projects,
+                rules: ProjectInputRules(
+                    repositories: repositoryRules, servicePorts: configuration.servicePorts, slipwayPorts: [configuration.port]
+                )
+            ),
+            service: DeploymentService(
+                projects: store.projects, deployments: store.deployments, control: store.control, queueSignal: queueSignal,
+                queueCap: configuration.queueCap
+            ),
+            control: DeploymentControlService(
+                projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
+                routes: routes, files: files, queueSignal: queueSignal, stopTimeout: configuration.cancelGracePeriod + .seconds(10),
+                runtime: supervisor,
+                startServices: { live, reason in
+                    // In the background: the delete that asked answers at once; the edge sends requests to the
+                    // process as soon as it listens (until then it answers 502 "not running").
+                    Task { await restoration.restore(live, reason: reason) }
+                }
+            ),
+            logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
+            queries: store.queries,
+            git: GitIntegration(
+                pushes: GitPushService(
+                    deployments: store.deployments, control: store.control, sources: store.gitSources, queueSignal: queueSignal,
+                    queueCap: configuration.queueCap
+                ),
+                sources: store.gitSources, remote: GitHTTPBackend(layout: layout)
+            ),
+            environment: EnvironmentService(
+                projects: store.projects, deployments: store.deployments, control: store.control, variables: environmentVariables,
+                queueSignal: queueSignal, queueCap: configuration.queueCap
+            ),
+            runtime: supervisor, serviceRestarts: store.serviceRestarts
+        ).withProtections(configuration, logger: logger)
+    )
+}
