@@ -1,8 +1,8 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import SlipwayCore
 import SlipwayPipeline
-import ServiceLifecycle
 import SlipwayRuntime
 
 /// Starts the process of live service deployments again: every one at `slipway serve` start-up, before the edge

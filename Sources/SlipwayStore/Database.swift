@@ -353,7 +353,8 @@ struct PostgresSettings: Sendable {
         } else {
             let host = connection.host ?? "localhost"
             let port = connection.port ?? SQLPostgresConfiguration.ianaPortNumber
-            client = .init(host: host, port: port, username: connection.username, password: connection.password, database: connection.database, tls: tls)
+            client = .init(
+                host: host, port: port, username: connection.username, password: connection.password, database: connection.database, tls: tls)
             endpoint = "\(host):\(port)"
         }
         client.options.additionalStartupParameters = connection.options.additionalStartupParameters

@@ -151,7 +151,8 @@ import Testing
 
             // The snapshots as stored: the rollback has its target's, not the project's env of that moment.
             let box = try SecretBox.load(environmentValue: nil, keyFile: DataLayout(root: server.dataDirectory).secretKeyFile)
-            try await SQLStore.withStore(.sqlite(path: DataLayout(root: server.dataDirectory).database), secrets: box) { (store: SQLStore) async throws in
+            try await SQLStore.withStore(.sqlite(path: DataLayout(root: server.dataDirectory).database), secrets: box) {
+                (store: SQLStore) async throws in
                 let variables = store.environmentVariables(box: box)
                 func snapshot(_ id: Int64) async throws -> EnvironmentVariables {
                     try await variables.snapshot(of: try #require(try await store.deployments.deployment(id: id)))
@@ -182,7 +183,8 @@ import Testing
             let stages = Dictionary(uniqueKeysWithValues: promoted.stages.map { ($0.name, $0.status) })
             #expect(stages["clone_repo"] == "skipped" && stages["build"] == "skipped")
             #expect(try await server.edge("snap").body == "preview!")
-            try await SQLStore.withStore(.sqlite(path: DataLayout(root: server.dataDirectory).database), secrets: box) { (store: SQLStore) async throws in
+            try await SQLStore.withStore(.sqlite(path: DataLayout(root: server.dataDirectory).database), secrets: box) {
+                (store: SQLStore) async throws in
                 let snapshotOfPromote = try await store.environmentVariables(
                     box: try SecretBox.load(environmentValue: nil, keyFile: DataLayout(root: server.dataDirectory).secretKeyFile)
                 ).snapshot(of: try #require(try await store.deployments.deployment(id: promoted.id)))

@@ -1,12 +1,12 @@
 import Foundation
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 import SlipwayCore
 import Testing
 
 @testable import SlipwayStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 @Suite struct MigrationTests {
     private struct VersionRow: Decodable {
