@@ -30,7 +30,7 @@ public func buildApplication(
 
     let location: DatabaseLocation = configuration.databaseURL.map { .postgres(url: $0) } ?? .sqlite(path: layout.database)
     if configuration.databaseURL == nil { try layout.createDatabaseFile() }
-    // A secret key that is malformed, or not the one the database's secrets were sealed with, stops the start here.
+    // A malformed secret key stops the start here; one that is not the database's, in the start-up work.
     let secrets = try SecretBox.load(environmentValue: configuration.secretKey, keyFile: layout.secretKeyFile)
     // Not connected yet: the store connects when its service runs (a database URL that is not PostgreSQL stops here).
     let store = try SQLStore(location, secrets: secrets, logger: logger)
