@@ -125,8 +125,8 @@ public struct DeploymentRunner: Sendable {
                     runControl.stopRequest
                     ?? (error is CancellationError
                         ? .fail(error: "interrupted: the server stopped during the deployment") : .fail(error: "\(error)"))
-                // Recorded even while the server shuts down (this task is cancelled then): a task of its own is not.
-                await Task { await end(run, outcome: outcome) }.value
+                // On graceful shutdown the scheduler stops the deployment (it is not cancelled), so this is recorded.
+                await end(run, outcome: outcome)
             }
             group.cancelAll()
         }

@@ -66,6 +66,8 @@ public final class RunControl: Sendable {
 /// The deployments this node is running, so that cancel and kill reach their workers.
 public final class RunningDeployments: DeploymentStopper {
     private let controls = Mutex<[Int64: RunControl]>([:])
+    /// Set by `stopAll`: every deployment that registers afterwards is stopped with it at once.
+    private let stopEveryone = Mutex<StopRequest?>(nil)
     /// How long a canceled build may take to exit after SIGTERM before it gets SIGKILL.
     public let gracePeriod: Duration
 
@@ -77,7 +79,15 @@ public final class RunningDeployments: DeploymentStopper {
     public func register(_ deploymentID: Int64) -> RunControl {
         let control = RunControl()
         controls.withLock { $0[deploymentID] = control }
+        if let stop = stopEveryone.withLock({ $0 }) { control.requestStop(stop, gracePeriod: .zero) }
         return control
+    }
+
+    /// Stops every running deployment with `request` (SIGTERM, SIGKILL after the grace period), and every one that
+    /// starts from now on: the server is shutting down.
+    public func stopAll(_ request: StopRequest) {
+        stopEveryone.withLock { $0 = request }
+        for control in controls.withLock({ Array($0.values) }) { control.requestStop(request, gracePeriod: gracePeriod) }
     }
 
     /// Forgets a deployment that has ended.

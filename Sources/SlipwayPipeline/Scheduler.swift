@@ -14,6 +14,8 @@ public final class Scheduler: Service {
     let pollInterval: Duration
     let logger: Logger
     private let running = Atomic<Int>(0)
+    /// Set on graceful shutdown: no more claims.
+    private let isStopping = Atomic<Bool>(false)
 
     public init(
         control: any DeploymentControlRepository, runner: DeploymentRunner, workers: Int, wakeUp: WakeUpSignal,
@@ -27,11 +29,15 @@ public final class Scheduler: Service {
         self.logger = logger
     }
 
+    /// Claims and runs deployments until the server shuts down. Then it claims no more and stops the running ones
+    /// (they end `failed`, interrupted, and record it themselves: stopped, not cancelled, so that their last writes
+    /// to the store go through), and returns once they have ended. Cancelled instead, they are cancelled too; what
+    /// they could not record, the lease reaper ends at the next start.
     public func run() async throws {
         logger.info("scheduler started with \(workers) workers")
-        await cancelWhenGracefulShutdown {
-            await withDiscardingTaskGroup { group in
-                while !Task.isCancelled {
+        await withDiscardingTaskGroup { group in
+            await withGracefulShutdownHandler {
+                while !Task.isCancelled && !self.isStopping.load(ordering: .sequentiallyConsistent) {
                     while self.running.load(ordering: .sequentiallyConsistent) < self.workers, let deployment = await self.claim() {
                         self.running.add(1, ordering: .sequentiallyConsistent)
                         group.addTask {
@@ -42,13 +48,17 @@ public final class Scheduler: Service {
                     }
                     await self.wakeUp.wait(timeout: self.pollInterval)
                 }
+            } onGracefulShutdown: {
+                self.isStopping.store(true, ordering: .sequentiallyConsistent)
+                self.runner.running.stopAll(.fail(error: "interrupted: the server stopped during the deployment"))
+                self.wakeUp.signal()
             }
         }
         logger.info("scheduler stopped")
     }
 
     private func claim() async -> Deployment? {
-        guard !Task.isCancelled else { return nil }
+        guard !Task.isCancelled && !isStopping.load(ordering: .sequentiallyConsistent) else { return nil }
         do {
             let now = Timestamp.now()
             let configuration = runner.configuration

@@ -16,6 +16,9 @@ public struct RuntimeLog: Sendable {
 
 /// The process of one service deployment on its port. Before it is live, an exit ends it (the deploy fails);
 /// once live, an exit is a crash: it is started again after a `RestartBackoff` pause, on the same port.
+///
+/// `supervise()` is that loop; it runs as a child task of the supervisor's `run()` (never a task of its own), and
+/// `stop()` ends it and waits until it has.
 final class ServiceProcess: Sendable {
     let launch: ServiceLaunch
     let port: Int
@@ -28,6 +31,8 @@ final class ServiceProcess: Sendable {
     let gracePeriod: Duration
     /// The cgroup the process runs in (limits, whole-tree kill), when the machine offers cgroups.
     let cgroup: BuildCgroup?
+    /// Runs for every restart after a crash.
+    let onRestart: @Sendable (ServiceRestart) async -> Void
 
     private struct State {
         var deployOutput: (@Sendable (LogLine) -> Void)?
@@ -40,16 +45,21 @@ final class ServiceProcess: Sendable {
         var stopping = false
         /// Where the current run of the process listens.
         var address: ServiceAddress?
-        var task: Task<Void, Never>?
     }
 
     private let state: Mutex<State>
     private let handle = ProcessHandle()
+    /// `stop()` was called: ends the pause before a restart at once.
+    private let stopRequested = OneTimeEvent()
+    /// `supervise()` has returned (or will never run).
+    private let supervisionEnded = OneTimeEvent()
 
     init(
         launch: ServiceLaunch, port: Int, spec: SandboxSpec, sandbox: Sandbox, gracePeriod: Duration, cgroup: BuildCgroup? = nil,
-        deployOutput: @escaping @Sendable (LogLine) -> Void, onAddress: @escaping @Sendable (ServiceAddress) -> Void
+        deployOutput: @escaping @Sendable (LogLine) -> Void, onAddress: @escaping @Sendable (ServiceAddress) -> Void,
+        onRestart: @escaping @Sendable (ServiceRestart) async -> Void
     ) {
+        self.onRestart = onRestart
         self.cgroup = cgroup
         self.launch = launch
         self.port = port
@@ -61,10 +71,19 @@ final class ServiceProcess: Sendable {
         self.state = Mutex(State(deployOutput: deployOutput))
     }
 
-    /// Starts the process (and, while it is live, restarts it). `onRestart` runs for every restart after a crash.
-    func begin(onRestart: @escaping @Sendable (ServiceRestart) async -> Void) {
-        let task = Task { await supervise(onRestart: onRestart) }
-        state.withLock { $0.task = task }
+    /// Runs the process (and, while it is live, restarts it after each crash) until `stop()` or cancellation.
+    func supervise() async {
+        defer { supervisionEnded.signal() }
+        await superviseLoop()
+    }
+
+    /// The process will never be supervised (the server is stopping): it ends before it started.
+    func abandon(reason: String) {
+        state.withLock { state in
+            state.stopping = true
+            state.endedBeforeLive = reason
+        }
+        supervisionEnded.signal()
     }
 
     /// Where the current run listens; nil until it has started.
@@ -97,13 +116,10 @@ final class ServiceProcess: Sendable {
 
     /// Stops the process for good: SIGTERM to its group, SIGKILL after the grace period; returns once it has ended.
     func stop() async {
-        let task = state.withLock { state -> Task<Void, Never>? in
-            state.stopping = true
-            return state.task
-        }
+        state.withLock { $0.stopping = true }
         handle.stop(gracePeriod: gracePeriod)
-        task?.cancel()
-        await task?.value
+        stopRequested.signal()
+        await supervisionEnded.wait()
         let log = state.withLock { state -> RuntimeLog? in
             defer { state.runtimeLog = nil }
             return state.runtimeLog
@@ -111,7 +127,7 @@ final class ServiceProcess: Sendable {
         log?.close()
     }
 
-    private func supervise(onRestart: @escaping @Sendable (ServiceRestart) async -> Void) async {
+    private func superviseLoop() async {
         var backoff = RestartBackoff()
         while !isStopping {
             let clock = ContinuousClock()
@@ -156,7 +172,7 @@ final class ServiceProcess: Sendable {
             await onRestart(
                 ServiceRestart(projectID: launch.projectID, deploymentID: launch.deploymentID, restartedAt: Date(), exitSummary: ended)
             )
-            try? await Task.sleep(for: pause)
+            await stopRequested.wait(timeout: pause)
             state.withLock { $0.phase = .running }
         }
     }

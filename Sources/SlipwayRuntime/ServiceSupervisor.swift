@@ -7,7 +7,8 @@ import Synchronization
 
 /// Runs the processes of service deployments (DESIGN.md §3 `SlipwayRuntime`): starts one per live deployment on a
 /// loopback port, health checks it, supervises it once live, drains and stops the ones no route needs any more.
-/// As a `Service` of the server it stops every process when the server shuts down.
+/// As a `Service` of the server its `run()` is where every process is supervised (each one's loop is a child task
+/// of it), and it stops every process when the server shuts down.
 public final class ServiceSupervisor: ServiceRuntime, Service {
     public struct Configuration: Sendable {
         public var layout: DataLayout
@@ -48,6 +49,8 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
     public let openLog: @Sendable (ServiceLaunch) -> RuntimeLog?
     let logger: Logger
     private let processes = Mutex<[Int64: ServiceProcess]>([:])
+    /// Processes started and waiting for `run()` to supervise them.
+    private let supervision = WorkQueue<ServiceProcess>()
 
     /// `openLog` opens the deployment's log for the lines a live process prints.
     public init(
@@ -71,9 +74,19 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         OrphanProcesses.kill(environmentEntry: marker)
     }
 
-    public func run() async throws {
-        try? await gracefulShutdown()
-        await stopAll()
+    /// Supervises every process started, each in a child task, until the server shuts down; then stops them all
+    /// and returns once every one has ended. A process started after that is refused ("the server is stopping").
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            await withGracefulShutdownHandler {
+                await supervision.drain { process in group.addTask { await process.supervise() } }
+            } onGracefulShutdown: {
+                self.supervision.close()
+            }
+            // Also when cancelled instead of shut down: the children are cancelled then, and end at once.
+            supervision.close()
+            await stopAll()
+        }
     }
 
     /// Stops every process (the server stops).
@@ -138,7 +151,14 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         let process = ServiceProcess(
             launch: launch, port: port, spec: spec, sandbox: sandbox, gracePeriod: configuration.stopGracePeriod,
             cgroup: cgroup, deployOutput: output,
-            onAddress: { [endpoints] address in endpoints.setAddress(address, for: launch.deploymentID) }
+            onAddress: { [endpoints] address in endpoints.setAddress(address, for: launch.deploymentID) },
+            onRestart: { [restarts, logger] restart in
+                do {
+                    try await restarts?.record(restart)
+                } catch {
+                    logger.error("deployment \(restart.deploymentID): cannot record a restart: \(error)")
+                }
+            }
         )
         let replaced = processes.withLock { processes -> ServiceProcess? in
             defer { processes[launch.deploymentID] = process }
@@ -147,12 +167,10 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         if let replaced { await finish(replaced) }
         let limits = cgroup == nil ? "" : ", limits: \(configuration.limits.summary)"
         output(LogLine(timestamp: Date(), stream: .system, stage: nil, text: "Starting: \(startCommand) (PORT=\(port)\(limits))"))
-        process.begin { [restarts, logger] restart in
-            do {
-                try await restarts?.record(restart)
-            } catch {
-                logger.error("deployment \(restart.deploymentID): cannot record a restart: \(error)")
-            }
+        guard supervision.add(process) else {
+            process.abandon(reason: "was not started: the server is stopping")
+            await stop(deploymentID: launch.deploymentID)
+            throw ServiceFailure("the server is stopping: the process of deployment \(launch.deploymentID) was not started")
         }
         return port
     }

@@ -1,3 +1,5 @@
+import Dispatch
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
@@ -164,9 +166,13 @@ public struct BuildCgroup: Sendable, Equatable {
         hierarchy.parentDirectory + "/" + name
     }
 
-    /// Sleeps even when the calling task is cancelled: killing must finish regardless.
+    /// Sleeps even when the calling task is cancelled (killing must finish regardless): a timer's callback resumes
+    /// it, where `Task.sleep` would return at once.
     private static func pause(_ duration: Duration) async {
-        await Task.detached { try? await Task.sleep(for: duration) }.value
+        let nanoseconds = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { continuation.resume() }
+        }
     }
 }
 

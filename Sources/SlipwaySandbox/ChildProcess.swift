@@ -140,7 +140,8 @@ public enum ChildProcess {
                 return (status, timedOut)
             }
         } onCancel: {
-            Task.detached { await process.terminateGroup(gracePeriod: gracePeriod) }
+            // A synchronous handler: SIGTERM now, SIGKILL from a timer (the wait above returns when it exits).
+            process.scheduleTermination(gracePeriod: gracePeriod)
         }
         // The group may still hold the pipes open (a background process): make sure nothing of it survives.
         process.killGroup()
@@ -193,7 +194,7 @@ public final class ProcessHandle: Sendable {
         if gracePeriod <= .zero {
             process.killGroup()
         } else {
-            Task.detached { await process.terminateGroup(gracePeriod: gracePeriod) }
+            process.scheduleTermination(gracePeriod: gracePeriod)
         }
     }
 
@@ -327,6 +328,18 @@ final class SpawnedProcess: Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         killGroup()
+    }
+
+    /// SIGTERM to the group now, and SIGKILL once `gracePeriod` has passed if the command has not exited by then:
+    /// for synchronous callers (a cancellation handler, `ProcessHandle.stop`), with a timer instead of a task.
+    /// Whoever waits for the command kills what is left of its group after it exits.
+    func scheduleTermination(gracePeriod: Duration) {
+        guard !exited.load(ordering: .sequentiallyConsistent) else { return }
+        kill(-pid, SIGTERM)
+        let nanoseconds = gracePeriod.components.seconds * 1_000_000_000 + gracePeriod.components.attoseconds / 1_000_000_000
+        DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
+            if !exited.load(ordering: .sequentiallyConsistent) { killGroup() }
+        }
     }
 
     /// SIGKILL to every process still in the group.

@@ -44,74 +44,62 @@ public func apiRouteList() async throws -> [APIRoute] {
     try layout.createDirectories()
     try layout.createDatabaseFile()
     let secrets = try SecretBox.load(environmentValue: nil, keyFile: layout.secretKeyFile)
-    let store = try await SQLStore.open(.sqlite(path: layout.database), secrets: secrets, logger: logger)
-    let router: Router<SlipwayRequestContext>
-    do {
-        let activity = DeploymentActivity()
+    let router = try await SQLStore.withStore(.sqlite(path: layout.database), secrets: secrets, logger: logger) { store in
         let environmentVariables = store.environmentVariables(box: secrets)
         let supervisor = ServiceSupervisor(
             configuration: .init(layout: layout, sandbox: Sandbox(isolation: .processGroup)), endpoints: ServiceEndpoints(),
             restarts: store.serviceRestarts, openLog: { _ in nil }, logger: logger
         )
-        router = buildServerAPIRouter(
-            configuration, logger: logger, store: store, layout: layout,
+        return buildServerAPIRouter(
+            configuration, logger: logger, store: store, secrets: secrets, layout: layout,
             repositoryRules: try LocalRepositories.rules(configuration, layout: layout, logger: logger),
-            queueSignal: WakeUpSignal(), running: RunningDeployments(gracePeriod: configuration.cancelGracePeriod), activity: activity,
-            files: DataDirectoryFiles(layout: layout), routes: RouteTable(), urls: PublicURLs(domain: configuration.domain, port: configuration.port),
-            supervisor: supervisor, environmentVariables: environmentVariables,
+            queueSignal: WakeUpSignal(), running: RunningDeployments(gracePeriod: configuration.cancelGracePeriod),
+            activity: DeploymentActivity(), files: DataDirectoryFiles(layout: layout), routes: RouteTable(),
+            urls: PublicURLs(domain: configuration.domain, port: configuration.port), supervisor: supervisor,
+            environmentVariables: environmentVariables,
             restoration: ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger)
         )
-    } catch {
-        try? await store.close()
-        throw error
     }
-    try await store.close()
     return router.apiRoutes
 }
 
-/// The API router of `buildApplication`, from the parts of the server it has built (the same `APIDependencies` as there).
-/// `buildApplication` still builds its own copy (the lead merges the two: it should call this one).
+/// The API router of the server, from the parts `buildApplication` has built: every use case the controllers get
+/// is made here, once (`buildApplication` and `apiRouteList` both call it).
 func buildServerAPIRouter(
-    _ configuration: SlipwayConfiguration, logger: Logger, store: SQLStore, layout: DataLayout, repositoryRules: RepositorySourceRules,
-    queueSignal: WakeUpSignal, running: RunningDeployments, activity: DeploymentActivity, files: DataDirectoryFiles, routes: RouteTable,
-    urls: PublicURLs, supervisor: ServiceSupervisor, environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration
+    _ configuration: SlipwayConfiguration, logger: Logger, store: SQLStore, secrets: SecretBox, layout: DataLayout,
+    repositoryRules: RepositorySourceRules, queueSignal: WakeUpSignal, running: RunningDeployments, activity: DeploymentActivity,
+    files: DataDirectoryFiles, routes: RouteTable, urls: PublicURLs, supervisor: ServiceSupervisor,
+    environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration
 ) -> Router<SlipwayRequestContext> {
-    buildAPIRouter(
+    // Every deployment, whoever asks for it, is created through this one admission.
+    let admission = DeploymentAdmission(
+        repository: store.admissions(box: secrets), queueSignal: queueSignal, queueCap: configuration.queueCap)
+    let deploymentService = DeploymentService(projects: store.projects, deployments: store.deployments, admission: admission)
+    return buildAPIRouter(
         APIDependencies(
             identities: store.identities, projects: store.projects, deployments: store.deployments,
             projectSettings: ProjectService(
                 projects: store.projects,
                 rules: ProjectInputRules(
                     repositories: repositoryRules, servicePorts: configuration.servicePorts, slipwayPorts: [configuration.port]
-                )
+                ),
+                deployments: store.deployments, routes: routes, files: files, runtime: supervisor
             ),
-            service: DeploymentService(
-                projects: store.projects, deployments: store.deployments, control: store.control, queueSignal: queueSignal,
-                queueCap: configuration.queueCap
-            ),
+            service: deploymentService,
+            builds: BuildDeploymentService(projects: store.projects, queries: store.queries, admission: admission),
             control: DeploymentControlService(
                 projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
                 routes: routes, files: files, queueSignal: queueSignal, stopTimeout: configuration.cancelGracePeriod + .seconds(10),
                 runtime: supervisor,
-                startServices: { live, reason in
-                    // In the background: the delete that asked answers at once; the edge sends requests to the
-                    // process as soon as it listens (until then it answers 502 "not running").
-                    Task { await restoration.restore(live, reason: reason) }
-                }
+                startServices: { live, reason in restoration.enqueue(live, reason: reason) }
             ),
             logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
             queries: store.queries,
             git: GitIntegration(
-                pushes: GitPushService(
-                    deployments: store.deployments, control: store.control, sources: store.gitSources, queueSignal: queueSignal,
-                    queueCap: configuration.queueCap
-                ),
+                pushes: GitPushService(sources: store.gitSources, admission: admission),
                 sources: store.gitSources, remote: GitHTTPBackend(layout: layout)
             ),
-            environment: EnvironmentService(
-                projects: store.projects, deployments: store.deployments, control: store.control, variables: environmentVariables,
-                queueSignal: queueSignal, queueCap: configuration.queueCap
-            ),
+            environment: EnvironmentService(variables: environmentVariables),
             runtime: supervisor, serviceRestarts: store.serviceRestarts
         ).withProtections(configuration, logger: logger)
     )

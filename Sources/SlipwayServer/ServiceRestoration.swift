@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import SlipwayCore
 import SlipwayPipeline
 import SlipwayRuntime
@@ -8,11 +9,47 @@ import SlipwayRuntime
 /// accepts traffic, and one a delete has put back in front of its URL. Each from its build with its config and env
 /// snapshots, supervised from the start, and waited for until its health check passes (or its timeout ends: it
 /// keeps being supervised and restarted either way).
-struct ServiceRestoration {
+///
+/// The start-up restores are awaited by the start-up work. The ones a delete asks for are queued (`enqueue`: the
+/// delete answers at once) and run as child tasks of this service's `run()`.
+final class ServiceRestoration: Service {
     let supervisor: ServiceSupervisor
     let deployments: any DeploymentRepository
     let variables: any EnvironmentVariableRepository
     let logger: Logger
+    private let requests = WorkQueue<Request>()
+
+    private struct Request: Sendable {
+        var live: [LiveDeployment]
+        var reason: String
+    }
+
+    init(
+        supervisor: ServiceSupervisor, deployments: any DeploymentRepository, variables: any EnvironmentVariableRepository, logger: Logger
+    ) {
+        self.supervisor = supervisor
+        self.deployments = deployments
+        self.variables = variables
+        self.logger = logger
+    }
+
+    /// Restores the services `live` needs in the background: the caller goes on at once, and the edge sends
+    /// requests to each process as soon as it listens (until then it answers 502 "not running").
+    func enqueue(_ live: [LiveDeployment], reason: String) {
+        if !requests.add(Request(live: live, reason: reason)) {
+            logger.warning("the server is stopping: \(ServicePlan.wanted(from: live).count) services are not started again")
+        }
+    }
+
+    /// Runs the queued restores, each as a child task, until the server shuts down; then the ones in progress are
+    /// cancelled (the supervisor, stopped after this service, stops their processes).
+    func run() async {
+        await cancelWhenGracefulShutdown { [requests] in
+            await withDiscardingTaskGroup { group in
+                await requests.drain { request in group.addTask { await self.restore(request.live, reason: request.reason) } }
+            }
+        }
+    }
 
     /// Restores the services `live` needs, saying `reason` in each one's log; returns how many became healthy.
     @discardableResult
@@ -22,7 +59,7 @@ struct ServiceRestoration {
         logger.info("starting \(wanted.count) live service processes")
         return await withTaskGroup(of: Bool.self) { group in
             for deployment in wanted {
-                group.addTask { await restore(deployment, reason: reason) }
+                group.addTask { await self.restore(deployment, reason: reason) }
             }
             var healthy = 0
             for await isHealthy in group where isHealthy { healthy += 1 }

@@ -12,6 +12,10 @@ import SlipwayStore
 
 /// Builds the whole platform from a configuration: store, bootstrap, routes, scheduler, API and edge,
 /// as one Hummingbird application whose ServiceGroup runs everything. `slipway serve` and the tests call this.
+///
+/// Building reads the configuration and the machine (data directory, secret key, sandbox) and wires the parts; it
+/// touches no database and starts nothing. Everything that does runs in the group: the start-up work (`StartUp`:
+/// migrations, bootstrap, crash recovery, routes, live services) before the scheduler, the lease reaper and the edge.
 public func buildApplication(
     _ configuration: SlipwayConfiguration,
     logger: Logger = Logger(label: "slipway"),
@@ -26,31 +30,21 @@ public func buildApplication(
 
     let location: DatabaseLocation = configuration.databaseURL.map { .postgres(url: $0) } ?? .sqlite(path: layout.database)
     if configuration.databaseURL == nil { try layout.createDatabaseFile() }
-    // A secret key that is malformed, or not the one the database's secrets were sealed with, stops the start here.
+    // A malformed secret key stops the start here; one that is not the database's, in the start-up work.
     let secrets = try SecretBox.load(environmentValue: configuration.secretKey, keyFile: layout.secretKeyFile)
-    let store = try await SQLStore.open(location, secrets: secrets, logger: logger)
-    do {
-        try await store.verifySecretKey(secrets)
-    } catch {
-        try? await store.close()
-        throw error
-    }
+    // Not connected yet: the store connects when its service runs (a database URL that is not PostgreSQL stops here).
+    let store = try SQLStore(location, secrets: secrets, logger: logger)
     let environmentVariables = store.environmentVariables(box: secrets)
-    try await Bootstrap(store: store, layout: layout, configuration: configuration, logger: logger).run()
 
     let activity = DeploymentActivity()
     let files = DataDirectoryFiles(layout: layout)
     let nodeName = configuration.nodeName ?? NodeName.make(dataDirectory: layout.root)
 
-    // Nothing stays "running" after a crash: whatever this node held before it (re)started is ended now,
-    // with every process it left behind killed, before anything else runs.
     let cgroups = CgroupSupport.detect()
     logger.info("\(cgroups.summary)")
     let reaper = LeaseReaper(
         deployments: store.deployments, control: store.control, activity: activity, layout: layout, cgroups: cgroups, logger: logger
     )
-    let interrupted = try await reaper.reap(formerOwner: nodeName)
-    if interrupted > 0 { logger.warning("\(interrupted) deployments that were running when the server stopped were marked failed (interrupted)") }
 
     let detection = await SandboxDetection.detect(hiddenDirectory: layout.root, network: configuration.sandboxNetwork)
     logger.info("sandbox: \(detection.isolation.summary)")
@@ -69,7 +63,6 @@ public func buildApplication(
         logger.warning("sandbox: the server is not root: services share the host's network (builds keep their own)")
     }
 
-    // Services: what a killed server left running is killed; every live service starts again from its build.
     let endpoints = ServiceEndpoints()
     let supervisor = ServiceSupervisor(
         configuration: .init(
@@ -79,15 +72,12 @@ public func buildApplication(
         endpoints: endpoints, restarts: store.serviceRestarts,
         openLog: RuntimeLogs(layout: layout, cap: configuration.logCap, activity: activity).open, logger: logger
     )
-    let leftovers = supervisor.killLeftovers()
-    if leftovers > 0 { logger.warning("killed \(leftovers) service processes left running by the previous server") }
-
-    // The edge routes from the store, and live services answer, before the server accepts traffic.
     let routes = RouteTable()
-    let live = try await store.deployments.liveDeployments()
-    routes.load(live)
     let restoration = ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger)
-    await restoration.restore(live)
+    let startUp = StartUp.steps(
+        store: store, secrets: secrets, bootstrap: Bootstrap(store: store, layout: layout, configuration: configuration, logger: logger),
+        reaper: reaper, nodeName: nodeName, supervisor: supervisor, routes: routes, restoration: restoration, logger: logger
+    )
 
     let queueSignal = WakeUpSignal()
     let running = RunningDeployments(gracePeriod: configuration.cancelGracePeriod)
@@ -103,67 +93,39 @@ public func buildApplication(
     )
     let scheduler = Scheduler(control: store.control, runner: runner, workers: configuration.workers, wakeUp: queueSignal, logger: logger)
 
-    // Every deployment, whoever asks for it, is created through this one admission.
-    let admission = DeploymentAdmission(
-        repository: store.admissions(box: secrets), queueSignal: queueSignal, queueCap: configuration.queueCap)
-    let deploymentService = DeploymentService(projects: store.projects, deployments: store.deployments, admission: admission)
-    let api = buildAPIRouter(
-        APIDependencies(
-            identities: store.identities, projects: store.projects, deployments: store.deployments,
-            projectSettings: ProjectService(
-                projects: store.projects,
-                rules: ProjectInputRules(
-                    repositories: repositoryRules, servicePorts: configuration.servicePorts, slipwayPorts: [configuration.port]
-                ),
-                deployments: store.deployments, routes: routes, files: files, runtime: supervisor
-            ),
-            service: deploymentService,
-            builds: BuildDeploymentService(projects: store.projects, queries: store.queries, admission: admission),
-            control: DeploymentControlService(
-                projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
-                routes: routes, files: files, queueSignal: queueSignal, stopTimeout: configuration.cancelGracePeriod + .seconds(10),
-                runtime: supervisor,
-                startServices: { live, reason in
-                    // In the background: the delete that asked answers at once; the edge sends requests to the
-                    // process as soon as it listens (until then it answers 502 "not running").
-                    Task { await restoration.restore(live, reason: reason) }
-                }
-            ),
-            logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
-            queries: store.queries,
-            git: GitIntegration(
-                pushes: GitPushService(sources: store.gitSources, admission: admission),
-                sources: store.gitSources, remote: GitHTTPBackend(layout: layout)
-            ),
-            environment: EnvironmentService(variables: environmentVariables),
-            runtime: supervisor, serviceRestarts: store.serviceRestarts
-        ).withProtections(configuration, logger: logger)
+    let api = buildServerAPIRouter(
+        configuration, logger: logger, store: store, secrets: secrets, layout: layout, repositoryRules: repositoryRules,
+        queueSignal: queueSignal, running: running, activity: activity, files: files, routes: routes, urls: urls, supervisor: supervisor,
+        environmentVariables: environmentVariables, restoration: restoration
     )
     let responder = HostDispatcher(domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder())
     // Requests for service deployments are relayed by the proxy in the HTTP/1 pipeline, before Hummingbird.
     let proxy = ServiceProxy(
         domain: configuration.domain, routes: routes, endpoints: endpoints, clientLimits: configuration.clientConnectionLimits)
-    return Application(
+    var application = Application(
         responder: responder,
         server: .edge(proxy: proxy),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Slipway"),
-        // Services stop in reverse order: the scheduler first, the service processes next, the database last.
-        services: [StoreCloser(store: store), supervisor, reaper, scheduler],
+        // All start together; each waits in its run() for what it needs, and they stop in reverse order (Hummingbird
+        // appends the HTTP server, which stops first):
+        // - the store: the database's connections; every other service uses it, so it closes last;
+        // - the supervisor: service processes are supervised in its run(); the restores and the start-up need it;
+        // - the restoration: restores a delete asked for, in the background; stops before the processes do;
+        // - the start-up work, in order: migrate, bootstrap, end what a crash left running, load routes, restore
+        //   live services;
+        // - the lease reaper and the scheduler, once the start-up work is done; the scheduler stops first (its
+        //   deployments end and record it while the store and the supervisor still run);
+        // - the edge (Hummingbird's server) binds once the start-up work is done, below.
+        services: [
+            store, supervisor, restoration, startUp, AfterStartUp(startUp: startUp, service: reaper),
+            AfterStartUp(startUp: startUp, service: scheduler),
+        ],
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
-}
-
-/// Closes the database after everything else has stopped (services stop in reverse order).
-struct StoreCloser: Service {
-    let store: SQLStore
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        // Closed even when the group is cancelled instead of shut down (the server could not bind its port): the
-        // close waits for the statement in flight, and a cancelled wait would leave the store open.
-        try await Task { try await store.close() }.value
-    }
+    // No request reaches the edge before the routes are loaded and the live services answer.
+    application.beforeServerStarts { try await startUp.waitUntilFinished() }
+    return application
 }
 
 /// The name this node holds leases under: stable across restarts of the same install, so that a restarted

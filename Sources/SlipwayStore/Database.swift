@@ -1,8 +1,10 @@
 import Foundation
 import Logging
 import PostgresKit
+import PostgresNIO
 import SQLKit
 import SQLiteKit
+import ServiceLifecycle
 import Synchronization
 
 /// Which SQL database a store talks to. The few statements that differ between the two branch on this.
@@ -114,11 +116,15 @@ struct MissingRowError: Error, CustomStringConvertible {
     var description: String { "the database returned no row where \(expected) was expected" }
 }
 
-/// The connection layer under every repository: one serialized SQLite connection or a PostgreSQL pool.
+/// The connection layer under every repository: one serialized SQLite connection or a PostgreSQL client (a pool).
+///
+/// Making one does no IO: the SQLite file is opened by the first statement, and PostgreSQL's connections are opened
+/// by its client once `run()` runs. `run()` is the database's lifetime (it is the store's `Service.run`): statements
+/// on PostgreSQL wait until it runs, and it closes the database when it ends.
 ///
 /// `withConnection` lends one connection to a closure; `transaction` does the same inside BEGIN … COMMIT and
 /// rolls back when the closure throws. On SQLite both hold an async lock for their whole length, so a transaction
-/// never interleaves with another task's statements; on PostgreSQL each call takes its own pooled connection.
+/// never interleaves with another task's statements; on PostgreSQL each call leases its own connection.
 final class Database: Sendable {
     let dialect: DatabaseDialect
     /// Every statement run on this database.
@@ -131,97 +137,76 @@ final class Database: Sendable {
     private static let queryLogLevel: Logger.Level = .trace
 
     private enum Backend: Sendable {
-        case sqlite(SQLiteConnection, AsyncLock)
-        case postgres(PostgresPool)
+        case sqlite(SQLiteFile)
+        case postgres(PostgresClient, PostgresSettings)
     }
 
-    private init(dialect: DatabaseDialect, backend: Backend, logger: Logger) {
-        self.dialect = dialect
-        self.backend = backend
+    /// The most connections the PostgreSQL client opens (the pool before it allowed 4 per event loop, 8 here).
+    static let postgresMaximumConnections = 8
+
+    /// A database at `location`, not connected yet. Throws only for a URL that is not a PostgreSQL URL.
+    init(_ location: DatabaseLocation, logger: Logger) throws {
         self.logger = logger
-    }
-
-    /// How many PostgreSQL connections each event loop of the pool may open.
-    static let postgresConnectionsPerEventLoop = 4
-
-    /// Opens the database at `location`: one SQLite connection, or a PostgreSQL pool.
-    static func open(_ location: DatabaseLocation, logger: Logger) async throws -> Database {
         switch location {
         case .sqlite(let path):
-            try await openSQLite(storage: .file(path: path), logger: logger)
+            dialect = .sqlite
+            backend = .sqlite(SQLiteFile(storage: .file(path: path), logger: logger))
         case .sqliteInMemory:
-            try await openSQLite(storage: .memory, logger: logger)
+            dialect = .sqlite
+            backend = .sqlite(SQLiteFile(storage: .memory, logger: logger))
         case .postgres(let url):
-            openPostgres(
-                configuration: try postgresConfiguration(url: url), maxConnectionsPerEventLoop: postgresConnectionsPerEventLoop,
-                logger: logger
-            )
+            dialect = .postgres
+            let settings = try PostgresSettings(url: url, maximumConnections: Self.postgresMaximumConnections)
+            backend = .postgres(PostgresClient(configuration: settings.client, backgroundLogger: logger), settings)
         }
     }
 
-    /// The pool configuration for a `postgres://` URL, with its `search_path` parameter applied.
-    static func postgresConfiguration(url: String) throws -> SQLPostgresConfiguration {
-        guard let components = URLComponents(string: url), let scheme = components.scheme,
-            ["postgres", "postgresql", "postgres+tcp", "postgresql+tcp", "postgres+uds", "postgresql+uds"].contains(scheme)
-        else {
-            throw StoreError.invalidDatabaseURL("expected postgres://user[:password]@host[:port]/database")
+    /// The database's lifetime: PostgreSQL's client runs (opens, keeps alive and closes connections) until the
+    /// server shuts down gracefully or the task is cancelled; SQLite needs no run loop and waits for the same. Then
+    /// the database closes: later calls throw `StoreError.closed`.
+    func run() async {
+        switch backend {
+        case .sqlite(let file):
+            // Returns on graceful shutdown, and throws (ignored) when cancelled instead.
+            try? await gracefulShutdown()
+            markClosed()
+            await file.close()
+        case .postgres(let client, _):
+            // Ends on graceful shutdown or cancellation, closing every connection.
+            await client.run()
+            markClosed()
         }
-        var configuration: SQLPostgresConfiguration
-        do {
-            configuration = try SQLPostgresConfiguration(url: url)
-        } catch {
-            // The URL may hold a password: name the rule, never echo the URL.
-            throw StoreError.invalidDatabaseURL("expected postgres://user[:password]@host[:port]/database[?tlsmode=disable]")
-        }
-        if let searchPath = components.queryItems?.last(where: { $0.name == "search_path" })?.value {
-            let schemas = searchPath.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            if !schemas.isEmpty { configuration.searchPath = schemas }
-        }
-        return configuration
     }
 
-    /// Opens one SQLite connection with WAL journaling and foreign keys on.
-    static func openSQLite(storage: SQLiteConnection.Storage, logger: Logger) async throws -> Database {
-        let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
-        let database = Database(dialect: .sqlite, backend: .sqlite(connection, AsyncLock()), logger: logger)
-        do {
-            try await database.withConnection { session in
-                // A file database switches to WAL; an in-memory one answers "memory" and stays so.
-                try await session.run("PRAGMA journal_mode = WAL")
-                try await session.run("PRAGMA synchronous = NORMAL")
-                try await session.run("PRAGMA foreign_keys = ON")
+    /// Connects once, to fail early with a readable reason when the database cannot be reached: a PostgreSQL
+    /// server that refuses, or an SQLite file that cannot be opened.
+    func checkConnection() async throws {
+        switch backend {
+        case .sqlite:
+            try await withConnection { _ in }
+        case .postgres(_, let settings):
+            let connection: PostgresConnection
+            do {
+                connection = try await PostgresConnection.connect(configuration: settings.connection, id: 0, logger: logger)
+            } catch {
+                // PSQLError's description hides everything; its reflection names the cause (no password in it).
+                throw StoreError.cannotConnect("\(settings.endpoint): \(String(reflecting: error))")
             }
-        } catch {
             try? await connection.close()
-            throw error
         }
-        return database
-    }
-
-    /// Makes a PostgreSQL connection pool. Connections open lazily, on first use.
-    static func openPostgres(configuration: SQLPostgresConfiguration, maxConnectionsPerEventLoop: Int, logger: Logger) -> Database {
-        let pool = EventLoopGroupConnectionPool(
-            source: PostgresConnectionSource(sqlConfiguration: configuration),
-            maxConnectionsPerEventLoop: maxConnectionsPerEventLoop,
-            logger: logger,
-            on: MultiThreadedEventLoopGroup.singleton
-        )
-        return Database(dialect: .postgres, backend: .postgres(PostgresPool(pool)), logger: logger)
     }
 
     /// Lends one connection to `body`. Statements run in autocommit mode.
     func withConnection<Result>(_ body: (Session) async throws -> Result) async throws -> Result {
         try checkOpen()
         switch backend {
-        case .sqlite(let connection, let lock):
-            return try await lock.withLock {
+        case .sqlite(let file):
+            return try await file.withConnection { connection in
                 try checkOpen()
                 return try await body(session(connection))
             }
-        case .postgres(let pool):
-            let connection = try await pool.pool.requestConnection(logger: logger).get()
-            defer { pool.pool.releaseConnection(connection, logger: logger) }
-            return try await body(session(connection))
+        case .postgres(let client, _):
+            return try await client.withConnection { connection in try await body(session(connection)) }
         }
     }
 
@@ -247,20 +232,8 @@ final class Database: Sendable {
         }
     }
 
-    /// Closes the connection or shuts the pool down. Later calls throw `StoreError.closed`.
-    func close() async throws {
-        let wasClosed = isClosed.withLock { closed in
-            defer { closed = true }
-            return closed
-        }
-        guard !wasClosed else { return }
-        switch backend {
-        case .sqlite(let connection, let lock):
-            // Waits for the statement or transaction in flight to finish first.
-            try await lock.withLock { try await connection.close() }
-        case .postgres(let pool):
-            try await pool.pool.shutdownAsync()
-        }
+    private func markClosed() {
+        isClosed.withLock { $0 = true }
     }
 
     private func checkOpen() throws {
@@ -276,15 +249,136 @@ final class Database: Sendable {
     }
 }
 
-/// The PostgreSQL connection pool, made `Sendable`.
-///
-/// `EventLoopGroupConnectionPool` is safe to use from any thread (it locks its own state and hops onto each
-/// event loop's pool), but async-kit does not mark it `Sendable`.
-private final class PostgresPool: @unchecked Sendable {
-    let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
+extension Database {
+    /// Runs `body` with the database at `location` running, then closes it, also when `body` throws: for tests and
+    /// tools. Structured: the database's `run()` is a child task for the length of `body`.
+    static func withRunning<Result>(
+        _ location: DatabaseLocation, logger: Logger, _ body: (Database) async throws -> Result
+    ) async throws -> Result {
+        let database = try Database(location, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+            group.addTask { await database.run() }
+            // Thrown or returned, the child is cancelled and awaited before the group returns: the database is closed.
+            defer { group.cancelAll() }
+            return try await body(database)
+        }
+    }
+}
 
-    init(_ pool: EventLoopGroupConnectionPool<PostgresConnectionSource>) {
-        self.pool = pool
+/// One SQLite connection, opened by the first statement and used by one caller at a time.
+private final class SQLiteFile: Sendable {
+    private enum State {
+        case notOpened
+        case open(SQLiteConnection)
+        case closed
+    }
+
+    private let storage: SQLiteConnection.Storage
+    private let logger: Logger
+    private let lock = AsyncLock()
+    /// Read and written only while `lock` is held.
+    private let state = Mutex(State.notOpened)
+
+    init(storage: SQLiteConnection.Storage, logger: Logger) {
+        self.storage = storage
+        self.logger = logger
+    }
+
+    /// Lends the connection to `body` while holding the lock; opens it first if no statement ran before.
+    func withConnection<Result>(_ body: (SQLiteConnection) async throws -> Result) async throws -> Result {
+        try await lock.withLock {
+            try await body(try await openedConnection())
+        }
+    }
+
+    /// Waits for the statement or transaction in flight, then closes the connection. Not affected by cancellation:
+    /// the lock's wait and the close's future ignore it, so a cancelled shutdown still closes the file.
+    func close() async {
+        await lock.withLock {
+            let previous = state.withLock { state -> State in
+                defer { state = .closed }
+                return state
+            }
+            guard case .open(let connection) = previous else { return }
+            do {
+                try await connection.close().get()
+            } catch {
+                logger.warning("closing the SQLite database: \(error)")
+            }
+        }
+    }
+
+    /// The open connection; opened with WAL journaling and foreign keys on at the first call. Only under `lock`.
+    private func openedConnection() async throws -> SQLiteConnection {
+        switch state.withLock({ $0 }) {
+        case .open(let connection): return connection
+        case .closed: throw StoreError.closed
+        case .notOpened: break
+        }
+        let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+        do {
+            let database = connection.sql(queryLogLevel: .trace)
+            // A file database switches to WAL; an in-memory one answers "memory" and stays so.
+            try await database.raw("PRAGMA journal_mode = WAL").run()
+            try await database.raw("PRAGMA synchronous = NORMAL").run()
+            try await database.raw("PRAGMA foreign_keys = ON").run()
+        } catch {
+            try? await connection.close().get()
+            throw error
+        }
+        state.withLock { $0 = .open(connection) }
+        return connection
+    }
+}
+
+/// How the PostgreSQL client and the start-up check connect, from a `postgres://` URL.
+struct PostgresSettings: Sendable {
+    /// The pool's configuration.
+    var client: PostgresClient.Configuration
+    /// One connection's configuration, for the check before the pool's first use.
+    var connection: PostgresConnection.Configuration
+    /// Host and port (or socket path), for messages: never the URL, which may hold a password.
+    var endpoint: String
+
+    /// Understands `tlsmode` (`disable`, `prefer`, `require`; postgres-kit's rules and aliases) and `search_path`
+    /// (comma-separated schemas, set on every connection as it starts).
+    init(url: String, maximumConnections: Int) throws {
+        guard let components = URLComponents(string: url), let scheme = components.scheme,
+            ["postgres", "postgresql", "postgres+tcp", "postgresql+tcp", "postgres+uds", "postgresql+uds"].contains(scheme)
+        else {
+            throw StoreError.invalidDatabaseURL("expected postgres://user[:password]@host[:port]/database")
+        }
+        var connection: PostgresConnection.Configuration
+        do {
+            connection = try SQLPostgresConfiguration(url: url).coreConfiguration
+        } catch {
+            // The URL may hold a password: name the rule, never echo the URL.
+            throw StoreError.invalidDatabaseURL("expected postgres://user[:password]@host[:port]/database[?tlsmode=disable]")
+        }
+        if let searchPath = components.queryItems?.last(where: { $0.name == "search_path" })?.value {
+            let schemas = searchPath.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            // A list value at connection start, each schema a quoted identifier (as `SET search_path TO "a","b"`).
+            let quoted = schemas.map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }.joined(separator: ",")
+            if !schemas.isEmpty { connection.options.additionalStartupParameters.append(("search_path", quoted)) }
+        }
+        let tls: PostgresClient.Configuration.TLS =
+            connection.tls.isEnforced
+            ? .require(.makeClientConfiguration()) : connection.tls.isAllowed ? .prefer(.makeClientConfiguration()) : .disable
+        var client: PostgresClient.Configuration
+        if let socket = connection.unixSocketPath {
+            client = .init(unixSocketPath: socket, username: connection.username, password: connection.password, database: connection.database)
+            endpoint = socket
+        } else {
+            let host = connection.host ?? "localhost"
+            let port = connection.port ?? SQLPostgresConfiguration.ianaPortNumber
+            client = .init(
+                host: host, port: port, username: connection.username, password: connection.password, database: connection.database, tls: tls)
+            endpoint = "\(host):\(port)"
+        }
+        client.options.additionalStartupParameters = connection.options.additionalStartupParameters
+        client.options.maximumConnections = maximumConnections
+        self.client = client
+        self.connection = connection
     }
 }
 

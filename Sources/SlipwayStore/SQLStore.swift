@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import SlipwayCore
 
 /// Where the database is.
@@ -13,12 +14,17 @@ public enum DatabaseLocation: Sendable, Equatable {
     case postgres(url: String)
 }
 
-/// The SQL store: the Core repositories over one SQLite connection or a PostgreSQL connection pool.
-public final class SQLStore: Sendable {
+/// The SQL store: the Core repositories over one SQLite connection or a PostgreSQL client.
+///
+/// A `Service`: its `run()` is the database's lifetime (PostgreSQL's client runs its connections in it; both close
+/// when it ends), so it goes first in a ServiceGroup and is stopped last. Making a store does no IO; `prepare()`
+/// connects and migrates, once `run()` runs. `withStore` does all of it around a closure, for tests and tools.
+public final class SQLStore: Sendable, Service {
     let database: Database
     /// The install's secret key: seals project webhook secrets. Nil for a store opened without it (tests, tools),
     /// which cannot read or write a project's webhook secret.
     let secrets: SecretBox?
+    private let logger: Logger
 
     /// Workspaces, users and API tokens.
     public let identities: any IdentityRepository
@@ -31,9 +37,13 @@ public final class SQLStore: Sendable {
     /// Deployment listings through the query language (filters, orderBy, keyset cursors) and build lookups.
     public let queries: any DeploymentQueryRepository
 
-    private init(database: Database, secrets: SecretBox?) {
+    /// A store for the database at `location`, not connected yet. `secrets` is the install's key (`SecretBox.load`):
+    /// it seals the webhook secrets of projects. Throws only for a database URL that is not a PostgreSQL URL.
+    public init(_ location: DatabaseLocation, secrets: SecretBox? = nil, logger: Logger = Logger(label: "slipway.store")) throws {
+        let database = try Database(location, logger: logger)
         self.database = database
         self.secrets = secrets
+        self.logger = logger
         self.identities = SQLIdentityRepository(database: database)
         self.projects = SQLProjectRepository(database: database, secrets: secrets)
         self.deployments = SQLDeploymentRepository(database: database)
@@ -41,27 +51,36 @@ public final class SQLStore: Sendable {
         self.queries = SQLDeploymentQueryRepository(database: database)
     }
 
-    /// Connects to the database and applies every migration it has not seen yet. `secrets` is the install's key
-    /// (`SecretBox.load`): it seals the webhook secrets of projects, and a database that has secrets sealed with
-    /// another key is refused.
-    public static func open(
-        _ location: DatabaseLocation, secrets: SecretBox? = nil, logger: Logger = Logger(label: "slipway.store")
-    ) async throws -> SQLStore {
-        let database = try await Database.open(location, logger: logger)
-        do {
-            try await Migrator().migrate(database, secrets: secrets, logger: logger)
-        } catch {
-            try? await database.close()
-            throw error
-        }
-        return SQLStore(database: database, secrets: secrets)
+    /// The database's lifetime: until the server shuts down gracefully (or the task is cancelled); then the
+    /// database closes and later calls fail with `StoreError.closed`.
+    public func run() async {
+        await database.run()
     }
 
     /// How many SQL statements this store has run since it opened.
     public var statementsRun: Int { database.statements.value }
 
-    /// Closes the connection or the pool. Waits for a statement in flight; later calls fail with `StoreError.closed`.
-    public func close() async throws {
-        try await database.close()
+    /// Connects (failing with `StoreError.cannotConnect` when the database cannot be reached) and applies every
+    /// migration the database has not seen yet. A database that has secrets sealed with another key than `secrets`
+    /// is refused. Needs `run()` running.
+    public func prepare() async throws {
+        try await database.checkConnection()
+        try await Migrator().migrate(database, secrets: secrets, logger: logger)
+    }
+
+    /// Runs `body` with a prepared store at `location`, then closes the store, also when `body` throws. Structured:
+    /// the store's `run()` is a child task for the length of the call.
+    public static func withStore<Result>(
+        _ location: DatabaseLocation, secrets: SecretBox? = nil, logger: Logger = Logger(label: "slipway.store"),
+        _ body: (SQLStore) async throws -> Result
+    ) async throws -> Result {
+        let store = try SQLStore(location, secrets: secrets, logger: logger)
+        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
+            group.addTask { await store.run() }
+            // Thrown or returned, the child is cancelled and awaited before the group returns: the store is closed.
+            defer { group.cancelAll() }
+            try await store.prepare()
+            return try await body(store)
+        }
     }
 }

@@ -67,7 +67,8 @@ public struct TestServer: Sendable {
             configuration.port = try freePort()
             do {
                 return try await runOnce(configuration, body)
-            } catch is ServerDidNotStart where attempt < 3 {
+            } catch let error as ServerDidNotStart where attempt < 3 && !(error.underlying is StartUpError) {
+                // Another port is tried when this one was taken; a failed start-up step fails again anywhere.
                 attempt += 1
             }
         }
@@ -86,10 +87,6 @@ public struct TestServer: Sendable {
         logger.logLevel = ProcessInfo.processInfo.environment["SLIPWAY_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
         let ready = AsyncStream<Int>.makeStream()
         let app = try await buildApplication(configuration, logger: logger) { port in ready.continuation.yield(port) }
-        let token =
-            try configuration.adminToken
-            ?? String(contentsOfFile: configuration.dataDirectory + "/admin-token", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines)
         let frozen = configuration
         let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { group in
@@ -110,6 +107,11 @@ public struct TestServer: Sendable {
                     throw ServerDidNotStart(underlying: error)
                 }
             }
+            // Written by the start-up work, which is done once the server listens.
+            let token =
+                try frozen.adminToken
+                ?? String(contentsOfFile: frozen.dataDirectory + "/admin-token", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
             let server = TestServer(port: port, dataDirectory: frozen.dataDirectory, adminToken: token, domain: frozen.domain)
             let result: Result<T, any Error>
             do {
@@ -136,15 +138,10 @@ public struct TestServer: Sendable {
 
     /// Creates another workspace (with its own admin user and token) next to the running server; returns the token.
     public func createWorkspace(_ name: String) async throws -> String {
-        let store = try await SQLStore.open(.sqlite(path: DataLayout(root: dataDirectory).database))
         let secret = APIToken.generateSecret()
-        do {
+        try await SQLStore.withStore(.sqlite(path: DataLayout(root: dataDirectory).database)) { store in
             _ = try await store.identities.bootstrap(workspaceName: name, userName: "\(name)-admin", tokenSecret: secret)
-        } catch {
-            try await store.close()
-            throw error
         }
-        try await store.close()
         return secret
     }
 

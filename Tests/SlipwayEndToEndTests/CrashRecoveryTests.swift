@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayClient
+import SlipwayServer
 import SlipwayTesting
 import Testing
 
@@ -132,5 +133,41 @@ import Testing
         second.stop()
         let gone = await ProcessTable.eventually(timeout: .seconds(15)) { ProcessTable.matching(marker).isEmpty }
         #expect(gone, "left running after the server stopped: \(ProcessTable.matching(marker))")
+    }
+
+    @Test func aDeploymentRunningWhenTheServerShutsDownRecordsThatTheShutdownInterruptedIt() async throws {
+        let marker = ProcessTable.uniqueSleepDuration()
+        let site = try TemporaryGitRepository()
+        try site.write("build.sh", "echo started\nsleep \(marker)\n")
+        try site.commit("slow")
+        let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-stop-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        var configuration = SlipwayConfiguration()
+        configuration.dataDirectory = dataDirectory
+        configuration.port = 0
+        configuration.adminToken = "slw_graceful_stop_test"
+        configuration.printsAdminToken = false
+
+        // The body returns while the build sleeps: the server shuts down gracefully around it.
+        let doomed = try await TestServer.run(configuration) { server in
+            let api = server.client
+            let project = try await api.createProject(
+                NewProjectRequest(name: "stopped", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
+            let doomed = try await api.deploy(projectIDs: [project.id]).deploymentIds[0]
+            let started = try await ProcessTable.eventually(timeout: .seconds(30)) {
+                try await api.logs(doomed).data.contains { $0.line == "started" }
+            }
+            #expect(started)
+            return doomed
+        }
+        #expect(ProcessTable.matching(marker).isEmpty, "left running after the shutdown: \(ProcessTable.matching(marker))")
+
+        try await TestServer.run(configuration) { server in
+            // Recorded by the deployment itself while the server stopped (the lease reaper of this start would have
+            // written that its worker stopped instead).
+            let interrupted = try await server.client.deployment(doomed)
+            #expect(interrupted.state == "failed")
+            #expect(interrupted.error == "interrupted: the server stopped during the deployment")
+        }
     }
 }

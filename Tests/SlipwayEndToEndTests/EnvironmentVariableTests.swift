@@ -151,8 +151,8 @@ import Testing
 
             // The snapshots as stored: the rollback has its target's, not the project's env of that moment.
             let box = try SecretBox.load(environmentValue: nil, keyFile: DataLayout(root: server.dataDirectory).secretKeyFile)
-            let store = try await SQLStore.open(.sqlite(path: DataLayout(root: server.dataDirectory).database), secrets: box)
-            do {
+            try await SQLStore.withStore(.sqlite(path: DataLayout(root: server.dataDirectory).database), secrets: box) {
+                (store: SQLStore) async throws in
                 let variables = store.environmentVariables(box: box)
                 func snapshot(_ id: Int64) async throws -> EnvironmentVariables {
                     try await variables.snapshot(of: try #require(try await store.deployments.deployment(id: id)))
@@ -164,9 +164,6 @@ import Testing
                 #expect(try await snapshot(failed.id)["SHOULD_FAIL"]?.value == "1")
                 #expect(try await snapshot(rerun.id)["SHOULD_FAIL"] == nil)
                 #expect(try await store.projects.project(id: project.id, workspaceID: 1)?.productionPinned == true)
-            } catch {
-                try await store.close()
-                throw error
             }
 
             // Promote a preview: production serves it, without clone or build; it unpins production.
@@ -186,17 +183,14 @@ import Testing
             let stages = Dictionary(uniqueKeysWithValues: promoted.stages.map { ($0.name, $0.status) })
             #expect(stages["clone_repo"] == "skipped" && stages["build"] == "skipped")
             #expect(try await server.edge("snap").body == "preview!")
-            do {
+            try await SQLStore.withStore(.sqlite(path: DataLayout(root: server.dataDirectory).database), secrets: box) {
+                (store: SQLStore) async throws in
                 let snapshotOfPromote = try await store.environmentVariables(
                     box: try SecretBox.load(environmentValue: nil, keyFile: DataLayout(root: server.dataDirectory).secretKeyFile)
                 ).snapshot(of: try #require(try await store.deployments.deployment(id: promoted.id)))
                 #expect(snapshotOfPromote["GREETING"]?.value == "preview!")
                 #expect(try await store.projects.project(id: project.id, workspaceID: 1)?.productionPinned == false)
-            } catch {
-                try await store.close()
-                throw error
             }
-            try await store.close()
 
             // 409: the active production deployment, a failed one; 404: unknown.
             for id in [promoted.id, failed.id] {
@@ -279,9 +273,13 @@ import Testing
         }
         var other = configuration
         other.secretKey = Data((0..<32).map { UInt8(255 - $0) }).base64EncodedString()
+        // The key is checked against the database by the start-up work: the server's run fails, naming the step.
         await #expect {
-            _ = try await buildApplication(other)
-        } throws: { "\($0)".contains("not the key this database's secrets were encrypted with") }
+            try await buildApplication(other).run()
+        } throws: { error in
+            error is StartUpError && "\(error)".contains("checking the secret key")
+                && "\(error)".contains("not the key this database's secrets were encrypted with")
+        }
         // The right key starts again and reads the secret back.
         try await TestServer.run(first) { server in
             let variables = try await server.client.environmentVariables(project: "keyed")

@@ -114,15 +114,10 @@ import Testing
             // A row written past the API (or a project made before the rule): straight into the database.
             let layout = DataLayout(root: server.dataDirectory)
             let box = try SecretBox.load(environmentValue: nil, keyFile: layout.secretKeyFile)
-            let store = try await SQLStore.open(.sqlite(path: layout.database), secrets: box)
-            do {
+            try await SQLStore.withStore(.sqlite(path: layout.database), secrets: box) { (store: SQLStore) async throws in
                 var project = try #require(try await store.projects.project(id: created.id, workspaceID: 1))
                 project.repository = "file://" + server.dataDirectory
                 _ = try await store.projects.update(project)
-                try await store.close()
-            } catch {
-                try? await store.close()
-                throw error
             }
             let result = try await api.deploy(projectIDs: [created.id])
             let deployment = try await api.waitForDeployment(try #require(result.deploymentIds.first))

@@ -4,6 +4,10 @@ import Testing
 
 @testable import SlipwayStore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 @Suite struct MigrationTests {
     private struct VersionRow: Decodable {
         var version: Int64
@@ -72,7 +76,9 @@ import Testing
                 }
             }
             // The store itself refuses it too, and closes what it opened.
-            await #expect(throws: StoreError.schemaTooNew(version: known + 1, known: known)) { try await SQLStore.open(location) }
+            await #expect(throws: StoreError.schemaTooNew(version: known + 1, known: known)) {
+                try await SQLStore.withStore(location) { _ in }
+            }
         }
     }
 
@@ -103,22 +109,63 @@ import Testing
     @Test("A closed store refuses further work", arguments: TestDatabase.all)
     func closedStoreRefuses(database: TestDatabase) async throws {
         try await database.withFreshLocation { location in
-            let store = try await SQLStore.open(location)
-            try await store.close()
+            // The store's run ends when `withStore` returns, and closes the database.
+            let store = try await SQLStore.withStore(location) { (store: SQLStore) async throws -> SQLStore in
+                #expect(try await store.identities.isEmpty())
+                return store
+            }
             await #expect(throws: StoreError.closed) { try await store.identities.isEmpty() }
-            try await store.close()
         }
     }
 
     @Test("A database URL that is not PostgreSQL is refused without echoing it")
-    func invalidURL() async throws {
-        await #expect(throws: StoreError.self) {
-            try await SQLStore.open(.postgres(url: "mysql://root:hunter2@localhost/slipway"))
+    func invalidURL() throws {
+        #expect(throws: StoreError.self) {
+            _ = try SQLStore(.postgres(url: "mysql://root:hunter2@localhost/slipway"))
         }
         do {
-            _ = try await SQLStore.open(.postgres(url: "mysql://root:hunter2@localhost/slipway"))
+            _ = try SQLStore(.postgres(url: "mysql://root:hunter2@localhost/slipway"))
         } catch {
             #expect(!String(describing: error).contains("hunter2"))
         }
+    }
+
+    @Test("A PostgreSQL server that cannot be reached fails the store's preparation with where and why, not a wait")
+    func unreachablePostgres() async throws {
+        // A loopback port that is bound but not listening: every connection to it is refused.
+        let (socket, port) = try ClosedLoopbackPort.make()
+        defer { close(socket) }
+        let error = await #expect(throws: StoreError.self) {
+            try await SQLStore.withStore(.postgres(url: "postgres://slipway:hunter2@127.0.0.1:\(port)/slipway?tlsmode=disable")) { _ in }
+        }
+        guard case .cannotConnect(let reason) = error else {
+            Issue.record("expected cannotConnect, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.hasPrefix("127.0.0.1:\(port): "))
+        #expect(!reason.contains("hunter2"))
+    }
+}
+
+/// A loopback TCP port bound by this process without listening, so that connecting to it is refused.
+enum ClosedLoopbackPort {
+    struct Failure: Error { var call: String }
+
+    static func make() throws -> (socket: Int32, port: Int) {
+        let fd = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(call: "socket") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+        }
+        guard bound else {
+            close(fd)
+            throw Failure(call: "bind")
+        }
+        return (fd, Int(UInt16(bigEndian: address.sin_port)))
     }
 }

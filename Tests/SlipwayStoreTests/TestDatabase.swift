@@ -59,28 +59,12 @@ enum TestDatabase: Sendable, CustomTestStringConvertible {
 
     /// Opens a store at `location`, runs `body`, and closes the store, also when `body` throws.
     static func withStore<Result>(at location: DatabaseLocation, _ body: (SQLStore) async throws -> Result) async throws -> Result {
-        let store = try await SQLStore.open(location, secrets: Fixtures.secrets)
-        do {
-            let result = try await body(store)
-            try await store.close()
-            return result
-        } catch {
-            try? await store.close()
-            throw error
-        }
+        try await SQLStore.withStore(location, secrets: Fixtures.secrets, body)
     }
 
     /// Opens the bare database at `location` (no migrations), runs `body`, and closes it, also when `body` throws.
     static func withDatabase<Result>(at location: DatabaseLocation, _ body: (Database) async throws -> Result) async throws -> Result {
-        let database = try await Database.open(location, logger: .init(label: "slipway.store.tests"))
-        do {
-            let result = try await body(database)
-            try await database.close()
-            return result
-        } catch {
-            try? await database.close()
-            throw error
-        }
+        try await Database.withRunning(location, logger: .init(label: "slipway.store.tests"), body)
     }
 
     /// Runs one administrative statement (schema names are generated here, never user input).

@@ -74,10 +74,9 @@ import Testing
     func migrationNeedsTheRightKey(database: TestDatabase) async throws {
         try await database.withFreshLocation { location in
             let (projectID, clear) = try await Self.databaseAtVersionEight(location, clearSecret: "whsec_written_in_clear_by_v8_0004")
-            // (A store that opens after all is closed again, so that the failure is only the expectation's.)
-            await #expect(throws: SecretKeyError.self) { try await SQLStore.open(location).close() }
+            await #expect(throws: SecretKeyError.self) { try await SQLStore.withStore(location) { _ in } }
             let other = try SecretBox.load(environmentValue: Data(repeating: 9, count: 32).base64EncodedString(), keyFile: "/nonexistent")
-            await #expect(throws: SecretKeyError.self) { try await SQLStore.open(location, secrets: other).close() }
+            await #expect(throws: SecretKeyError.self) { try await SQLStore.withStore(location, secrets: other) { _ in } }
             let stored = try await TestDatabase.withDatabase(at: location) { opened in try await Self.storedSecret(opened, projectID: projectID) }
             #expect(stored == clear)
         }
