@@ -180,7 +180,7 @@ import Testing
                 source: SourceSettings(previewDeploymentSetting: "some", pathIncludes: ["ok", ""]), webhookSecret: "short"
             )
         )
-        #expect(problems.map(\.field) == ["source.preview_deployment_setting", "source.path_includes.1", "webhook_secret"])
+        #expect(problems.map { $0.field.rendered(.snakeCase) } == ["source.preview_deployment_setting", "source.path_includes.1", "webhook_secret"])
         #expect(SourceValidation.generateWebhookSecret().count == 46)
         #expect(SourceValidation.webhookSecretProblem(SourceValidation.generateWebhookSecret()) == nil)
     }

@@ -166,7 +166,7 @@ import Testing
         let project = Project(
             id: 1, uid: UUID(), workspaceID: 1, name: "api", repository: "https://h/api.git", productionBranch: "main", kind: .service,
             rootDir: "", buildCommand: "", outputDir: ".", serverID: 1, productionDeploymentID: nil, createdAt: Date(), updatedAt: Date())
-        #expect(throws: SlipwayError.invalid("port", Self.rules.portProblem(1)!)) {
+        #expect(throws: SlipwayError.invalid(.name("port"), Self.rules.portProblem(1)!)) {
             try ProjectValidation.apply(ProjectSettings(service: ServiceSettings(port: 1)), to: project, rules: Self.rules)
         }
         #expect(
@@ -184,5 +184,5 @@ func invalidFields<Result>(sourceLocation: SourceLocation = #_sourceLocation, _ 
         Issue.record("\(error) is not an input error", sourceLocation: sourceLocation)
         return nil
     }
-    return problems.map(\.field)
+    return problems.map { $0.field.rendered(.snakeCase) }
 }

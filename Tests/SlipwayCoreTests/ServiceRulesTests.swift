@@ -19,7 +19,7 @@ import Testing
             startCommand: "a\0b", port: 70000, healthCheckPath: "health", healthCheckTimeout: 0, healthCheckInterval: 0.001, drainTimeout: -1
         )
         #expect(
-            settings.problems.map(\.field) == [
+            settings.problems.map { $0.field.rendered(.snakeCase) } == [
                 "start_command", "port", "health_check_path", "health_check_timeout", "health_check_interval", "drain_timeout",
             ])
         #expect(ServiceSettings(port: 3000, healthCheckPath: "/up", healthCheckTimeout: 5).problems.isEmpty)

@@ -19,7 +19,7 @@ import Testing
     @Test func aNewProjectNamesEveryBadFieldAndDefaultsTheRest() throws {
         #expect(
             throws: SlipwayError.invalid([
-                FieldProblem(field: "name", message: "is required"), FieldProblem(field: "repository", message: "is required"),
+                FieldProblem(.name("name"), message: "is required"), FieldProblem(.name("repository"), message: "is required"),
             ])
         ) {
             try ProjectValidation.validateNew(ProjectSettings())
@@ -32,7 +32,7 @@ import Testing
             } catch { return error as? SlipwayError }
         }()
         guard case .invalid(let fields) = problems else { Issue.record("expected invalid"); return }
-        #expect(fields.map(\.field) == ["name", "production_branch", "root_dir", "output_dir"])
+        #expect(fields.map { $0.field.rendered(.snakeCase) } == ["name", "production_branch", "root_dir", "output_dir"])
 
         let project = try ProjectValidation.validateNew(ProjectSettings(name: "site", repository: "/r", rootDir: "./web/", outputDir: ""))
         #expect(

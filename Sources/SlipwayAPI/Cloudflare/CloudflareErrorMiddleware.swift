@@ -64,7 +64,9 @@ struct CloudflareErrorMiddleware: RouterMiddleware {
             case .invalid(let problems):
                 return (
                     .badRequest,
-                    CloudflareMessage(code: 8_000_000, message: error.description, source: problems.first.map { .init(pointer: "/" + $0.field) })
+                    CloudflareMessage(
+                        code: 8_000_000, message: error.message(naming: .snakeCase),
+                        source: problems.first.map { .init(pointer: "/" + $0.field.rendered(.snakeCase)) })
                 )
             case .notFound(let message): return (.notFound, CloudflareMessage(code: 8_000_009, message: message))
             case .conflict(let message): return (.conflict, CloudflareMessage(code: 8_000_034, message: message))

@@ -43,7 +43,11 @@ struct DeploysErrorMiddleware: RouterMiddleware {
         case let error as SlipwayError:
             switch error {
             case .invalid(let problems):
-                return (.badRequest, Detail(code: "invalid_request", message: error.description, field: problems.first?.field))
+                return (
+                    .badRequest,
+                    Detail(
+                        code: "invalid_request", message: error.message(naming: .camelCase), field: problems.first?.field.rendered(.camelCase))
+                )
             case .notFound(let message): return (.notFound, Detail(code: "not_found", message: message))
             case .conflict(let message): return (.conflict, Detail(code: "conflict", message: message))
             case .forbidden(let message): return (.forbidden, Detail(code: "forbidden", message: message))

@@ -36,7 +36,11 @@ struct DokployErrorMiddleware: RouterMiddleware {
         switch error {
         case let error as SlipwayError:
             switch error {
-            case .invalid(let problems): return (.badRequest, Body(message: error.description, code: "BAD_REQUEST", field: problems.first?.field))
+            case .invalid(let problems):
+                return (
+                    .badRequest,
+                    Body(message: error.message(naming: .camelCase), code: "BAD_REQUEST", field: problems.first?.field.rendered(.camelCase))
+                )
             case .notFound(let message): return (.notFound, Body(message: message, code: "NOT_FOUND"))
             case .conflict(let message): return (.conflict, Body(message: message, code: "CONFLICT"))
             case .forbidden(let message): return (.forbidden, Body(message: message, code: "FORBIDDEN"))

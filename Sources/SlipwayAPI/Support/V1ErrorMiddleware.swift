@@ -34,8 +34,8 @@ struct V1ErrorMiddleware: RouterMiddleware {
         case let error as SlipwayError:
             switch error {
             case .invalid(let problems):
-                let errors = Dictionary(grouping: problems, by: \.field).mapValues { $0.map(\.message) }
-                return (.unprocessableContent, Body(message: error.description, errors: errors))
+                let errors = Dictionary(grouping: problems, by: { $0.field.rendered(.snakeCase) }).mapValues { $0.map(\.message) }
+                return (.unprocessableContent, Body(message: error.message(naming: .snakeCase), errors: errors))
             case .notFound(let message): return (.notFound, Body(message: message))
             case .conflict(let message): return (.conflict, Body(message: message))
             case .forbidden(let message): return (.forbidden, Body(message: message))

@@ -58,15 +58,15 @@ public enum EnvironmentValidation {
         var valid: [DeploymentEnvironment: EnvironmentVariables] = [:]
         for (environmentName, variables) in environments.sorted(by: { $0.key < $1.key }) {
             guard let environment = DeploymentEnvironment(rawValue: environmentName) else {
-                problems.append(FieldProblem(field: environmentName, message: "is not an environment: use 'production' or 'preview'"))
+                problems.append(FieldProblem(FieldPath(verbatim: environmentName), message: "is not an environment: use 'production' or 'preview'"))
                 continue
             }
             for (name, variable) in variables.sorted(by: { $0.key < $1.key }) {
                 if let message = nameProblem(name) {
-                    problems.append(FieldProblem(field: "\(environmentName).\(name)", message: message))
+                    problems.append(FieldProblem(FieldPath([.verbatim(environmentName), .verbatim(name)]), message: message))
                 }
                 if let message = valueProblem(variable.value) {
-                    problems.append(FieldProblem(field: "\(environmentName).\(name).value", message: message))
+                    problems.append(FieldProblem(FieldPath([.verbatim(environmentName), .verbatim(name), .name("value")]), message: message))
                 }
             }
             valid[environment] = variables

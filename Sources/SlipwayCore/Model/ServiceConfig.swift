@@ -108,22 +108,22 @@ public struct ServiceSettings: Sendable, Equatable {
     public var problems: [FieldProblem] {
         var problems: [FieldProblem] = []
         if let startCommand, startCommand.contains("\0") {
-            problems.append(FieldProblem(field: "start_command", message: "must not contain NUL characters"))
+            problems.append(FieldProblem(.name("startCommand"), message: "must not contain NUL characters"))
         }
         if let port, !(1...65535).contains(port) {
-            problems.append(FieldProblem(field: "port", message: "must be a TCP port, 1 to 65535"))
+            problems.append(FieldProblem(.name("port"), message: "must be a TCP port, 1 to 65535"))
         }
         if let path = healthCheckPath, !path.hasPrefix("/") || path.contains(where: { $0.isWhitespace || $0 == "\0" }) {
-            problems.append(FieldProblem(field: "health_check_path", message: "must be a path starting with '/' without spaces"))
+            problems.append(FieldProblem(.name("healthCheckPath"), message: "must be a path starting with '/' without spaces"))
         }
         if let timeout = healthCheckTimeout, !(1...3600).contains(timeout) {
-            problems.append(FieldProblem(field: "health_check_timeout", message: "must be 1 to 3600 seconds"))
+            problems.append(FieldProblem(.name("healthCheckTimeout"), message: "must be 1 to 3600 seconds"))
         }
         if let interval = healthCheckInterval, !(0.05...60).contains(interval) {
-            problems.append(FieldProblem(field: "health_check_interval", message: "must be 0.05 to 60 seconds"))
+            problems.append(FieldProblem(.name("healthCheckInterval"), message: "must be 0.05 to 60 seconds"))
         }
         if let drain = drainTimeout, !(0...3600).contains(drain) {
-            problems.append(FieldProblem(field: "drain_timeout", message: "must be 0 to 3600 seconds"))
+            problems.append(FieldProblem(.name("drainTimeout"), message: "must be 0 to 3600 seconds"))
         }
         return problems
     }

@@ -25,10 +25,10 @@ public struct ProjectInputRules: Sendable, Equatable {
         if let repository = settings.repository, case .success(.local(let path)) = RepositorySourceRules.location(of: repository),
             let message = repositories.localPathProblem(path)
         {
-            problems.append(FieldProblem(field: "repository", message: message))
+            problems.append(FieldProblem(.name("repository"), message: message))
         }
         if let port = settings.service.port, (1...65535).contains(port), let message = portProblem(port) {
-            problems.append(FieldProblem(field: "port", message: message))
+            problems.append(FieldProblem(.name("port"), message: message))
         }
         return problems
     }

@@ -6,8 +6,8 @@ public enum ProjectValidation {
     /// install's rules on repositories and ports apply too (`ProjectService` always passes them).
     public static func validateNew(_ settings: ProjectSettings, rules: ProjectInputRules? = nil) throws(SlipwayError) -> NewProject {
         var problems = problems(in: settings, rules: rules)
-        if settings.name == nil { problems.insert(FieldProblem(field: "name", message: "is required"), at: 0) }
-        if settings.repository == nil { problems.append(FieldProblem(field: "repository", message: "is required")) }
+        if settings.name == nil { problems.insert(FieldProblem(.name("name"), message: "is required"), at: 0) }
+        if settings.repository == nil { problems.append(FieldProblem(.name("repository"), message: "is required")) }
         guard problems.isEmpty, let name = settings.name, let repository = settings.repository else { throw .invalid(problems) }
         return NewProject(
             name: name, repository: repository, productionBranch: settings.productionBranch ?? "main",
@@ -40,22 +40,22 @@ public enum ProjectValidation {
     static func problems(in settings: ProjectSettings, rules: ProjectInputRules?) -> [FieldProblem] {
         var problems: [FieldProblem] = []
         if let name = settings.name, let message = nameProblem(name) {
-            problems.append(FieldProblem(field: "name", message: message))
+            problems.append(FieldProblem(.name("name"), message: message))
         }
         if let repository = settings.repository, let message = repositoryProblem(repository) {
-            problems.append(FieldProblem(field: "repository", message: message))
+            problems.append(FieldProblem(.name("repository"), message: message))
         }
         if let branch = settings.productionBranch, let message = branchProblem(branch) {
-            problems.append(FieldProblem(field: "production_branch", message: message))
+            problems.append(FieldProblem(.name("productionBranch"), message: message))
         }
         if let rootDir = settings.rootDir, let message = relativePathProblem(rootDir) {
-            problems.append(FieldProblem(field: "root_dir", message: message))
+            problems.append(FieldProblem(.name("rootDir"), message: message))
         }
         if let outputDir = settings.outputDir, let message = relativePathProblem(outputDir) {
-            problems.append(FieldProblem(field: "output_dir", message: message))
+            problems.append(FieldProblem(.name("outputDir"), message: message))
         }
         if let command = settings.buildCommand, command.contains("\0") {
-            problems.append(FieldProblem(field: "build_command", message: "must not contain NUL characters"))
+            problems.append(FieldProblem(.name("buildCommand"), message: "must not contain NUL characters"))
         }
         problems += settings.service.problems
         problems += SourceValidation.problems(in: settings)

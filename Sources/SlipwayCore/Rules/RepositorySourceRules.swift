@@ -102,13 +102,13 @@ public struct RepositorySourceRules: Sendable, Equatable {
     public func cloneSource(for project: Project, layout: DataLayout) throws(SlipwayError) -> CloneSource {
         switch Self.location(of: project.repository) {
         case .failure(let problem):
-            throw .invalid("repository", problem.message)
+            throw .invalid(.name("repository"), problem.message)
         case .success(.slipwayRemote):
             return CloneSource(url: project.cloneSource(layout: layout), allowsFileProtocol: true)
         case .success(.network):
             return CloneSource(url: project.repository, allowsFileProtocol: false)
         case .success(.local(let path)):
-            if let message = localPathProblem(path) { throw .invalid("repository", message) }
+            if let message = localPathProblem(path) { throw .invalid(.name("repository"), message) }
             // The path as checked, links resolved: what git is given is what was judged.
             return CloneSource(url: Self.realPath(path), allowsFileProtocol: true)
         }

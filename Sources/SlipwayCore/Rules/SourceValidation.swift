@@ -11,27 +11,27 @@ public enum SourceValidation {
         if let source = settings.source {
             if let setting = source.previewDeploymentSetting, PreviewDeploymentSetting(rawValue: setting) == nil {
                 problems.append(
-                    FieldProblem(field: "source.preview_deployment_setting", message: "must be 'all', 'none' or 'custom', got '\(setting)'")
+                    FieldProblem(.name("source").name("previewDeploymentSetting"), message: "must be 'all', 'none' or 'custom', got '\(setting)'")
                 )
             }
             let lists: [(String, [String]?)] = [
-                ("preview_branch_includes", source.previewBranchIncludes), ("preview_branch_excludes", source.previewBranchExcludes),
-                ("path_includes", source.pathIncludes), ("path_excludes", source.pathExcludes),
+                ("previewBranchIncludes", source.previewBranchIncludes), ("previewBranchExcludes", source.previewBranchExcludes),
+                ("pathIncludes", source.pathIncludes), ("pathExcludes", source.pathExcludes),
             ]
             for (name, patterns) in lists {
                 guard let patterns else { continue }
                 if patterns.count > maximumPatterns {
-                    problems.append(FieldProblem(field: "source.\(name)", message: "must hold at most \(maximumPatterns) patterns"))
+                    problems.append(FieldProblem(.name("source").name(name), message: "must hold at most \(maximumPatterns) patterns"))
                 }
                 for (index, pattern) in patterns.enumerated() {
                     if let message = patternProblem(pattern) {
-                        problems.append(FieldProblem(field: "source.\(name).\(index)", message: message))
+                        problems.append(FieldProblem(.name("source").name(name).index(index), message: message))
                     }
                 }
             }
         }
         if let secret = settings.webhookSecret, let message = webhookSecretProblem(secret) {
-            problems.append(FieldProblem(field: "webhook_secret", message: message))
+            problems.append(FieldProblem(.name("webhookSecret"), message: message))
         }
         return problems
     }

@@ -65,7 +65,7 @@ public struct DeploymentControlService: Sendable {
     public func cancel(deploymentID: Int64, reason: String?, immediately: Bool, by identity: Identity) async throws -> Deployment {
         let reason =
             immediately ? "killed" : (reason?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? "canceled"
-        if reason.count > 500 { throw SlipwayError.invalid("reason", "must be at most 500 characters") }
+        if reason.count > 500 { throw SlipwayError.invalid(.name("reason"), "must be at most 500 characters") }
         let deployment = try await visibleDeployment(deploymentID, identity)
         guard !deployment.state.isFinished else {
             throw SlipwayError.conflict("deployment \(deployment.id) has already ended (\(deployment.state.rawValue))")

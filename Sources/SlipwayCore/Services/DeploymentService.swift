@@ -36,20 +36,20 @@ public struct DeploymentService: Sendable {
 
     /// Queues one deployment per project, in the order given: all or none. Every project is checked first.
     public func deploy(projectIDs: [Int64], request: DeployRequest, by identity: Identity) async throws -> [Deployment] {
-        if projectIDs.isEmpty { throw SlipwayError.invalid("project_ids", "must contain at least one project id") }
+        if projectIDs.isEmpty { throw SlipwayError.invalid(.name("projectIDs"), "must contain at least one project id") }
         var problems: [FieldProblem] = []
         if let branch = request.gitBranch, let message = ProjectValidation.branchProblem(branch) {
-            problems.append(FieldProblem(field: "git_branch", message: message))
+            problems.append(FieldProblem(.name("gitBranch"), message: message))
         }
         if let commit = request.commitID, let message = ProjectValidation.commitProblem(commit) {
-            problems.append(FieldProblem(field: "commit_id", message: message))
+            problems.append(FieldProblem(.name("commitID"), message: message))
         }
         var targets: [Project] = []
         for (index, projectID) in projectIDs.enumerated() {
             if let project = try await projects.project(id: projectID, workspaceID: identity.workspace.id) {
                 targets.append(project)
             } else {
-                problems.append(FieldProblem(field: "project_ids.\(index)", message: "project \(projectID) does not exist"))
+                problems.append(FieldProblem(.name("projectIDs").index(index), message: "project \(projectID) does not exist"))
             }
         }
         guard problems.isEmpty else { throw SlipwayError.invalid(problems) }

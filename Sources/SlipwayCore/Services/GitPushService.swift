@@ -30,7 +30,7 @@ public struct GitPushService: Sendable {
         guard let branch = push.branch else { return .ignored(.notABranch(push.ref)) }
         // The branch rule of the API (`ProjectValidation.branchProblem`), for webhooks and pushes alike: never deployed.
         if let message = ProjectValidation.branchProblem(branch) {
-            throw SlipwayError.invalid("ref", "branch '\(Self.printable(branch))' \(message); it is not deployed")
+            throw SlipwayError.invalid(.name("ref"), "branch '\(Self.printable(branch))' \(message); it is not deployed")
         }
         if let deliveryID = push.deliveryID {
             guard try await sources.recordDelivery(projectID: project.id, deliveryID: deliveryID, at: Timestamp.now()) else {

@@ -61,6 +61,7 @@ public struct ProjectService: Sendable {
     /// A fixed port another project of the install (in any workspace) already has is refused, naming `port`.
     private func checkPortIsFree(_ port: Int?, exceptProjectID: Int64?) async throws {
         guard let port, try await projects.isFixedPortTaken(port, exceptProjectID: exceptProjectID) else { return }
-        throw SlipwayError.invalid("port", "\(port) is already the fixed port of another project on this server; choose another or leave it unset")
+        throw SlipwayError.invalid(
+            .name("port"), "\(port) is already the fixed port of another project on this server; choose another or leave it unset")
     }
 }
