@@ -145,7 +145,8 @@ let package = Package(
         ),
 
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"]),
-        .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayCore", "SlipwayStore"]),
+        .testTarget(name: "SlipwayAPITests", dependencies: ["SlipwayAPI", "SlipwayCore"]),
+        .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayCore", "SlipwayStore", "SlipwayAPI"]),
         .testTarget(name: "SlipwaySandboxTests", dependencies: ["SlipwaySandbox", "SlipwayTesting"]),
         .testTarget(name: "SlipwayPipelineTests", dependencies: ["SlipwayPipeline", "SlipwayCore"]),
         .testTarget(name: "SlipwayRuntimeTests", dependencies: ["SlipwayRuntime", "SlipwayCore"]),

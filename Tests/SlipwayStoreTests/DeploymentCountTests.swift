@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayAPI
 import SlipwayCore
 import Testing
 
@@ -42,7 +43,7 @@ import Testing
         }
         parameterSets.append(["filter": #"{"OR": [{"status": {"eq": "running"}}, {"NOT": {"entity": {"name": {"startsWith": "b"}}}}]}"#])
         for parameters in parameterSets {
-            let parser = DeploymentQueryParser(dialect: .deploys)
+            let parser = DeploymentQueryParser(catalog: .deploys)
             #expect(DeploymentQueryCompiler.isCountable(try parser.parse(parameters).filter))
             var query = try parser.parse(parameters)
             var seen = 0
@@ -153,8 +154,8 @@ import Testing
 
     @Test("Only filters on workspace, project and state are answered by the counters")
     func countableShapes() throws {
-        let deploys = DeploymentQueryParser(dialect: .deploys)
-        let native = DeploymentQueryParser(dialect: .native)
+        let deploys = DeploymentQueryParser(catalog: .deploys)
+        let native = DeploymentQueryParser(catalog: .native)
         for parameters: [String: String] in [
             [:], ["status": "failed"], ["entity_id": "app_" + String(repeating: "a", count: 32)],
             ["filter": #"{"entity": {"name": {"eq": "web"}}, "status": {"in": ["failed", "completed"]}}"#],

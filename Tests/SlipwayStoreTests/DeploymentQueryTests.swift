@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayAPI
 import SlipwayCore
 import Testing
 
@@ -218,12 +219,12 @@ func walkBackward(_ store: SQLStore, _ query: DeploymentQuery, from cursor: Stri
     func native(_ filter: String, orderBy: String? = nil, limit: Int = 100) throws -> DeploymentQuery {
         var parameters = ["filter": filter, "limit": String(limit)]
         parameters["orderBy"] = orderBy
-        return try DeploymentQueryParser(dialect: .native).parse(parameters)
+        return try DeploymentQueryParser(catalog: .native).parse(parameters)
     }
 
     /// Parses a Deploys (camelCase) listing.
     func deploys(_ parameters: [String: String]) throws -> DeploymentQuery {
-        try DeploymentQueryParser(dialect: .deploys).parse(parameters)
+        try DeploymentQueryParser(catalog: .deploys).parse(parameters)
     }
 
     /// Checks one query against the reference: the same rows in the same order, the right total.
@@ -377,12 +378,12 @@ func walkBackward(_ store: SQLStore, _ query: DeploymentQuery, from cursor: Stri
             let world = try await QueryWorld.make(store)
             let mine = world.deployments.prefix(3).map(\.id)
             let theirs = world.otherDeployments.map(\.id)
-            let query = try DeploymentQueryParser(dialect: .native).parse(["ids": (mine + theirs).map(String.init).joined(separator: ",")])
+            let query = try DeploymentQueryParser(catalog: .native).parse(["ids": (mine + theirs).map(String.init).joined(separator: ",")])
             let page = try await store.queries.page(query, workspaceID: world.identity.workspace.id)
             #expect(Set(page.items.map(\.id)) == Set(mine))
             #expect(page.total == 3)
             let uids = world.otherDeployments.map { PrefixedID.deployment.format($0.uid) }.joined(separator: ",")
-            let foreign = try DeploymentQueryParser(dialect: .deploys).parse(["ids": uids])
+            let foreign = try DeploymentQueryParser(catalog: .deploys).parse(["ids": uids])
             #expect(try await store.queries.page(foreign, workspaceID: world.identity.workspace.id).items.isEmpty)
             #expect(try await store.queries.page(foreign, workspaceID: world.other.workspace.id).items.count == 5)
         }
@@ -395,11 +396,11 @@ func walkBackward(_ store: SQLStore, _ query: DeploymentQuery, from cursor: Stri
             var generator = SeededGenerator(seed: 0x5EED)
             var accepted = 0
             for round in 0..<600 {
-                let dialect: QueryDialect = round % 2 == 0 ? .native : .deploys
-                let filter = HostileFilters.filter(dialect, depth: 0, using: &generator)
+                let catalog: QueryCatalog = round % 2 == 0 ? .native : .deploys
+                let filter = HostileFilters.filter(catalog, depth: 0, using: &generator)
                 let query: DeploymentQuery
                 do {
-                    query = try DeploymentQueryParser(dialect: dialect).parse(["filter": filter, "limit": "50"])
+                    query = try DeploymentQueryParser(catalog: catalog).parse(["filter": filter, "limit": "50"])
                 } catch is QueryError {
                     continue
                 }
@@ -468,8 +469,7 @@ enum HostileFilters {
         }
     }
 
-    static func filter(_ dialect: QueryDialect, depth: Int, using generator: inout SeededGenerator) -> String {
-        let catalog = dialect.catalog
+    static func filter(_ catalog: QueryCatalog, depth: Int, using generator: inout SeededGenerator) -> String {
         var fields = Array(catalog.fields.keys).sorted() + ["nope", "id\"", "'; --"]
         let relations = Array(catalog.relations.keys).sorted()
         if depth > 0 && Int.random(in: 0..<4, using: &generator) == 0 { fields = ["name", "id", "kind", "commit_id", "commitId"] }
@@ -477,12 +477,12 @@ enum HostileFilters {
         for _ in 0..<Int.random(in: 1...2, using: &generator) {
             let choice = Int.random(in: 0..<20, using: &generator)
             if depth < 12 && choice == 0 {
-                let inner = (0..<Int.random(in: 0...3, using: &generator)).map { _ in filter(dialect, depth: depth + 1, using: &generator) }
+                let inner = (0..<Int.random(in: 0...3, using: &generator)).map { _ in filter(catalog, depth: depth + 1, using: &generator) }
                 parts.append("\"\(["AND", "OR"].randomElement(using: &generator)!)\": [\(inner.joined(separator: ","))]")
             } else if depth < 12 && choice == 1 {
-                parts.append("\"NOT\": \(filter(dialect, depth: depth + 1, using: &generator))")
+                parts.append("\"NOT\": \(filter(catalog, depth: depth + 1, using: &generator))")
             } else if choice == 2 {
-                parts.append("\"\(relations.randomElement(using: &generator)!)\": \(filter(dialect, depth: depth + 1, using: &generator))")
+                parts.append("\"\(relations.randomElement(using: &generator)!)\": \(filter(catalog, depth: depth + 1, using: &generator))")
             } else if choice == 3 && Bool.random(using: &generator) {
                 let count = [0, 1, 10, 1_000, 2_000].randomElement(using: &generator)!
                 let values = (0..<count).map { _ in value(using: &generator) }

@@ -44,7 +44,7 @@ struct DeploysController {
     /// `GET /api/deploys`: a keyset page of the workspace's deploys.
     @Sendable func list(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
-        let parser = DeploymentQueryParser(dialect: .deploys)
+        let parser = DeploymentQueryParser(catalog: .deploys)
         let query = try parser.parse(request.listingParameters(for: parser))
         let page = try await queries.page(query, workspaceID: identity.workspace.id)
         let related = try await related(page.items, identity)

@@ -52,7 +52,7 @@ struct V1DeploymentListController {
     /// Lists one keyset page.
     @Sendable func list(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
-        let parser = DeploymentQueryParser(dialect: .native)
+        let parser = DeploymentQueryParser(catalog: .native)
         let query = try parser.parse(request.listingParameters(for: parser))
         let page = try await queries.page(query, workspaceID: identity.workspace.id)
         var pageProjects: [Int64: Project] = [:]

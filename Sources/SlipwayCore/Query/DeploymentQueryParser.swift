@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Pure: no IO, no SQL. The field names, value types and operators come from the dialect's `QueryCatalog`.
 public struct DeploymentQueryParser: Sendable {
-    public let dialect: QueryDialect
+    /// The dialect's names.
+    public let catalog: QueryCatalog
 
     /// The largest and default page size.
     public static let maximumLimit = 100
@@ -22,38 +23,29 @@ public struct DeploymentQueryParser: Sendable {
     /// How many keys `orderBy` may have.
     public static let maximumOrderKeys = 6
 
-    /// The shorthand parameters of the Deploys seed and the field each one compares with `eq`.
-    static let deployShorthands: [(parameter: String, field: String)] = [
-        ("workspace_id", "workspaceId"), ("entity_id", "entityId"), ("build_id", "buildId"), ("status", "status"),
-        ("trigger", "trigger"), ("created_by", "createdBy"),
-    ]
-
-    /// A parser for `dialect`.
-    public init(dialect: QueryDialect) {
-        self.dialect = dialect
+    /// A parser of the dialect that `catalog` describes.
+    public init(catalog: QueryCatalog) {
+        self.catalog = catalog
     }
 
     /// The parameters this parser reads; the API passes the values of these (and only these) names.
     public var parameterNames: [String] {
-        ["filter", "orderBy", "limit", "after", "before", "ids"] + (dialect == .deploys ? Self.deployShorthands.map(\.parameter) : [])
+        ["filter", "orderBy", "limit", "after", "before", "ids"] + catalog.shorthands.map(\.parameter)
     }
 
     /// Parses the parameters of one listing request.
     public func parse(_ parameters: [String: String]) throws -> DeploymentQuery {
         var budget = Budget()
-        let catalog = dialect.catalog
         var filters: [QueryFilter] = []
 
         if let text = parameters["filter"] {
             let json = try JSONValue.parse(text, parameter: "filter")
             filters.append(try parseFilter(json, path: "filter", fields: catalog.fields, relations: catalog.relations, depth: 1, budget: &budget))
         }
-        if dialect == .deploys {
-            for (parameter, name) in Self.deployShorthands {
-                guard let text = parameters[parameter] else { continue }
-                guard let field = catalog.fields[name] else { continue }
-                filters.append(try comparison(field, name: name, .eq, .string(text), path: parameter, budget: &budget))
-            }
+        for (parameter, name) in catalog.shorthands {
+            guard let text = parameters[parameter] else { continue }
+            guard let field = catalog.fields[name] else { continue }
+            filters.append(try comparison(field, name: name, .eq, .string(text), path: parameter, budget: &budget))
         }
         if let text = parameters["ids"] {
             filters.append(try parseIDs(text))
@@ -102,19 +94,23 @@ public struct DeploymentQueryParser: Sendable {
         if parts.count > Self.maximumIDs { throw QueryError("ids", "must list at most \(Self.maximumIDs) ids") }
         var values: [QueryValue] = []
         for part in parts {
-            switch dialect {
-            case .deploys:
-                guard let uuid = PrefixedID.deployment.parse(part) else {
-                    throw QueryError("ids", "'\(Self.excerpt(part))' is not a deploy id ('dep_' and 32 hex digits)")
+            switch catalog.ids {
+            case .prefixed(let prefix, let noun):
+                guard let uuid = prefix.parse(part) else {
+                    throw QueryError("ids", "'\(Self.excerpt(part))' is not a \(noun) id ('\(prefix.rawValue)' and 32 hex digits)")
                 }
                 values.append(.text(uuid.lowercased))
-            case .native:
+            case .integer:
                 guard let id = Int64(part) else { throw QueryError("ids", "'\(Self.excerpt(part))' is not a deployment id (an integer)") }
                 values.append(.integer(id))
             }
         }
-        let column = dialect == .deploys ? QueryAttributes.uid : QueryAttributes.id
-        return .compare(column, .oneOf(Self.unique(values)))
+        let attribute: QueryAttribute
+        switch catalog.ids {
+        case .prefixed: attribute = QueryAttributes.uid
+        case .integer: attribute = QueryAttributes.id
+        }
+        return .compare(attribute, .oneOf(Self.unique(values)))
     }
 
     private func parseOrder(_ text: String?, catalog: QueryCatalog) throws -> [QueryOrderKey] {
@@ -189,7 +185,7 @@ public struct DeploymentQueryParser: Sendable {
                 parts.append(.not(try parseFilter(value, path: keyPath, fields: fields, relations: relations, depth: depth + 1, budget: &budget)))
             default:
                 if let relation = relations?[key], !(fields[key] != nil && Self.isComparison(value)) {
-                    guard let relationFields = dialect.catalog.relationFields[relation] else { throw QueryError(keyPath, "is not a relation") }
+                    guard let relationFields = catalog.relationFields[relation] else { throw QueryError(keyPath, "is not a relation") }
                     let inner = try parseFilter(value, path: keyPath, fields: relationFields, relations: nil, depth: depth + 1, budget: &budget)
                     parts.append(.related(relation, inner))
                 } else if let field = fields[key] {

@@ -1,12 +1,13 @@
 import Foundation
+import SlipwayAPI
 import Testing
 
 @testable import SlipwayCore
 
 /// The query language without IO: parsing, validation, errors that name the offending part, cursors.
 @Suite struct DeploymentQueryParserTests {
-    let deploys = DeploymentQueryParser(dialect: .deploys)
-    let native = DeploymentQueryParser(dialect: .native)
+    let deploys = DeploymentQueryParser(catalog: .deploys)
+    let native = DeploymentQueryParser(catalog: .native)
 
     /// The error a parse throws, or nil.
     func error(_ parser: DeploymentQueryParser, _ parameters: [String: String]) -> QueryError? {
