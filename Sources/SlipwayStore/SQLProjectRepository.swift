@@ -112,6 +112,20 @@ struct SQLProjectRepository: ProjectRepository {
         }
     }
 
+    func projects(ids: Set<Int64>, workspaceID: Int64) async throws -> [Int64: Project] {
+        guard !ids.isEmpty else { return [:] }
+        let rows = try await database.withConnection { session in
+            try await session.all(
+                ProjectRow.self, "SELECT * FROM projects WHERE id IN (\(binds: Array(ids))) AND workspace_id = \(bind: workspaceID)")
+        }
+        var found: [Int64: Project] = [:]
+        for row in rows {
+            let project = try row.project(secrets: secrets)
+            found[project.id] = project
+        }
+        return found
+    }
+
     func projects(workspaceID: Int64, page: Page) async throws -> (items: [Project], total: Int) {
         try await database.withConnection { session in
             let total =

@@ -55,10 +55,7 @@ struct V1DeploymentListController {
         let parser = DeploymentQueryParser(catalog: .native)
         let query = try parser.parse(request.listingParameters(for: parser))
         let page = try await queries.page(query, workspaceID: identity.workspace.id)
-        var pageProjects: [Int64: Project] = [:]
-        for projectID in Set(page.items.map(\.projectID)) {
-            pageProjects[projectID] = try await projects.project(id: projectID, workspaceID: identity.workspace.id)
-        }
+        let pageProjects = try await projects.projects(ids: Set(page.items.map(\.projectID)), workspaceID: identity.workspace.id)
         let data = page.items.compactMap { deployment in
             pageProjects[deployment.projectID].map {
                 V1Deployment(deployment: deployment, project: $0, urls: urls, routes: routes)

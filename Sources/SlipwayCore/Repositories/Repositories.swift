@@ -20,6 +20,8 @@ public protocol ProjectRepository: Sendable {
     func create(_ project: NewProject, workspaceID: Int64) async throws -> Project
     func project(id: Int64, workspaceID: Int64) async throws -> Project?
     func project(name: String, workspaceID: Int64) async throws -> Project?
+    /// The workspace's projects among `ids`, by id, in one statement (the projects of a listing's rows).
+    func projects(ids: Set<Int64>, workspaceID: Int64) async throws -> [Int64: Project]
     /// A page of the workspace's projects, by id, and the total count.
     func projects(workspaceID: Int64, page: Page) async throws -> (items: [Project], total: Int)
     /// Saves changed settings; throws `SlipwayError.invalid` on `name` when the new name is taken.
@@ -89,6 +91,14 @@ public struct LiveDeployment: Sendable, Equatable {
 }
 
 extension DeploymentRepository {
+    /// The deployment `id` of the caller's workspace; `notFound` when it has none (another workspace's is not seen).
+    public func deployment(_ id: Int64, visibleTo identity: Identity) async throws -> Deployment {
+        guard let deployment = try await deployment(id: id, workspaceID: identity.workspace.id) else {
+            throw SlipwayError.notFound("deployment \(id) not found")
+        }
+        return deployment
+    }
+
     /// A page of one project's deployments of every environment, newest first, and the total count.
     public func deployments(projectID: Int64, page: Page) async throws -> (items: [Deployment], total: Int) {
         try await deployments(projectID: projectID, environment: nil, page: page)
@@ -109,4 +119,14 @@ public struct Page: Sendable, Equatable {
 
     /// How many pages `total` items fill (at least 1, as Laravel's paginator counts).
     public func pageCount(total: Int) -> Int { max(1, (total + size - 1) / size) }
+}
+
+extension ProjectRepository {
+    /// The project `id` of the caller's workspace; `notFound` when it has none (another workspace's is not seen).
+    public func project(_ id: Int64, visibleTo identity: Identity) async throws -> Project {
+        guard let project = try await project(id: id, workspaceID: identity.workspace.id) else {
+            throw SlipwayError.notFound("project \(id) not found")
+        }
+        return project
+    }
 }

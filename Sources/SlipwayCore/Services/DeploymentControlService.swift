@@ -66,7 +66,7 @@ public struct DeploymentControlService: Sendable {
         let reason =
             immediately ? "killed" : (reason?.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0.isEmpty ? nil : $0 } ?? "canceled"
         if reason.count > 500 { throw SlipwayError.invalid(.name("reason"), "must be at most 500 characters") }
-        let deployment = try await visibleDeployment(deploymentID, identity)
+        let deployment = try await deployments.deployment(deploymentID, visibleTo: identity)
         guard !deployment.state.isFinished else {
             throw SlipwayError.conflict("deployment \(deployment.id) has already ended (\(deployment.state.rawValue))")
         }
@@ -78,7 +78,7 @@ public struct DeploymentControlService: Sendable {
         // It was claimed meanwhile, or was already running: stop its worker and wait for the end.
         let generation = activity.generation(of: deployment.uid)
         guard stopper.stop(deploymentID: deployment.id, reason: reason, immediately: immediately) else {
-            let current = try await visibleDeployment(deploymentID, identity)
+            let current = try await deployments.deployment(deploymentID, visibleTo: identity)
             if current.state.isFinished { throw SlipwayError.conflict("deployment \(current.id) has already ended (\(current.state.rawValue))") }
             throw SlipwayError.conflict("deployment \(current.id) is running on another node; cancel it there")
         }
@@ -87,7 +87,7 @@ public struct DeploymentControlService: Sendable {
 
     /// Deletes a finished deployment: its record, its log, and its build when nothing else uses it.
     public func delete(deploymentID: Int64, force: Bool, by identity: Identity) async throws {
-        let deployment = try await visibleDeployment(deploymentID, identity)
+        let deployment = try await deployments.deployment(deploymentID, visibleTo: identity)
         guard let project = try await projects.project(id: deployment.projectID, workspaceID: identity.workspace.id) else {
             throw SlipwayError.notFound("deployment \(deploymentID) not found")
         }
@@ -130,17 +130,11 @@ public struct DeploymentControlService: Sendable {
         let deadline = ContinuousClock.now + stopTimeout
         var seen = generation
         while true {
-            let current = try await visibleDeployment(deployment.id, identity)
+            let current = try await deployments.deployment(deployment.id, visibleTo: identity)
             if current.state.isFinished || ContinuousClock.now >= deadline { return current }
             await activity.wait(for: deployment.uid, after: seen, timeout: .seconds(1))
             seen = activity.generation(of: deployment.uid)
         }
     }
 
-    private func visibleDeployment(_ id: Int64, _ identity: Identity) async throws -> Deployment {
-        guard let deployment = try await deployments.deployment(id: id, workspaceID: identity.workspace.id) else {
-            throw SlipwayError.notFound("deployment \(id) not found")
-        }
-        return deployment
-    }
 }

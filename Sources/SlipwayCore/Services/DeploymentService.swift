@@ -71,9 +71,9 @@ public struct DeploymentService: Sendable {
 
     /// Queues a new deployment of the same commit as a failed one.
     public func rerun(deploymentID: Int64, by identity: Identity) async throws -> Deployment {
-        let original = try await visibleDeployment(deploymentID, identity)
+        let original = try await deployments.deployment(deploymentID, visibleTo: identity)
         try DeploymentRules.checkRerun(of: original)
-        let project = try await visibleProject(original.projectID, identity)
+        let project = try await projects.project(original.projectID, visibleTo: identity)
         return try await admission.admit(
             Admission(
                 NewDeployment(
@@ -91,8 +91,8 @@ public struct DeploymentService: Sendable {
     /// variables, and pins production (later pushes still build, but do not take production until a promote or an
     /// unpin).
     public func rollback(to targetID: Int64, by identity: Identity) async throws -> Deployment {
-        let target = try await visibleDeployment(targetID, identity)
-        let project = try await visibleProject(target.projectID, identity)
+        let target = try await deployments.deployment(targetID, visibleTo: identity)
+        let project = try await projects.project(target.projectID, visibleTo: identity)
         try DeploymentRules.checkRollback(to: target, activeProductionID: project.productionDeploymentID)
         return try await admission.admit(
             Admission(
@@ -112,8 +112,8 @@ public struct DeploymentService: Sendable {
     /// build, config and variables, without clone or build. It takes production even when production was pinned
     /// by a rollback, and unpins it.
     public func promote(_ targetID: Int64, by identity: Identity) async throws -> Deployment {
-        let target = try await visibleDeployment(targetID, identity)
-        let project = try await visibleProject(target.projectID, identity)
+        let target = try await deployments.deployment(targetID, visibleTo: identity)
+        let project = try await projects.project(target.projectID, visibleTo: identity)
         try DeploymentRules.checkPromote(of: target, activeProductionID: project.productionDeploymentID)
         return try await admission.admit(
             Admission(
@@ -130,22 +130,9 @@ public struct DeploymentService: Sendable {
 
     /// The deployments a project can be rolled back to, newest first.
     public func rollbackCandidates(projectID: Int64, by identity: Identity) async throws -> [Deployment] {
-        let project = try await visibleProject(projectID, identity)
+        let project = try await projects.project(projectID, visibleTo: identity)
         let successful = try await deployments.successfulProductionDeployments(projectID: project.id)
         return DeploymentRules.rollbackCandidates(among: successful, activeProductionID: project.productionDeploymentID)
     }
 
-    private func visibleDeployment(_ id: Int64, _ identity: Identity) async throws -> Deployment {
-        guard let deployment = try await deployments.deployment(id: id, workspaceID: identity.workspace.id) else {
-            throw SlipwayError.notFound("deployment \(id) not found")
-        }
-        return deployment
-    }
-
-    private func visibleProject(_ id: Int64, _ identity: Identity) async throws -> Project {
-        guard let project = try await projects.project(id: id, workspaceID: identity.workspace.id) else {
-            throw SlipwayError.notFound("project \(id) not found")
-        }
-        return project
-    }
 }
