@@ -31,26 +31,19 @@ struct CloudflareError: Error {
 /// Turns every error of the Cloudflare dialect into the envelope `{success: false, errors: [{code, message}], …}`,
 /// with the status codes of DESIGN.md §6. Every 4xx but 429 carries `x-should-retry: false`, so that Cloudflare's
 /// clients do not retry a business-rule 409. An unmapped error is logged and answered 500.
-struct CloudflareErrorMiddleware: RouterMiddleware {
+struct CloudflareErrorMiddleware: DialectErrorMiddleware {
     typealias Context = SlipwayRequestContext
 
-    /// Answers the error of `next` in the envelope.
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            let (status, message) = Self.map(error)
-            if status == .internalServerError {
-                context.logger.error("unhandled error on \(request.method) \(request.uri.path): \(String(reflecting: error))")
-            }
-            let envelope = CloudflareEnvelope<CloudflareEmptyObject>(success: false, errors: [message], result: CloudflareEmptyObject())
-            var response = try JSONBody.response(envelope, status: status)
-            if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
-            response.addRetryAfter(for: error)
-            if (400..<500).contains(status.code), status != .tooManyRequests {
-                response.headers[HTTPField.Name("x-should-retry")!] = "false"
-            }
-            return response
+    /// The envelope `{success: false, errors: [entry], result: {}}` around the entry of one error.
+    static func answer(for error: any Error) -> (HTTPResponse.Status, CloudflareEnvelope<CloudflareEmptyObject>) {
+        let (status, message) = map(error)
+        return (status, CloudflareEnvelope(success: false, errors: [message], result: CloudflareEmptyObject()))
+    }
+
+    /// Every 4xx but 429 says `x-should-retry: false`.
+    static func addHeaders(to response: inout Response, status: HTTPResponse.Status) {
+        if (400..<500).contains(status.code), status != .tooManyRequests {
+            response.headers[HTTPField.Name("x-should-retry")!] = "false"
         }
     }
 

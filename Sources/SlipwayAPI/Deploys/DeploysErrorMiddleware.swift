@@ -5,7 +5,7 @@ import SlipwayCore
 /// Turns every error of the Deploys dialect (`/api/deploys`) into its JSON shape,
 /// `{"error": {"code": …, "message": …, "field": …}}`, with the status codes of DESIGN.md §6: 400 for any invalid
 /// input (this dialect never answers 422), 401, 403, 404, 409, 429. An unmapped error is logged and answered 500.
-struct DeploysErrorMiddleware: RouterMiddleware {
+struct DeploysErrorMiddleware: DialectErrorMiddleware {
     typealias Context = SlipwayRequestContext
 
     /// The error body.
@@ -20,22 +20,13 @@ struct DeploysErrorMiddleware: RouterMiddleware {
         var field: String?
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            let (status, detail) = Self.map(error)
-            if status == .internalServerError {
-                context.logger.error("unhandled error on \(request.method) \(request.uri.path): \(String(reflecting: error))")
-            }
-            var response = try JSONBody.response(Body(error: detail), status: status)
-            if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
-            response.addRetryAfter(for: error)
-            return response
-        }
+    /// The status and body of one error.
+    static func answer(for error: any Error) -> (HTTPResponse.Status, Body) {
+        let (status, detail) = map(error)
+        return (status, Body(error: detail))
     }
 
-    /// The status and body of one error.
+    /// The status and detail of one error.
     static func map(_ error: any Error) -> (HTTPResponse.Status, Detail) {
         switch error {
         case let error as QueryError:

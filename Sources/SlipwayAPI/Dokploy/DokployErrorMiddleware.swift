@@ -5,7 +5,7 @@ import SlipwayCore
 /// Turns every error of the Dokploy dialect (`/api/deployment.*`) into Dokploy's (tRPC's) error shape,
 /// `{"message": …, "code": "BAD_REQUEST", "field": …}`, with the status codes of DESIGN.md §6: 400 for invalid input,
 /// 401, 403, 404, 409, 429. An unmapped error is logged and answered 500.
-struct DokployErrorMiddleware: RouterMiddleware {
+struct DokployErrorMiddleware: DialectErrorMiddleware {
     typealias Context = SlipwayRequestContext
 
     /// The error body.
@@ -15,24 +15,8 @@ struct DokployErrorMiddleware: RouterMiddleware {
         var field: String?
     }
 
-    /// Answers the error of `next` in Dokploy's shape.
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            let (status, body) = Self.map(error)
-            if status == .internalServerError {
-                context.logger.error("unhandled error on \(request.method) \(request.uri.path): \(String(reflecting: error))")
-            }
-            var response = try JSONBody.response(body, status: status)
-            if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
-            response.addRetryAfter(for: error)
-            return response
-        }
-    }
-
     /// The status and body of one error.
-    static func map(_ error: any Error) -> (HTTPResponse.Status, Body) {
+    static func answer(for error: any Error) -> (HTTPResponse.Status, Body) {
         switch error {
         case let error as SlipwayError:
             switch error {

@@ -5,7 +5,7 @@ import SlipwayCore
 /// Turns every error of the native API into its JSON shape:
 /// `{"status": "error", "message": …, "errors": {field: [messages]}}` with the status code DESIGN.md §6 gives.
 /// An error nobody mapped is logged and answered 500 — never a crash.
-struct V1ErrorMiddleware: RouterMiddleware {
+struct V1ErrorMiddleware: DialectErrorMiddleware {
     typealias Context = SlipwayRequestContext
 
     struct Body: Encodable {
@@ -14,22 +14,7 @@ struct V1ErrorMiddleware: RouterMiddleware {
         var errors: [String: [String]]?
     }
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        do {
-            return try await next(request, context)
-        } catch {
-            let (status, body) = Self.map(error)
-            if status == .internalServerError {
-                context.logger.error("unhandled error on \(request.method) \(request.uri.path): \(String(reflecting: error))")
-            }
-            var response = try JSONBody.response(body, status: status)
-            if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer" }
-            response.addRetryAfter(for: error)
-            return response
-        }
-    }
-
-    static func map(_ error: any Error) -> (HTTPResponse.Status, Body) {
+    static func answer(for error: any Error) -> (HTTPResponse.Status, Body) {
         switch error {
         case let error as SlipwayError:
             switch error {
