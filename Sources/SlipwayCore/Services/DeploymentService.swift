@@ -96,13 +96,7 @@ public struct DeploymentService: Sendable {
         try DeploymentRules.checkRollback(to: target, activeProductionID: project.productionDeploymentID)
         return try await admission.admit(
             Admission(
-                NewDeployment(
-                    workspaceID: target.workspaceID, projectID: target.projectID, serverID: target.serverID,
-                    initiatedBy: identity.user.id, environment: .production, trigger: .rollback, gitBranch: target.gitBranch,
-                    commitID: target.commitID, commitMessage: target.commitMessage, commitAuthor: target.commitAuthor,
-                    description: "Rollback to deployment \(target.id)", buildID: target.buildID, config: target.config,
-                    rollbackOf: target.id
-                ),
+                Self.production(of: target, trigger: .rollback, description: "Rollback to deployment \(target.id)", by: identity),
                 productionPin: .pin
             )
         )
@@ -117,14 +111,22 @@ public struct DeploymentService: Sendable {
         try DeploymentRules.checkPromote(of: target, activeProductionID: project.productionDeploymentID)
         return try await admission.admit(
             Admission(
-                NewDeployment(
-                    workspaceID: target.workspaceID, projectID: target.projectID, serverID: target.serverID,
-                    initiatedBy: identity.user.id, environment: .production, trigger: .promote, gitBranch: target.gitBranch,
-                    commitID: target.commitID, commitMessage: target.commitMessage, commitAuthor: target.commitAuthor,
-                    description: "Promote of deployment \(target.id)", buildID: target.buildID, config: target.config
-                ),
+                Self.production(of: target, trigger: .promote, description: "Promote of deployment \(target.id)", by: identity),
                 variables: .copy(ofDeploymentID: target.id), productionPin: .unpin
             )
+        )
+    }
+
+    /// A production deployment of `target`'s build, commit and config, without clone or build (a rollback names
+    /// its target).
+    private static func production(
+        of target: Deployment, trigger: DeploymentTrigger, description: String, by identity: Identity
+    ) -> NewDeployment {
+        NewDeployment(
+            workspaceID: target.workspaceID, projectID: target.projectID, serverID: target.serverID, initiatedBy: identity.user.id,
+            environment: .production, trigger: trigger, gitBranch: target.gitBranch, commitID: target.commitID,
+            commitMessage: target.commitMessage, commitAuthor: target.commitAuthor, description: description, buildID: target.buildID,
+            config: target.config, rollbackOf: trigger == .rollback ? target.id : nil
         )
     }
 
