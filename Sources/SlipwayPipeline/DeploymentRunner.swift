@@ -44,7 +44,7 @@ public struct DeploymentRunner: Sendable {
             self.keepDeployments = keepDeployments
             self.cgroups = cgroups
             self.buildLimits = buildLimits
-            self.repositories = repositories ?? RepositorySourceRules(dataDirectory: layout.root)
+            self.repositories = repositories ?? RepositorySourceRules(dataDirectory: layout.root, paths: FileSystemPaths())
             self.sandboxUserBase = sandboxUserBase
         }
 

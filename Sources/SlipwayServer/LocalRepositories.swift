@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import SlipwayCore
+import SlipwaySandbox
 
 /// The directories local repositories may be cloned from (docs/security-inputs.md): those the operator allowed with
 /// `--allow-local-repositories` / `SLIPWAY_ALLOW_LOCAL_REPOSITORIES`, and the git checkout the server was started in
@@ -22,9 +23,9 @@ enum LocalRepositories {
                 "local repositories: allowing \(checkout), the git checkout the server was started in (only it and --allow-local-repositories)"
             )
         }
-        let rules = RepositorySourceRules(allowedLocalDirectories: directories, dataDirectory: layout.root)
+        let rules = RepositorySourceRules(allowedLocalDirectories: directories, dataDirectory: layout.root, paths: FileSystemPaths())
         for directory in configuration.allowedLocalRepositories {
-            logger.info("local repositories: allowing \(RepositorySourceRules.realPath(directory)) (--allow-local-repositories)")
+            logger.info("local repositories: allowing \(FileSystemPaths().realPath(directory)) (--allow-local-repositories)")
         }
         if rules.allowedLocalDirectories.contains(where: { RepositorySourceRules.path(rules.dataDirectory, isInside: $0) }) {
             logger.info("local repositories: the data directory \(rules.dataDirectory) lies in an allowed directory and stays refused")
@@ -38,7 +39,7 @@ enum LocalRepositories {
     /// The top level of the git working tree `directory` lies in (the directory holding `.git`, a directory or, in a
     /// linked worktree, a file), or nil outside any.
     static func workingCheckout(from directory: String) -> String? {
-        var current = URL(fileURLWithPath: RepositorySourceRules.realPath(directory))
+        var current = URL(fileURLWithPath: FileSystemPaths().realPath(directory))
         while true {
             if FileManager.default.fileExists(atPath: current.appendingPathComponent(".git").path) { return current.path }
             let parent = current.deletingLastPathComponent()

@@ -13,12 +13,20 @@ public struct RepositorySourceRules: Sendable, Equatable {
     public let allowedLocalDirectories: [String]
     /// The data directory as a real path: never a source, nor anything inside it.
     public let dataDirectory: String
+    /// Resolves links and `..` as the kernel would (the file system's, given by the server: Core does no IO).
+    public let paths: any PathResolver
 
     /// Rules for an install whose data directory is `dataDirectory`, allowing local repositories under
-    /// `allowedLocalDirectories` (both resolved to real paths here).
-    public init(allowedLocalDirectories: [String] = [], dataDirectory: String) {
-        self.allowedLocalDirectories = allowedLocalDirectories.map(Self.realPath)
-        self.dataDirectory = Self.realPath(dataDirectory)
+    /// `allowedLocalDirectories` (both resolved to real paths here by `paths`).
+    public init(allowedLocalDirectories: [String] = [], dataDirectory: String, paths: any PathResolver) {
+        self.paths = paths
+        self.allowedLocalDirectories = allowedLocalDirectories.map(paths.realPath)
+        self.dataDirectory = paths.realPath(dataDirectory)
+    }
+
+    /// Rules are equal when they allow and refuse the same real paths.
+    public static func == (left: RepositorySourceRules, right: RepositorySourceRules) -> Bool {
+        left.allowedLocalDirectories == right.allowedLocalDirectories && left.dataDirectory == right.dataDirectory
     }
 
     /// What a `repository` value names.
@@ -80,7 +88,7 @@ public struct RepositorySourceRules: Sendable, Equatable {
 
     /// Why a local path may not be cloned: inside the data directory, or outside every allowed directory.
     public func localPathProblem(_ path: String) -> String? {
-        let resolved = Self.realPath(path)
+        let resolved = paths.realPath(path)
         if Self.path(resolved, isInside: dataDirectory) {
             return "'\(path)' is inside Slipway's data directory; local repositories may not be cloned from there"
         }
@@ -110,7 +118,7 @@ public struct RepositorySourceRules: Sendable, Equatable {
         case .success(.local(let path)):
             if let message = localPathProblem(path) { throw .invalid(.name("repository"), message) }
             // The path as checked, links resolved: what git is given is what was judged.
-            return CloneSource(url: Self.realPath(path), allowsFileProtocol: true)
+            return CloneSource(url: paths.realPath(path), allowsFileProtocol: true)
         }
     }
 
@@ -118,38 +126,12 @@ public struct RepositorySourceRules: Sendable, Equatable {
     public static func path(_ path: String, isInside directory: String) -> Bool {
         directory == "/" || path == directory || path.hasPrefix(directory.hasSuffix("/") ? directory : directory + "/")
     }
+}
 
-    /// `path` made absolute with every link and `..` resolved, as the kernel would resolve it. The part that does not
-    /// exist (yet) is kept as written after the longest prefix that does, with `.` and `..` applied to it.
-    public static func realPath(_ path: String) -> String {
-        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        var resolved = "/"
-        var components = absolute.split(separator: "/", omittingEmptySubsequences: true).map(String.init)[...]
-        var exists = true
-        while let component = components.popFirst() {
-            if exists {
-                let candidate = (resolved == "/" ? "" : resolved) + "/" + component
-                if let real = systemRealPath(candidate) {
-                    resolved = real
-                    continue
-                }
-                exists = false
-            }
-            switch component {
-            case ".": continue
-            case "..": resolved = resolved == "/" ? "/" : String(resolved[..<(resolved.lastIndex(of: "/") ?? resolved.startIndex)])
-            default: resolved = (resolved == "/" ? "" : resolved) + "/" + component
-            }
-            if resolved.isEmpty { resolved = "/" }
-        }
-        return resolved
-    }
-
-    private static func systemRealPath(_ path: String) -> String? {
-        guard let pointer = realpath(path, nil) else { return nil }
-        defer { free(pointer) }
-        return String(cString: pointer)
-    }
+/// Turns a path into its real path: absolute, with every link and `..` resolved as the kernel would resolve them.
+public protocol PathResolver: Sendable {
+    /// The real path of `path`; the part that does not exist (yet) is kept as written, with `.` and `..` applied.
+    func realPath(_ path: String) -> String
 }
 
 /// Where the clone stage fetches from, and whether git may use its `file` protocol for it.

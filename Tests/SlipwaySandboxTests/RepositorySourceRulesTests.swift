@@ -1,4 +1,5 @@
 import Foundation
+import SlipwaySandbox
 import Testing
 
 @testable import SlipwayCore
@@ -11,7 +12,7 @@ import Testing
         var allowed: String { root + "/allowed" }
         var outside: String { root + "/outside" }
         var data: String { root + "/data" }
-        var rules: RepositorySourceRules { RepositorySourceRules(allowedLocalDirectories: [allowed], dataDirectory: data) }
+        var rules: RepositorySourceRules { RepositorySourceRules(allowedLocalDirectories: [allowed], dataDirectory: data, paths: FileSystemPaths()) }
 
         init() throws {
             root = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-rules-\(UUID().uuidString.prefix(8))").path
@@ -63,7 +64,7 @@ import Testing
 
     @Test func withoutAllowedDirectoriesNoLocalRepositoryIsAllowed() throws {
         let tree = try Tree()
-        let rules = RepositorySourceRules(dataDirectory: tree.data)
+        let rules = RepositorySourceRules(dataDirectory: tree.data, paths: FileSystemPaths())
         let message = try #require(rules.problem(tree.allowed + "/site"))
         #expect(message.contains("allows no local repositories") && message.contains("--allow-local-repositories"))
         #expect(rules.problem("https://github.com/a/b.git") == nil)
@@ -72,7 +73,7 @@ import Testing
     @Test func theDataDirectoryIsRefusedEvenInsideAnAllowedDirectory() throws {
         let tree = try Tree()
         // The operator allowed the whole tree, data directory included.
-        let rules = RepositorySourceRules(allowedLocalDirectories: [tree.root], dataDirectory: tree.data)
+        let rules = RepositorySourceRules(allowedLocalDirectories: [tree.root], dataDirectory: tree.data, paths: FileSystemPaths())
         #expect(rules.problem(tree.outside + "/site") == nil)
         for repository in [
             tree.data, tree.data + "/git/other.git", "file://" + tree.data, "file://" + tree.data + "/git/other.git",
@@ -94,18 +95,18 @@ import Testing
         #expect(tree.rules.problem(tree.allowed + "/site/../../data") != nil)
         // A data directory given through a link is resolved as well.
         try FileManager.default.createSymbolicLink(atPath: tree.root + "/data-alias", withDestinationPath: tree.data)
-        let aliased = RepositorySourceRules(allowedLocalDirectories: [tree.root], dataDirectory: tree.root + "/data-alias")
+        let aliased = RepositorySourceRules(allowedLocalDirectories: [tree.root], dataDirectory: tree.root + "/data-alias", paths: FileSystemPaths())
         #expect(aliased.problem(tree.data + "/git/other.git") != nil)
     }
 
     @Test func realPathResolvesLinksThenKeepsTheMissingRest() throws {
         let tree = try Tree()
         try FileManager.default.createSymbolicLink(atPath: tree.allowed + "/link", withDestinationPath: tree.outside)
-        let real = RepositorySourceRules.realPath(tree.root)
-        #expect(RepositorySourceRules.realPath(tree.allowed + "/link/site") == real + "/outside/site")
-        #expect(RepositorySourceRules.realPath(tree.allowed + "/link/missing/../x") == real + "/outside/x")
-        #expect(RepositorySourceRules.realPath(tree.allowed + "/../data//git/") == real + "/data/git")
-        #expect(RepositorySourceRules.realPath("/") == "/")
+        let real = FileSystemPaths().realPath(tree.root)
+        #expect(FileSystemPaths().realPath(tree.allowed + "/link/site") == real + "/outside/site")
+        #expect(FileSystemPaths().realPath(tree.allowed + "/link/missing/../x") == real + "/outside/x")
+        #expect(FileSystemPaths().realPath(tree.allowed + "/../data//git/") == real + "/data/git")
+        #expect(FileSystemPaths().realPath("/") == "/")
     }
 
     @Test func theCloneSourceIsCheckedAgainAndSaysWhetherGitMayUseFile() throws {
@@ -123,12 +124,12 @@ import Testing
                 == CloneSource(url: "https://h/x.git", allowsFileProtocol: false))
         #expect(
             try tree.rules.cloneSource(for: project(tree.allowed + "/site"), layout: layout)
-                == CloneSource(url: RepositorySourceRules.realPath(tree.allowed + "/site"), allowsFileProtocol: true))
+                == CloneSource(url: FileSystemPaths().realPath(tree.allowed + "/site"), allowsFileProtocol: true))
         // A link to an allowed repository is cloned from where it pointed when checked.
         try FileManager.default.createSymbolicLink(atPath: tree.allowed + "/alias", withDestinationPath: tree.allowed + "/site")
         #expect(
             try tree.rules.cloneSource(for: project("file://" + tree.allowed + "/alias"), layout: layout).url
-                == RepositorySourceRules.realPath(tree.allowed + "/site"))
+                == FileSystemPaths().realPath(tree.allowed + "/site"))
         for refused in ["file://" + tree.data + "/git/other.git", tree.outside + "/site", "ext::sh -c id", tree.data] {
             #expect(invalidFields { try tree.rules.cloneSource(for: project(refused), layout: layout) } == ["repository"], "\(refused)")
         }
@@ -138,7 +139,8 @@ import Testing
 /// The install's rules on project settings: repositories and fixed service ports.
 @Suite struct ProjectInputRulesTests {
     static let rules = ProjectInputRules(
-        repositories: RepositorySourceRules(allowedLocalDirectories: ["/srv/repositories"], dataDirectory: "/var/lib/slipway"),
+        repositories: RepositorySourceRules(
+            allowedLocalDirectories: ["/srv/repositories"], dataDirectory: "/var/lib/slipway", paths: FileSystemPaths()),
         servicePorts: 20000...29999, slipwayPorts: [8080]
     )
 
