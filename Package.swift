@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         /// The domain: values, identifiers, the deployment state machine, rules and repository protocols. Foundation only.
@@ -102,6 +103,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                // The listening socket's errors (the port in use) that StartupError turns into words.
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 
@@ -111,6 +114,10 @@ let package = Package(
             dependencies: [
                 "SlipwayCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The transport errors the client turns into words (ConnectionError.swift).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
 

@@ -134,7 +134,7 @@ final class Database: Sendable {
         case .sqliteInMemory:
             try await openSQLite(storage: .memory, logger: logger)
         case .postgres(let url):
-            openPostgres(
+            try await openPostgres(
                 configuration: try postgresConfiguration(url: url), maxConnectionsPerEventLoop: postgresConnectionsPerEventLoop,
                 logger: logger
             )
@@ -180,8 +180,13 @@ final class Database: Sendable {
         return database
     }
 
-    /// Makes a PostgreSQL connection pool. Connections open lazily, on first use.
-    static func openPostgres(configuration: SQLPostgresConfiguration, maxConnectionsPerEventLoop: Int, logger: Logger) -> Database {
+    /// Makes a PostgreSQL connection pool after one connection of its own succeeded: a server that cannot be reached,
+    /// or refuses the user, fails here with its reason instead of in the pool's log. The pool opens connections lazily.
+    static func openPostgres(configuration: SQLPostgresConfiguration, maxConnectionsPerEventLoop: Int, logger: Logger) async throws -> Database {
+        let probe = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.any(), configuration: configuration.coreConfiguration, id: 0, logger: logger
+        ).get()
+        try await probe.close()
         let pool = EventLoopGroupConnectionPool(
             source: PostgresConnectionSource(sqlConfiguration: configuration),
             maxConnectionsPerEventLoop: maxConnectionsPerEventLoop,

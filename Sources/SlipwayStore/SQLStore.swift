@@ -47,12 +47,17 @@ public final class SQLStore: Sendable {
     public static func open(
         _ location: DatabaseLocation, secrets: SecretBox? = nil, logger: Logger = Logger(label: "slipway.store")
     ) async throws -> SQLStore {
-        let database = try await Database.open(location, logger: logger)
+        let database: Database
+        do {
+            database = try await Database.open(location, logger: logger)
+        } catch {
+            throw StoreError.opening(location, error)
+        }
         do {
             try await Migrator().migrate(database, secrets: secrets, logger: logger)
         } catch {
             try? await database.close()
-            throw error
+            throw StoreError.opening(location, error)
         }
         return SQLStore(database: database, secrets: secrets)
     }
