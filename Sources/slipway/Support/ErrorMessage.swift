@@ -29,6 +29,8 @@ enum ErrorMessage {
         case let error as StartupError:
             return error.description
         default:
+            // `--help` and the like arrive as ArgumentParser's internal errors, also from `run`.
+            if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") { return nil }
             return String(describing: error)
         }
     }
