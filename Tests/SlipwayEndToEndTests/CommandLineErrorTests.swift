@@ -243,6 +243,27 @@ import Testing
         #expect(!unreachable.1.contains("hunter2"))
     }
 
+    static var testDatabaseURL: String? { ProcessInfo.processInfo.environment["SLIPWAY_TEST_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+
+    @Test(.enabled(if: hasExecutable && testDatabaseURL != nil, "needs a PostgreSQL server: SLIPWAY_TEST_DATABASE_URL"))
+    func aPostgreSQLDatabaseThatDoesNotExistIsNamedWithTheServersReason() async throws {
+        let testURL = try #require(Self.testDatabaseURL)
+        var url = try #require(URLComponents(string: testURL))
+        url.path = "/slipway_no_such_database"
+        let databaseURL = try #require(url.string)
+        let result = try await Self.serve([], environment: ["SLIPWAY_DATABASE_URL": databaseURL])
+        Self.expectReadableFailure(result, "cannot open the PostgreSQL database 'slipway_no_such_database' at ")
+        #expect(result.1.contains(#": database "slipway_no_such_database" does not exist — check that PostgreSQL runs there"#), "\(result.1)")
+    }
+
+    @Test(.enabled(if: hasExecutable))
+    func helpAndMisusedArgumentsAreStillArgumentParsers() async throws {
+        let (helpStatus, help) = try await CommandLineTests.slipway(["ls", "--help"], environment: [:])
+        #expect(helpStatus == 0 && help.contains("OVERVIEW: List deployments, newest first.") && !help.contains("error:"), "\(help)")
+        let (misuseStatus, misuse) = try await CommandLineTests.slipway(["ls", "--no-such-flag"], environment: [:])
+        #expect(misuseStatus == 64 && misuse.contains("Unknown option '--no-such-flag'") && misuse.contains("Usage: slipway ls"), "\(misuse)")
+    }
+
     @Test(.enabled(if: hasExecutable))
     func aPortInUseIsNamedWithTheFlag() async throws {
         let (descriptor, port) = try LoopbackSocket.bind(listening: 8)
