@@ -33,7 +33,7 @@ public struct StartupError: Error, CustomStringConvertible {
         case let error as SocketAddressError.UnknownHost where error.host == configuration.host:
             self.init("cannot listen on \(configuration.host): the host name does not resolve — choose another with --host")
         case let error as CocoaError:
-            guard let sentence = Self.file(error) else { return nil }
+            guard let sentence = Self.sentence(fileError: error) else { return nil }
             self.init(sentence)
         default:
             return nil
@@ -68,8 +68,9 @@ public struct StartupError: Error, CustomStringConvertible {
         }
     }
 
-    /// A Foundation file error (the admin token file, …) as "cannot use PATH: reason".
-    private static func file(_ error: CocoaError) -> String? {
+    /// A Foundation file error (the admin token file, the CLI's saved login, …) as "cannot use PATH: reason", or nil
+    /// when it names no file.
+    public static func sentence(fileError error: CocoaError) -> String? {
         guard let path = error.filePath ?? error.url?.path else { return nil }
         let underlying = (error.userInfo[NSUnderlyingErrorKey] as? NSError).flatMap { $0.domain == NSPOSIXErrorDomain ? Int32($0.code) : nil }
         return "cannot use \(path): \(underlying.map(DataDirectoryError.reason) ?? "the file cannot be read or written")"

@@ -28,6 +28,8 @@ enum ErrorMessage {
             return error.description
         case let error as StartupError:
             return error.description
+        case let error as CocoaError where StartupError.sentence(fileError: error) != nil:
+            return StartupError.sentence(fileError: error)
         default:
             // `--help` and the like arrive as ArgumentParser's internal errors, also from `run`.
             if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") { return nil }
