@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // Test support only (parsing the OpenAPI document in SlipwayTesting); never a dependency of a shipping target.
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
@@ -111,6 +112,8 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
+                // The listening socket's errors (the port in use) that StartupError turns into words.
+                .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
 
@@ -120,6 +123,10 @@ let package = Package(
             dependencies: [
                 "SlipwayCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The transport errors the client turns into words (ConnectionError.swift).
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
 

@@ -41,8 +41,7 @@ extension SlipwayClient {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let (status, data) = try await raw(method, path, body: try body.map { try encoder.encode($0) })
-        guard (200..<300).contains(status) else { throw ClientError(status: status, data: data) }
-        return try JSONDecoder().decode(Response.self, from: data)
+        return try answer(status: status, data: data, decoder: JSONDecoder())
     }
 
     static func pathComponent(_ component: String) -> String {

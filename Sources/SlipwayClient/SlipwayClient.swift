@@ -7,6 +7,8 @@ import NIOHTTP1
 public struct SlipwayClient: Sendable {
     public let baseURL: String
     public let token: String
+    /// The longest one request may take, from connecting to the last byte of the answer.
+    public let timeout: Duration
     let httpClient: HTTPClient
     /// Sees every answer `raw` receives before it returns it; an error it throws is the call's error. The tests check
     /// each answer against the OpenAPI document with it.
@@ -25,12 +27,24 @@ public struct SlipwayClient: Sendable {
     /// Checks one exchange; throws to fail the call.
     public typealias AnswerCheck = @Sendable (Exchange) throws -> Void
 
-    public init(baseURL: String, token: String, httpClient: HTTPClient = .shared, answerCheck: AnswerCheck? = nil) {
+    public init(
+        baseURL: String, token: String, timeout: Duration = .seconds(60), httpClient: HTTPClient = .shared, answerCheck: AnswerCheck? = nil
+    ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
+        self.timeout = timeout
         self.httpClient = httpClient
         self.answerCheck = answerCheck
     }
+
+    /// An HTTP client for one-shot commands: a connection that cannot be made fails at once with its reason, instead
+    /// of being tried again until the request's deadline (`.shared` retries). Never shut down: it lives as long as
+    /// the process.
+    public static let failingFastHTTPClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     public func me() async throws -> MeInfo { try await send(.GET, "/api/v1/me") }
 
@@ -144,12 +158,42 @@ public struct SlipwayClient: Sendable {
         -> Response
     {
         let (status, data) = try await raw(method, path, body: body.map { try Self.encoder.encode($0) })
-        guard (200..<300).contains(status) else { throw ClientError(status: status, data: data) }
-        return try Self.decoder.decode(Response.self, from: data)
+        return try answer(status: status, data: data, decoder: Self.decoder)
     }
 
-    /// Sends a request and returns the status and body, whatever the status.
+    /// The API's answer decoded: a non-2xx answer of the API throws `ClientError` with its message; an answer that is
+    /// not the API's JSON (an HTML page of another server, a proxy's error page) throws `ConnectionError`.
+    func answer<Response: Decodable>(status: Int, data: Data, decoder: JSONDecoder) throws -> Response {
+        guard (200..<300).contains(status) else {
+            guard ClientError.isAPIError(data) else {
+                throw ConnectionError(url: baseURL, reason: .notSlipway(status: status, answer: Self.kind(of: data)))
+            }
+            throw ClientError(status: status, data: data)
+        }
+        do {
+            return try decoder.decode(Response.self, from: data)
+        } catch {
+            throw ConnectionError(url: baseURL, reason: .notSlipway(status: status, answer: Self.kind(of: data)))
+        }
+    }
+
+    /// What an answer that is not the API's looks like, for a person: "an HTML page", "an empty body", ….
+    static func kind(of data: Data) -> String {
+        let text = String(decoding: data.prefix(512), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if text.isEmpty { return "an empty body" }
+        if text.hasPrefix("<") { return "an HTML page" }
+        if (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil { return "JSON this client does not understand" }
+        return "text that is not JSON"
+    }
+
+    /// Sends a request and returns the status and body, whatever the status. A request that gets no answer throws
+    /// `ConnectionError`.
     public func raw(_ method: HTTPMethod, _ path: String, body: Data? = nil, headers: [(String, String)] = []) async throws -> (Int, Data) {
+        guard let components = URLComponents(string: baseURL), let scheme = components.scheme?.lowercased(), ["http", "https"].contains(scheme),
+            let host = components.host, !host.isEmpty
+        else {
+            throw ConnectionError(url: baseURL, reason: .invalidURL("it must be http:// or https:// and a host, e.g. http://localhost:8080"))
+        }
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
@@ -159,10 +203,19 @@ public struct SlipwayClient: Sendable {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let response = try await httpClient.execute(request, timeout: .seconds(60))
-        let buffer = try await response.body.collect(upTo: 64 << 20)
-        let answer = (Int(response.status.code), Data(buffer.readableBytesView))
-        try answerCheck?(Exchange(method: method, path: path, status: answer.0, headers: response.headers, body: answer.1))
+        let answer: (Int, Data)
+        let headers: HTTPHeaders
+        do {
+            let response = try await httpClient.execute(request, deadline: .now() + TimeAmount(timeout))
+            let buffer = try await response.body.collect(upTo: 64 << 20)
+            answer = (Int(response.status.code), Data(buffer.readableBytesView))
+            headers = response.headers
+        } catch let error as CancellationError {
+            throw error
+        } catch {
+            throw ConnectionError(url: baseURL, reason: ConnectionError.Reason(error, timeout: timeout))
+        }
+        try answerCheck?(Exchange(method: method, path: path, status: answer.0, headers: headers, body: answer.1))
         return answer
     }
 
@@ -202,6 +255,11 @@ public struct ClientError: Error, CustomStringConvertible {
         }
         let body = try? JSONDecoder().decode(Body.self, from: data)
         self.init(status: status, message: body?.message ?? String(decoding: data.prefix(500), as: UTF8.self), errors: body?.errors ?? [:])
+    }
+
+    /// Whether `data` is an error of Slipway's API: a JSON object with a `message`.
+    static func isAPIError(_ data: Data) -> Bool {
+        ((try? JSONSerialization.jsonObject(with: data)) as? [String: Any])?["message"] is String
     }
 
     public var description: String {

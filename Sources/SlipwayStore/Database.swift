@@ -179,19 +179,14 @@ final class Database: Sendable {
     }
 
     /// Connects once, to fail early with a readable reason when the database cannot be reached: a PostgreSQL
-    /// server that refuses, or an SQLite file that cannot be opened.
+    /// server that refuses, or an SQLite file that cannot be opened. The store puts the driver's error in words
+    /// (`StoreError.opening`).
     func checkConnection() async throws {
         switch backend {
         case .sqlite:
             try await withConnection { _ in }
         case .postgres(_, let settings):
-            let connection: PostgresConnection
-            do {
-                connection = try await PostgresConnection.connect(configuration: settings.connection, id: 0, logger: logger)
-            } catch {
-                // PSQLError's description hides everything; its reflection names the cause (no password in it).
-                throw StoreError.cannotConnect("\(settings.endpoint): \(String(reflecting: error))")
-            }
+            let connection = try await PostgresConnection.connect(configuration: settings.connection, id: 0, logger: logger)
             try? await connection.close()
         }
     }

@@ -25,6 +25,8 @@ public final class SQLStore: Sendable, Service {
     /// which cannot read or write a project's webhook secret.
     let secrets: SecretBox?
     private let logger: Logger
+    /// Where the database is: named (never with its password) when it cannot be opened.
+    private let location: DatabaseLocation
 
     /// Workspaces, users and API tokens.
     public let identities: any IdentityRepository
@@ -44,6 +46,7 @@ public final class SQLStore: Sendable, Service {
         self.database = database
         self.secrets = secrets
         self.logger = logger
+        self.location = location
         self.identities = SQLIdentityRepository(database: database)
         self.projects = SQLProjectRepository(database: database, secrets: secrets)
         self.deployments = SQLDeploymentRepository(database: database)
@@ -60,12 +63,16 @@ public final class SQLStore: Sendable, Service {
     /// How many SQL statements this store has run since it opened.
     public var statementsRun: Int { database.statements.value }
 
-    /// Connects (failing with `StoreError.cannotConnect` when the database cannot be reached) and applies every
-    /// migration the database has not seen yet. A database that has secrets sealed with another key than `secrets`
-    /// is refused. Needs `run()` running.
+    /// Connects (failing with `StoreError.unavailable`, which names the database and says why, when it cannot be
+    /// opened) and applies every migration the database has not seen yet. A database that has secrets sealed with
+    /// another key than `secrets` is refused. Needs `run()` running.
     public func prepare() async throws {
-        try await database.checkConnection()
-        try await Migrator().migrate(database, secrets: secrets, logger: logger)
+        do {
+            try await database.checkConnection()
+            try await Migrator().migrate(database, secrets: secrets, logger: logger)
+        } catch {
+            throw StoreError.opening(location, error)
+        }
     }
 
     /// Runs `body` with a prepared store at `location`, then closes the store, also when `body` throws. Structured:

@@ -14,8 +14,8 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
     case corruptValue(table: String, column: String, value: String)
     /// The database was migrated by a newer Slipway than this one.
     case schemaTooNew(version: Int64, known: Int64)
-    /// The database server cannot be reached or refuses the connection: where, and why.
-    case cannotConnect(String)
+    /// The database cannot be opened: `database` names it (never with a password), `reason` says why in words.
+    case unavailable(database: String, reason: String)
 
     /// A sentence saying what went wrong.
     public var description: String {
@@ -25,7 +25,7 @@ public enum StoreError: Error, Equatable, CustomStringConvertible {
         case .corruptValue(let table, let column, let value): "unreadable value in \(table).\(column): \(value)"
         case .schemaTooNew(let version, let known):
             "the database has schema version \(version), but this Slipway knows versions up to \(known) only; upgrade Slipway"
-        case .cannotConnect(let reason): "cannot connect to the database at \(reason)"
+        case .unavailable(let database, let reason): "cannot open \(database): \(reason)"
         }
     }
 }

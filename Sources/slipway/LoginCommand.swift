@@ -28,7 +28,11 @@ struct LoginCommand: AsyncParsableCommand {
             secret = readLine()?.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         guard let secret, !secret.isEmpty else { throw ValidationError("a token is required") }
-        let me = try await reportingErrors { try await SlipwayClient(baseURL: url, token: secret).me() }
+        let me = try await reportingErrors {
+            try await SlipwayClient(
+                baseURL: url, token: secret, timeout: try ClientOptions.requestTimeout(), httpClient: SlipwayClient.failingFastHTTPClient
+            ).me()
+        }
         try CLIConfig(url: url, token: secret).save()
         print("Logged in to \(url) as \(me.user.name) (workspace \(me.workspace.name); scopes \(me.scopes.joined(separator: ", ")))")
         print("Saved to \(CLIConfig.path)")

@@ -48,7 +48,12 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Connection and authentication limits (docs/security-connections.md)") var limits: ServeLimitOptions
 
     func run() async throws {
-        var configuration = try SlipwayConfiguration.fromEnvironment()
+        var configuration: SlipwayConfiguration
+        do {
+            configuration = try SlipwayConfiguration.fromEnvironment()
+        } catch {
+            throw StartupError(error, configuration: SlipwayConfiguration()) ?? error
+        }
         if let dataDir { configuration.dataDirectory = dataDir }
         if let port {
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535") }
@@ -96,11 +101,16 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "slipway")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let domain = configuration.domain
-        let app = try await buildApplication(configuration, logger: logger) { port in
-            print("Slipway is running: API at http://\(domain):\(port), deployments at http://<project>.\(domain):\(port)")
-            fflush(nil)
+        do {
+            let app = try await buildApplication(configuration, logger: logger) { port in
+                print("Slipway is running: API at http://\(domain):\(port), deployments at http://<project>.\(domain):\(port)")
+                fflush(nil)
+            }
+            try await app.runService()
+        } catch {
+            // The data directory, the database, the secret key, the port: said in words, with the option to change.
+            throw StartupError(error, configuration: configuration) ?? error
         }
-        try await app.runService()
     }
 }
 

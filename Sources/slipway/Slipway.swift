@@ -17,4 +17,31 @@ struct Slipway: AsyncParsableCommand {
             EnvCommand.self, PromoteCommand.self,
         ]
     )
+
+    /// Parses and runs the command. ArgumentParser prints the errors of parsing (with the usage) and `--help`; an error
+    /// of running is printed once, as `error: ` and a sentence (`ErrorMessage`), without the usage banner, and ends with
+    /// exit status 1 (64 for a value the command refused).
+    static func main() async {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as ValidationError {
+            // Thrown by `run` (not by parsing): ArgumentParser would add the root command's usage, which does not help.
+            ErrorMessage.print(error.message)
+            exit(withError: ExitCode.validationFailure)
+        } catch {
+            guard let text = ErrorMessage.text(for: error) else { exit(withError: error) }
+            ErrorMessage.print(text)
+            exit(withError: ExitCode.failure)
+        }
+    }
 }

@@ -11,19 +11,25 @@ import Testing
 
     /// Runs `slipway` with arguments and environment; returns exit status and combined output. The wait happens
     /// on a thread of its own: blocking Swift's few cooperative threads would starve the in-process server.
-    static func slipway(_ arguments: [String], environment: [String: String], in directory: String? = nil) async throws -> (Int32, String) {
+    /// `launcher` runs it through another program (e.g. `unshare … --net`), which gets the executable's path first.
+    static func slipway(
+        _ arguments: [String], environment: [String: String], in directory: String? = nil, launcher: [String] = []
+    ) async throws -> (Int32, String) {
         try await withCheckedThrowingContinuation { continuation in
             Thread.detachNewThread {
-                continuation.resume(with: Result { try runBlocking(arguments, environment: environment, directory: directory) })
+                continuation.resume(
+                    with: Result { try runBlocking(arguments, environment: environment, directory: directory, launcher: launcher) })
             }
         }
     }
 
-    private static func runBlocking(_ arguments: [String], environment: [String: String], directory: String?) throws -> (Int32, String) {
+    private static func runBlocking(_ arguments: [String], environment: [String: String], directory: String?, launcher: [String]) throws -> (
+        Int32, String
+    ) {
         let process = Process()
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: launcher.first ?? executable)
+        process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [executable] + arguments
         process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"].merging(environment) { $1 }
         let output = Pipe()
         process.standardOutput = output

@@ -138,12 +138,13 @@ import Testing
         let error = await #expect(throws: StoreError.self) {
             try await SQLStore.withStore(.postgres(url: "postgres://slipway:hunter2@127.0.0.1:\(port)/slipway?tlsmode=disable")) { _ in }
         }
-        guard case .cannotConnect(let reason) = error else {
-            Issue.record("expected cannotConnect, got \(String(describing: error))")
+        guard case .unavailable(let database, let reason) = error else {
+            Issue.record("expected unavailable, got \(String(describing: error))")
             return
         }
-        #expect(reason.hasPrefix("127.0.0.1:\(port): "))
-        #expect(!reason.contains("hunter2"))
+        #expect(database == "the PostgreSQL database 'slipway' at 127.0.0.1:\(port) as user slipway")
+        #expect(reason == "connection refused")
+        #expect(!database.contains("hunter2") && !reason.contains("hunter2"))
     }
 }
 

@@ -22,7 +22,7 @@ extension DataLayout {
         if fd >= 0 {
             close(fd)
         } else if errno != EEXIST {
-            throw DataDirectoryError("cannot create \(database): \(String(cString: strerror(errno)))")
+            throw DataDirectoryError(cannot: "create the database file \(database)", because: errno)
         }
     }
 
@@ -53,21 +53,42 @@ extension DataLayout {
         var status = stat()
         guard lstat(path, &status) == 0 else {
             if errno == ENOENT { return false }
-            throw DataDirectoryError("cannot read the mode of \(path): \(String(cString: strerror(errno)))")
+            throw DataDirectoryError(cannot: "read the mode of \(path)", because: errno)
         }
         guard status.st_mode & S_IFMT == type, status.st_mode & 0o7777 != mode else { return false }
         guard chmod(path, mode) == 0 else {
-            throw DataDirectoryError("cannot set the mode of \(path) to \(String(mode, radix: 8)): \(String(cString: strerror(errno)))")
+            throw DataDirectoryError(cannot: "set the mode of \(path) to \(String(mode, radix: 8))", because: errno)
         }
         return true
     }
 }
 
-/// The data directory cannot be made private.
+/// The data directory (or a file Slipway keeps in it) cannot be created, written or made private.
 public struct DataDirectoryError: Error, CustomStringConvertible {
+    /// A sentence: what could not be done and why.
     public var description: String
 
     public init(_ description: String) {
         self.description = description
+    }
+
+    /// "cannot `action`: `reason in words`" for the system error `code`.
+    public init(cannot action: String, because code: Int32) {
+        self.init("cannot \(action): \(Self.reason(code))")
+    }
+
+    /// A system error in words a person reads, e.g. "the file system is read-only".
+    public static func reason(_ code: Int32) -> String {
+        switch code {
+        case EACCES, EPERM: "permission denied"
+        case EROFS: "the file system is read-only"
+        case ENOTDIR: "a part of the path is a file, not a directory"
+        case ENOENT: "no such file or directory"
+        case ENOSPC: "no space left on the device"
+        case EDQUOT: "the disk quota is used up"
+        case ELOOP: "the path has too many symbolic links"
+        case ENAMETOOLONG: "the path is too long"
+        default: String(cString: strerror(code)).lowercased()
+        }
     }
 }

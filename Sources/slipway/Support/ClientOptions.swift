@@ -12,19 +12,34 @@ struct ClientOptions: ParsableArguments {
         let environment = ProcessInfo.processInfo.environment
         let saved = CLIConfig.load()
         let baseURL = url ?? environment["SLIPWAY_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? saved?.url ?? "http://localhost:8080"
-        let dataDir = environment["SLIPWAY_DATA_DIR"] ?? "./.slipway"
+        let dataDir = environment["SLIPWAY_DATA_DIR"].flatMap { $0.isEmpty ? nil : $0 } ?? "./.slipway"
         let localToken = try? String(contentsOfFile: dataDir + "/admin-token", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         guard let token = token ?? environment["SLIPWAY_TOKEN"].flatMap({ $0.isEmpty ? nil : $0 }) ?? saved?.token ?? localToken, !token.isEmpty
         else {
-            throw ValidationError("no API token: run `slipway login`, pass --token, or set SLIPWAY_TOKEN")
+            throw CommandError(
+                """
+                no API token: pass --token, set SLIPWAY_TOKEN, or run `slipway login`.
+                  The first `slipway serve` on an empty data directory prints an admin token and saves it to <data-dir>/admin-token;
+                  run in the directory the server was started in, slipway reads it by itself (it looked for \(dataDir)/admin-token).
+                """
+            )
         }
-        return SlipwayClient(baseURL: baseURL, token: token)
+        return SlipwayClient(baseURL: baseURL, token: token, timeout: try Self.requestTimeout(), httpClient: SlipwayClient.failingFastHTTPClient)
+    }
+
+    /// `SLIPWAY_TIMEOUT`: the longest one request may take, in seconds (default 60).
+    static func requestTimeout() throws -> Duration {
+        guard let text = ProcessInfo.processInfo.environment["SLIPWAY_TIMEOUT"], !text.isEmpty else { return .seconds(60) }
+        guard let seconds = Int(text), seconds >= 1 else {
+            throw CommandError("SLIPWAY_TIMEOUT must be a number of seconds of at least 1, got '\(text)'")
+        }
+        return .seconds(seconds)
     }
 }
 
-/// Prints an error to stderr and returns the failure exit code, for `throw fail(error)`.
+/// Prints an error to stderr (`ErrorMessage`) and returns the failure exit code, for `throw fail(error)`.
 func fail(_ error: any Error) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    ErrorMessage.print(ErrorMessage.text(for: error) ?? String(describing: error))
     return .failure
 }
 
