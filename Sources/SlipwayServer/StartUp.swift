@@ -8,7 +8,7 @@ import SlipwayCore
 /// the lease reaper and the scheduler (`AfterStartUp`) and the edge (`beforeServerStarts`, so that no request
 /// arrives before the routes are loaded and the live services answer).
 ///
-/// A step that throws ends the start: the group is cancelled and its run throws a `StartUpError` naming the step.
+/// A step that throws ends the start: the group is cancelled and its run throws a `StartUpStepFailure` naming the step.
 final class StartUp: Service {
     /// One piece of start-up work, named for the error that says which one failed.
     struct Step: Sendable {
@@ -29,7 +29,7 @@ final class StartUp: Service {
             do {
                 try await step.work()
             } catch {
-                throw StartUpError(step: step.name, underlying: error)
+                throw StartUpStepFailure(step: step.name, underlying: error)
             }
         }
         finished.signal()
@@ -60,7 +60,7 @@ struct AfterStartUp<Wrapped: Service>: Service {
 }
 
 /// A start-up step failed: the server does not start.
-public struct StartUpError: Error, CustomStringConvertible {
+public struct StartUpStepFailure: Error, CustomStringConvertible {
     /// What was being done.
     public var step: String
     /// Why it failed.

@@ -19,6 +19,9 @@ public struct StartupError: Error, CustomStringConvertible {
         switch error {
         case let error as StartupError:
             self = error
+        case let failure as StartUpStepFailure:
+            // A step of the start-up work in the group: its own error says it better than the step's name.
+            self = StartupError(failure.underlying, configuration: configuration) ?? StartupError(failure.description)
         case let error as ConfigurationError:
             self.init(error.description)
         case let error as DataDirectoryError:

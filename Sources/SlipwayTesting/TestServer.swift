@@ -67,7 +67,7 @@ public struct TestServer: Sendable {
             configuration.port = try freePort()
             do {
                 return try await runOnce(configuration, body)
-            } catch let error as ServerDidNotStart where attempt < 3 && !(error.underlying is StartUpError) {
+            } catch let error as ServerDidNotStart where attempt < 3 && !(error.underlying is StartUpStepFailure) {
                 // Another port is tried when this one was taken; a failed start-up step fails again anywhere.
                 attempt += 1
             }

@@ -277,7 +277,7 @@ import Testing
         await #expect {
             try await buildApplication(other).run()
         } throws: { error in
-            error is StartUpError && "\(error)".contains("checking the secret key")
+            error is StartUpStepFailure && "\(error)".contains("checking the secret key")
                 && "\(error)".contains("not the key this database's secrets were encrypted with")
         }
         // The right key starts again and reads the secret back.
