@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import SlipwayCore
+import SlipwaySandbox
 import SlipwayStore
 
 /// Why `slipway serve` could not start, as a sentence that says what failed, where, and which option changes it.

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import SlipwayCore
 import SlipwayEdge
+import SlipwaySandbox
 
 /// A data directory with two builds on disk, a route table pointing at them, and the edge application in front.
 ///

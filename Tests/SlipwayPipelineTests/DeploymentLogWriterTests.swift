@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayCore
+import SlipwaySandbox
 import Synchronization
 import Testing
 

@@ -41,30 +41,4 @@ public struct DataLayout: Sendable, Equatable {
     }
     /// The work directory of one deployment.
     public func workDirectory(_ deploymentUID: UUID) -> String { work + "/" + deploymentUID.lowercased }
-
-    /// Creates the directories that must exist before anything runs, with mode 0700 (`privateDirectories`), and the
-    /// data directory's missing parents; then checks that the data directory can be written to.
-    public func createDirectories() throws {
-        // mkdir's ENOENT, with the parent made first: a file system (such as /proc) that takes no new directories.
-        func mkdirFailure(_ action: String) -> DataDirectoryError {
-            errno == ENOENT
-                ? DataDirectoryError("cannot \(action): the file system there does not allow new directories")
-                : DataDirectoryError(cannot: action, because: errno)
-        }
-        var parent = ""
-        for component in (root as NSString).deletingLastPathComponent.split(separator: "/") {
-            parent += "/" + component
-            if mkdir(parent, 0o777) != 0 && errno != EEXIST { throw mkdirFailure("create the data directory \(root)") }
-        }
-        if mkdir(root, Self.directoryMode) != 0 && errno != EEXIST { throw mkdirFailure("create the data directory \(root)") }
-        var status = stat()
-        guard stat(root, &status) == 0 else { throw DataDirectoryError(cannot: "use the data directory \(root)", because: errno) }
-        guard status.st_mode & S_IFMT == S_IFDIR else {
-            throw DataDirectoryError("cannot use the data directory \(root): it is a file, not a directory")
-        }
-        guard access(root, W_OK | X_OK) == 0 else { throw DataDirectoryError(cannot: "write in the data directory \(root)", because: errno) }
-        for directory in privateDirectories.dropFirst() where mkdir(directory, Self.directoryMode) != 0 && errno != EEXIST {
-            throw mkdirFailure("create \(directory) in the data directory")
-        }
-    }
 }
