@@ -1,6 +1,14 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Upcoming language features on in every target: `any` spelled on every existential, each file importing every module
+/// whose members it uses, and imports internal unless a file's public API needs them (`public import`).
+let upcomingFeatures: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
 // Layers (DESIGN.md §3): each target imports only the ones listed in its dependencies.
 let package = Package(
     name: "Slipway",
@@ -22,12 +30,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         // Test support only (parsing the OpenAPI document in SlipwayTesting); never a dependency of a shipping target.
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
         /// The domain: values, identifiers, the deployment state machine, rules and repository protocols. Foundation only.
-        .target(name: "SlipwayCore"),
+        .target(name: "SlipwayCore", swiftSettings: upcomingFeatures),
 
         /// SQL implementations of the Core repositories, migrations; one query layer over SQLite and PostgreSQL.
         .target(
@@ -43,11 +52,12 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: upcomingFeatures
         ),
 
         /// Running one command isolated: sandbox argument arrays, process groups, line capture, killing a tree.
-        .target(name: "SlipwaySandbox", dependencies: ["SlipwayCore", "CSlipwaySpawn"]),
+        .target(name: "SlipwaySandbox", dependencies: ["SlipwayCore", "CSlipwaySpawn"], swiftSettings: upcomingFeatures),
 
         /// The three glibc calls process spawning needs that Swift's Glibc module does not show (pipe2, closefrom, chdir).
         .target(name: "CSlipwaySpawn"),
@@ -59,7 +69,8 @@ let package = Package(
                 "SlipwayCore", "SlipwaySandbox",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: upcomingFeatures
         ),
 
         /// The service supervisor: start, health check, drain, restart; port allocation.
@@ -69,7 +80,8 @@ let package = Package(
                 "SlipwayCore", "SlipwaySandbox",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            swiftSettings: upcomingFeatures
         ),
 
         /// The edge: host-based routing to deployments, static serving, reverse proxy.
@@ -84,11 +96,11 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             // Every handler of the edge runs on its channel's event loop only; the runtime's exclusivity checks on
             // their properties cost about 3% of the proxy's CPU (bench/README.md).
-            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])] + upcomingFeatures
         ),
 
         /// The HTTP API: the routes of the four dialects, authentication, JSON shapes.
@@ -97,11 +109,15 @@ let package = Package(
             dependencies: [
                 "SlipwayCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // The OpenAPI document, compiled into the binary (no resource bundle to install next to it).
-            resources: [.embedInCode("OpenAPI/openapi.yaml")]
+            resources: [.embedInCode("OpenAPI/openapi.yaml")],
+            swiftSettings: upcomingFeatures
         ),
 
         /// The composition root: configuration, bootstrap, and the ServiceGroup that runs everything.
@@ -114,20 +130,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 // The listening socket's errors (the port in use) that StartupError turns into words.
                 .product(name: "NIOCore", package: "swift-nio"),
-            ]
+            ],
+            swiftSettings: upcomingFeatures
         ),
 
         /// A typed client of the native API, used by the CLI and the tests.
         .target(
             name: "SlipwayClient",
             dependencies: [
-                "SlipwayCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 // The transport errors the client turns into words (ConnectionError.swift).
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ]
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: upcomingFeatures
         ),
 
         /// The `slipway` executable: `serve` and the client commands, one command per file.
@@ -136,7 +154,11 @@ let package = Package(
             dependencies: [
                 "SlipwayServer", "SlipwayClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+                // `serve` runs the Hummingbird application that SlipwayServer's `buildApplication` returns (`runService()`).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcomingFeatures
         ),
 
         /// Test support: temporary git repositories, a live server on a free port, fixtures, the OpenAPI document's checks.
@@ -148,15 +170,31 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: upcomingFeatures
         ),
 
-        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"]),
-        .testTarget(name: "SlipwayAPITests", dependencies: ["SlipwayAPI", "SlipwayCore"]),
-        .testTarget(name: "SlipwayStoreTests", dependencies: ["SlipwayCore", "SlipwayStore", "SlipwayAPI"]),
-        .testTarget(name: "SlipwaySandboxTests", dependencies: ["SlipwaySandbox", "SlipwayTesting"]),
-        .testTarget(name: "SlipwayPipelineTests", dependencies: ["SlipwayPipeline", "SlipwayCore"]),
-        .testTarget(name: "SlipwayRuntimeTests", dependencies: ["SlipwayRuntime", "SlipwayCore"]),
+        .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"], swiftSettings: upcomingFeatures),
+        .testTarget(name: "SlipwayAPITests", dependencies: ["SlipwayAPI", "SlipwayCore"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "SlipwayStoreTests",
+            dependencies: [
+                "SlipwayCore", "SlipwayStore", "SlipwayAPI",
+                .product(name: "SQLKit", package: "sql-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "SlipwaySandboxTests", dependencies: ["SlipwaySandbox", "SlipwayCore", "SlipwayTesting"], swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "SlipwayPipelineTests", dependencies: ["SlipwayPipeline", "SlipwayCore", "SlipwaySandbox"], swiftSettings: upcomingFeatures
+        ),
+        .testTarget(name: "SlipwayRuntimeTests", dependencies: ["SlipwayRuntime", "SlipwayCore"], swiftSettings: upcomingFeatures),
         .testTarget(
             name: "SlipwayEdgeTests",
             dependencies: [
@@ -164,16 +202,29 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
-            ]
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: upcomingFeatures
         ),
         .testTarget(
             name: "SlipwayEndToEndTests",
             dependencies: [
-                "SlipwayTesting", "SlipwayClient", "SlipwayCore", "SlipwayServer", .product(name: "Crypto", package: "swift-crypto"),
+                "SlipwayTesting", "SlipwayClient", "SlipwayCore", "SlipwayServer", "SlipwayAPI", "SlipwayStore", "SlipwaySandbox",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // Scripts for official third-party clients, run by the tests from their source location.
-            exclude: ["Python"]
+            exclude: ["Python"],
+            swiftSettings: upcomingFeatures
         ),
     ]
 )

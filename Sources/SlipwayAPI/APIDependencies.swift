@@ -1,4 +1,4 @@
-import SlipwayCore
+public import SlipwayCore
 
 /// Everything the API's controllers need, handed over by the composition root.
 public struct APIDependencies: Sendable {

@@ -1,4 +1,4 @@
-import Hummingbird
+public import Hummingbird
 import SlipwayCore
 
 /// Builds the router of the API: public routes, then every dialect behind bearer authentication. Each controller gets

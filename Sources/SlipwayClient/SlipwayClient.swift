@@ -1,7 +1,7 @@
-import AsyncHTTPClient
-import Foundation
+public import AsyncHTTPClient
+public import Foundation
 import NIOCore
-import NIOHTTP1
+public import NIOHTTP1
 
 /// A typed client of Slipway's native API, for the CLI and the tests.
 public struct SlipwayClient: Sendable {

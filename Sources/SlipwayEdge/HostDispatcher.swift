@@ -1,5 +1,5 @@
-import Hummingbird
-import SlipwayCore
+public import Hummingbird
+public import SlipwayCore
 
 /// The one responder of the server: requests for `<labels>.<domain>` go to the deployment the route table names,
 /// everything else (the bare domain, an IP address, an unknown host, no host) goes to the API.

@@ -1,5 +1,5 @@
 import Dispatch
-import Hummingbird
+public import Hummingbird
 
 /// Serves the files of one build directory over HTTP: content types, `index.html`, clean URLs, `404.html`,
 /// ETags and conditional requests, HEAD and single byte ranges; never a file outside the build.

@@ -1,6 +1,6 @@
-import Foundation
-import SlipwayCore
-import SlipwaySandbox
+public import Foundation
+public import SlipwayCore
+public import SlipwaySandbox
 
 /// Immutable builds on disk: one directory per build id under the data directory.
 public struct ArtifactStore: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
-import SlipwayCore
-import SlipwaySandbox
+public import Logging
+public import SlipwayCore
+public import SlipwaySandbox
 
 /// Takes one claimed deployment through its stages — initialize, clone_repo, build, deploy — and ends it
 /// `success` (live), `failed` with an error, or `canceled` with a reason. Never throws: every outcome is

@@ -1,5 +1,5 @@
-import Foundation
-import SlipwayCore
+public import Foundation
+public import SlipwayCore
 import Synchronization
 
 #if canImport(Glibc)

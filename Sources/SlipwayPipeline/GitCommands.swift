@@ -1,6 +1,6 @@
 import Foundation
 import SlipwayCore
-import SlipwaySandbox
+public import SlipwaySandbox
 import Synchronization
 
 /// The git invocations of the clone stage, built as argument arrays. Pure: tested by their exact output.

@@ -1,8 +1,8 @@
 import Foundation
-import Logging
-import ServiceLifecycle
-import SlipwayCore
-import SlipwaySandbox
+public import Logging
+public import ServiceLifecycle
+public import SlipwayCore
+public import SlipwaySandbox
 
 /// Ends the deployments nobody works on any more — their worker died with its server, or stopped renewing its
 /// lease — `failed` with error `interrupted`, after killing every process they left behind.

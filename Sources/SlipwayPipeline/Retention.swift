@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import SlipwayCore
+public import SlipwayCore
 
 /// Keeps the newest `keep` finished deployments of a project whole; older ones lose their build and log
 /// (their records stay) unless they are the active production deployment or an alias points at them.

@@ -1,6 +1,6 @@
 import Foundation
-import SlipwayCore
-import SlipwaySandbox
+public import SlipwayCore
+public import SlipwaySandbox
 import Synchronization
 
 /// Why a running deployment must stop before it ends by itself.

@@ -1,7 +1,7 @@
 import Foundation
-import Logging
-import ServiceLifecycle
-import SlipwayCore
+public import Logging
+public import ServiceLifecycle
+public import SlipwayCore
 import Synchronization
 
 /// Claims queued deployments and runs them, at most `workers` at once (and one per project, which the

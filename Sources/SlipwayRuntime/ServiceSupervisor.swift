@@ -1,8 +1,8 @@
 import Foundation
-import Logging
-import ServiceLifecycle
-import SlipwayCore
-import SlipwaySandbox
+public import Logging
+public import ServiceLifecycle
+public import SlipwayCore
+public import SlipwaySandbox
 import Synchronization
 
 /// Runs the processes of service deployments (DESIGN.md §3 `SlipwayRuntime`): starts one per live deployment on a

@@ -1,5 +1,5 @@
 import Foundation
-import SlipwayCore
+public import SlipwayCore
 
 #if canImport(Glibc)
     import Glibc

@@ -1,6 +1,6 @@
 import CSlipwaySpawn
 import Foundation
-import SlipwayCore
+public import SlipwayCore
 
 #if canImport(Glibc)
     import Glibc

@@ -15,7 +15,7 @@ import Synchronization
 /// Swift concurrency pool.
 public final class PipedProcess: Sendable {
     /// The process id (also its process group id).
-    public let pid: pid_t
+    public let pid: Int32
     private let stdinFD: Mutex<Int32>
     private let stdoutFD: Int32
     private let errorLines = ErrorLines()

@@ -1,5 +1,5 @@
-import Foundation
-import SlipwaySandbox
+public import Foundation
+public import SlipwaySandbox
 
 /// Everything `slipway serve` can be told (DESIGN.md §7), with the embedded defaults.
 public struct SlipwayConfiguration: Sendable {

@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import SlipwayCore
+public import SlipwayCore
 
 extension SQLStore {
     /// The one way deployments are created; `box` seals the variables a promote copies.

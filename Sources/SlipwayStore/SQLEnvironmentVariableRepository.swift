@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import SlipwayCore
+public import SlipwayCore
 
 extension SQLStore {
     /// Environment variables and deployment snapshots, with secrets sealed by `box`.

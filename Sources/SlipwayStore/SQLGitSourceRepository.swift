@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import SlipwayCore
+public import SlipwayCore
 
 extension SQLStore {
     /// Webhook deliveries, deployments recorded `skipped` from the start, projects by UUID.

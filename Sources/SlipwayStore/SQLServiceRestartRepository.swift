@@ -1,6 +1,6 @@
 import Foundation
 import SQLKit
-import SlipwayCore
+public import SlipwayCore
 
 extension SQLStore {
     /// The restarts of service processes (migration 8).

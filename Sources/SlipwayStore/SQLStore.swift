@@ -1,7 +1,7 @@
 import Foundation
-import Logging
-import ServiceLifecycle
-import SlipwayCore
+public import Logging
+public import ServiceLifecycle
+public import SlipwayCore
 
 /// Where the database is.
 public enum DatabaseLocation: Sendable, Equatable {

@@ -1,7 +1,7 @@
-import AsyncHTTPClient
+public import AsyncHTTPClient
 import Foundation
 import NIOCore
-import NIOHTTP1
+public import NIOHTTP1
 
 /// One event of a Server-Sent Events stream, as a browser's `EventSource` would dispatch it.
 public struct ServerSentEvent: Sendable, Equatable {

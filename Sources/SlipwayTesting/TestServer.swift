@@ -3,11 +3,11 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import NIOHTTP1
+public import NIOHTTP1
 import ServiceLifecycle
-import SlipwayClient
+public import SlipwayClient
 import SlipwayCore
-import SlipwayServer
+public import SlipwayServer
 import SlipwayStore
 import Synchronization
 

@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayClient
+import SlipwayServer
 import SlipwayTesting
 import Testing
 

@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayServer
 import SlipwayTesting
 import Synchronization
 import Testing

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import SlipwayClient
+import SlipwayServer
 import SlipwayTesting
 import Testing
 

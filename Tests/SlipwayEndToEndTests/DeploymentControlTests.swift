@@ -1,5 +1,7 @@
 import Foundation
+import NIOHTTP1
 import SlipwayClient
+import SlipwayServer
 import SlipwayTesting
 import Testing
 

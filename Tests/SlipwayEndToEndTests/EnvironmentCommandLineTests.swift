@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayClient
 import SlipwayTesting
 import Testing
 

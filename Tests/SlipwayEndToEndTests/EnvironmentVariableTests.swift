@@ -1,5 +1,7 @@
 import Crypto
 import Foundation
+import NIOHTTP1
+import ServiceLifecycle
 import SlipwayClient
 import SlipwayCore
 import SlipwayServer

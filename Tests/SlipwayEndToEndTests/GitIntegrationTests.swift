@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOHTTP1
 import SlipwayClient
 import SlipwayTesting
 import Testing

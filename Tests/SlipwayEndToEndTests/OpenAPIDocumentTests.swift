@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import NIOHTTP1
 import SlipwayServer
 import SlipwayTesting
 import Testing

@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayCore
+import SlipwaySandbox
 import Testing
 
 @testable import SlipwayPipeline

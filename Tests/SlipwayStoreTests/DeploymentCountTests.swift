@@ -1,4 +1,5 @@
 import Foundation
+import SQLKit
 import SlipwayAPI
 import SlipwayCore
 import Testing

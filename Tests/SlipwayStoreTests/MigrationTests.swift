@@ -1,4 +1,6 @@
 import Foundation
+import Logging
+import SQLKit
 import SlipwayCore
 import Testing
 

@@ -1,4 +1,4 @@
-import SlipwayCore
+public import SlipwayCore
 
 /// The query language as `/api/deploys` speaks it: camelCase names, prefixed ids, the seed's status and trigger
 /// words, and the seed's shorthand parameters.

@@ -1,5 +1,5 @@
 import Hummingbird
-import SlipwayCore
+public import SlipwayCore
 
 /// What the git routes need: the push service, the stored deliveries and pins, and the git remote backend.
 public struct GitIntegration: Sendable {

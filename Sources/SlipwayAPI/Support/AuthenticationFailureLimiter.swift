@@ -1,5 +1,5 @@
 import Hummingbird
-import Logging
+public import Logging
 import Synchronization
 
 /// Counts failed authentications per client address (a wrong bearer token or `x-api-key`, a wrong git password, a

@@ -1,6 +1,6 @@
-import Hummingbird
-import NIOCore
-import SlipwayCore
+public import Hummingbird
+public import NIOCore
+public import SlipwayCore
 
 /// The request context of every API route: Hummingbird's core storage, the client's address (the edge's proxy
 /// sends it on in `X-Forwarded-For`) plus who is calling.

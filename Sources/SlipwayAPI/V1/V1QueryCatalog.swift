@@ -1,4 +1,4 @@
-import SlipwayCore
+public import SlipwayCore
 
 /// The query language as `GET /api/v1/deployments` speaks it: the native shape's snake_case names, integer ids and
 /// the native states.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The senders of git webhooks Slipway understands.
 public enum WebhookProvider: String, Sendable, Equatable, CaseIterable {

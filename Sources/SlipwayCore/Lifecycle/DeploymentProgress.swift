@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The deployment lifecycle as a value: state, stages and timestamps, changed only by events.
 ///

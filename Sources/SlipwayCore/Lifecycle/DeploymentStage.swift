@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The stages of a deployment, in the order they run (DESIGN.md §2).
 public enum StageName: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What a token may do. `admin` implies `deploy`, which implies `read`.
 public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where a deployment counts: the project's production, or a preview at its own URL.
 public enum DeploymentEnvironment: String, Sendable, Codable, CaseIterable {

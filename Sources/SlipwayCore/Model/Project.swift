@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Whether a project is published as files by the edge or run as a process behind it.
 public enum ProjectKind: String, Sendable, Codable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The tenant: every project, token and deployment belongs to exactly one workspace.
 public struct Workspace: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The prefixed string ids of the Deploys dialect: `dep_`, `ws_`, `app_`, `bld_` and the 32 hex digits of a UUID.
 public enum PrefixedID: String, Sendable, CaseIterable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Creating deployments, all or nothing, in one store transaction.
 public protocol DeploymentAdmissionRepository: Sendable {

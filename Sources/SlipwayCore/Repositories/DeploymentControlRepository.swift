@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The queue and the control of running deployments: claiming with a lease, canceling, superseding,
 /// deleting and retention. Implemented by the store next to `DeploymentRepository`.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Which stream a log line came from: the build's own output, or Slipway's.
 public enum LogStream: String, Sendable, Codable, CaseIterable {

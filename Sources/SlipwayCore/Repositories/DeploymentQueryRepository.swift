@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Listings of deployments through the query language (DESIGN.md §9), and the lookups the Deploys dialect needs
 /// beside them: builds, deployments by UUID, projects by UUID, user names. Every call is scoped to one workspace.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What git integration stores beside projects and deployments: webhook deliveries seen, deployments recorded
 /// `skipped` from the start, the production pin. Implemented by the store.

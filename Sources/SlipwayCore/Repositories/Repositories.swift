@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Workspaces, users and API tokens. Token secrets are hashed by the implementation and never stored in clear.
 public protocol IdentityRepository: Sendable {

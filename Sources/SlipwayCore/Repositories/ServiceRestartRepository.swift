@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// One restart of a service process that had crashed (or exited by itself).
 public struct ServiceRestart: Sendable, Equatable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// What one host name serves: one deployment — the files of its build (`static`) or its running process

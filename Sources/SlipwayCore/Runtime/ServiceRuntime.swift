@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// What the runtime needs to start the process of one service deployment.
 public struct ServiceLaunch: Sendable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Deploying an existing build without rebuilding it: a new deployment that reuses the build (no clone, no build),
 /// as rollback and promote do. Used by `POST /api/deploys` with `buildId` or `appId`.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 extension DataLayout {
     /// The mode of the data directory and of every directory Slipway keeps in it: its owner only.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where everything lives under `--data-dir`. The one place that knows the layout.
 public struct DataLayout: Sendable, Equatable {

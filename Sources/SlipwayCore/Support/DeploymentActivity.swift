@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Wakes whoever follows a deployment (a live log stream, a CLI waiting for the end) the moment its log grows

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Timestamps as the APIs show them: ISO-8601 UTC with microseconds, `2026-01-17T13:55:31.000000Z`.
 public enum Timestamp {

@@ -1,6 +1,6 @@
-import NIOCore
-import NIOPosix
-import SlipwayCore
+public import NIOCore
+public import NIOPosix
+public import SlipwayCore
 
 /// The edge's reverse proxy to service processes on `127.0.0.1:<port>`, at the level of bytes: an
 /// `EdgeConnectionHandler` first in every client connection's pipeline (see `EdgeHTTP1Channel`) takes the requests

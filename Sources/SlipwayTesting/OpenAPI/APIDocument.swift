@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import SlipwayAPI
-import SlipwayServer
+public import SlipwayServer
 
 /// The OpenAPI document the server serves, read for checks: which operations it documents (against the router's own
 /// route list, both ways) and what a response to each may look like (against the schemas, in the end-to-end tests).

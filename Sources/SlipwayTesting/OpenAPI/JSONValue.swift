@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Yams
 
 /// A JSON value, from a response body or from the OpenAPI document (YAML read with the JSON types it resolves to).

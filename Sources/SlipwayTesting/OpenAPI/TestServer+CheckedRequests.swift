@@ -1,8 +1,8 @@
 import AsyncHTTPClient
-import Foundation
+public import Foundation
 import NIOCore
-import NIOHTTP1
-import SlipwayClient
+public import NIOHTTP1
+public import SlipwayClient
 
 extension APIDocument {
     /// `SlipwayClient.answerCheck` against the served document.
