@@ -5,6 +5,7 @@ import PostgresNIO
 import SQLKit
 import SQLiteKit
 import ServiceLifecycle
+import SlipwayCore
 import Synchronization
 
 /// Which SQL database a store talks to. The few statements that differ between the two branch on this.
@@ -57,29 +58,7 @@ struct Session: Sendable {
 
     /// The snake_case column for a camelCase property: an underscore before each capital that follows a
     /// lower-case letter or digit, then all lower case.
-    static func columnName(_ property: String) -> String {
-        // Property names are ASCII: work on bytes (the Unicode-aware path below cost ~20% of a page of 100 rows).
-        if property.utf8.allSatisfy({ $0 < 0x80 }) {
-            var bytes: [UInt8] = []
-            bytes.reserveCapacity(property.utf8.count + 4)
-            var previous: UInt8 = 0
-            for byte in property.utf8 {
-                let isUpper = (65...90).contains(byte)
-                if isUpper, (97...122).contains(previous) || (48...57).contains(previous) { bytes.append(95) }
-                bytes.append(isUpper ? byte + 32 : byte)
-                previous = byte
-            }
-            return String(decoding: bytes, as: UTF8.self)
-        }
-        var column = ""
-        var previous: Character?
-        for character in property {
-            if character.isUppercase, let previous, previous.isLowercase || previous.isNumber { column.append("_") }
-            column.append(contentsOf: character.lowercased())
-            previous = character
-        }
-        return column
-    }
+    static func columnName(_ property: String) -> String { FieldNaming.snakeCase.spell(property) }
 
     /// Runs a query and decodes its first row, if any.
     func first<Row: Decodable>(_ type: Row.Type, _ query: SQLQueryString) async throws -> Row? {
