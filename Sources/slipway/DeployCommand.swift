@@ -98,6 +98,8 @@ final class CancelOnInterrupt: @unchecked Sendable {
                 print("Still following deployment \(deploymentID); it keeps running if you quit.")
                 return
             }
+            // From a signal handler's dispatch queue into async code: the task is waited for right here, so it
+            // neither outlives the handler nor runs unseen.
             let done = DispatchSemaphore(value: 0)
             Task {
                 _ = try? await api.cancel(deploymentID)
