@@ -36,6 +36,11 @@ public final class WakeUpSignal: Sendable {
         }
     }
 
+    /// Returns when signalled or when the task is cancelled. One waiter at a time.
+    public func wait() async {
+        await waitForSignal()
+    }
+
     private func waitForSignal() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in

@@ -9,34 +9,30 @@ public final class WorkQueue<Element: Sendable>: Sendable {
     private struct State {
         var elements: [Element] = []
         var isClosed = false
-        var waiter: CheckedContinuation<Void, Never>?
     }
 
     private let state = Mutex(State())
+    /// Wakes `drain` when an element comes or the queue closes.
+    private let wakeUp = WakeUpSignal()
 
     public init() {}
 
     /// Queues `element` for `drain`; false when the queue is closed (nothing will take it).
     @discardableResult
     public func add(_ element: Element) -> Bool {
-        let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard !state.isClosed else { return (false, nil) }
+        let accepted = state.withLock { state -> Bool in
+            guard !state.isClosed else { return false }
             state.elements.append(element)
-            defer { state.waiter = nil }
-            return (true, state.waiter)
+            return true
         }
-        waiter?.resume()
+        if accepted { wakeUp.signal() }
         return accepted
     }
 
     /// Refuses further elements and ends `drain` once it has handed out the ones accepted before.
     public func close() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            state.isClosed = true
-            defer { state.waiter = nil }
-            return state.waiter
-        }
-        waiter?.resume()
+        state.withLock { $0.isClosed = true }
+        wakeUp.signal()
     }
 
     /// Hands every element to `body` as it is added, until the queue is closed (or the task is cancelled, which
@@ -53,26 +49,7 @@ public final class WorkQueue<Element: Sendable>: Sendable {
                 close()
                 continue
             }
-            await waitForWork()
-        }
-    }
-
-    private func waitForWork() async {
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if !state.elements.isEmpty || state.isClosed || Task.isCancelled { return true }
-                    state.waiter = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume()
+            await wakeUp.wait()
         }
     }
 }
