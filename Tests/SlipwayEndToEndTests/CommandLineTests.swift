@@ -121,7 +121,7 @@ import Testing
             #expect(lsStatus == 0)
             let lines = table.split(separator: "\n")
             #expect(lines.first?.hasPrefix("ID  STATE") == true, "\(table)")
-            #expect(lines.count == 3)
+            try #require(lines.count == 3, "\(table)")
             #expect(lines[1].hasPrefix("2   success ●") && lines[1].contains("http://site.localhost:\(server.port)"), "\(table)")
             let (_, jsonText) = try await Self.slipway(["ls", "--json"], environment: home)
             let listed = try JSONSerialization.jsonObject(with: Data(jsonText.utf8)) as? [[String: Any]]
