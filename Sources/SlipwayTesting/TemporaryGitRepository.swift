@@ -56,26 +56,17 @@ public final class TemporaryGitRepository: @unchecked Sendable {
     }
 
     static func run(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["GIT_AUTHOR_NAME"] = "Slipway Test"
         environment["GIT_AUTHOR_EMAIL"] = "test@slipway.invalid"
         environment["GIT_COMMITTER_NAME"] = "Slipway Test"
         environment["GIT_COMMITTER_EMAIL"] = "test@slipway.invalid"
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestSupportError("\(arguments.joined(separator: " ")) exited with status \(process.terminationStatus)")
+        let (status, output) = try CapturedProcess.run("/usr/bin/env", arguments, environment: environment, includeErrors: false)
+        guard status == 0 else {
+            throw TestSupportError("\(arguments.joined(separator: " ")) exited with status \(status)")
         }
-        return String(decoding: data, as: UTF8.self)
+        return output
     }
 }
 

@@ -26,17 +26,9 @@ import Testing
             Thread.detachNewThread {
                 continuation.resume(
                     with: Result {
-                        let process = Process()
-                        process.executableURL = URL(fileURLWithPath: executable)
-                        process.arguments = arguments
-                        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-                        let output = Pipe()
-                        process.standardOutput = output
-                        process.standardError = output
-                        try process.run()
-                        let data = output.fileHandleForReading.readDataToEndOfFile()
-                        process.waitUntilExit()
-                        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+                        let result = try CapturedProcess.run(
+                            executable, arguments, environment: ProcessInfo.processInfo.environment.merging(environment) { $1 })
+                        return (result.status, result.output)
                     })
             }
         }

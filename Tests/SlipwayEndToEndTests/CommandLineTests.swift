@@ -27,18 +27,11 @@ import Testing
     private static func runBlocking(_ arguments: [String], environment: [String: String], directory: String?, launcher: [String]) throws -> (
         Int32, String
     ) {
-        let process = Process()
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        process.executableURL = URL(fileURLWithPath: launcher.first ?? executable)
-        process.arguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [executable] + arguments
-        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"].merging(environment) { $1 }
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"].merging(environment) { $1 }
+        let program = launcher.first ?? executable
+        let programArguments = launcher.isEmpty ? arguments : Array(launcher.dropFirst()) + [executable] + arguments
+        let result = try CapturedProcess.run(program, programArguments, environment: environment, directory: directory)
+        return (result.status, result.output)
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: executable)))
