@@ -99,7 +99,8 @@ enum Fixtures {
     /// A first workspace with its admin.
     static func bootstrap(_ store: SQLStore, workspace: String = "default", secret: String? = nil) async throws -> Identity {
         try await store.identities.bootstrap(
-            workspaceName: workspace, userName: "admin", tokenSecret: secret ?? APIToken.generateSecret()
+            workspaceName: workspace, userName: workspace == "default" ? "admin" : "admin-\(workspace)",
+            tokenSecret: secret ?? APIToken.generateSecret()
         )
     }
 
