@@ -3,6 +3,8 @@ public import SlipwayCore
 /// Everything the API's controllers need, handed over by the composition root.
 public struct APIDependencies: Sendable {
     public var identities: any IdentityRepository
+    /// Users, passwords and sessions.
+    public var accounts: AccountService
     public var projects: any ProjectRepository
     /// Creating and changing projects under the install's rules (repositories, ports).
     public var projectSettings: ProjectService
@@ -33,7 +35,7 @@ public struct APIDependencies: Sendable {
     public var webhookBodies = WebhookBodyGate()
 
     public init(
-        identities: any IdentityRepository, projects: any ProjectRepository, deployments: any DeploymentRepository,
+        identities: any IdentityRepository, accounts: AccountService, projects: any ProjectRepository, deployments: any DeploymentRepository,
         projectSettings: ProjectService, service: DeploymentService, builds: BuildDeploymentService, control: DeploymentControlService,
         logs: any DeploymentLogReader,
         files: any DeploymentFileStore,
@@ -43,6 +45,7 @@ public struct APIDependencies: Sendable {
         serviceRestarts: (any ServiceRestartRepository)? = nil
     ) {
         self.identities = identities
+        self.accounts = accounts
         self.projects = projects
         self.projectSettings = projectSettings
         self.deployments = deployments

@@ -14,7 +14,9 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     let lookup = V1Lookup(projects: d.projects, deployments: d.deployments)
 
     let v1 = router.group("api/v1").add(middleware: authenticator)
-    V1MeController().addRoutes(to: v1)
+    V1MeController(accounts: d.accounts, failures: d.authenticationFailures).addRoutes(to: v1)
+    V1SessionsController(accounts: d.accounts, failures: d.authenticationFailures).addRoutes(public: router, authenticated: v1)
+    V1UsersController(accounts: d.accounts).addRoutes(to: v1.group("users"))
     V1TokensController(identities: d.identities).addRoutes(to: v1.group("tokens"))
     V1ProjectsController(
         projects: d.projects, projectSettings: d.projectSettings, deployments: d.deployments, deploymentService: d.service,

@@ -140,6 +140,8 @@ public struct MeInfo: Decodable, Sendable, Equatable {
     public struct User: Decodable, Sendable, Equatable {
         public var id: Int64
         public var name: String
+        public var login: String
+        public var isInstallAdmin: Bool
     }
     public struct Workspace: Decodable, Sendable, Equatable {
         public var id: Int64
@@ -147,8 +149,20 @@ public struct MeInfo: Decodable, Sendable, Equatable {
         public var name: String
         public var cloudflareAccountId: String
     }
+    /// The API token the request came with, if it was one.
+    public struct Token: Decodable, Sendable, Equatable {
+        public var id: Int64
+        public var name: String
+    }
+    /// The session the request came with, if it was one.
+    public struct Session: Decodable, Sendable, Equatable {
+        public var id: Int64
+        public var expiresAt: String
+    }
     public var user: User
     public var workspace: Workspace
+    public var token: Token?
+    public var session: Session?
     public var scopes: [String]
 }
 

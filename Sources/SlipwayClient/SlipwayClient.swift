@@ -128,6 +128,57 @@ public struct SlipwayClient: Sendable {
 
     public func revokeToken(_ id: Int64) async throws -> ActionResult { try await send(.DELETE, "/api/v1/tokens/\(id)") }
 
+    /// Logs in with a login and password (this client's token is not sent): the answer's `token` is a session token,
+    /// usable as the token of a client.
+    public func logIn(login: String, password: String) async throws -> LoginInfo {
+        struct Body: Encodable {
+            var login: String
+            var password: String
+        }
+        return try await SlipwayClient(baseURL: baseURL, token: "", timeout: timeout, httpClient: httpClient, answerCheck: answerCheck)
+            .send(.POST, "/api/v1/sessions", body: Body(login: login, password: password))
+    }
+
+    /// The caller's active sessions.
+    public func sessions() async throws -> [SessionInfo] {
+        struct List: Decodable { var data: [SessionInfo] }
+        let list: List = try await send(.GET, "/api/v1/sessions")
+        return list.data
+    }
+
+    /// Ends one of the caller's sessions.
+    public func revokeSession(_ id: Int64) async throws -> ActionResult { try await send(.DELETE, "/api/v1/sessions/\(id)") }
+
+    /// Ends the session this client's token is.
+    public func logOut() async throws -> ActionResult { try await send(.DELETE, "/api/v1/sessions/current") }
+
+    /// Changes the caller's password; every other session of theirs ends.
+    public func changePassword(current: String, new: String) async throws -> ActionResult {
+        try await send(.PUT, "/api/v1/me/password", body: ["current_password": current, "new_password": new])
+    }
+
+    /// Every user of the install (install administrators only).
+    public func users() async throws -> [UserInfo] {
+        struct List: Decodable { var data: [UserInfo] }
+        let list: List = try await send(.GET, "/api/v1/users")
+        return list.data
+    }
+
+    /// Creates a user in the caller's workspace (install administrators only).
+    public func createUser(login: String, password: String, email: String? = nil) async throws -> UserInfo {
+        struct Body: Encodable {
+            var login: String
+            var password: String
+            var email: String?
+        }
+        return try await send(.POST, "/api/v1/users", body: Body(login: login, password: password, email: email))
+    }
+
+    /// Sets a user's password (install administrators only); every session of that user ends.
+    public func resetPassword(ofUser id: Int64, to password: String) async throws -> ActionResult {
+        try await send(.PUT, "/api/v1/users/\(id)/password", body: ["password": password])
+    }
+
     public func logs(_ id: Int64, after offset: Int64 = 0) async throws -> LogPageInfo {
         try await send(.GET, "/api/v1/deployments/\(id)/logs?after=\(offset)")
     }
@@ -196,7 +247,8 @@ public struct SlipwayClient: Sendable {
         }
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        // An empty token sends no credentials: logging in.
+        if !token.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.headers.add(name: "Accept", value: "application/json")
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let body {

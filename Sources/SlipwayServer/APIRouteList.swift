@@ -77,7 +77,12 @@ func buildServerAPIRouter(
     let deploymentService = DeploymentService(projects: store.projects, deployments: store.deployments, admission: admission)
     return buildAPIRouter(
         APIDependencies(
-            identities: store.identities, projects: store.projects, deployments: store.deployments,
+            identities: store.identities,
+            accounts: AccountService(
+                identities: store.identities, passwords: ScryptPasswordHasher(),
+                configuration: .init(sessionLifetime: configuration.sessionLifetime)
+            ),
+            projects: store.projects, deployments: store.deployments,
             projectSettings: ProjectService(
                 projects: store.projects,
                 rules: ProjectInputRules(

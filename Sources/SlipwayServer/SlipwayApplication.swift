@@ -75,7 +75,10 @@ public func buildApplication(
     let routes = RouteTable()
     let restoration = ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger)
     let startUp = StartUp.steps(
-        store: store, secrets: secrets, bootstrap: Bootstrap(store: store, layout: layout, configuration: configuration, logger: logger),
+        store: store, secrets: secrets,
+        bootstrap: Bootstrap(
+            store: store, passwords: ScryptPasswordHasher(), layout: layout, configuration: configuration, logger: logger
+        ),
         reaper: reaper, nodeName: nodeName, supervisor: supervisor, routes: routes, restoration: restoration, logger: logger
     )
 

@@ -33,6 +33,10 @@ public struct SlipwayConfiguration: Sendable {
     public var nodeName: String?
     /// `SLIPWAY_ADMIN_TOKEN`: the first admin token, instead of a generated one.
     public var adminToken: String?
+    /// `SLIPWAY_ADMIN_PASSWORD`: the install administrator's first password, instead of a generated one.
+    public var adminPassword: String?
+    /// `--session-lifetime` / `SLIPWAY_SESSION_LIFETIME` (`30d`, `12h`, `90m`, seconds): how long a login session lasts.
+    public var sessionLifetime: Duration = .seconds(30 * 24 * 3600)
     /// `SLIPWAY_SECRET_KEY`: base64 of the 32-byte key that encrypts secret env vars (default: `<data-dir>/secret-key`).
     public var secretKey: String?
     /// `--service-ports` / `SLIPWAY_SERVICE_PORTS` (`20000-29999`): the loopback ports assigned to service processes.
@@ -61,7 +65,7 @@ public struct SlipwayConfiguration: Sendable {
     /// `--sandbox-network` / `SLIPWAY_SANDBOX_NETWORK` (`auto`, `private`, `host`): whether builds and services get a
     /// network namespace of their own (slirp4netns, no way to the host's loopback) or share the host's.
     public var sandboxNetwork: SandboxNetworkChoice = .automatic
-    /// Whether a first start prints the generated admin token (tests turn it off).
+    /// Whether a first start prints the generated admin token and password (tests turn it off).
     public var printsAdminToken: Bool = true
 
     public init() {}
@@ -106,6 +110,10 @@ public struct SlipwayConfiguration: Sendable {
             try configuration.setSandboxNetwork(value, name: "SLIPWAY_SANDBOX_NETWORK")
         }
         if let value = environment["SLIPWAY_ADMIN_TOKEN"], !value.isEmpty { configuration.adminToken = value }
+        if let value = environment["SLIPWAY_ADMIN_PASSWORD"], !value.isEmpty { configuration.adminPassword = value }
+        if let value = environment["SLIPWAY_SESSION_LIFETIME"], !value.isEmpty {
+            configuration.sessionLifetime = try parseLifetime(value, name: "SLIPWAY_SESSION_LIFETIME")
+        }
         if let value = environment["SLIPWAY_SECRET_KEY"] { configuration.secretKey = value }
         return configuration
     }
@@ -128,6 +136,22 @@ public func parsePortRange(_ text: String, name: String) throws -> ClosedRange<I
         throw ConfigurationError("\(name) must be a port range such as 20000-29999, got '\(text)'")
     }
     return low...high
+}
+
+/// A lifetime written as `30d`, `12h`, `90m`, `45s` or plain seconds, of at least a minute; `name` is the flag or
+/// variable named in the error.
+public func parseLifetime(_ text: String, name: String) throws -> Duration {
+    let units: [(Character, Int64)] = [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
+    var number = Substring(text.trimmingCharacters(in: .whitespaces).lowercased())
+    var factor: Int64 = 1
+    if let last = number.last, let unit = units.first(where: { $0.0 == last }) {
+        factor = unit.1
+        number = number.dropLast()
+    }
+    guard let count = Int64(number), count > 0, count <= 100 * 365 * 86_400 / factor, count * factor >= 60 else {
+        throw ConfigurationError("\(name) must be a lifetime of at least a minute such as 30d, 12h or 90m, got '\(text)'")
+    }
+    return .seconds(count * factor)
 }
 
 /// A configuration value that cannot be used, with the reason.

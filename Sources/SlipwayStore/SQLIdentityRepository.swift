@@ -2,11 +2,12 @@ import Foundation
 import SQLKit
 import SlipwayCore
 
-/// Workspaces, users and API tokens in SQL. Token secrets are kept only as their SHA-256 hex digest.
+/// Workspaces, users, API tokens and sessions in SQL. Token and session secrets are kept only as their SHA-256 hex
+/// digest; passwords only as the hash `PasswordHasher` made.
 struct SQLIdentityRepository: IdentityRepository {
     let database: Database
 
-    private struct WorkspaceRow: Decodable {
+    struct WorkspaceRow: Decodable {
         var id: Int64
         var uid: String
         var name: String
@@ -20,14 +21,23 @@ struct SQLIdentityRepository: IdentityRepository {
         }
     }
 
-    private struct UserRow: Decodable {
+    struct UserRow: Decodable {
         var id: Int64
         var workspaceID: Int64
         var name: String
+        var login: String?
+        var email: String?
+        var isInstallAdmin: Int64
         var createdAt: Int64
 
+        /// The columns this row reads, for a `SELECT` of `users`.
+        static let columns: SQLQueryString = "id, workspace_id, name, login, email, is_install_admin, created_at"
+
         func user() -> User {
-            User(id: id, workspaceID: workspaceID, name: name, createdAt: StoredValue.date(createdAt))
+            User(
+                id: id, workspaceID: workspaceID, name: name, login: login, email: email, isInstallAdministrator: isInstallAdmin != 0,
+                createdAt: StoredValue.date(createdAt)
+            )
         }
     }
 
@@ -49,7 +59,9 @@ struct SQLIdentityRepository: IdentityRepository {
     }
 
     /// Two tokens with one secret could not be told apart.
-    private static let secretTaken = SlipwayError.conflict("a token with this secret already exists")
+    static let secretTaken = SlipwayError.conflict("a token with this secret already exists")
+    /// Logins are unique on the install, whatever their case.
+    static let loginTaken = SlipwayError.invalid("login", "is taken")
 
     func isEmpty() async throws -> Bool {
         try await database.withConnection { session in
@@ -57,40 +69,34 @@ struct SQLIdentityRepository: IdentityRepository {
         }
     }
 
-    func bootstrap(workspaceName: String, userName: String, tokenSecret: String) async throws -> Identity {
+    func bootstrap(workspaceName: String, user: NewUser, tokenSecret: String) async throws -> Identity {
         let now = Timestamp.now()
         let workspaceUID = UUID()
-        return try await UniqueConstraint.tokenHash.translatingViolation(into: Self.secretTaken) {
-            try await database.transaction { session in
-                let workspaceID = try await session.insertReturningID(
-                    """
-                    INSERT INTO workspaces (uid, name, created_at)
-                    VALUES (\(bind: workspaceUID.lowercased), \(bind: workspaceName), \(bind: StoredValue.microseconds(now)))
-                    RETURNING id
-                    """
-                )
-                let userID = try await session.insertReturningID(
-                    """
-                    INSERT INTO users (workspace_id, name, created_at)
-                    VALUES (\(bind: workspaceID), \(bind: userName), \(bind: StoredValue.microseconds(now)))
-                    RETURNING id
-                    """
-                )
-                let token = try await insertToken(
-                    session, workspaceID: workspaceID, userID: userID, name: "admin", scopes: [.admin], secret: tokenSecret, at: now
-                )
-                return Identity(
-                    workspace: Workspace(id: workspaceID, uid: workspaceUID, name: workspaceName, createdAt: now),
-                    user: User(id: userID, workspaceID: workspaceID, name: userName, createdAt: now),
-                    token: token
-                )
+        return try await UniqueConstraint.userLogin.translatingViolation(into: Self.loginTaken) {
+            try await UniqueConstraint.tokenHash.translatingViolation(into: Self.secretTaken) {
+                try await database.transaction { session in
+                    let workspaceID = try await session.insertReturningID(
+                        """
+                        INSERT INTO workspaces (uid, name, created_at)
+                        VALUES (\(bind: workspaceUID.lowercased), \(bind: workspaceName), \(bind: StoredValue.microseconds(now)))
+                        RETURNING id
+                        """
+                    )
+                    let user = try await insertUser(session, user, workspaceID: workspaceID, at: now)
+                    let token = try await insertToken(
+                        session, workspaceID: workspaceID, userID: user.id, name: "admin", scopes: [.admin], secret: tokenSecret, at: now
+                    )
+                    return Identity(
+                        workspace: Workspace(id: workspaceID, uid: workspaceUID, name: workspaceName, createdAt: now), user: user, token: token
+                    )
+                }
             }
         }
     }
 
-    func authenticate(secret: String) async throws -> Identity? {
+    func authenticate(secret: String, at now: Date) async throws -> Identity? {
+        if secret.hasPrefix(LoginSession.secretPrefix) { return try await authenticateSession(secret: secret, at: now) }
         let hash = StoredValue.tokenHash(secret)
-        let now = Timestamp.now()
         return try await database.transaction { session in
             guard
                 let token = try await session.first(
@@ -102,25 +108,31 @@ struct SQLIdentityRepository: IdentityRepository {
                     """
                 )
             else { return nil }
-            guard
-                let workspace = try await session.first(
-                    WorkspaceRow.self, "SELECT id, uid, name, created_at FROM workspaces WHERE id = \(bind: token.workspaceID)"
-                ),
-                let user = try await session.first(
-                    UserRow.self,
-                    "SELECT id, workspace_id, name, created_at FROM users WHERE id = \(bind: token.userID) AND workspace_id = \(bind: token.workspaceID)"
-                )
-            else { return nil }
-            return Identity(workspace: try workspace.workspace(), user: user.user(), token: try token.token())
+            guard let (workspace, user) = try await workspaceAndUser(session, workspaceID: token.workspaceID, userID: token.userID) else {
+                return nil
+            }
+            return Identity(workspace: workspace, user: user, token: try token.token())
         }
+    }
+
+    /// The workspace and the user of a token or session, read in its transaction; nil when either is gone.
+    func workspaceAndUser(_ session: Session, workspaceID: Int64, userID: Int64) async throws -> (Workspace, User)? {
+        guard
+            let workspace = try await session.first(
+                WorkspaceRow.self, "SELECT id, uid, name, created_at FROM workspaces WHERE id = \(bind: workspaceID)"
+            ),
+            let user = try await session.first(
+                UserRow.self, "SELECT \(UserRow.columns) FROM users WHERE id = \(bind: userID) AND workspace_id = \(bind: workspaceID)"
+            )
+        else { return nil }
+        return (try workspace.workspace(), user.user())
     }
 
     func createToken(workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, secret: String) async throws -> APIToken {
         try await UniqueConstraint.tokenHash.translatingViolation(into: Self.secretTaken) {
             try await database.transaction { session in
                 let user = try await session.first(
-                    UserRow.self,
-                    "SELECT id, workspace_id, name, created_at FROM users WHERE id = \(bind: userID) AND workspace_id = \(bind: workspaceID)"
+                    UserRow.self, "SELECT \(UserRow.columns) FROM users WHERE id = \(bind: userID) AND workspace_id = \(bind: workspaceID)"
                 )
                 guard user != nil else { throw SlipwayError.notFound("user \(userID) not found") }
                 return try await insertToken(

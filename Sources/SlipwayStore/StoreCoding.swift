@@ -195,4 +195,6 @@ struct UniqueConstraint: Sendable {
 
     static let projectName = UniqueConstraint(name: "projects_name_unique", column: "projects.name")
     static let tokenHash = UniqueConstraint(name: "api_tokens_token_hash_unique", column: "api_tokens.token_hash")
+    static let userLogin = UniqueConstraint(name: "users_login_unique", column: "users.login")
+    static let sessionTokenHash = UniqueConstraint(name: "sessions_token_hash_unique", column: "sessions.token_hash")
 }

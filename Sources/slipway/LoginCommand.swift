@@ -2,25 +2,36 @@ import ArgumentParser
 import Foundation
 import SlipwayClient
 
-/// `slipway login`: checks a token against a server and saves both for later commands.
+/// `slipway login`: logs in with a login and password (a session) or checks a token, and saves the URL and the token
+/// for later commands.
 struct LoginCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "login",
-        abstract: "Save the API URL and token that later commands use.",
+        abstract: "Log in (or save an API token) for later commands.",
         discussion: """
-            The token is checked against the server, then saved to ~/.config/slipway/config.json (mode 0600).
+            With --login, the password is read from SLIPWAY_PASSWORD, from standard input with --password-stdin, or
+            asked for on the terminal (not echoed); the session token the server answers is saved. Without it, an API
+            token is checked against the server and saved. Either goes to ~/.config/slipway/config.json (mode 0600).
             SLIPWAY_URL and SLIPWAY_TOKEN, when set, win over what is saved.
 
             Examples:
+              slipway login --url http://localhost:8080 --login admin
+              echo "$PASSWORD" | slipway login --login ada@example.com --password-stdin
               slipway login --url http://localhost:8080 --token slw_…
               slipway login            # asks for the token
             """
     )
 
     @Option(help: "The Slipway API URL (default http://localhost:8080).") var url: String = "http://localhost:8080"
-    @Option(help: "The API token (asked for when not given).") var token: String?
+    @Option(help: "Your login (a name or an email address): log in with a password instead of a token.") var login: String?
+    @Flag(help: "Read the password from the first line of standard input.") var passwordStdin = false
+    @Option(help: "The API token (asked for when neither it nor --login is given).") var token: String?
 
     func run() async throws {
+        if let login {
+            guard token == nil else { throw ValidationError("pass either --login or --token, not both") }
+            return try await logIn(login)
+        }
         var secret = token
         if secret == nil {
             guard isatty(STDIN_FILENO) == 1 else { throw ValidationError("pass --token (no terminal to ask on)") }
@@ -35,6 +46,24 @@ struct LoginCommand: AsyncParsableCommand {
         }
         try CLIConfig(url: url, token: secret).save()
         print("Logged in to \(url) as \(me.user.name) (workspace \(me.workspace.name); scopes \(me.scopes.joined(separator: ", ")))")
+        print("Saved to \(CLIConfig.path)")
+    }
+
+    /// Logs in with a password and saves the session token.
+    private func logIn(_ login: String) async throws {
+        let password = try PasswordInput.read(prompt: "Password for \(login): ", variable: "SLIPWAY_PASSWORD", fromStandardInput: passwordStdin)
+        let client = SlipwayClient(
+            baseURL: url, token: "", timeout: try ClientOptions.requestTimeout(), httpClient: SlipwayClient.failingFastHTTPClient)
+        let session = try await reportingErrors {
+            do {
+                return try await client.logIn(login: login, password: password)
+            } catch let error as ClientError where error.status == 401 {
+                // Not a token problem: say what the server said ("wrong login or password"), without the token advice.
+                throw CommandError(error.description)
+            }
+        }
+        try CLIConfig(url: url, token: session.token).save()
+        print("Logged in to \(url) as \(session.user.login) (workspace \(session.workspace.name); session expires \(session.expiresAt))")
         print("Saved to \(CLIConfig.path)")
     }
 }

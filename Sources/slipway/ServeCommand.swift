@@ -14,7 +14,8 @@ struct ServeCommand: AsyncParsableCommand {
             SLIPWAY_DOMAIN, SLIPWAY_WORKERS, SLIPWAY_DATABASE_URL, SLIPWAY_ALLOW_LOCAL_REPOSITORIES as DIR:DIR…); a flag
             wins over its variable.
             The first start on an empty data directory prints an admin token and saves it to <data-dir>/admin-token;
-            SLIPWAY_ADMIN_TOKEN sets that token instead.
+            SLIPWAY_ADMIN_TOKEN sets that token instead. It also prints the password of the install administrator
+            `admin` and saves it to <data-dir>/admin-password; SLIPWAY_ADMIN_PASSWORD sets that password instead.
 
             Example:
               slipway serve --port 8080 --domain localhost
@@ -32,6 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
     var logCap: String?
     @Option(help: "Finished deployments per project that keep their build and log (default 50).") var keepDeployments: Int?
     @Option(help: "The most deployments a workspace may have waiting (default 100).") var queueCap: Int?
+    @Option(help: "How long a login session lasts, e.g. 30d, 12h, 90m (default 30d; SLIPWAY_SESSION_LIFETIME).") var sessionLifetime: String?
     @Option(help: "The loopback ports given to service processes, e.g. 20000-29999 (the default).") var servicePorts: String?
     @Option(
         parsing: .upToNextOption,
@@ -86,6 +88,13 @@ struct ServeCommand: AsyncParsableCommand {
         if let servicePorts {
             do {
                 configuration.servicePorts = try parsePortRange(servicePorts, name: "--service-ports")
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        if let sessionLifetime {
+            do {
+                configuration.sessionLifetime = try parseLifetime(sessionLifetime, name: "--session-lifetime")
             } catch {
                 throw ValidationError("\(error)")
             }

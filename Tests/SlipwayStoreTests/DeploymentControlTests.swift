@@ -543,9 +543,11 @@ import Testing
                     try await Migrations.addGitSources(session)
                     try await session.run("ALTER TABLE projects ADD COLUMN service_config TEXT")
                 }
+                try await Fixtures.lendUserColumns(opened)
                 let identity = try await SQLIdentityRepository(database: opened).bootstrap(
                     workspaceName: "default", userName: "admin", tokenSecret: APIToken.generateSecret()
                 )
+                try await Fixtures.takeBackUserColumns(opened)
                 let projects = SQLProjectRepository(database: opened, secrets: Fixtures.secrets)
                 let blog = try await projects.create(Fixtures.newProject("blog"), workspaceID: identity.workspace.id)
                 let docs = try await projects.create(Fixtures.newProject("docs"), workspaceID: identity.workspace.id)

@@ -91,8 +91,10 @@ import Testing
             let applied = try await Migrator(migrations: Array(Migrations.all.prefix(8))).migrate(opened, logger: .init(label: "test"))
             #expect(applied == Array(1...8))
             try await SQLEnvironmentVariableRepository(database: opened, box: Fixtures.secrets).verifyKey()
+            try await Fixtures.lendUserColumns(opened)
             let identity = try await SQLIdentityRepository(database: opened).bootstrap(
                 workspaceName: "default", userName: "admin", tokenSecret: APIToken.generateSecret())
+            try await Fixtures.takeBackUserColumns(opened)
             let project = try await SQLProjectRepository(database: opened, secrets: Fixtures.secrets).create(
                 Fixtures.newProject("blog"), workspaceID: identity.workspace.id)
             try await opened.withConnection { session in

@@ -70,6 +70,7 @@ struct CloudflareErrorMiddleware: DialectErrorMiddleware {
             switch error {
             case .unauthenticated:
                 return (.unauthorized, CloudflareMessage(code: 10_000, message: "Authentication error: send 'Authorization: Bearer <token>'"))
+            case .wrongCredentials: return (.unauthorized, CloudflareMessage(code: 10_000, message: APIError.wrongCredentialsMessage))
             case .malformedBody(let message): return (.badRequest, CloudflareMessage(code: 8_000_000, message: message, source: .init(pointer: "/")))
             case .bodyTooLarge(let limit):
                 return (.contentTooLarge, CloudflareMessage(code: 8_000_001, message: "the request body is larger than \(limit) bytes"))

@@ -48,6 +48,7 @@ struct DeploysErrorMiddleware: DialectErrorMiddleware {
             switch error {
             case .unauthenticated:
                 return (.unauthorized, Detail(code: "unauthenticated", message: "send a valid API token as 'Authorization: Bearer <token>'"))
+            case .wrongCredentials: return (.unauthorized, Detail(code: "unauthenticated", message: APIError.wrongCredentialsMessage))
             case .malformedBody(let message): return (.badRequest, Detail(code: "invalid_request", message: message, field: "body"))
             case .bodyTooLarge(let limit):
                 return (.contentTooLarge, Detail(code: "body_too_large", message: "the request body is larger than \(limit) bytes", field: "body"))

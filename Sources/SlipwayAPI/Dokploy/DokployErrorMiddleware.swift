@@ -37,6 +37,7 @@ struct DokployErrorMiddleware: DialectErrorMiddleware {
                     .unauthorized,
                     Body(message: "send a valid API token as 'x-api-key: <token>' or 'Authorization: Bearer <token>'", code: "UNAUTHORIZED")
                 )
+            case .wrongCredentials: return (.unauthorized, Body(message: APIError.wrongCredentialsMessage, code: "UNAUTHORIZED"))
             case .malformedBody(let message): return (.badRequest, Body(message: message, code: "BAD_REQUEST", field: "body"))
             case .bodyTooLarge(let limit):
                 return (.contentTooLarge, Body(message: "the request body is larger than \(limit) bytes", code: "PAYLOAD_TOO_LARGE", field: "body"))

@@ -64,7 +64,7 @@ struct GitRemoteController {
             method: request.method.rawValue, pathInfo: pathInfo, query: request.uri.query ?? "", headers: headers,
             remoteUser: identity.user.name
         )
-        guard identity.token.grants(gitRequest.isPush ? .deploy : .read) else {
+        guard identity.grants(gitRequest.isPush ? .deploy : .read) else {
             throw SlipwayError.forbidden("this token lacks the '\(gitRequest.isPush ? "deploy" : "read")' scope")
         }
         let exchange = try await git.remote.start(gitRequest, project: project)

@@ -2,7 +2,8 @@ import Hummingbird
 public import Logging
 import Synchronization
 
-/// Counts failed authentications per client address (a wrong bearer token or `x-api-key`, a wrong git password, a
+/// Counts failed authentications per client address (a wrong bearer token or `x-api-key`, a wrong login password, a
+/// wrong git password, a
 /// webhook signature that does not match) and, once an address has failed `maximumFailures` times within `window`,
 /// refuses every attempt of that address — right or wrong — until the window that began with its first failure
 /// has passed: the API answers 429 with `Retry-After`. A request that brings no credentials at all (git asks
@@ -24,8 +25,10 @@ public final class AuthenticationFailureLimiter: Sendable {
 
     /// What kind of secret was tried: each kind has a budget of its own per address.
     public enum Kind: String, Sendable {
-        /// An API token, as a bearer token, Dokploy's `x-api-key` or git's Basic password.
+        /// An API token or a session token, as a bearer token, Dokploy's `x-api-key` or git's Basic password.
         case token
+        /// A password: a login (`POST /api/v1/sessions`) or the current password of a password change.
+        case password
         /// A webhook signature (counted per address and project: a sender whose secret is wrong for one project
         /// still reaches the others).
         case webhookSignature = "webhook signature"

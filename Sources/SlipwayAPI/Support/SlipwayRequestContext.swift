@@ -23,11 +23,11 @@ public struct SlipwayRequestContext: RequestContext, RemoteAddressRequestContext
         return identity
     }
 
-    /// The caller, when their token grants `scope`; 403 otherwise.
+    /// The caller, when their token or session grants `scope`; 403 otherwise.
     public func require(_ scope: Scope) throws -> Identity {
         let identity = try requireIdentity()
-        guard identity.token.grants(scope) else {
-            throw SlipwayError.forbidden("this token lacks the '\(scope.rawValue)' scope")
+        guard identity.grants(scope) else {
+            throw SlipwayError.forbidden("this \(identity.token == nil ? "session" : "token") lacks the '\(scope.rawValue)' scope")
         }
         return identity
     }

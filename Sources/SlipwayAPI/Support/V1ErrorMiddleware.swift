@@ -31,6 +31,7 @@ struct V1ErrorMiddleware: DialectErrorMiddleware {
         case let error as APIError:
             switch error {
             case .unauthenticated: return (.unauthorized, Body(message: "Unauthenticated: send a valid API token as 'Authorization: Bearer <token>'"))
+            case .wrongCredentials: return (.unauthorized, Body(message: APIError.wrongCredentialsMessage))
             case .malformedBody(let message): return (.badRequest, Body(message: message))
             case .bodyTooLarge(let limit): return (.contentTooLarge, Body(message: "the request body is larger than \(limit) bytes"))
             case .tooManyAuthenticationFailures: return (.tooManyRequests, Body(message: error.tooManyFailuresMessage))

@@ -118,7 +118,7 @@ struct V1ProjectsController {
     @Sendable func show(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
         let project = try await resolveProject(context.parameters.get("project"), identity)
-        var shown = V1Project(project: project, urls: urls, showsSecret: identity.token.grants(.admin))
+        var shown = V1Project(project: project, urls: urls, showsSecret: identity.grants(.admin))
         if project.kind == .service, let runtime = runtime {
             shown.services = V1ServiceProcesses(
                 processes: runtime.statuses(projectID: project.id),

@@ -50,15 +50,52 @@ public struct APIToken: Sendable, Equatable {
     }
 }
 
-/// Who is calling: the token, its user and its workspace. Built by authentication, read by every handler.
+/// How a caller proved who they are: an API token, or a session made by logging in with a password.
+public enum Credential: Sendable, Equatable {
+    case token(APIToken)
+    case session(LoginSession)
+}
+
+/// Who is calling: the user, the workspace they act in, how they authenticated and what they may do there. Built by
+/// authentication, read by every handler.
+///
+/// `scopes` are the effective scopes: a token's own; for a session, what the user's role in the workspace allows (for
+/// now every user acts as an admin of their workspace: the `admin` scope; roles come with memberships).
 public struct Identity: Sendable, Equatable {
     public var workspace: Workspace
     public var user: User
-    public var token: APIToken
+    public var credential: Credential
+    public var scopes: Set<Scope>
 
-    public init(workspace: Workspace, user: User, token: APIToken) {
+    public init(workspace: Workspace, user: User, credential: Credential, scopes: Set<Scope>) {
         self.workspace = workspace
         self.user = user
-        self.token = token
+        self.credential = credential
+        self.scopes = scopes
+    }
+
+    /// The identity of an API token: its own scopes.
+    public init(workspace: Workspace, user: User, token: APIToken) {
+        self.init(workspace: workspace, user: user, credential: .token(token), scopes: token.scopes)
+    }
+
+    /// The identity of a login session: the scopes of the user's role in the workspace (for now: `admin`).
+    public init(workspace: Workspace, user: User, session: LoginSession) {
+        self.init(workspace: workspace, user: user, credential: .session(session), scopes: LoginSession.scopes)
+    }
+
+    /// Whether the caller may do what `scope` allows, directly or through a higher scope.
+    public func grants(_ scope: Scope) -> Bool { scopes.contains { $0 >= scope } }
+
+    /// The API token the caller authenticated with, if it was one.
+    public var token: APIToken? {
+        if case .token(let token) = credential { return token }
+        return nil
+    }
+
+    /// The session the caller authenticated with, if it was one.
+    public var session: LoginSession? {
+        if case .session(let session) = credential { return session }
+        return nil
     }
 }

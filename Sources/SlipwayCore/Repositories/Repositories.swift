@@ -1,17 +1,81 @@
 public import Foundation
 
-/// Workspaces, users and API tokens. Token secrets are hashed by the implementation and never stored in clear.
+/// Workspaces, users, API tokens and login sessions. Token and session secrets are hashed by the implementation and
+/// never stored in clear; passwords arrive already hashed (`PasswordHasher`).
 public protocol IdentityRepository: Sendable {
     /// Whether no workspace exists yet (a first start).
     func isEmpty() async throws -> Bool
-    /// Creates a workspace with its first user and an admin token holding `secret`.
-    func bootstrap(workspaceName: String, userName: String, tokenSecret: String) async throws -> Identity
-    /// The identity a token secret belongs to, or nil when no token has that secret.
-    func authenticate(secret: String) async throws -> Identity?
+    /// Creates a workspace with its first user and an admin token holding `secret`; `SlipwayError.invalid` on `login`
+    /// when the login is taken.
+    func bootstrap(workspaceName: String, user: NewUser, tokenSecret: String) async throws -> Identity
+    /// The identity an API token or session secret belongs to at `now`, or nil when no token has that secret or the
+    /// session is revoked or expired. Records the use (`last_used_at`).
+    func authenticate(secret: String, at now: Date) async throws -> Identity?
     func createToken(workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, secret: String) async throws -> APIToken
     func tokens(workspaceID: Int64) async throws -> [APIToken]
     /// Deletes a token of the workspace; false when it has no such token.
     func deleteToken(id: Int64, workspaceID: Int64) async throws -> Bool
+
+    /// Stores a new user whose first workspace is `workspaceID`; `SlipwayError.invalid` on `login` when it is taken.
+    func createUser(_ user: NewUser, workspaceID: Int64) async throws -> User
+    /// Every user of the install, by id.
+    func users() async throws -> [User]
+    /// A user by id, anywhere on the install.
+    func user(id: Int64) async throws -> User?
+    /// The user with this login (normalized) and their password hash, for logging in.
+    func credentials(login: String) async throws -> UserCredentials?
+    /// The user `id` and their password hash.
+    func credentials(userID: Int64) async throws -> UserCredentials?
+    /// Replaces a user's password hash and, in the same transaction, revokes every session of theirs but `keptSessionID`.
+    func setPasswordHash(_ hash: String, userID: Int64, keepingSession keptSessionID: Int64?, at now: Date) async throws
+    /// The first install administrator, when no install administrator has a password yet (an install made before
+    /// passwords existed): the start-up gives it one.
+    func installAdministratorWithoutPassword() async throws -> User?
+
+    /// Stores a new session of the user in `workspaceID`, holding `secret`; returns the identity it authenticates.
+    func createSession(userID: Int64, workspaceID: Int64, secret: String, createdAt: Date, expiresAt: Date) async throws -> Identity
+    /// The user's sessions that are active at `now`, oldest first.
+    func sessions(userID: Int64, activeAt now: Date) async throws -> [LoginSession]
+    /// Revokes one of the user's sessions; false when the user has no active session with that id.
+    func revokeSession(id: Int64, userID: Int64, at now: Date) async throws -> Bool
+}
+
+extension IdentityRepository {
+    /// Creates a workspace with its first user (no password, not an install administrator) and an admin token.
+    public func bootstrap(workspaceName: String, userName: String, tokenSecret: String) async throws -> Identity {
+        try await bootstrap(workspaceName: workspaceName, user: NewUser(login: userName), tokenSecret: tokenSecret)
+    }
+
+    /// The identity a secret belongs to now.
+    public func authenticate(secret: String) async throws -> Identity? {
+        try await authenticate(secret: secret, at: Date())
+    }
+}
+
+/// A user to be stored: the login as given (stored normalized too), an optional email, the password's hash.
+public struct NewUser: Sendable, Equatable {
+    public var login: String
+    public var email: String?
+    public var passwordHash: String?
+    public var isInstallAdministrator: Bool
+
+    public init(login: String, email: String? = nil, passwordHash: String? = nil, isInstallAdministrator: Bool = false) {
+        self.login = login
+        self.email = email
+        self.passwordHash = passwordHash
+        self.isInstallAdministrator = isInstallAdministrator
+    }
+}
+
+/// A user with their stored password hash (nil: the user cannot log in with a password).
+public struct UserCredentials: Sendable, Equatable {
+    public var user: User
+    public var passwordHash: String?
+
+    public init(user: User, passwordHash: String?) {
+        self.user = user
+        self.passwordHash = passwordHash
+    }
 }
 
 /// Projects. Every lookup is scoped to a workspace, so nothing crosses workspaces.

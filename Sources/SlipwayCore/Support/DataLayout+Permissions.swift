@@ -9,9 +9,9 @@ extension DataLayout {
     /// The directories Slipway makes in the data directory (the data directory first).
     public var privateDirectories: [String] { [root, builds, logs, work, runtime, gitRepositories] }
 
-    /// The files Slipway keeps directly in the data directory: the SQLite database with its journals, the secret key
-    /// and the admin token.
+    /// The files Slipway keeps directly in the data directory: the SQLite database with its journals, the secret key,
+    /// the admin token and the admin password.
     public var privateFiles: [String] {
-        [database, database + "-wal", database + "-shm", database + "-journal", secretKeyFile, adminTokenFile]
+        [database, database + "-wal", database + "-shm", database + "-journal", secretKeyFile, adminTokenFile, adminPasswordFile]
     }
 }

@@ -13,6 +13,8 @@ public struct DataLayout: Sendable, Equatable {
     public var database: String { root + "/slipway.sqlite" }
     /// The first admin token, written once with mode 0600.
     public var adminTokenFile: String { root + "/admin-token" }
+    /// The install administrator's generated password, written once with mode 0600.
+    public var adminPasswordFile: String { root + "/admin-password" }
     /// Immutable builds, one directory per build id.
     public var builds: String { root + "/builds" }
     /// One append-only log file per deployment.
