@@ -137,6 +137,6 @@ enum NodeName {
     static func make(dataDirectory: String) -> String {
         var name = [CChar](repeating: 0, count: 256)
         gethostname(&name, name.count)
-        return String(cString: name) + ":" + dataDirectory
+        return String(decoding: name.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) + ":" + dataDirectory
     }
 }

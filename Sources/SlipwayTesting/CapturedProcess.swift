@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Runs a program to its end and returns its exit status and output, for tests.
 ///

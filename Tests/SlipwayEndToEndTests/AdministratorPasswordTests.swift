@@ -42,7 +42,7 @@ import Testing
         let dataDirectory = root + "/data"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let logFile = root + "/server.log"
-        FileManager.default.createFile(atPath: logFile, contents: nil)
+        _ = FileManager.default.createFile(atPath: logFile, contents: nil)
         let port = try TestServer.freePort()
         let url = "http://127.0.0.1:\(port)"
 

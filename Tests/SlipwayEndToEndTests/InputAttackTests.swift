@@ -140,7 +140,7 @@ import Testing
             let remote = "http://x:\(server.adminToken)@127.0.0.1:\(server.port)/git/pushed.git"
             // On a thread of its own: a push waited for on one of Swift's few cooperative threads would starve the
             // in-process server that answers it.
-            try await onOwnThread { try site.git("push", "--quiet", remote, "main") }
+            _ = try await onOwnThread { try site.git("push", "--quiet", remote, "main") }
             let list = try await server.client.deployments(project: "pushed")
             let id = try #require(list.data.first?.id)
             let deployment = try await server.client.waitForDeployment(id)
