@@ -38,6 +38,7 @@ enum Migrations {
         Migration(version: 7, name: "deployment workspace index with project and state", apply: widenDeploymentWorkspaceIndex),
         Migration(version: 8, name: "service config and service restarts", apply: addServices),
         Migration(version: 9, name: "sealed webhook secrets", applyWithSecrets: sealWebhookSecrets),
+        Migration(version: 10, name: "workspace claim turns for the fair share", apply: addWorkspaceClaimTurns),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its
