@@ -39,6 +39,18 @@ import Testing
         return reasons
     }
 
+    @Test func theWorkspaceLimitComesFromItsVariableOrIsHalfOfTheWorkers() throws {
+        var configuration = try SlipwayConfiguration.fromEnvironment(["SLIPWAY_WORKERS": "5"])
+        #expect(configuration.workspaceWorkers == nil && configuration.effectiveWorkspaceWorkers == 2)
+        configuration.workers = 1
+        #expect(configuration.effectiveWorkspaceWorkers == 1)
+        configuration = try SlipwayConfiguration.fromEnvironment(["SLIPWAY_WORKERS": "2", "SLIPWAY_WORKSPACE_WORKERS": "3"])
+        #expect(configuration.effectiveWorkspaceWorkers == 3)
+        for bad in ["0", "-1", "two"] {
+            #expect(throws: (any Error).self) { try SlipwayConfiguration.fromEnvironment(["SLIPWAY_WORKSPACE_WORKERS": bad]) }
+        }
+    }
+
     @Test func aWorkspaceWithManyBuildsLeavesTheSecondWorkerToOthersAndWorkspacesTakeTurns() async throws {
         let marker = ProcessTable.uniqueSleepDuration()
         let site = try makeSlowSite(marker: marker)
