@@ -223,6 +223,8 @@ public struct QueueInfo: Decodable, Sendable, Equatable {
         public var queuedAt: String
         public var startedAt: String?
         public var activeStage: String?
+        /// Why a waiting deployment has not started: `project busy`, `workspace limit` or `no free worker`.
+        public var waitingReason: String?
     }
     public var data: [Entry]
     public var active: Int

@@ -4,12 +4,14 @@ public import ServiceLifecycle
 public import SlipwayCore
 import Synchronization
 
-/// Claims queued deployments and runs them, at most `workers` at once (and one per project, which the
-/// store's claim enforces). Woken at once by `WakeUpSignal` when something is queued; polls only as a fallback.
+/// Claims queued deployments and runs them, at most `workers` at once; the store's claim keeps the fair share between
+/// workspaces (round-robin, at most `workspaceWorkers` per workspace) and runs one deployment per project at a time. Woken at once by `WakeUpSignal` when something is queued; polls only as a fallback.
 public final class Scheduler: Service {
     let control: any DeploymentControlRepository
     let runner: DeploymentRunner
     let workers: Int
+    /// The most deployments one workspace may run at once (`--workspace-workers`), on every node together.
+    let workspaceWorkers: Int
     let wakeUp: WakeUpSignal
     let pollInterval: Duration
     let logger: Logger
@@ -18,12 +20,13 @@ public final class Scheduler: Service {
     private let isStopping = Atomic<Bool>(false)
 
     public init(
-        control: any DeploymentControlRepository, runner: DeploymentRunner, workers: Int, wakeUp: WakeUpSignal,
-        pollInterval: Duration = .seconds(2), logger: Logger
+        control: any DeploymentControlRepository, runner: DeploymentRunner, workers: Int, workspaceWorkers: Int,
+        wakeUp: WakeUpSignal, pollInterval: Duration = .seconds(2), logger: Logger
     ) {
         self.control = control
         self.runner = runner
         self.workers = max(1, workers)
+        self.workspaceWorkers = max(1, workspaceWorkers)
         self.wakeUp = wakeUp
         self.pollInterval = pollInterval
         self.logger = logger
@@ -34,7 +37,7 @@ public final class Scheduler: Service {
     /// to the store go through), and returns once they have ended. Cancelled instead, they are cancelled too; what
     /// they could not record, the lease reaper ends at the next start.
     public func run() async throws {
-        logger.info("scheduler started with \(workers) workers")
+        logger.info("scheduler started with \(workers) workers, at most \(workspaceWorkers) per workspace")
         await withDiscardingTaskGroup { group in
             await withGracefulShutdownHandler {
                 while !Task.isCancelled && !self.isStopping.load(ordering: .sequentiallyConsistent) {
@@ -64,7 +67,7 @@ public final class Scheduler: Service {
             let configuration = runner.configuration
             return try await control.claimNext(
                 at: now, owner: configuration.nodeName,
-                leaseUntil: now.addingTimeInterval(DeploymentRunner.seconds(configuration.leaseDuration))
+                leaseUntil: now.addingTimeInterval(DeploymentRunner.seconds(configuration.leaseDuration)), workspaceWorkers: workspaceWorkers
             )
         } catch {
             logger.error("cannot claim a deployment: \(error)")

@@ -94,7 +94,8 @@ func buildServerAPIRouter(
             builds: BuildDeploymentService(projects: store.projects, queries: store.queries, admission: admission),
             control: DeploymentControlService(
                 projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
-                routes: routes, files: files, queueSignal: queueSignal, stopTimeout: configuration.cancelGracePeriod + .seconds(10),
+                routes: routes, files: files, queueSignal: queueSignal, workspaceWorkers: configuration.effectiveWorkspaceWorkers,
+                stopTimeout: configuration.cancelGracePeriod + .seconds(10),
                 runtime: supervisor,
                 startServices: { live, reason in restoration.enqueue(live, reason: reason) }
             ),

@@ -94,7 +94,10 @@ public func buildApplication(
         projects: store.projects, deployments: store.deployments, control: store.control, routes: routes, activity: activity,
         running: running, files: files, logger: logger, variables: environmentVariables, runtime: supervisor
     )
-    let scheduler = Scheduler(control: store.control, runner: runner, workers: configuration.workers, wakeUp: queueSignal, logger: logger)
+    let scheduler = Scheduler(
+        control: store.control, runner: runner, workers: configuration.workers, workspaceWorkers: configuration.effectiveWorkspaceWorkers,
+        wakeUp: queueSignal, logger: logger
+    )
 
     let api = buildServerAPIRouter(
         configuration, logger: logger, store: store, secrets: secrets, layout: layout, repositoryRules: repositoryRules,

@@ -1,4 +1,5 @@
 public import Foundation
+import SlipwayCore
 public import SlipwaySandbox
 
 /// Everything `slipway serve` can be told (DESIGN.md §7), with the embedded defaults.
@@ -13,6 +14,9 @@ public struct SlipwayConfiguration: Sendable {
     public var domain: String = "localhost"
     /// `--workers` / `SLIPWAY_WORKERS`: how many deployments run at once.
     public var workers: Int = 2
+    /// `--workspace-workers` / `SLIPWAY_WORKSPACE_WORKERS`: the most deployments one workspace may run at once (the
+    /// fair share, docs/scheduling.md); nil: half of `workers`, at least 1 (`effectiveWorkspaceWorkers`).
+    public var workspaceWorkers: Int?
     /// `--database-url` / `SLIPWAY_DATABASE_URL`: PostgreSQL instead of the embedded SQLite.
     public var databaseURL: String?
     /// `--build-timeout`: the longest a build may run.
@@ -88,6 +92,12 @@ public struct SlipwayConfiguration: Sendable {
             }
             configuration.workers = workers
         }
+        if let value = environment["SLIPWAY_WORKSPACE_WORKERS"], !value.isEmpty {
+            guard let workspaceWorkers = Int(value), workspaceWorkers >= 1 else {
+                throw ConfigurationError("SLIPWAY_WORKSPACE_WORKERS must be a positive integer, got '\(value)'")
+            }
+            configuration.workspaceWorkers = workspaceWorkers
+        }
         if let value = environment["SLIPWAY_DATABASE_URL"], !value.isEmpty { configuration.databaseURL = value }
         if let value = environment["SLIPWAY_KEEP_DEPLOYMENTS"], !value.isEmpty {
             guard let keep = Int(value), keep >= 1 else {
@@ -120,6 +130,12 @@ public struct SlipwayConfiguration: Sendable {
 }
 
 extension SlipwayConfiguration {
+    /// The most deployments one workspace may run at once: `workspaceWorkers`, or half of `workers` (at least 1). It is
+    /// counted over every node of a shared PostgreSQL, so a value above `workers` is allowed.
+    public var effectiveWorkspaceWorkers: Int {
+        workspaceWorkers ?? FairShare.defaultWorkspaceWorkers(workers: workers)
+    }
+
     /// Sets `sandboxNetwork` from its text (`auto`, `private`, `host`); `name` is the flag or variable named in the error.
     public mutating func setSandboxNetwork(_ text: String, name: String) throws {
         guard let choice = SandboxNetworkChoice(rawValue: text) else {

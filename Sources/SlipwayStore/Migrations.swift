@@ -39,6 +39,7 @@ enum Migrations {
         Migration(version: 8, name: "service config and service restarts", apply: addServices),
         Migration(version: 9, name: "sealed webhook secrets", applyWithSecrets: sealWebhookSecrets),
         Migration(version: 10, name: "user logins and passwords, install administrators, sessions", apply: addUsersAndSessions),
+        Migration(version: 11, name: "workspace claim turns for the fair share", apply: addWorkspaceClaimTurns),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

@@ -26,48 +26,136 @@ struct SQLDeploymentControlRepository: DeploymentControlRepository {
         \(bind: DeploymentState.canceled.rawValue), \(bind: DeploymentState.skipped.rawValue)
         """
 
-    /// Takes the oldest queued deployment that is at the head of its project's queue while nothing of that project
-    /// runs. Requiring the head (no older queued deployment of the project) keeps each project FIFO and, with
-    /// `SKIP LOCKED` on PostgreSQL, keeps two workers from starting two deployments of one project: the second
-    /// worker either skips the locked head or, once it is committed, sees it running. The lease is written in the
-    /// same transaction, so a running deployment never exists without one.
-    func claimNext(at time: Date, owner: String, leaseUntil: Date) async throws -> Deployment? {
+    /// What one attempt of a claim found.
+    private enum ClaimAttempt {
+        /// No workspace under its limit has a deployment that can start.
+        case nothing
+        case claimed(Deployment)
+        /// The workspace chosen had nothing left to start once it was locked: another claim took its last free
+        /// worker or its last startable deployment in the meantime (PostgreSQL only).
+        case overtaken(workspaceID: Int64)
+    }
+
+    /// The fair share (docs/scheduling.md): among the workspaces that run fewer than `workspaceWorkers` deployments and
+    /// have one that can start, the one whose last claim is oldest (`last_claim_turn`, never served first) gives its
+    /// oldest deployment that can start: the head of its project's queue while nothing of that project runs, so each
+    /// project stays FIFO with one deployment running at a time.
+    ///
+    /// Every claim in a workspace holds the workspace's row lock on PostgreSQL (SQLite runs one writer at a time), and
+    /// the limit is counted by a statement that starts after the lock was taken, so it sees every claim committed
+    /// before: two claims can never both pass a workspace's limit, nor start two deployments of one project. The
+    /// workspace is chosen with `SKIP LOCKED` first, so that concurrent claimers serve the next workspaces in turn
+    /// instead of queueing on one; only when every workspace with work is locked (claims or admissions in them) does a
+    /// claimer wait for the first in turn. Each transaction locks one workspace row, then skips locked deployment rows:
+    /// no lock cycle with admissions (workspace, then deployments) or cancels (one deployment). A workspace found with
+    /// nothing to start under its lock is passed over for the rest of this call, so a call tries each workspace at most
+    /// once. The lease is written in the same transaction, so a running deployment never exists without one.
+    func claimNext(at time: Date, owner: String, leaseUntil: Date, workspaceWorkers: Int) async throws -> Deployment? {
         let time = StoredValue.storedPrecision(time)
         let now = Timestamp.now()
-        return try await database.transaction { session in
-            let row = try await session.first(
-                DeploymentRow.self,
-                """
-                SELECT * FROM deployments AS candidate
-                WHERE candidate.state = \(bind: Self.queued)
-                    AND NOT EXISTS (
-                        SELECT 1 FROM deployments AS active
-                        WHERE active.project_id = candidate.project_id AND active.state = \(bind: Self.running)
-                    )
-                    AND NOT EXISTS (
-                        SELECT 1 FROM deployments AS earlier
-                        WHERE earlier.project_id = candidate.project_id AND earlier.state = \(bind: Self.queued)
-                            AND earlier.id < candidate.id
-                    )
-                ORDER BY candidate.id
-                LIMIT 1
-                \(session.rowLock(skipLocked: true))
-                """
-            )
-            guard let row else { return nil }
-            var deployment = try row.deployment()
-            try deployment.progress.start(at: time)
-            deployment.updatedAt = now
-            try await SQLDeploymentRepository.write(deployment, session)
-            try await session.run(
-                """
-                UPDATE deployments
-                SET lease_owner = \(bind: owner), lease_expires_at = \(bind: StoredValue.microseconds(leaseUntil))
-                WHERE id = \(bind: deployment.id)
-                """
-            )
-            return deployment
+        let limit = Int64(max(workspaceWorkers, 1))
+        var passedOver: [Int64] = []
+        while true {
+            let attempt = try await database.transaction { session -> ClaimAttempt in
+                guard let workspaceID = try await Self.lockNextWorkspace(limit: limit, passingOver: passedOver, session) else { return .nothing }
+                guard let row = try await Self.firstStartable(workspaceID: workspaceID, limit: limit, session) else {
+                    return .overtaken(workspaceID: workspaceID)
+                }
+                var deployment = try row.deployment()
+                try deployment.progress.start(at: time)
+                deployment.updatedAt = now
+                try await SQLDeploymentRepository.write(deployment, session)
+                try await session.run(
+                    """
+                    UPDATE deployments
+                    SET lease_owner = \(bind: owner), lease_expires_at = \(bind: StoredValue.microseconds(leaseUntil))
+                    WHERE id = \(bind: deployment.id)
+                    """
+                )
+                try await session.run(
+                    """
+                    UPDATE workspaces SET last_claim_turn = (SELECT MAX(last_claim_turn) FROM workspaces) + 1
+                    WHERE id = \(bind: workspaceID)
+                    """
+                )
+                return .claimed(deployment)
+            }
+            switch attempt {
+            case .nothing: return nil
+            case .claimed(let deployment): return deployment
+            case .overtaken(let workspaceID): passedOver.append(workspaceID)
+            }
         }
+    }
+
+    /// A queued deployment that may start now, as a condition on `candidate`: nothing of its project runs and no older
+    /// deployment of its project waits.
+    private static let startable: SQLQueryString = """
+        candidate.state = \(bind: queued)
+            AND NOT EXISTS (
+                SELECT 1 FROM deployments AS active
+                WHERE active.project_id = candidate.project_id AND active.state = \(bind: running)
+            )
+            AND NOT EXISTS (
+                SELECT 1 FROM deployments AS earlier
+                WHERE earlier.project_id = candidate.project_id AND earlier.state = \(bind: queued)
+                    AND earlier.id < candidate.id
+            )
+        """
+
+    /// Whether the workspace `workspace` (a column or a bound id) runs fewer than `limit` deployments.
+    private static func underLimit(_ workspace: SQLQueryString, _ limit: Int64) -> SQLQueryString {
+        """
+        (SELECT COUNT(*) FROM deployments AS held WHERE held.workspace_id = \(workspace) AND held.state = \(bind: running)) \
+        < \(bind: limit)
+        """
+    }
+
+    /// The workspace whose turn it is, its row locked on PostgreSQL: the first in turn that no other transaction holds,
+    /// else the first in turn once its holder is done. Nil when no workspace under its limit has work.
+    private static func lockNextWorkspace(limit: Int64, passingOver passedOver: [Int64], _ session: Session) async throws -> Int64? {
+        if let free = try await nextWorkspace(limit: limit, passingOver: passedOver, lock: session.rowLock(skipLocked: true), session) {
+            return free
+        }
+        guard session.dialect == .postgres else { return nil }
+        return try await nextWorkspace(limit: limit, passingOver: passedOver, lock: session.rowLock(skipLocked: false), session)
+    }
+
+    /// The first workspace in turn (the oldest last claim, never served first) that runs fewer than `limit`
+    /// deployments and has one that can start, except `passedOver`; `lock` is the row lock clause.
+    private static func nextWorkspace(
+        limit: Int64, passingOver passedOver: [Int64], lock: SQLQueryString, _ session: Session
+    ) async throws -> Int64? {
+        let notPassedOver: SQLQueryString = passedOver.isEmpty ? "" : "AND workspaces.id NOT IN (\(binds: passedOver))"
+        return try await session.value(
+            Int64.self, column: "id",
+            """
+            SELECT workspaces.id FROM workspaces
+            WHERE workspaces.id IN (SELECT candidate.workspace_id FROM deployments AS candidate WHERE \(startable))
+                AND \(underLimit("workspaces.id", limit))
+                \(notPassedOver)
+            ORDER BY workspaces.last_claim_turn, workspaces.id
+            LIMIT 1
+            \(lock)
+            """
+        )
+    }
+
+    /// The workspace's oldest deployment that may start, if the workspace is still under its limit. Run after the
+    /// workspace's row was locked, so that it counts every claim committed in the workspace before. A deployment
+    /// another transaction holds (a cancel) is passed over; the next of its project is not startable meanwhile.
+    private static func firstStartable(workspaceID: Int64, limit: Int64, _ session: Session) async throws -> DeploymentRow? {
+        try await session.first(
+            DeploymentRow.self,
+            """
+            SELECT * FROM deployments AS candidate
+            WHERE candidate.workspace_id = \(bind: workspaceID) AND \(startable)
+                AND \(underLimit("\(bind: workspaceID)", limit))
+            ORDER BY candidate.id
+            LIMIT 1
+            \(session.rowLock(skipLocked: true))
+            """
+        )
     }
 
     func renewLease(deploymentID: Int64, owner: String, until: Date) async throws -> Bool {

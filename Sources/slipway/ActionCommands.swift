@@ -136,6 +136,7 @@ struct QueueCommand: AsyncParsableCommand {
         var git_branch: String
         var queued_at: String
         var started_at: String?
+        var waiting_reason: String?
     }
 
     func run() async throws {
@@ -146,18 +147,19 @@ struct QueueCommand: AsyncParsableCommand {
                 queue.data.map {
                     EntryJSON(
                         deployment_id: $0.deploymentId, project: $0.projectName, state: $0.state, position: $0.position,
-                        git_branch: $0.gitBranch, queued_at: $0.queuedAt, started_at: $0.startedAt
+                        git_branch: $0.gitBranch, queued_at: $0.queuedAt, started_at: $0.startedAt,
+                        waiting_reason: $0.waitingReason
                     )
                 }
             )
         }
         if queue.data.isEmpty { return print("The queue is empty.") }
         Output.table(
-            ["ID", "PROJECT", "STATE", "POSITION", "BRANCH", "QUEUED", "STAGE"],
+            ["ID", "PROJECT", "STATE", "POSITION", "BRANCH", "QUEUED", "STAGE", "WAITING FOR"],
             queue.data.map {
                 [
                     String($0.deploymentId), $0.projectName, $0.state, $0.position.map(String.init) ?? "-", $0.gitBranch,
-                    Output.age($0.queuedAt), $0.activeStage ?? "-",
+                    Output.age($0.queuedAt), $0.activeStage ?? "-", $0.waitingReason ?? "-",
                 ]
             }
         )

@@ -11,7 +11,7 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the Slipway platform (API, workers and edge) on one port.",
         discussion: """
             Every flag can also be set by its environment variable (SLIPWAY_DATA_DIR, SLIPWAY_PORT, SLIPWAY_HOST,
-            SLIPWAY_DOMAIN, SLIPWAY_WORKERS, SLIPWAY_DATABASE_URL, SLIPWAY_ALLOW_LOCAL_REPOSITORIES as DIR:DIR…); a flag
+            SLIPWAY_DOMAIN, SLIPWAY_WORKERS, SLIPWAY_WORKSPACE_WORKERS, SLIPWAY_DATABASE_URL, SLIPWAY_ALLOW_LOCAL_REPOSITORIES as DIR:DIR…); a flag
             wins over its variable.
             The first start on an empty data directory prints an admin token and saves it to <data-dir>/admin-token;
             SLIPWAY_ADMIN_TOKEN sets that token instead. It also prints the password of the install administrator
@@ -27,6 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The address to bind (default 127.0.0.1).") var host: String?
     @Option(help: "The domain: the API at it, deployments at its subdomains (default localhost).") var domain: String?
     @Option(help: "How many deployments build at once (default 2).") var workers: Int?
+    @Option(help: "The most deployments one workspace builds at once; workspaces with work take turns (default half of --workers, at least 1).")
+    var workspaceWorkers: Int?
     @Option(help: "postgres://… to use PostgreSQL instead of the embedded SQLite.") var databaseURL: String?
     @Option(help: "The longest a build may run, in seconds (default 1200).") var buildTimeout: Int?
     @Option(help: "The largest log a build may write, e.g. 50MB (default 50MB); a service's output goes on past it in rotated segments.")
@@ -67,6 +69,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let workers {
             guard workers >= 1 else { throw ValidationError("--workers must be at least 1") }
             configuration.workers = workers
+        }
+        if let workspaceWorkers {
+            guard workspaceWorkers >= 1 else { throw ValidationError("--workspace-workers must be at least 1") }
+            configuration.workspaceWorkers = workspaceWorkers
         }
         if let databaseURL { configuration.databaseURL = databaseURL }
         if let buildTimeout {

@@ -289,6 +289,13 @@ import Testing
         let badFlag = try await Self.serve(["--data-dir", "data", "--workers", "0"])
         Self.expectReadableFailure(badFlag, "--workers must be at least 1")
         #expect(badFlag.0 == 64)
+        let badShare = try await Self.serve(["--data-dir", "data", "--workspace-workers", "0"])
+        Self.expectReadableFailure(badShare, "--workspace-workers must be at least 1")
+        #expect(badShare.0 == 64)
+        Self.expectReadableFailure(
+            try await Self.serve(["--data-dir", "data"], environment: ["SLIPWAY_WORKSPACE_WORKERS": "half"]),
+            "SLIPWAY_WORKSPACE_WORKERS must be a positive integer, got 'half'"
+        )
     }
 
     /// Accepts one connection on a listening socket, reads the request head (unless told not to) and writes `answer`.

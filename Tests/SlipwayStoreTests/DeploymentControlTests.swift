@@ -384,10 +384,10 @@ import Testing
 
             let done = try await Self.finished(store, blog, by: first, state: .success, build: nil)
             let blog1 = try await store.deployments.create(Fixtures.newDeployment(blog, by: first))
-            let shop1 = try await store.deployments.create(Fixtures.newDeployment(shop, by: second))
             let blog2 = try await store.deployments.create(Fixtures.newDeployment(blog, by: first))
             let running = try #require(try await store.control.claimNext(at: Fixtures.time, owner: "n", leaseUntil: Fixtures.time(plus: 9)))
             #expect(running.id == blog1.id)
+            let shop1 = try await store.deployments.create(Fixtures.newDeployment(shop, by: second))
             let canceled = try #require(try await store.control.cancelIfQueued(deploymentID: blog2.id, reason: "x", at: Fixtures.time))
             let blog3 = try await store.deployments.create(Fixtures.newDeployment(blog, by: first))
 

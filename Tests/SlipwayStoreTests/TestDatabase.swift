@@ -169,3 +169,10 @@ enum Fixtures {
         deployment.commitID = deployment.commitID ?? String(repeating: "a", count: 40)
     }
 }
+
+extension DeploymentControlRepository {
+    /// A claim without a workspace limit, for the tests that are not about the fair share.
+    func claimNext(at time: Date, owner: String, leaseUntil: Date) async throws -> Deployment? {
+        try await claimNext(at: time, owner: owner, leaseUntil: leaseUntil, workspaceWorkers: .max)
+    }
+}

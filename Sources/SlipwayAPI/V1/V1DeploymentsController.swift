@@ -168,6 +168,7 @@ struct V1DeploymentsController {
         enum CodingKeys: String, CodingKey {
             case deploymentID = "deployment_id", projectID = "project_id", projectName = "project_name", state, position
             case gitBranch = "git_branch", trigger, environment, queuedAt = "queued_at", startedAt = "started_at", activeStage = "active_stage"
+            case waitingReason = "waiting_reason"
         }
 
         func encode(to encoder: any Encoder) throws {
@@ -184,6 +185,7 @@ struct V1DeploymentsController {
             try container.encode(Timestamp.format(deployment.createdAt), forKey: .queuedAt)
             try container.encode(deployment.startedAt.map(Timestamp.format), forKey: .startedAt)
             try container.encode(deployment.progress.activeStage, forKey: .activeStage)
+            try container.encode(entry.waitingReason?.rawValue, forKey: .waitingReason)
         }
     }
 

@@ -3,9 +3,12 @@ public import Foundation
 /// The queue and the control of running deployments: claiming with a lease, canceling, superseding,
 /// deleting and retention. Implemented by the store next to `DeploymentRepository`.
 public protocol DeploymentControlRepository: Sendable {
-    /// Takes the oldest queued deployment whose project has nothing running (and that is first in its project's
-    /// queue), marks it started and gives `owner` a lease on it until `leaseUntil`. Nil when nothing can start.
-    func claimNext(at time: Date, owner: String, leaseUntil: Date) async throws -> Deployment?
+    /// Takes the next deployment by the fair share (docs/scheduling.md), marks it started and gives `owner` a lease
+    /// on it until `leaseUntil`: of the workspaces that run fewer than `workspaceWorkers` deployments and have one
+    /// that can start, the one whose last claim is oldest (never served first); of its queued deployments, the
+    /// oldest whose project has nothing running and nothing older waiting. Nil when nothing can start. Holds under
+    /// concurrent claims from many workers and nodes.
+    func claimNext(at time: Date, owner: String, leaseUntil: Date, workspaceWorkers: Int) async throws -> Deployment?
 
     /// Extends `owner`'s lease on a running deployment; false when it holds none any more (the deployment ended,
     /// or its lease expired and it was taken away).

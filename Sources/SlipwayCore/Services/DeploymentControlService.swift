@@ -14,11 +14,14 @@ public struct QueueEntry: Sendable, Equatable {
     public var projectName: String
     /// 1-based place among the waiting deployments of the workspace; nil for active ones.
     public var position: Int?
+    /// Why a waiting deployment has not started (`FairShare.waitingReasons`); nil for active ones.
+    public var waitingReason: WaitingReason?
 
-    public init(deployment: Deployment, projectName: String, position: Int?) {
+    public init(deployment: Deployment, projectName: String, position: Int?, waitingReason: WaitingReason? = nil) {
         self.deployment = deployment
         self.projectName = projectName
         self.position = position
+        self.waitingReason = waitingReason
     }
 }
 
@@ -40,11 +43,14 @@ public struct DeploymentControlService: Sendable {
     public let queueSignal: WakeUpSignal
     /// How long `cancel` waits for a running deployment's processes to be gone before it answers.
     public let stopTimeout: Duration
+    /// The most deployments a workspace may run at once (`--workspace-workers`): the queue says when a deployment
+    /// waits for it.
+    public let workspaceWorkers: Int
 
     public init(
         projects: any ProjectRepository, deployments: any DeploymentRepository, control: any DeploymentControlRepository,
         stopper: any DeploymentStopper, activity: DeploymentActivity, routes: RouteTable, files: any DeploymentFileStore,
-        queueSignal: WakeUpSignal, stopTimeout: Duration = .seconds(30), runtime: (any ServiceRuntime)? = nil,
+        queueSignal: WakeUpSignal, workspaceWorkers: Int, stopTimeout: Duration = .seconds(30), runtime: (any ServiceRuntime)? = nil,
         startServices: (@Sendable (_ live: [LiveDeployment], _ reason: String) -> Void)? = nil
     ) {
         self.runtime = runtime
@@ -58,6 +64,7 @@ public struct DeploymentControlService: Sendable {
         self.files = files
         self.queueSignal = queueSignal
         self.stopTimeout = stopTimeout
+        self.workspaceWorkers = workspaceWorkers
     }
 
     /// Cancels a queued or running deployment and returns it once it has ended (its processes are gone).
@@ -113,7 +120,7 @@ public struct DeploymentControlService: Sendable {
         activity.notify(deployment.uid)
     }
 
-    /// The workspace's waiting and active deployments: active first, then waiting in the order they will run.
+    /// The workspace's waiting and active deployments: active first, then waiting oldest first, each with why it waits.
     public func queue(for identity: Identity) async throws -> [QueueEntry] {
         let unfinished = try await control.unfinishedDeployments(workspaceID: identity.workspace.id)
         var names: [Int64: String] = [:]
@@ -122,8 +129,15 @@ public struct DeploymentControlService: Sendable {
         }
         let active = unfinished.filter { $0.state == .running }
         let waiting = unfinished.filter { $0.state == .queued }
-        return active.map { QueueEntry(deployment: $0, projectName: names[$0.projectID] ?? "", position: nil) }
-            + waiting.enumerated().map { QueueEntry(deployment: $1, projectName: names[$1.projectID] ?? "", position: $0 + 1) }
+        let reasons = FairShare.waitingReasons(unfinished: unfinished, workspaceWorkers: workspaceWorkers)
+        let activeEntries = active.map { QueueEntry(deployment: $0, projectName: names[$0.projectID] ?? "", position: nil) }
+        let waitingEntries = waiting.enumerated().map { index, deployment in
+            QueueEntry(
+                deployment: deployment, projectName: names[deployment.projectID] ?? "", position: index + 1,
+                waitingReason: reasons[deployment.id] ?? .noFreeWorker
+            )
+        }
+        return activeEntries + waitingEntries
     }
 
     private func waitForEnd(_ deployment: Deployment, after generation: UInt64, _ identity: Identity) async throws -> Deployment {
