@@ -40,6 +40,7 @@ enum Migrations {
         Migration(version: 9, name: "sealed webhook secrets", applyWithSecrets: sealWebhookSecrets),
         Migration(version: 10, name: "user logins and passwords, install administrators, sessions", apply: addUsersAndSessions),
         Migration(version: 11, name: "workspace claim turns for the fair share", apply: addWorkspaceClaimTurns),
+        Migration(version: 12, name: "token expiry", apply: addTokenExpiry),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

@@ -49,11 +49,12 @@ struct SQLIdentityRepository: IdentityRepository {
         var scopes: String
         var createdAt: Int64
         var lastUsedAt: Int64?
+        var expiresAt: Int64?
 
         func token() throws -> APIToken {
             APIToken(
                 id: id, workspaceID: workspaceID, userID: userID, name: name, scopes: try StoredValue.scopes(scopes),
-                createdAt: StoredValue.date(createdAt), lastUsedAt: StoredValue.date(lastUsedAt)
+                createdAt: StoredValue.date(createdAt), lastUsedAt: StoredValue.date(lastUsedAt), expiresAt: StoredValue.date(expiresAt)
             )
         }
     }
@@ -103,8 +104,8 @@ struct SQLIdentityRepository: IdentityRepository {
                     TokenRow.self,
                     """
                     UPDATE api_tokens SET last_used_at = \(bind: StoredValue.microseconds(now))
-                    WHERE token_hash = \(bind: hash)
-                    RETURNING id, workspace_id, user_id, name, scopes, created_at, last_used_at
+                    WHERE token_hash = \(bind: hash) AND (expires_at IS NULL OR expires_at > \(bind: StoredValue.microseconds(now)))
+                    RETURNING id, workspace_id, user_id, name, scopes, created_at, last_used_at, expires_at
                     """
                 )
             else { return nil }
@@ -128,7 +129,9 @@ struct SQLIdentityRepository: IdentityRepository {
         return (try workspace.workspace(), user.user())
     }
 
-    func createToken(workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, secret: String) async throws -> APIToken {
+    func createToken(
+        workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, secret: String, expiresAt: Date?
+    ) async throws -> APIToken {
         try await UniqueConstraint.tokenHash.translatingViolation(into: Self.secretTaken) {
             try await database.transaction { session in
                 let user = try await session.first(
@@ -136,7 +139,8 @@ struct SQLIdentityRepository: IdentityRepository {
                 )
                 guard user != nil else { throw SlipwayError.notFound("user \(userID) not found") }
                 return try await insertToken(
-                    session, workspaceID: workspaceID, userID: userID, name: name, scopes: scopes, secret: secret, at: Timestamp.now()
+                    session, workspaceID: workspaceID, userID: userID, name: name, scopes: scopes, secret: secret, at: Timestamp.now(),
+                    expiresAt: expiresAt
                 )
             }
         }
@@ -147,7 +151,7 @@ struct SQLIdentityRepository: IdentityRepository {
             try await session.all(
                 TokenRow.self,
                 """
-                SELECT id, workspace_id, user_id, name, scopes, created_at, last_used_at FROM api_tokens
+                SELECT id, workspace_id, user_id, name, scopes, created_at, last_used_at, expires_at FROM api_tokens
                 WHERE workspace_id = \(bind: workspaceID) ORDER BY id
                 """
             ).map { try $0.token() }
@@ -163,18 +167,22 @@ struct SQLIdentityRepository: IdentityRepository {
     }
 
     private func insertToken(
-        _ session: Session, workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, secret: String, at now: Date
+        _ session: Session, workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, secret: String, at now: Date,
+        expiresAt: Date? = nil
     ) async throws -> APIToken {
+        let expiresAt = expiresAt.map(StoredValue.storedPrecision)
         let id = try await session.insertReturningID(
             """
-            INSERT INTO api_tokens (workspace_id, user_id, name, scopes, token_hash, created_at, last_used_at)
+            INSERT INTO api_tokens (workspace_id, user_id, name, scopes, token_hash, created_at, last_used_at, expires_at)
             VALUES (
                 \(bind: workspaceID), \(bind: userID), \(bind: name), \(bind: StoredValue.scopesText(scopes)),
-                \(bind: StoredValue.tokenHash(secret)), \(bind: StoredValue.microseconds(now)), NULL
+                \(bind: StoredValue.tokenHash(secret)), \(bind: StoredValue.microseconds(now)), NULL,
+                \(bind: StoredValue.microseconds(expiresAt))
             )
             RETURNING id
             """
         )
-        return APIToken(id: id, workspaceID: workspaceID, userID: userID, name: name, scopes: scopes, createdAt: now, lastUsedAt: nil)
+        return APIToken(
+            id: id, workspaceID: workspaceID, userID: userID, name: name, scopes: scopes, createdAt: now, lastUsedAt: nil, expiresAt: expiresAt)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import SlipwayClient
+import SlipwayCore
 import SlipwayTesting
 import Testing
 
@@ -85,6 +86,13 @@ import Testing
         // Tokens.
         Case(method: .POST, path: "/api/v1/tokens", body: "{}", status: 422, mentions: "name"),
         Case(method: .POST, path: "/api/v1/tokens", body: #"{"name": "ci", "scopes": ["root"]}"#, status: 422, mentions: "scopes.0"),
+        Case(
+            method: .POST, path: "/api/v1/tokens", body: #"{"name": "ci", "expires_at": "2020-01-01T00:00:00Z"}"#, status: 422,
+            mentions: "expires_at"),
+        Case(method: .POST, path: "/api/v1/tokens", body: #"{"name": "ci", "expires_at": "soon"}"#, status: 422, mentions: "expires_at"),
+        Case(
+            method: .POST, path: "/api/v1/tokens", body: #"{"name": "ci", "expires_at": "2999-01-01T00:00:00Z"}"#, status: 422,
+            mentions: "ten years"),
         Case(method: .DELETE, path: "/api/v1/tokens/999", body: nil, status: 404, mentions: "999"),
         // Unknown endpoints.
         Case(method: .GET, path: "/api/v1/nothing-here", body: nil, status: 404, mentions: "no such endpoint"),
@@ -141,6 +149,16 @@ import Testing
             }
             let read: Created = try await api.send(.POST, "/api/v1/tokens", body: ["name": "reader", "scopes": ["read"]] as [String: AnyCodable])
             #expect(read.scopes == ["read"])
+            // A token with an expiry shows it, and works until then.
+            struct Expiring: Decodable {
+                var token: String
+                var expiresAt: String?
+            }
+            let inAWeek = Timestamp.format(Date().addingTimeInterval(7 * 24 * 3600))
+            let expiring: Expiring = try await api.send(
+                .POST, "/api/v1/tokens", body: ["name": "week", "expires_at": .string(inAWeek)] as [String: AnyCodable])
+            #expect(expiring.expiresAt == inAWeek)
+            #expect(try await server.client(token: expiring.token).raw(.GET, "/api/v1/me").0 == 200)
             let reader = server.client(token: read.token)
             let me = try await reader.me()
             #expect(me.scopes == ["read"])

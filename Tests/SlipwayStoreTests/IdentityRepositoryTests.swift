@@ -59,6 +59,27 @@ import Testing
         }
     }
 
+    @Test("A token with an expiry authenticates until its time and not from then on; one without never expires", arguments: TestDatabase.all)
+    func tokensExpire(database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let identity = try await Fixtures.bootstrap(store)
+            let secret = APIToken.generateSecret()
+            let expiry = Fixtures.time(plus: 60_000_000)
+            let token = try await store.identities.createToken(
+                workspaceID: identity.workspace.id, userID: identity.user.id, name: "ci", scopes: [.deploy], secret: secret,
+                expiresAt: expiry)
+            #expect(token.expiresAt == expiry)
+            #expect(try await store.identities.tokens(workspaceID: identity.workspace.id).last?.expiresAt == expiry)
+
+            #expect(try await store.identities.authenticate(secret: secret, at: Fixtures.time(plus: 59_999_999)) != nil)
+            #expect(try await store.identities.authenticate(secret: secret, at: expiry) == nil)
+            #expect(try await store.identities.authenticate(secret: secret, at: Fixtures.time(plus: 3_600_000_000)) == nil)
+            // The first token has no expiry.
+            let never = try #require(try await store.identities.tokens(workspaceID: identity.workspace.id).first)
+            #expect(never.expiresAt == nil)
+        }
+    }
+
     @Test("Tokens are created, listed and deleted within their workspace only", arguments: TestDatabase.all)
     func tokensAreScopedByWorkspace(database: TestDatabase) async throws {
         try await database.withStore { store in

@@ -96,16 +96,21 @@ enum Fixtures {
         Timestamp.date(microseconds: 1_768_658_131_123_457 + microseconds)
     }
 
-    /// Lends a database older than migration 10 the user columns and the sessions table that today's identity
-    /// repository writes; `takeBackUserColumns` removes them again, so that the database is as the older Slipway left it.
+    /// Lends a database older than migration 10 the user columns, the sessions table and the token expiry (migration
+    /// 12) that today's identity repository writes; `takeBackUserColumns` removes them again, so that the database is
+    /// as the older Slipway left it.
     static func lendUserColumns(_ database: Database) async throws {
-        try await database.withConnection { session in try await Migrations.addUsersAndSessions(session) }
+        try await database.withConnection { session in
+            try await Migrations.addUsersAndSessions(session)
+            try await Migrations.addTokenExpiry(session)
+        }
     }
 
     /// Removes what `lendUserColumns` added (the rows written stay, in the older columns).
     static func takeBackUserColumns(_ database: Database) async throws {
         try await database.withConnection { session in
             try await session.run("DROP TABLE sessions")
+            try await session.run("ALTER TABLE api_tokens DROP COLUMN expires_at")
             try await session.run("DROP INDEX users_login_unique")
             for column in ["login", "email", "password_hash", "is_install_admin"] {
                 try await session.run("ALTER TABLE users DROP COLUMN \(unsafeRaw: column)")

@@ -205,7 +205,7 @@ struct V1Token: Encodable {
 
     enum Key: String, CodingKey {
         case id, name, scopes, token
-        case createdAt = "created_at", lastUsedAt = "last_used_at"
+        case createdAt = "created_at", lastUsedAt = "last_used_at", expiresAt = "expires_at"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -215,6 +215,7 @@ struct V1Token: Encodable {
         try container.encode(token.scopes.sorted(), forKey: .scopes)
         try container.encode(Timestamp.format(token.createdAt), forKey: .createdAt)
         try container.encode(token.lastUsedAt.map(Timestamp.format), forKey: .lastUsedAt)
+        try container.encode(token.expiresAt.map(Timestamp.format), forKey: .expiresAt)
         if let secret { try container.encode(secret, forKey: .token) }
     }
 }

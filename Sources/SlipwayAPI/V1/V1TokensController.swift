@@ -16,7 +16,17 @@ struct V1TokensController {
     struct CreateBody: Decodable {
         var name: String?
         var scopes: [String]?
+        /// When the token stops working (ISO 8601, in the future); absent or null: never.
+        var expiresAt: String?
+
+        enum CodingKeys: String, CodingKey {
+            case name, scopes
+            case expiresAt = "expires_at"
+        }
     }
+
+    /// The latest a token may expire: ten years from now.
+    static let longestLifetime: TimeInterval = 10 * 365 * 24 * 3600
 
     @Sendable func create(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.admin)
@@ -33,10 +43,22 @@ struct V1TokensController {
             }
         }
         if body.scopes?.isEmpty == true { problems.append(FieldProblem(field: "scopes", message: "must name at least one scope")) }
+        var expiresAt: Date?
+        if let text = body.expiresAt {
+            let now = Date()
+            if let microseconds = QueryTimestamp.parse(text), case let date = Timestamp.date(microseconds: microseconds), date > now,
+                date.timeIntervalSince(now) <= Self.longestLifetime
+            {
+                expiresAt = date
+            } else {
+                problems.append(
+                    FieldProblem(field: "expires_at", message: "must be a time in the next ten years, as ISO 8601 (2027-01-31T00:00:00Z)"))
+            }
+        }
         guard problems.isEmpty else { throw SlipwayError.invalid(problems) }
         let secret = APIToken.generateSecret()
         let token = try await identities.createToken(
-            workspaceID: identity.workspace.id, userID: identity.user.id, name: name, scopes: scopes, secret: secret
+            workspaceID: identity.workspace.id, userID: identity.user.id, name: name, scopes: scopes, secret: secret, expiresAt: expiresAt
         )
         return try JSONBody.response(V1Token(token: token, secret: secret), status: .created)
     }

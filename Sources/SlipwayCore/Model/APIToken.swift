@@ -26,9 +26,12 @@ public struct APIToken: Sendable, Equatable {
     public var scopes: Set<Scope>
     public var createdAt: Date
     public var lastUsedAt: Date?
+    /// When the token stops authenticating; nil for one that does not expire.
+    public var expiresAt: Date?
 
     public init(
-        id: Int64, workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, createdAt: Date, lastUsedAt: Date?
+        id: Int64, workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, createdAt: Date, lastUsedAt: Date?,
+        expiresAt: Date? = nil
     ) {
         self.id = id
         self.workspaceID = workspaceID
@@ -37,6 +40,7 @@ public struct APIToken: Sendable, Equatable {
         self.scopes = scopes
         self.createdAt = createdAt
         self.lastUsedAt = lastUsedAt
+        self.expiresAt = expiresAt
     }
 
     /// Whether the token grants `scope`, directly or through a higher scope.

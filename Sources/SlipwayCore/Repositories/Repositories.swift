@@ -11,7 +11,9 @@ public protocol IdentityRepository: Sendable {
     /// The identity an API token or session secret belongs to at `now`, or nil when no token has that secret or the
     /// session is revoked or expired. Records the use (`last_used_at`).
     func authenticate(secret: String, at now: Date) async throws -> Identity?
-    func createToken(workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, secret: String) async throws -> APIToken
+    /// Creates a token of the user in the workspace; `expiresAt` (nil: never) is when it stops authenticating.
+    func createToken(workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, secret: String, expiresAt: Date?) async throws
+        -> APIToken
     func tokens(workspaceID: Int64) async throws -> [APIToken]
     /// Deletes a token of the workspace; false when it has no such token.
     func deleteToken(id: Int64, workspaceID: Int64) async throws -> Bool
@@ -151,6 +153,13 @@ public struct LiveDeployment: Sendable, Equatable {
         self.buildID = buildID
         self.isProduction = isProduction
         self.kind = kind
+    }
+}
+
+extension IdentityRepository {
+    /// Creates a token that does not expire.
+    public func createToken(workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, secret: String) async throws -> APIToken {
+        try await createToken(workspaceID: workspaceID, userID: userID, name: name, scopes: scopes, secret: secret, expiresAt: nil)
     }
 }
 
