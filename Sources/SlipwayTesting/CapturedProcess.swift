@@ -7,6 +7,10 @@ import Foundation
 /// it for as long as it runs (a build, a server). Waiting for this process's own exit and then reading the file
 /// cannot be held up by anyone else.
 public enum CapturedProcess {
+    /// One launch at a time: Foundation's `Process.run()` crashed in a `memcpy` (a bad pointer) with many tests
+    /// launching programs on several threads at once. Only the launch is serialized; the programs run side by side.
+    private static let launching = NSLock()
+
     /// Runs `executable` with `arguments` and waits for it; standard error goes to the same file as standard output
     /// when `includeErrors`, else nowhere.
     public static func run(
@@ -25,7 +29,7 @@ public enum CapturedProcess {
         process.standardOutput = output
         process.standardError = includeErrors ? output : FileHandle.nullDevice
         do {
-            try process.run()
+            try launching.withLock { try process.run() }
         } catch {
             try? output.close()
             throw error
