@@ -238,5 +238,7 @@ public struct TokenInfo: Decodable, Sendable, Equatable {
     public var scopes: [String]
     public var createdAt: String
     public var lastUsedAt: String?
+    /// When the token stops working; nil: never.
+    public var expiresAt: String?
     public var token: String?
 }

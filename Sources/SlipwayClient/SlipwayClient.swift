@@ -118,12 +118,13 @@ public struct SlipwayClient: Sendable {
         return list.data
     }
 
-    public func createToken(name: String, scopes: [String]) async throws -> TokenInfo {
+    public func createToken(name: String, scopes: [String], expiresAt: String? = nil) async throws -> TokenInfo {
         struct Body: Encodable {
             var name: String
             var scopes: [String]
+            var expiresAt: String?
         }
-        return try await send(.POST, "/api/v1/tokens", body: Body(name: name, scopes: scopes))
+        return try await send(.POST, "/api/v1/tokens", body: Body(name: name, scopes: scopes, expiresAt: expiresAt))
     }
 
     public func revokeToken(_ id: Int64) async throws -> ActionResult { try await send(.DELETE, "/api/v1/tokens/\(id)") }

@@ -14,6 +14,7 @@ struct TokensCommand: AsyncParsableCommand {
         var scopes: [String]
         var created_at: String
         var last_used_at: String?
+        var expires_at: String?
         var token: String?
 
         init(_ token: TokenInfo) {
@@ -22,6 +23,7 @@ struct TokensCommand: AsyncParsableCommand {
             scopes = token.scopes
             created_at = token.createdAt
             last_used_at = token.lastUsedAt
+            expires_at = token.expiresAt
             self.token = token.token
         }
     }
@@ -34,12 +36,13 @@ struct TokensCommand: AsyncParsableCommand {
 
         @Argument(help: "A name to recognise it by.") var name: String
         @Option(name: .customLong("scope"), help: "read, deploy or admin (repeatable; default read).") var scopes: [String] = ["read"]
+        @Option(help: "When it stops working, ISO 8601 (2027-01-31T00:00:00Z); default never.") var expiresAt: String?
         @Flag(help: "Print as JSON.") var json = false
         @OptionGroup var client: ClientOptions
 
         func run() async throws {
             let api = try client.makeClient()
-            let token = try await reportingErrors { try await api.createToken(name: name, scopes: scopes) }
+            let token = try await reportingErrors { try await api.createToken(name: name, scopes: scopes, expiresAt: expiresAt) }
             if json { return try Output.json(TokenJSON(token)) }
             print("Created token \(token.id) (\(token.scopes.joined(separator: ", "))). Its secret, shown only now:\n\n    \(token.token ?? "")\n")
         }
@@ -57,11 +60,11 @@ struct TokensCommand: AsyncParsableCommand {
             let tokens = try await reportingErrors { try await api.tokens() }
             if json { return try Output.json(tokens.map(TokenJSON.init)) }
             Output.table(
-                ["ID", "NAME", "SCOPES", "CREATED", "LAST USED"],
+                ["ID", "NAME", "SCOPES", "CREATED", "LAST USED", "EXPIRES"],
                 tokens.map {
                     [
                         String($0.id), $0.name, $0.scopes.joined(separator: ","), Output.age($0.createdAt),
-                        $0.lastUsedAt.map { Output.age($0) } ?? "never",
+                        $0.lastUsedAt.map { Output.age($0) } ?? "never", $0.expiresAt ?? "never",
                     ]
                 }
             )

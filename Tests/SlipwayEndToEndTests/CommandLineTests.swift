@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayClient
+import SlipwayCore
 import SlipwayTesting
 import Testing
 
@@ -151,6 +152,11 @@ import Testing
             let secret = try #require(token["token"] as? String)
             let (_, listedTokens) = try await Self.slipway(["tokens", "list"], environment: home)
             #expect(listedTokens.contains("ci") && !listedTokens.contains(secret))
+            // A token that expires shows when.
+            let inADay = Timestamp.format(Date().addingTimeInterval(24 * 3600))
+            let (expiringStatus, expiring) = try await Self.slipway(
+                ["tokens", "create", "day", "--expires-at", inADay, "--json"], environment: home)
+            #expect(expiringStatus == 0 && expiring.contains(inADay), "\(expiring)")
             #expect(try await Self.slipway(["tokens", "revoke", String(try #require(token["id"] as? Int))], environment: home).0 == 0)
             let (revokedStatus, _) = try await Self.slipway(["whoami"], environment: ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": secret])
             #expect(revokedStatus == 1)
