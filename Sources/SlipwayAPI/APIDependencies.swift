@@ -5,6 +5,8 @@ public struct APIDependencies: Sendable {
     public var identities: any IdentityRepository
     /// Users, passwords and sessions.
     public var accounts: AccountService
+    /// Workspaces, members and invitations.
+    public var tenancy: TenancyService
     public var projects: any ProjectRepository
     /// Creating and changing projects under the install's rules (repositories, ports).
     public var projectSettings: ProjectService
@@ -35,7 +37,7 @@ public struct APIDependencies: Sendable {
     public var webhookBodies = WebhookBodyGate()
 
     public init(
-        identities: any IdentityRepository, accounts: AccountService, projects: any ProjectRepository, deployments: any DeploymentRepository,
+        identities: any IdentityRepository, accounts: AccountService, tenancy: TenancyService, projects: any ProjectRepository, deployments: any DeploymentRepository,
         projectSettings: ProjectService, service: DeploymentService, builds: BuildDeploymentService, control: DeploymentControlService,
         logs: any DeploymentLogReader,
         files: any DeploymentFileStore,
@@ -46,6 +48,7 @@ public struct APIDependencies: Sendable {
     ) {
         self.identities = identities
         self.accounts = accounts
+        self.tenancy = tenancy
         self.projects = projects
         self.projectSettings = projectSettings
         self.deployments = deployments

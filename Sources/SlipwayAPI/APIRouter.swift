@@ -10,13 +10,16 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     router.add(middleware: CloudflarePathMiddleware())
     router.get("/health") { _, _ in try JSONBody.response(["status": "ok"]) }
     router.get("/openapi.yaml") { _, _ in OpenAPIDocument.response() }
-    let authenticator = BearerAuthenticator(identities: d.identities, failures: d.authenticationFailures)
+    let authenticator = BearerAuthenticator(identities: d.identities, tenancy: d.tenancy, failures: d.authenticationFailures)
     let lookup = V1Lookup(projects: d.projects, deployments: d.deployments)
 
     let v1 = router.group("api/v1").add(middleware: authenticator)
-    V1MeController(accounts: d.accounts, failures: d.authenticationFailures).addRoutes(to: v1)
+    V1MeController(accounts: d.accounts, tenancy: d.tenancy, failures: d.authenticationFailures).addRoutes(to: v1)
     V1SessionsController(accounts: d.accounts, failures: d.authenticationFailures).addRoutes(public: router, authenticated: v1)
     V1UsersController(accounts: d.accounts).addRoutes(to: v1.group("users"))
+    V1WorkspacesController(tenancy: d.tenancy).addRoutes(to: v1.group("workspaces"))
+    V1MembersController(tenancy: d.tenancy).addRoutes(to: v1.group("members"))
+    V1InvitationsController(tenancy: d.tenancy).addRoutes(to: v1.group("invitations"))
     V1TokensController(identities: d.identities).addRoutes(to: v1.group("tokens"))
     V1ProjectsController(
         projects: d.projects, projectSettings: d.projectSettings, deployments: d.deployments, deploymentService: d.service,

@@ -7,7 +7,6 @@ public struct UserInfo: Decodable, Sendable, Equatable {
     public var name: String
     public var email: String?
     public var isInstallAdmin: Bool
-    public var workspaceId: Int64
     public var createdAt: String
 }
 
@@ -15,7 +14,8 @@ public struct UserInfo: Decodable, Sendable, Equatable {
 public struct SessionInfo: Decodable, Sendable, Equatable {
     public var id: Int64
     public var uid: String
-    public var workspaceId: Int64
+    /// The workspace the session acts in by default; nil for a user who belonged to none at login.
+    public var workspaceId: Int64?
     public var createdAt: String
     public var expiresAt: String
     public var lastUsedAt: String?
@@ -29,5 +29,6 @@ public struct LoginInfo: Decodable, Sendable, Equatable {
     public var expiresAt: String
     public var session: SessionInfo
     public var user: UserInfo
-    public var workspace: MeInfo.Workspace
+    /// Where the session acts; nil for a user who belongs to no workspace yet.
+    public var workspace: MeInfo.Workspace?
 }

@@ -143,16 +143,19 @@ public struct MeInfo: Decodable, Sendable, Equatable {
         public var login: String
         public var isInstallAdmin: Bool
     }
+    /// A workspace with the caller's role there (nil in an install administrator's list where they are no member).
     public struct Workspace: Decodable, Sendable, Equatable {
         public var id: Int64
         public var uid: String
         public var name: String
         public var cloudflareAccountId: String
+        public var role: String?
     }
     /// The API token the request came with, if it was one.
     public struct Token: Decodable, Sendable, Equatable {
         public var id: Int64
         public var name: String
+        public var scopes: [String]
     }
     /// The session the request came with, if it was one.
     public struct Session: Decodable, Sendable, Equatable {
@@ -160,10 +163,16 @@ public struct MeInfo: Decodable, Sendable, Equatable {
         public var expiresAt: String
     }
     public var user: User
-    public var workspace: Workspace
+    /// The workspace the request acts in; nil for a user who belongs to none yet.
+    public var workspace: Workspace?
+    /// The caller's role in `workspace`.
+    public var role: String?
     public var token: Token?
     public var session: Session?
+    /// The effective scopes in `workspace`.
     public var scopes: [String]
+    /// Every workspace of the caller's, with their role in each.
+    public var workspaces: [Workspace]
 }
 
 /// What `createProject` sends.

@@ -82,6 +82,7 @@ func buildServerAPIRouter(
                 identities: store.identities, passwords: ScryptPasswordHasher(),
                 configuration: .init(sessionLifetime: configuration.sessionLifetime)
             ),
+            tenancy: TenancyService(tenancy: store.tenancy, identities: store.identities),
             projects: store.projects, deployments: store.deployments,
             projectSettings: ProjectService(
                 projects: store.projects,

@@ -41,6 +41,7 @@ enum Migrations {
         Migration(version: 10, name: "user logins and passwords, install administrators, sessions", apply: addUsersAndSessions),
         Migration(version: 11, name: "workspace claim turns for the fair share", apply: addWorkspaceClaimTurns),
         Migration(version: 12, name: "token expiry", apply: addTokenExpiry),
+        Migration(version: 13, name: "memberships, invitations, deleted workspaces", apply: addMemberships),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

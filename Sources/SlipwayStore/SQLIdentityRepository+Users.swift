@@ -8,7 +8,7 @@ extension SQLIdentityRepository {
         var id: Int64
         var uid: String
         var userID: Int64
-        var workspaceID: Int64
+        var workspaceID: Int64?
         var createdAt: Int64
         var expiresAt: Int64
         var lastUsedAt: Int64?
@@ -25,7 +25,8 @@ extension SQLIdentityRepository {
         }
     }
 
-    /// Inserts a user in the caller's transaction.
+    /// Inserts a user in the caller's transaction. `workspaceID` only records where the user was first made
+    /// (`users.workspace_id`, migration 13); memberships say where they act.
     func insertUser(_ session: Session, _ user: NewUser, workspaceID: Int64, at now: Date) async throws -> User {
         let name = user.login.trimmingCharacters(in: .whitespacesAndNewlines)
         let login = UserLogin.normalize(user.login)
@@ -40,15 +41,18 @@ extension SQLIdentityRepository {
             """
         )
         return User(
-            id: id, workspaceID: workspaceID, name: name, login: login, email: user.email, isInstallAdministrator: user.isInstallAdministrator,
+            id: id, name: name, login: login, email: user.email, isInstallAdministrator: user.isInstallAdministrator,
             createdAt: StoredValue.storedPrecision(now)
         )
     }
 
-    func createUser(_ user: NewUser, workspaceID: Int64) async throws -> User {
+    func createUser(_ user: NewUser) async throws -> User {
         try await UniqueConstraint.userLogin.translatingViolation(into: Self.loginTaken) {
             try await database.transaction { session in
-                try await insertUser(session, user, workspaceID: workspaceID, at: Timestamp.now())
+                guard let first = try await session.value(Int64.self, column: "id", "SELECT MIN(id) AS id FROM workspaces") else {
+                    throw SlipwayError.conflict("the install has no workspace yet")
+                }
+                return try await insertUser(session, user, workspaceID: first, at: Timestamp.now())
             }
         }
     }
@@ -107,13 +111,13 @@ extension SQLIdentityRepository {
         }
     }
 
-    func createSession(userID: Int64, workspaceID: Int64, secret: String, createdAt: Date, expiresAt: Date) async throws -> Identity {
+    func createSession(userID: Int64, secret: String, createdAt: Date, expiresAt: Date) async throws -> Caller {
         let uid = UUID()
         return try await UniqueConstraint.sessionTokenHash.translatingViolation(into: Self.secretTaken) {
             try await database.transaction { session in
-                guard let (workspace, user) = try await workspaceAndUser(session, workspaceID: workspaceID, userID: userID) else {
-                    throw SlipwayError.notFound("user \(userID) not found")
-                }
+                guard let user = try await user(session, id: userID) else { throw SlipwayError.notFound("user \(userID) not found") }
+                let membership = try await MembershipRow.oldestMembership(session, userID: userID)
+                let workspaceID = membership?.workspace.id
                 let id = try await session.insertReturningID(
                     """
                     INSERT INTO sessions (uid, user_id, workspace_id, token_hash, created_at, expires_at, last_used_at, revoked_at)
@@ -128,13 +132,14 @@ extension SQLIdentityRepository {
                     id: id, uid: uid, userID: userID, workspaceID: workspaceID, createdAt: StoredValue.storedPrecision(createdAt),
                     expiresAt: StoredValue.storedPrecision(expiresAt)
                 )
-                return Identity(workspace: workspace, user: user, session: stored)
+                return Caller(user: user, credential: .session(stored), membership: membership)
             }
         }
     }
 
-    /// The identity of an active session's secret at `now`, recording its use.
-    func authenticateSession(secret: String, at now: Date) async throws -> Identity? {
+    /// The caller of an active session's secret at `now`, recording its use. The session acts in its own workspace
+    /// while its user is a member there, else in their oldest membership.
+    func authenticateSession(secret: String, at now: Date) async throws -> Caller? {
         let time = StoredValue.microseconds(now)
         return try await database.transaction { session in
             guard
@@ -146,9 +151,14 @@ extension SQLIdentityRepository {
                     RETURNING \(SessionRow.columns)
                     """
                 ),
-                let (workspace, user) = try await workspaceAndUser(session, workspaceID: row.workspaceID, userID: row.userID)
+                let user = try await user(session, id: row.userID)
             else { return nil }
-            return Identity(workspace: workspace, user: user, session: try row.session())
+            var membership: Membership?
+            if let workspaceID = row.workspaceID {
+                membership = try await MembershipRow.membership(session, userID: row.userID, in: .id(workspaceID))
+            }
+            if membership == nil { membership = try await MembershipRow.oldestMembership(session, userID: row.userID) }
+            return Caller(user: user, credential: .session(try row.session()), membership: membership)
         }
     }
 

@@ -23,7 +23,6 @@ struct SQLIdentityRepository: IdentityRepository {
 
     struct UserRow: Decodable {
         var id: Int64
-        var workspaceID: Int64
         var name: String
         var login: String?
         var email: String?
@@ -31,11 +30,11 @@ struct SQLIdentityRepository: IdentityRepository {
         var createdAt: Int64
 
         /// The columns this row reads, for a `SELECT` of `users`.
-        static let columns: SQLQueryString = "id, workspace_id, name, login, email, is_install_admin, created_at"
+        static let columns: SQLQueryString = "id, name, login, email, is_install_admin, created_at"
 
         func user() -> User {
             User(
-                id: id, workspaceID: workspaceID, name: name, login: login, email: email, isInstallAdministrator: isInstallAdmin != 0,
+                id: id, name: name, login: login, email: email, isInstallAdministrator: isInstallAdmin != 0,
                 createdAt: StoredValue.date(createdAt)
             )
         }
@@ -84,6 +83,7 @@ struct SQLIdentityRepository: IdentityRepository {
                         """
                     )
                     let user = try await insertUser(session, user, workspaceID: workspaceID, at: now)
+                    try await insertMembership(session, workspaceID: workspaceID, userID: user.id, role: .owner, at: now)
                     let token = try await insertToken(
                         session, workspaceID: workspaceID, userID: user.id, name: "admin", scopes: [.admin], secret: tokenSecret, at: now
                     )
@@ -95,7 +95,7 @@ struct SQLIdentityRepository: IdentityRepository {
         }
     }
 
-    func authenticate(secret: String, at now: Date) async throws -> Identity? {
+    func caller(secret: String, at now: Date) async throws -> Caller? {
         if secret.hasPrefix(LoginSession.secretPrefix) { return try await authenticateSession(secret: secret, at: now) }
         let hash = StoredValue.tokenHash(secret)
         return try await database.transaction { session in
@@ -109,24 +109,26 @@ struct SQLIdentityRepository: IdentityRepository {
                     """
                 )
             else { return nil }
-            guard let (workspace, user) = try await workspaceAndUser(session, workspaceID: token.workspaceID, userID: token.userID) else {
-                return nil
-            }
-            return Identity(workspace: workspace, user: user, token: try token.token())
+            guard let user = try await user(session, id: token.userID),
+                let membership = try await MembershipRow.membership(session, userID: token.userID, in: .id(token.workspaceID))
+            else { return nil }
+            return Caller(user: user, credential: .token(try token.token()), membership: membership)
         }
     }
 
-    /// The workspace and the user of a token or session, read in its transaction; nil when either is gone.
-    func workspaceAndUser(_ session: Session, workspaceID: Int64, userID: Int64) async throws -> (Workspace, User)? {
-        guard
-            let workspace = try await session.first(
-                WorkspaceRow.self, "SELECT id, uid, name, created_at FROM workspaces WHERE id = \(bind: workspaceID)"
-            ),
-            let user = try await session.first(
-                UserRow.self, "SELECT \(UserRow.columns) FROM users WHERE id = \(bind: userID) AND workspace_id = \(bind: workspaceID)"
-            )
-        else { return nil }
-        return (try workspace.workspace(), user.user())
+    /// A user, read in the caller's transaction.
+    func user(_ session: Session, id: Int64) async throws -> User? {
+        try await session.first(UserRow.self, "SELECT \(UserRow.columns) FROM users WHERE id = \(bind: id)")?.user()
+    }
+
+    /// Adds a membership in the caller's transaction.
+    func insertMembership(_ session: Session, workspaceID: Int64, userID: Int64, role: Role, at now: Date) async throws {
+        try await session.run(
+            """
+            INSERT INTO memberships (workspace_id, user_id, role, created_at)
+            VALUES (\(bind: workspaceID), \(bind: userID), \(bind: role.rawValue), \(bind: StoredValue.microseconds(now)))
+            """
+        )
     }
 
     func createToken(
@@ -134,10 +136,9 @@ struct SQLIdentityRepository: IdentityRepository {
     ) async throws -> APIToken {
         try await UniqueConstraint.tokenHash.translatingViolation(into: Self.secretTaken) {
             try await database.transaction { session in
-                let user = try await session.first(
-                    UserRow.self, "SELECT \(UserRow.columns) FROM users WHERE id = \(bind: userID) AND workspace_id = \(bind: workspaceID)"
-                )
-                guard user != nil else { throw SlipwayError.notFound("user \(userID) not found") }
+                guard try await MembershipRow.membership(session, userID: userID, in: .id(workspaceID)) != nil else {
+                    throw SlipwayError.notFound("user \(userID) is not a member of workspace \(workspaceID)")
+                }
                 return try await insertToken(
                     session, workspaceID: workspaceID, userID: userID, name: name, scopes: scopes, secret: secret, at: Timestamp.now(),
                     expiresAt: expiresAt

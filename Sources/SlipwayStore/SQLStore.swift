@@ -30,6 +30,8 @@ public final class SQLStore: Sendable, Service {
 
     /// Workspaces, users and API tokens.
     public let identities: any IdentityRepository
+    /// Workspaces, memberships and invitations.
+    public let tenancy: any TenancyRepository
     /// Projects.
     public let projects: any ProjectRepository
     /// Deployments and builds.
@@ -48,6 +50,7 @@ public final class SQLStore: Sendable, Service {
         self.logger = logger
         self.location = location
         self.identities = SQLIdentityRepository(database: database)
+        self.tenancy = SQLTenancyRepository(database: database)
         self.projects = SQLProjectRepository(database: database, secrets: secrets)
         self.deployments = SQLDeploymentRepository(database: database)
         self.control = SQLDeploymentControlRepository(database: database)

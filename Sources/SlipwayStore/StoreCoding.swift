@@ -197,4 +197,8 @@ struct UniqueConstraint: Sendable {
     static let tokenHash = UniqueConstraint(name: "api_tokens_token_hash_unique", column: "api_tokens.token_hash")
     static let userLogin = UniqueConstraint(name: "users_login_unique", column: "users.login")
     static let sessionTokenHash = UniqueConstraint(name: "sessions_token_hash_unique", column: "sessions.token_hash")
+    static let workspaceName = UniqueConstraint(name: "workspaces_name_unique", column: "workspaces.name")
+    static let invitationCodeHash = UniqueConstraint(name: "invitations_code_hash_unique", column: "invitations.code_hash")
+    /// The primary key of `memberships`: one membership per user and workspace.
+    static let membership = UniqueConstraint(name: "memberships_pkey", column: "memberships.workspace_id")
 }

@@ -20,7 +20,6 @@ struct AdminCommand: AsyncParsableCommand {
         var login: String
         var email: String?
         var is_install_admin: Bool
-        var workspace_id: Int64
         var created_at: String
 
         init(_ user: UserInfo) {
@@ -28,7 +27,6 @@ struct AdminCommand: AsyncParsableCommand {
             login = user.login
             email = user.email
             is_install_admin = user.isInstallAdmin
-            workspace_id = user.workspaceId
             created_at = user.createdAt
         }
     }

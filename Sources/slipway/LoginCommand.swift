@@ -45,7 +45,7 @@ struct LoginCommand: AsyncParsableCommand {
             ).me()
         }
         try CLIConfig(url: url, token: secret).save()
-        print("Logged in to \(url) as \(me.user.name) (workspace \(me.workspace.name); scopes \(me.scopes.joined(separator: ", ")))")
+        print("Logged in to \(url) as \(me.user.name) (\(WorkspaceText.describe(me.workspace)); scopes \(me.scopes.joined(separator: ", ")))")
         print("Saved to \(CLIConfig.path)")
     }
 
@@ -63,7 +63,7 @@ struct LoginCommand: AsyncParsableCommand {
             }
         }
         try CLIConfig(url: url, token: session.token).save()
-        print("Logged in to \(url) as \(session.user.login) (workspace \(session.workspace.name); session expires \(session.expiresAt))")
+        print("Logged in to \(url) as \(session.user.login) (\(WorkspaceText.describe(session.workspace)); session expires \(session.expiresAt))")
         print("Saved to \(CLIConfig.path)")
     }
 }
@@ -81,13 +81,21 @@ struct WhoamiCommand: AsyncParsableCommand {
         if json {
             try Output.json(
                 [
-                    "url": api.baseURL, "user": me.user.name, "workspace": me.workspace.name,
-                    "scopes": me.scopes.joined(separator: ","), "cloudflare_account_id": me.workspace.cloudflareAccountId,
+                    "url": api.baseURL, "user": me.user.name, "workspace": me.workspace?.name ?? "", "role": me.role ?? "",
+                    "scopes": me.scopes.joined(separator: ","), "cloudflare_account_id": me.workspace?.cloudflareAccountId ?? "",
                 ]
             )
         } else {
-            print("\(me.user.name) in workspace \(me.workspace.name) on \(api.baseURL)")
+            print("\(me.user.name) in \(WorkspaceText.describe(me.workspace)) on \(api.baseURL)")
             print("scopes: \(me.scopes.joined(separator: ", "))")
         }
+    }
+}
+
+/// How the CLI names the workspace a caller acts in.
+enum WorkspaceText {
+    static func describe(_ workspace: MeInfo.Workspace?) -> String {
+        guard let workspace else { return "no workspace yet: accept an invitation with `slipway invites accept CODE`" }
+        return "workspace \(workspace.name)" + (workspace.role.map { " as \($0)" } ?? "")
     }
 }

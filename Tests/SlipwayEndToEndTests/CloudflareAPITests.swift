@@ -94,7 +94,7 @@ import Testing
             let web = try await api.createProject(
                 NewProjectRequest(name: "web", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
             _ = try await api.replaceEnvironmentVariables(project: "web", ["production": ["GREETING": EnvironmentVariableInfo(value: "before")]])
-            let account = try await api.me().workspace.cloudflareAccountId
+            let account = try await api.me().workspace?.cloudflareAccountId ?? ""
             let base = "/client/v4/accounts/\(account)/pages/projects/web/deployments"
 
             // The only worker is busy with a slow preview, so the production deployment waits in the queue.
@@ -123,7 +123,7 @@ import Testing
             let api = server.client
             let web = try await api.createProject(
                 NewProjectRequest(name: "web", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
-            let account = try await api.me().workspace.cloudflareAccountId
+            let account = try await api.me().workspace?.cloudflareAccountId ?? ""
             #expect(account.range(of: "^[0-9a-f]{32}$", options: .regularExpression) != nil)
             let base = "/client/v4/accounts/\(account)/pages/projects/web/deployments"
             let env = try await send(

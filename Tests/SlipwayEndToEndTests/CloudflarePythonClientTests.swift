@@ -76,7 +76,7 @@ import Testing
                     #"{"production": {"API_TOKEN": {"value": "s3cret", "secret": true}, "API_URL": {"value": "https://api.example", "secret": false}}}"#
                         .utf8))
             #expect(envStatus == 200)
-            let account = try await server.client.me().workspace.cloudflareAccountId
+            let account = try await server.client.me().workspace?.cloudflareAccountId ?? ""
 
             let (status, output) = try await Self.run(
                 python, [Self.script],

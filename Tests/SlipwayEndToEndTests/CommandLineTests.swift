@@ -94,7 +94,7 @@ import Testing
             let saved = config + "/slipway/config.json"
             #expect((try FileManager.default.attributesOfItem(atPath: saved)[.posixPermissions] as? Int) == 0o600)
             let (whoStatus, whoOutput) = try await Self.slipway(["whoami"], environment: home)
-            #expect(whoStatus == 0 && whoOutput.contains("admin in workspace default on \(server.baseURL)"), "\(whoOutput)")
+            #expect(whoStatus == 0 && whoOutput.contains("admin in workspace default as owner on \(server.baseURL)"), "\(whoOutput)")
             let (badLogin, badLoginOutput) = try await Self.slipway(["login", "--url", server.baseURL, "--token", "nope"], environment: home)
             #expect(badLogin == 1 && badLoginOutput.contains("HTTP 401"))
 

@@ -71,7 +71,7 @@ import Testing
         _ = try site.commit("first")
         try await TestServer.withServer { server in
             _ = try await server.client.createProject(NewProjectRequest(name: "web", repository: site.path))
-            let account = try await server.client.me().workspace.cloudflareAccountId
+            let account = try await server.client.me().workspace?.cloudflareAccountId ?? ""
             let base = "/client/v4/accounts/\(account)/pages/projects/web/deployments"
             let reader = try await readOnlyToken(server)
             let admin = [("Authorization", "Bearer \(server.adminToken)")]

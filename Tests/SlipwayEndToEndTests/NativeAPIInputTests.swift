@@ -162,8 +162,8 @@ import Testing
             let reader = server.client(token: read.token)
             let me = try await reader.me()
             #expect(me.scopes == ["read"])
-            #expect(me.workspace.name == "default")
-            #expect(me.workspace.cloudflareAccountId.count == 32)
+            #expect(me.workspace?.name == "default")
+            #expect(me.workspace?.cloudflareAccountId.count == 32)
             #expect(
                 try await reader.raw(.POST, "/api/v1/projects", body: Data(#"{"name":"x","repository":"https://git.invalid/r.git"}"#.utf8)).0 == 403)
             #expect(try await reader.raw(.POST, "/api/v1/deployments", body: Data(#"{"project_ids":[1]}"#.utf8)).0 == 403)

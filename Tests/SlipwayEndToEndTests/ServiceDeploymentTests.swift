@@ -205,7 +205,7 @@ import Testing
             }
 
             // Cloudflare's dialect calls the runtime lines container logs.
-            let account = try await api.me().workspace.cloudflareAccountId
+            let account = try await api.me().workspace?.cloudflareAccountId ?? ""
             let (cloudflareStatus, body) = try await api.raw(
                 .GET, "/client/v4/accounts/\(account)/pages/projects/crashy/deployments/\(first.uid)/history/logs")
             #expect(cloudflareStatus == 200)

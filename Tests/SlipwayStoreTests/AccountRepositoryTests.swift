@@ -15,15 +15,15 @@ import Testing
         try await database.withStore { store in
             let admin = try await Fixtures.bootstrap(store)
             let user = try await store.identities.createUser(
-                NewUser(login: "  Ada@Example.com ", email: "ada@example.com", passwordHash: "$scrypt$x"), workspaceID: admin.workspace.id)
+                NewUser(login: "  Ada@Example.com ", email: "ada@example.com", passwordHash: "$scrypt$x"))
             #expect(user.login == "ada@example.com")
             #expect(user.name == "Ada@Example.com")
             #expect(user.email == "ada@example.com")
             #expect(!user.isInstallAdministrator)
-            #expect(user.workspaceID == admin.workspace.id)
+            #expect(try await store.tenancy.memberships(userID: user.id).isEmpty)
 
             await #expect(throws: SlipwayError.invalid("login", "is taken")) {
-                try await store.identities.createUser(NewUser(login: "ADA@example.COM"), workspaceID: admin.workspace.id)
+                try await store.identities.createUser(NewUser(login: "ADA@example.COM"))
             }
             let found = try #require(try await store.identities.credentials(login: " ADA@EXAMPLE.COM"))
             #expect(found.user == user)
@@ -35,16 +35,16 @@ import Testing
         }
     }
 
-    @Test("A session authenticates until it expires or is revoked, with an admin's scopes", arguments: TestDatabase.all)
+    @Test("A session authenticates until it expires or is revoked, with its owner's scopes", arguments: TestDatabase.all)
     func sessionsExpireAndAreRevoked(database: TestDatabase) async throws {
         try await database.withStore { store in
             let admin = try await Fixtures.bootstrap(store)
             let start = StoredValue.storedPrecision(Date())
             let end = start.addingTimeInterval(3600)
             let secret = LoginSession.generateSecret()
-            let created = try await store.identities.createSession(
-                userID: admin.user.id, workspaceID: admin.workspace.id, secret: secret, createdAt: start, expiresAt: end)
-            #expect(created.user == admin.user && created.workspace == admin.workspace)
+            let created = try await store.identities.createSession(userID: admin.user.id, secret: secret, createdAt: start, expiresAt: end)
+            #expect(created.user == admin.user && created.membership?.workspace == admin.workspace)
+            #expect(created.membership?.role == .owner)
             let session = try #require(created.session)
             #expect(session.expiresAt == end)
 
@@ -61,7 +61,7 @@ import Testing
             #expect(try await store.identities.authenticate(secret: secret + "0", at: start) == nil)
 
             // Another user cannot revoke it; its own user can, once.
-            let other = try await store.identities.createUser(NewUser(login: "bob"), workspaceID: admin.workspace.id)
+            let other = try await store.identities.createUser(NewUser(login: "bob"))
             #expect(try await store.identities.revokeSession(id: session.id, userID: other.id, at: start) == false)
             #expect(try await store.identities.revokeSession(id: session.id, userID: admin.user.id, at: start))
             #expect(try await store.identities.revokeSession(id: session.id, userID: admin.user.id, at: start) == false)
@@ -83,9 +83,9 @@ import Testing
             let secrets = (0..<3).map { _ in LoginSession.generateSecret() }
             var sessions: [LoginSession] = []
             for secret in secrets {
-                let identity = try await store.identities.createSession(
-                    userID: admin.user.id, workspaceID: admin.workspace.id, secret: secret, createdAt: now, expiresAt: now.addingTimeInterval(60))
-                sessions.append(try #require(identity.session))
+                let caller = try await store.identities.createSession(
+                    userID: admin.user.id, secret: secret, createdAt: now, expiresAt: now.addingTimeInterval(60))
+                sessions.append(try #require(caller.session))
             }
             try await store.identities.setPasswordHash("$scrypt$new", userID: admin.user.id, keepingSession: sessions[1].id, at: now)
             #expect(try await store.identities.credentials(userID: admin.user.id)?.passwordHash == "$scrypt$new")

@@ -21,7 +21,7 @@ import Testing
             #expect(try await store.identities.isEmpty() == false)
             #expect(identity.workspace.name == "default")
             #expect(identity.user.name == "admin")
-            #expect(identity.user.workspaceID == identity.workspace.id)
+            #expect(identity.role == .owner)
             #expect(identity.token?.scopes == [.admin])
             #expect(identity.token?.userID == identity.user.id)
             #expect(identity.token?.lastUsedAt == nil)
@@ -107,7 +107,7 @@ import Testing
 
             // Another workspace cannot delete it, nor mint a token for a user of another workspace.
             #expect(try await store.identities.deleteToken(id: token.id, workspaceID: second.workspace.id) == false)
-            await #expect(throws: SlipwayError.notFound("user \(first.user.id) not found")) {
+            await #expect(throws: SlipwayError.notFound("user \(first.user.id) is not a member of workspace \(second.workspace.id)")) {
                 try await store.identities.createToken(
                     workspaceID: second.workspace.id, userID: first.user.id, name: "x", scopes: [.read], secret: APIToken.generateSecret()
                 )

@@ -103,6 +103,7 @@ enum Fixtures {
         try await database.withConnection { session in
             try await Migrations.addUsersAndSessions(session)
             try await Migrations.addTokenExpiry(session)
+            try await Migrations.addMemberships(session)
         }
     }
 
@@ -110,6 +111,10 @@ enum Fixtures {
     static func takeBackUserColumns(_ database: Database) async throws {
         try await database.withConnection { session in
             try await session.run("DROP TABLE sessions")
+            try await session.run("DROP TABLE invitations")
+            try await session.run("DROP TABLE memberships")
+            try await session.run("DROP INDEX workspaces_name_unique")
+            try await session.run("ALTER TABLE workspaces DROP COLUMN deleted_at")
             try await session.run("ALTER TABLE api_tokens DROP COLUMN expires_at")
             try await session.run("DROP INDEX users_login_unique")
             for column in ["login", "email", "password_hash", "is_install_admin"] {

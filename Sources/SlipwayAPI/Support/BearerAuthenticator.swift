@@ -1,16 +1,24 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SlipwayCore
 
 /// Authenticates `Authorization: Bearer <token>` (and Dokploy's `x-api-key`) against the stored token hashes; an
-/// address that sent too many wrong tokens lately gets 429 (`AuthenticationFailureLimiter`).
+/// address that sent too many wrong tokens lately gets 429 (`AuthenticationFailureLimiter`). The caller acts in the
+/// workspace `X-Slipway-Workspace` names (id or name) among their memberships, else in their default one; naming a
+/// workspace they are not a member of is a 404, the same as naming one that does not exist.
 struct BearerAuthenticator: RouterMiddleware {
     typealias Context = SlipwayRequestContext
     let identities: any IdentityRepository
+    let tenancy: TenancyService
     let failures: AuthenticationFailureLimiter
 
-    init(identities: any IdentityRepository, failures: AuthenticationFailureLimiter) {
+    /// The header that names the workspace a request acts in.
+    static let workspaceHeader = HTTPField.Name("X-Slipway-Workspace")!
+
+    init(identities: any IdentityRepository, tenancy: TenancyService, failures: AuthenticationFailureLimiter) {
         self.identities = identities
+        self.tenancy = tenancy
         self.failures = failures
     }
 
@@ -18,12 +26,21 @@ struct BearerAuthenticator: RouterMiddleware {
         guard let secret = Self.secret(in: request.headers) else { throw APIError.unauthenticated }
         let address = context.remoteAddress?.ipAddress
         if let wait = failures.refusal(.token, address: address) { throw APIError.tooManyAuthenticationFailures(after: wait) }
-        guard let identity = try await identities.authenticate(secret: secret) else {
+        guard let caller = try await identities.caller(secret: secret, at: Date()) else {
             failures.recordFailure(.token, address: address)
             throw APIError.unauthenticated
         }
         var context = context
-        context.identity = identity
+        context.caller = caller
+        if let named = request.headers[Self.workspaceHeader] {
+            let selector = WorkspaceSelector(named)
+            guard let identity = try await tenancy.identity(of: caller, in: selector) else {
+                throw SlipwayError.notFound("workspace '\(selector.description)' not found among yours")
+            }
+            context.identity = identity
+        } else {
+            context.identity = caller.identity
+        }
         return try await next(request, context)
     }
 

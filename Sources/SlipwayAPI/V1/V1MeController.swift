@@ -1,11 +1,13 @@
 import Hummingbird
 import SlipwayCore
 
-/// `GET /api/v1/me`: the caller's user, workspace, credential and scopes; `PUT /api/v1/me/password` changes the
-/// caller's password.
+/// `GET /api/v1/me`: the caller's user, the workspace they act in with their role and effective scopes, their
+/// credential, and every workspace of theirs; `PUT /api/v1/me/password` changes the caller's password.
 struct V1MeController {
     /// Passwords and sessions.
     let accounts: AccountService
+    /// The caller's workspaces.
+    let tenancy: TenancyService
     /// A wrong current password is a failed authentication.
     let failures: AuthenticationFailureLimiter
 
@@ -18,6 +20,7 @@ struct V1MeController {
         struct Token: Encodable {
             var id: Int64
             var name: String
+            var scopes: [Scope]
         }
         struct Session: Encodable {
             var id: Int64
@@ -28,34 +31,43 @@ struct V1MeController {
             }
         }
         var user: V1User
-        var workspace: V1WorkspaceSummary
+        /// Where this request acts (null for a user who belongs to no workspace), with the role there.
+        var workspace: V1WorkspaceSummary?
+        var role: Role?
         var token: Token?
         var session: Session?
+        /// The effective scopes in `workspace`: the credential's, capped by the role.
         var scopes: [Scope]
+        var workspaces: [V1WorkspaceSummary]
 
         enum CodingKeys: String, CodingKey {
-            case user, workspace, token, session, scopes
+            case user, workspace, role, token, session, scopes, workspaces
         }
 
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(user, forKey: .user)
             try container.encode(workspace, forKey: .workspace)
+            try container.encode(role, forKey: .role)
             try container.encode(token, forKey: .token)
             try container.encode(session, forKey: .session)
             try container.encode(scopes, forKey: .scopes)
+            try container.encode(workspaces, forKey: .workspaces)
         }
     }
 
     @Sendable func me(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
-        let identity = try context.require(.read)
+        let caller = try context.requireCaller()
+        let identity = context.identity
         return try JSONBody.response(
             Me(
-                user: V1User(user: identity.user),
-                workspace: V1WorkspaceSummary(identity.workspace),
-                token: identity.token.map { .init(id: $0.id, name: $0.name) },
-                session: identity.session.map { .init(id: $0.id, expiresAt: Timestamp.format($0.expiresAt)) },
-                scopes: identity.scopes.sorted()
+                user: V1User(user: caller.user),
+                workspace: identity.map { V1WorkspaceSummary($0.workspace, role: $0.role) },
+                role: identity?.role,
+                token: caller.token.map { .init(id: $0.id, name: $0.name, scopes: $0.scopes.sorted()) },
+                session: caller.session.map { .init(id: $0.id, expiresAt: Timestamp.format($0.expiresAt)) },
+                scopes: identity?.scopes.sorted() ?? [],
+                workspaces: try await tenancy.memberships(of: caller).map(V1WorkspaceSummary.init)
             )
         )
     }
@@ -72,11 +84,11 @@ struct V1MeController {
 
     /// Any credential of the user may change the password, with the current one; every other session ends.
     @Sendable func changePassword(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
+        let caller = try context.requireCaller()
         let body = try await JSONBody.decode(PasswordChangeBody.self, from: request)
         let address = context.remoteAddress?.ipAddress
         if let wait = failures.refusal(.password, address: address) { throw APIError.tooManyAuthenticationFailures(after: wait) }
-        switch try await accounts.changePassword(of: identity, current: body.currentPassword, new: body.newPassword) {
+        switch try await accounts.changePassword(of: caller, current: body.currentPassword, new: body.newPassword) {
         case .changed:
             return try JSONBody.response(V1ActionResult(message: "Password changed; every other session of yours has ended."))
         case .wrongCurrentPassword:

@@ -27,11 +27,21 @@ struct V1SessionsController {
         var expiresAt: String
         var session: V1Session
         var user: V1User
-        var workspace: V1WorkspaceSummary
+        /// Where the session acts; null for a user who belongs to no workspace yet.
+        var workspace: V1WorkspaceSummary?
 
         enum CodingKeys: String, CodingKey {
             case token, session, user, workspace
             case expiresAt = "expires_at"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(token, forKey: .token)
+            try container.encode(expiresAt, forKey: .expiresAt)
+            try container.encode(session, forKey: .session)
+            try container.encode(user, forKey: .user)
+            try container.encode(workspace, forKey: .workspace)
         }
     }
 
@@ -40,41 +50,41 @@ struct V1SessionsController {
         if let wait = failures.refusal(.password, address: address) { throw APIError.tooManyAuthenticationFailures(after: wait) }
         let body = try await JSONBody.decode(LogInBody.self, from: request)
         guard let loggedIn = try await accounts.logIn(login: body.login, password: body.password),
-            let session = loggedIn.identity.session
+            let session = loggedIn.caller.session
         else {
             failures.recordFailure(.password, address: address)
             throw APIError.wrongCredentials
         }
-        let identity = loggedIn.identity
+        let caller = loggedIn.caller
         return try JSONBody.response(
             LoggedIn(
                 token: loggedIn.secret, expiresAt: Timestamp.format(session.expiresAt), session: V1Session(session: session, isCurrent: true),
-                user: V1User(user: identity.user), workspace: V1WorkspaceSummary(identity.workspace)
+                user: V1User(user: caller.user), workspace: caller.membership.map(V1WorkspaceSummary.init)
             ),
             status: .created
         )
     }
 
     @Sendable func list(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        let sessions = try await accounts.sessions(of: identity)
-        return try JSONBody.response(["data": sessions.map { V1Session(session: $0, isCurrent: $0.id == identity.session?.id) }])
+        let caller = try context.requireCaller()
+        let sessions = try await accounts.sessions(of: caller)
+        return try JSONBody.response(["data": sessions.map { V1Session(session: $0, isCurrent: $0.id == caller.session?.id) }])
     }
 
     @Sendable func logOut(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
-        guard let session = identity.session else {
+        let caller = try context.requireCaller()
+        guard let session = caller.session else {
             throw SlipwayError.notFound("no current session: this request was authenticated with an API token")
         }
-        try await accounts.revokeSession(session.id, of: identity)
+        try await accounts.revokeSession(session.id, of: caller)
         return try JSONBody.response(V1ActionResult(message: "Logged out."))
     }
 
     @Sendable func revoke(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
-        let identity = try context.requireIdentity()
+        let caller = try context.requireCaller()
         let text = context.parameters.get("id") ?? ""
         guard let id = Int64(text) else { throw SlipwayError.notFound("session \(text) not found") }
-        try await accounts.revokeSession(id, of: identity)
+        try await accounts.revokeSession(id, of: caller)
         return try JSONBody.response(V1ActionResult(message: "Session \(id) revoked."))
     }
 }

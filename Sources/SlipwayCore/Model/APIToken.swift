@@ -60,32 +60,37 @@ public enum Credential: Sendable, Equatable {
     case session(LoginSession)
 }
 
-/// Who is calling: the user, the workspace they act in, how they authenticated and what they may do there. Built by
-/// authentication, read by every handler.
+/// Who is calling, acting in one workspace: the user, the workspace, how they authenticated, their role there and
+/// what they may do. Built by authentication, read by every handler of the workspace's routes.
 ///
-/// `scopes` are the effective scopes: a token's own; for a session, what the user's role in the workspace allows (for
-/// now every user acts as an admin of their workspace: the `admin` scope; roles come with memberships).
+/// `scopes` are the effective scopes: for a session, the role's; for a token, its own, each capped at the highest
+/// scope the role allows (a token never holds more than its user's role: docs/tenancy.md).
 public struct Identity: Sendable, Equatable {
     public var workspace: Workspace
     public var user: User
     public var credential: Credential
+    public var role: Role
     public var scopes: Set<Scope>
 
-    public init(workspace: Workspace, user: User, credential: Credential, scopes: Set<Scope>) {
+    public init(workspace: Workspace, user: User, credential: Credential, role: Role) {
         self.workspace = workspace
         self.user = user
         self.credential = credential
-        self.scopes = scopes
+        self.role = role
+        switch credential {
+        case .session: self.scopes = role.scopes
+        case .token(let token): self.scopes = Set(token.scopes.map { min($0, role.highestScope) })
+        }
     }
 
-    /// The identity of an API token: its own scopes.
-    public init(workspace: Workspace, user: User, token: APIToken) {
-        self.init(workspace: workspace, user: user, credential: .token(token), scopes: token.scopes)
+    /// The identity of an API token of a member with `role` (an owner's by default).
+    public init(workspace: Workspace, user: User, token: APIToken, role: Role = .owner) {
+        self.init(workspace: workspace, user: user, credential: .token(token), role: role)
     }
 
-    /// The identity of a login session: the scopes of the user's role in the workspace (for now: `admin`).
-    public init(workspace: Workspace, user: User, session: LoginSession) {
-        self.init(workspace: workspace, user: user, credential: .session(session), scopes: LoginSession.scopes)
+    /// The identity of a login session of a member with `role` (an owner's by default).
+    public init(workspace: Workspace, user: User, session: LoginSession, role: Role = .owner) {
+        self.init(workspace: workspace, user: user, credential: .session(session), role: role)
     }
 
     /// Whether the caller may do what `scope` allows, directly or through a higher scope.

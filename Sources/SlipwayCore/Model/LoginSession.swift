@@ -6,15 +6,16 @@ public struct LoginSession: Sendable, Equatable {
     public var id: Int64
     public var uid: UUID
     public var userID: Int64
-    /// The workspace the session acts in.
-    public var workspaceID: Int64
+    /// The workspace the session acts in when a request names none; nil for a user who belonged to no workspace at
+    /// login. Removing the user from that workspace ends the session.
+    public var workspaceID: Int64?
     public var createdAt: Date
     public var expiresAt: Date
     public var lastUsedAt: Date?
     public var revokedAt: Date?
 
     public init(
-        id: Int64, uid: UUID, userID: Int64, workspaceID: Int64, createdAt: Date, expiresAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil
+        id: Int64, uid: UUID, userID: Int64, workspaceID: Int64?, createdAt: Date, expiresAt: Date, lastUsedAt: Date? = nil, revokedAt: Date? = nil
     ) {
         self.id = id
         self.uid = uid
@@ -28,9 +29,6 @@ public struct LoginSession: Sendable, Equatable {
 
     /// Whether the session still authenticates at `now`: not revoked, and `now` is before its expiry.
     public func isActive(at now: Date) -> Bool { revokedAt == nil && now < expiresAt }
-
-    /// What a session may do in its workspace: for now what an admin token of it may (roles come with memberships).
-    public static let scopes: Set<Scope> = [.admin]
 
     /// How every session secret begins, so that authentication knows where to look (API tokens begin `slw_`).
     public static let secretPrefix = "slws_"

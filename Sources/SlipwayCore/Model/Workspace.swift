@@ -18,13 +18,12 @@ public struct Workspace: Sendable, Equatable {
     public var cloudflareAccountID: String { uid.hexDigits }
 }
 
-/// A person (or robot) acting in a workspace; tokens and sessions belong to users.
+/// A person (or robot) of the install; they act in the workspaces they are a member of (`Membership`). Tokens and
+/// sessions belong to users.
 ///
 /// `login` is unique on the install, stored normalized (`UserLogin.normalize`); `name` is the login as it was given.
-/// `workspaceID` is the user's first workspace, where a session acts (memberships with roles come next).
 public struct User: Sendable, Equatable {
     public var id: Int64
-    public var workspaceID: Int64
     public var name: String
     public var login: String
     public var email: String?
@@ -33,11 +32,10 @@ public struct User: Sendable, Equatable {
     public var createdAt: Date
 
     public init(
-        id: Int64, workspaceID: Int64, name: String, login: String? = nil, email: String? = nil, isInstallAdministrator: Bool = false,
+        id: Int64, name: String, login: String? = nil, email: String? = nil, isInstallAdministrator: Bool = false,
         createdAt: Date
     ) {
         self.id = id
-        self.workspaceID = workspaceID
         self.name = name
         self.login = login ?? UserLogin.normalize(name)
         self.email = email

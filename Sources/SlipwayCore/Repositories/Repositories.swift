@@ -5,12 +5,14 @@ public import Foundation
 public protocol IdentityRepository: Sendable {
     /// Whether no workspace exists yet (a first start).
     func isEmpty() async throws -> Bool
-    /// Creates a workspace with its first user and an admin token holding `secret`; `SlipwayError.invalid` on `login`
-    /// when the login is taken.
+    /// Creates a workspace with its first user (its owner) and an admin token holding `secret`; `SlipwayError.invalid`
+    /// on `login` when the login is taken.
     func bootstrap(workspaceName: String, user: NewUser, tokenSecret: String) async throws -> Identity
-    /// The identity an API token or session secret belongs to at `now`, or nil when no token has that secret or the
-    /// session is revoked or expired. Records the use (`last_used_at`).
-    func authenticate(secret: String, at now: Date) async throws -> Identity?
+    /// The caller an API token or session secret belongs to at `now`, or nil when no token has that secret, the token
+    /// expired or its user is no longer a member of its workspace, or the session is revoked or expired. Records the
+    /// use (`last_used_at`). A token acts in its workspace; a session in its own workspace while its user is a member
+    /// there, else in the user's oldest membership.
+    func caller(secret: String, at now: Date) async throws -> Caller?
     /// Creates a token of the user in the workspace; `expiresAt` (nil: never) is when it stops authenticating.
     func createToken(workspaceID: Int64, userID: Int64, name: String, scopes: Set<Scope>, secret: String, expiresAt: Date?) async throws
         -> APIToken
@@ -18,8 +20,8 @@ public protocol IdentityRepository: Sendable {
     /// Deletes a token of the workspace; false when it has no such token.
     func deleteToken(id: Int64, workspaceID: Int64) async throws -> Bool
 
-    /// Stores a new user whose first workspace is `workspaceID`; `SlipwayError.invalid` on `login` when it is taken.
-    func createUser(_ user: NewUser, workspaceID: Int64) async throws -> User
+    /// Stores a new user, a member of no workspace; `SlipwayError.invalid` on `login` when it is taken.
+    func createUser(_ user: NewUser) async throws -> User
     /// Every user of the install, by id.
     func users() async throws -> [User]
     /// A user by id, anywhere on the install.
@@ -34,8 +36,9 @@ public protocol IdentityRepository: Sendable {
     /// passwords existed): the start-up gives it one.
     func installAdministratorWithoutPassword() async throws -> User?
 
-    /// Stores a new session of the user in `workspaceID`, holding `secret`; returns the identity it authenticates.
-    func createSession(userID: Int64, workspaceID: Int64, secret: String, createdAt: Date, expiresAt: Date) async throws -> Identity
+    /// Stores a new session of the user holding `secret`, acting in their oldest membership; returns the caller it
+    /// authenticates.
+    func createSession(userID: Int64, secret: String, createdAt: Date, expiresAt: Date) async throws -> Caller
     /// The user's sessions that are active at `now`, oldest first.
     func sessions(userID: Int64, activeAt now: Date) async throws -> [LoginSession]
     /// Revokes one of the user's sessions; false when the user has no active session with that id.
@@ -48,9 +51,14 @@ extension IdentityRepository {
         try await bootstrap(workspaceName: workspaceName, user: NewUser(login: userName), tokenSecret: tokenSecret)
     }
 
-    /// The identity a secret belongs to now.
+    /// The identity a secret belongs to now, acting in its default workspace.
     public func authenticate(secret: String) async throws -> Identity? {
-        try await authenticate(secret: secret, at: Date())
+        try await caller(secret: secret, at: Date())?.identity
+    }
+
+    /// The identity a secret belongs to at `now`, acting in its default workspace.
+    public func authenticate(secret: String, at now: Date) async throws -> Identity? {
+        try await caller(secret: secret, at: now)?.identity
     }
 }
 

@@ -76,3 +76,29 @@ public protocol PasswordHasher: Sendable {
     /// Does the work of one verification for nothing: answering an unknown login takes as long as a wrong password.
     func verifyNothing(_ password: String) async throws
 }
+
+/// Workspace names: unique on the install, and what `X-Slipway-Workspace` may name a workspace by.
+public enum WorkspaceName {
+    public static let maximumLength = 63
+
+    /// The form a name is compared in: without surrounding white space, lower case.
+    public static func normalize(_ name: String) -> String {
+        name.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+    }
+
+    /// The problems of `name`, each naming `field`: 1 to 63 lower-case letters, digits and dashes, beginning with a
+    /// letter (so that a name is never taken for an id) and not ending with a dash.
+    public static func problems(_ name: String, field: String = "name") -> [FieldProblem] {
+        if name.isEmpty { return [FieldProblem(field: field, message: "is required")] }
+        if name.count > maximumLength { return [FieldProblem(field: field, message: "must be at most \(maximumLength) characters")] }
+        let allowed = name.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        guard allowed, let first = name.unicodeScalars.first, ("a"..."z").contains(first), name.last != "-" else {
+            return [
+                FieldProblem(
+                    field: field, message: "must be lower-case letters, digits and dashes, beginning with a letter and not ending with a dash"
+                )
+            ]
+        }
+        return []
+    }
+}

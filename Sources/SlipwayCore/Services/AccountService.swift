@@ -32,11 +32,11 @@ public struct AccountService: Sendable {
 
     /// A new session and its secret (shown once).
     public struct LoggedIn: Sendable {
-        public var identity: Identity
+        public var caller: Caller
         public var secret: String
     }
 
-    /// Logs in: a new session in the user's first workspace, or nil when the login or the password is wrong (the
+    /// Logs in: a new session acting in the user's default workspace (none for a user who belongs to none yet), or nil when the login or the password is wrong (the
     /// caller cannot tell which: an unknown login costs a hash as well).
     public func logIn(login: String, password: String) async throws -> LoggedIn? {
         let normalized = UserLogin.normalize(login)
@@ -49,21 +49,21 @@ public struct AccountService: Sendable {
         guard try await passwords.verify(password, against: hash) else { return nil }
         let secret = LoginSession.generateSecret()
         let start = now()
-        let identity = try await identities.createSession(
-            userID: credentials.user.id, workspaceID: credentials.user.workspaceID, secret: secret, createdAt: start,
+        let caller = try await identities.createSession(
+            userID: credentials.user.id, secret: secret, createdAt: start,
             expiresAt: start.addingTimeInterval(Self.seconds(configuration.sessionLifetime))
         )
-        return LoggedIn(identity: identity, secret: secret)
+        return LoggedIn(caller: caller, secret: secret)
     }
 
     /// The caller's active sessions.
-    public func sessions(of identity: Identity) async throws -> [LoginSession] {
-        try await identities.sessions(userID: identity.user.id, activeAt: now())
+    public func sessions(of caller: Caller) async throws -> [LoginSession] {
+        try await identities.sessions(userID: caller.user.id, activeAt: now())
     }
 
     /// Revokes one of the caller's sessions; `SlipwayError.notFound` when they have no active session `id`.
-    public func revokeSession(_ id: Int64, of identity: Identity) async throws {
-        guard try await identities.revokeSession(id: id, userID: identity.user.id, at: now()) else {
+    public func revokeSession(_ id: Int64, of caller: Caller) async throws {
+        guard try await identities.revokeSession(id: id, userID: caller.user.id, at: now()) else {
             throw SlipwayError.notFound("session \(id) not found")
         }
     }
@@ -76,25 +76,26 @@ public struct AccountService: Sendable {
     }
 
     /// Changes the caller's password after checking the current one, and revokes every other session of theirs.
-    public func changePassword(of identity: Identity, current: String, new: String) async throws -> PasswordChange {
-        try check(PasswordPolicy.problems(new, login: identity.user.login, field: "new_password"))
-        guard let hash = try await identities.credentials(userID: identity.user.id)?.passwordHash,
+    public func changePassword(of caller: Caller, current: String, new: String) async throws -> PasswordChange {
+        try check(PasswordPolicy.problems(new, login: caller.user.login, field: "new_password"))
+        guard let hash = try await identities.credentials(userID: caller.user.id)?.passwordHash,
             try await passwords.verify(current, against: hash)
         else { return .wrongCurrentPassword }
         let newHash = try await passwords.hash(new)
-        try await identities.setPasswordHash(newHash, userID: identity.user.id, keepingSession: identity.session?.id, at: now())
+        try await identities.setPasswordHash(newHash, userID: caller.user.id, keepingSession: caller.session?.id, at: now())
         return .changed
     }
 
     /// Every user of the install (install administrators only).
-    public func users(by administrator: Identity) async throws -> [User] {
-        try requireInstallAdministrator(administrator)
+    public func users(by administrator: Caller) async throws -> [User] {
+        try administrator.requireInstallAdministrator()
         return try await identities.users()
     }
 
-    /// Creates a user in the administrator's workspace (install administrators only); every wrong field is named.
-    public func createUser(login: String, password: String, email: String?, by administrator: Identity) async throws -> User {
-        try requireInstallAdministrator(administrator)
+    /// Creates a user (install administrators only), a member of no workspace until invited or made an owner; every
+    /// wrong field is named.
+    public func createUser(login: String, password: String, email: String?, by administrator: Caller) async throws -> User {
+        try administrator.requireInstallAdministrator()
         var problems = UserLogin.problems(login)
         if let email { problems += EmailAddress.problems(email) }
         problems += PasswordPolicy.problems(password, login: login)
@@ -102,25 +103,17 @@ public struct AccountService: Sendable {
         let hash = try await passwords.hash(password)
         let email = email.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
         return try await identities.createUser(
-            NewUser(login: login.trimmingCharacters(in: .whitespacesAndNewlines), email: email, passwordHash: hash),
-            workspaceID: administrator.workspace.id
+            NewUser(login: login.trimmingCharacters(in: .whitespacesAndNewlines), email: email, passwordHash: hash)
         )
     }
 
     /// Sets a user's password (install administrators only) and revokes every session of that user.
-    public func resetPassword(ofUser userID: Int64, to password: String, by administrator: Identity) async throws {
-        try requireInstallAdministrator(administrator)
+    public func resetPassword(ofUser userID: Int64, to password: String, by administrator: Caller) async throws {
+        try administrator.requireInstallAdministrator()
         guard let user = try await identities.user(id: userID) else { throw SlipwayError.notFound("user \(userID) not found") }
         try check(PasswordPolicy.problems(password, login: user.login))
         let hash = try await passwords.hash(password)
         try await identities.setPasswordHash(hash, userID: userID, keepingSession: nil, at: now())
-    }
-
-    /// Throws `SlipwayError.forbidden` unless the caller is an install administrator acting with the `admin` scope.
-    public func requireInstallAdministrator(_ identity: Identity) throws {
-        guard identity.user.isInstallAdministrator, identity.grants(.admin) else {
-            throw SlipwayError.forbidden("only an install administrator (with the 'admin' scope) manages users")
-        }
     }
 
     private func check(_ problems: [FieldProblem]) throws {
