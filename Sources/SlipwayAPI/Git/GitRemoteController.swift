@@ -49,9 +49,12 @@ struct GitRemoteController {
         let address = context.remoteAddress?.ipAddress
         let failures = authenticationFailures
         if let wait = failures.refusal(.token, address: address) { throw APIError.tooManyAuthenticationFailures(after: wait) }
-        guard let identity = try await identities.authenticate(secret: credentials.password) else {
+        guard let caller = try await identities.caller(secret: credentials.password, at: Date()) else {
             failures.recordFailure(.token, address: address)
             return try Self.challenge("authenticate with an API token as the password (any user name)")
+        }
+        guard let identity = caller.identity else {
+            throw SlipwayError.forbidden("user '\(caller.user.login)' is not a member of any workspace yet")
         }
         var name = context.parameters.get("repository") ?? ""
         if name.hasSuffix(".git") { name.removeLast(4) }
