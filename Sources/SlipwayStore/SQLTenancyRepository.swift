@@ -69,7 +69,8 @@ struct SQLTenancyRepository: TenancyRepository {
             guard try await !session.rows("SELECT id FROM workspaces WHERE id = \(bind: id) AND deleted_at IS NULL").isEmpty else {
                 return .notFound
             }
-            let projects = try await session.value(Int64.self, column: "count", "SELECT COUNT(*) AS count FROM projects WHERE workspace_id = \(bind: id)") ?? 0
+            let projects =
+                try await session.value(Int64.self, column: "count", "SELECT COUNT(*) AS count FROM projects WHERE workspace_id = \(bind: id)") ?? 0
             guard projects == 0 else { return .hasProjects(Int(projects)) }
             try await session.run("DELETE FROM memberships WHERE workspace_id = \(bind: id)")
             try await session.run("DELETE FROM api_tokens WHERE workspace_id = \(bind: id)")
