@@ -121,12 +121,19 @@ struct SQLIdentityRepository: IdentityRepository {
         try await session.first(UserRow.self, "SELECT \(UserRow.columns) FROM users WHERE id = \(bind: id)")?.user()
     }
 
-    /// Adds a membership in the caller's transaction.
+    /// Adds a membership in the caller's transaction. The user's open sessions that acted nowhere (they logged in
+    /// before belonging to any workspace) act in this one from now on, and end if the user is removed from it.
     func insertMembership(_ session: Session, workspaceID: Int64, userID: Int64, role: Role, at now: Date) async throws {
         try await session.run(
             """
             INSERT INTO memberships (workspace_id, user_id, role, created_at)
             VALUES (\(bind: workspaceID), \(bind: userID), \(bind: role.rawValue), \(bind: StoredValue.microseconds(now)))
+            """
+        )
+        try await session.run(
+            """
+            UPDATE sessions SET workspace_id = \(bind: workspaceID)
+            WHERE user_id = \(bind: userID) AND workspace_id IS NULL AND revoked_at IS NULL
             """
         )
     }
