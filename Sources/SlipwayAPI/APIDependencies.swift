@@ -7,6 +7,8 @@ public struct APIDependencies: Sendable {
     public var accounts: AccountService
     /// Workspaces, members and invitations.
     public var tenancy: TenancyService
+    /// The install-wide limits.
+    public var installLimits: InstallLimitsService
     public var projects: any ProjectRepository
     /// Creating and changing projects under the install's rules (repositories, ports).
     public var projectSettings: ProjectService
@@ -37,7 +39,7 @@ public struct APIDependencies: Sendable {
     public var webhookBodies = WebhookBodyGate()
 
     public init(
-        identities: any IdentityRepository, accounts: AccountService, tenancy: TenancyService, projects: any ProjectRepository,
+        identities: any IdentityRepository, accounts: AccountService, tenancy: TenancyService, installLimits: InstallLimitsService, projects: any ProjectRepository,
         deployments: any DeploymentRepository,
         projectSettings: ProjectService, service: DeploymentService, builds: BuildDeploymentService, control: DeploymentControlService,
         logs: any DeploymentLogReader,
@@ -50,6 +52,7 @@ public struct APIDependencies: Sendable {
         self.identities = identities
         self.accounts = accounts
         self.tenancy = tenancy
+        self.installLimits = installLimits
         self.projects = projects
         self.projectSettings = projectSettings
         self.deployments = deployments

@@ -20,6 +20,7 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     V1WorkspacesController(tenancy: d.tenancy).addRoutes(to: v1.group("workspaces"))
     V1MembersController(tenancy: d.tenancy).addRoutes(to: v1.group("members"))
     V1InvitationsController(tenancy: d.tenancy).addRoutes(to: v1.group("invitations"))
+    V1LimitsController(limits: d.installLimits).addRoutes(to: v1.group("admin/limits"))
     V1TokensController(identities: d.identities).addRoutes(to: v1.group("tokens"))
     V1ProjectsController(
         projects: d.projects, projectSettings: d.projectSettings, deployments: d.deployments, deploymentService: d.service,

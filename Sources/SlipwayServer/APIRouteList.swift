@@ -83,6 +83,11 @@ func buildServerAPIRouter(
                 configuration: .init(sessionLifetime: configuration.sessionLifetime)
             ),
             tenancy: TenancyService(tenancy: store.tenancy, identities: store.identities),
+            installLimits: InstallLimitsService(
+                limits: store.installLimits,
+                defaults: InstallLimits(
+                    queuedDeploymentsPerWorkspace: configuration.queueCap, workspaceWorkers: configuration.effectiveWorkspaceWorkers)
+            ),
             projects: store.projects, deployments: store.deployments,
             projectSettings: ProjectService(
                 projects: store.projects,
@@ -98,7 +103,8 @@ func buildServerAPIRouter(
                 routes: routes, files: files, queueSignal: queueSignal, workspaceWorkers: configuration.effectiveWorkspaceWorkers,
                 stopTimeout: configuration.cancelGracePeriod + .seconds(10),
                 runtime: supervisor,
-                startServices: { live, reason in restoration.enqueue(live, reason: reason) }
+                startServices: { live, reason in restoration.enqueue(live, reason: reason) },
+                installLimits: store.installLimits
             ),
             logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
             queries: store.queries,

@@ -28,6 +28,7 @@ struct SQLDeploymentAdmissionRepository: DeploymentAdmissionRepository {
             }
             let queuedNow = admissions.filter(\.isQueued).count
             if queuedNow > 0 {
+                let queueCap = try await SQLInstallLimitsRepository.limits(session).queuedDeploymentsPerWorkspace ?? queueCap
                 let waiting =
                     try await session.first(
                         CountRow.self,

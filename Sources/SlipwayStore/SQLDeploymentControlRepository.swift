@@ -53,10 +53,11 @@ struct SQLDeploymentControlRepository: DeploymentControlRepository {
     func claimNext(at time: Date, owner: String, leaseUntil: Date, workspaceWorkers: Int) async throws -> Deployment? {
         let time = StoredValue.storedPrecision(time)
         let now = Timestamp.now()
-        let limit = Int64(max(workspaceWorkers, 1))
         var passedOver: [Int64] = []
         while true {
             let attempt = try await database.transaction { session -> ClaimAttempt in
+                let setLimit = try await SQLInstallLimitsRepository.limits(session).workspaceWorkers
+                let limit = Int64(max(setLimit ?? workspaceWorkers, 1))
                 guard let workspaceID = try await Self.lockNextWorkspace(limit: limit, passingOver: passedOver, session) else { return .nothing }
                 guard let row = try await Self.firstStartable(workspaceID: workspaceID, limit: limit, session) else {
                     return .overtaken(workspaceID: workspaceID)

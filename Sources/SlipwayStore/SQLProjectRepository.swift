@@ -68,6 +68,7 @@ struct SQLProjectRepository: ProjectRepository {
         return try await UniqueConstraint.projectName.translatingViolation(into: Self.nameTaken) {
             try await database.transaction { session in
                 try await checkNameIsFree(project.name, exceptProjectID: nil, session)
+                try await checkProjectLimit(workspaceID: workspaceID, session)
                 let id = try await session.insertReturningID(
                     """
                     INSERT INTO projects (
@@ -232,6 +233,22 @@ struct SQLProjectRepository: ProjectRepository {
         guard !stored.isEmpty else { return "" }
         guard let secrets else { throw SecretKeyError("this store was opened without the secret key: a webhook secret cannot be read") }
         return try secrets.unseal(stored, context: webhookSecretContext(projectUID))
+    }
+
+    /// Throws a conflict when the workspace already has as many projects as the install's limit allows. The
+    /// workspace's row is locked first on PostgreSQL, so two creations at once cannot both pass the count.
+    private func checkProjectLimit(workspaceID: Int64, _ session: Session) async throws {
+        guard let limit = try await SQLInstallLimitsRepository.limits(session).projectsPerWorkspace else { return }
+        if session.dialect == .postgres { try await session.run("SELECT id FROM workspaces WHERE id = \(bind: workspaceID) FOR UPDATE") }
+        let count =
+            try await session.value(
+                Int64.self, column: "count", "SELECT COUNT(*) AS count FROM projects WHERE workspace_id = \(bind: workspaceID)"
+            ) ?? 0
+        if count >= Int64(limit) {
+            throw SlipwayError.conflict(
+                "this workspace has \(count) projects, the most the install allows (projects_per_workspace = \(limit)); delete one or ask an install administrator"
+            )
+        }
     }
 
     /// Throws the domain's "is already taken" when another project of the install has `name`.

@@ -32,6 +32,8 @@ public final class SQLStore: Sendable, Service {
     public let identities: any IdentityRepository
     /// Workspaces, memberships and invitations.
     public let tenancy: any TenancyRepository
+    /// The install-wide limits.
+    public let installLimits: any InstallLimitsRepository
     /// Projects.
     public let projects: any ProjectRepository
     /// Deployments and builds.
@@ -51,6 +53,7 @@ public final class SQLStore: Sendable, Service {
         self.location = location
         self.identities = SQLIdentityRepository(database: database)
         self.tenancy = SQLTenancyRepository(database: database)
+        self.installLimits = SQLInstallLimitsRepository(database: database)
         self.projects = SQLProjectRepository(database: database, secrets: secrets)
         self.deployments = SQLDeploymentRepository(database: database)
         self.control = SQLDeploymentControlRepository(database: database)

@@ -200,3 +200,49 @@ import Testing
         }
     }
 }
+
+/// The install-wide limits (docs/tenancy.md): install administrators set them by API, and they apply at once.
+@Suite struct InstallLimitsTests {
+    @Test func installAdministratorsSetLimitsThatApplyAtOnceAndNobodyElseMay() async throws {
+        try await TestServer.withServer(configure: {
+            $0.adminPassword = TenancyTests.adminPassword
+            $0.queueCap = 50
+        }) { server in
+            let tenancy = TenancyTests()
+            let admin = server.client(token: try await server.client(token: "").logIn(login: "admin", password: TenancyTests.adminPassword).token)
+            let owner = try await tenancy.person(server, admin, "lena")
+            #expect(try await tenancy.call(admin, .POST, "/api/v1/workspaces", ["name": "delta", "owner_login": "lena"]).status == 201)
+
+            let shown = try await tenancy.call(admin, .GET, "/api/v1/admin/limits")
+            #expect(shown.status == 200)
+            #expect((shown.json["defaults"] as? [String: Any])?["queued_deployments_per_workspace"] as? Int == 50)
+            #expect((shown.json["limits"] as? [String: Any])?["projects_per_workspace"] is NSNull)
+            // An owner of a workspace is no install administrator.
+            #expect(try await tenancy.call(owner.client, .GET, "/api/v1/admin/limits").status == 403)
+            #expect(try await tenancy.call(owner.client, .PUT, "/api/v1/admin/limits", ["projects_per_workspace": 100]).status == 403)
+            let invalid = try await tenancy.call(admin, .PUT, "/api/v1/admin/limits", ["projects_per_workspace": 0, "workspace_workers": -1])
+            #expect(invalid.status == 422)
+            #expect(Set((invalid.json["errors"] as? [String: Any] ?? [:]).keys) == ["projects_per_workspace", "workspace_workers"])
+
+            let one = try await owner.client.createProject(NewProjectRequest(name: "delta-one", repository: "https://example.com/one.git"))
+            let two = try await owner.client.createProject(NewProjectRequest(name: "delta-two", repository: "https://example.com/two.git"))
+            let set = try await tenancy.call(
+                admin, .PUT, "/api/v1/admin/limits", ["projects_per_workspace": 2, "queued_deployments_per_workspace": 1])
+            #expect(set.status == 200 && (set.json["limits"] as? [String: Any])?["projects_per_workspace"] as? Int == 2)
+
+            // Two projects per workspace: the third is refused, saying which limit.
+            let third = try await tenancy.call(
+                owner.client, .POST, "/api/v1/projects", ["name": "delta-three", "repository": "https://example.com/three.git"])
+            #expect(third.status == 409 && "\(third.json)".contains("projects_per_workspace"), "\(third.json)")
+            // One deployment waiting per workspace: two at once are refused.
+            let full = try await tenancy.call(owner.client, .POST, "/api/v1/deployments", ["project_ids": [one.id, two.id]])
+            #expect(full.status == 429, "\(full.json)")
+
+            // Unset again: the defaults apply.
+            #expect(try await tenancy.call(admin, .PUT, "/api/v1/admin/limits", [:]).status == 200)
+            let again = try await tenancy.call(
+                owner.client, .POST, "/api/v1/projects", ["name": "delta-three", "repository": "https://example.com/three.git"])
+            #expect(again.status == 201, "\(again.json)")
+        }
+    }
+}

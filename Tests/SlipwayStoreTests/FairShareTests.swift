@@ -57,6 +57,26 @@ import Testing
         }
     }
 
+    @Test("The install-wide workspace_workers limit overrides the server's, at once", arguments: TestDatabase.all)
+    func theInstallLimitOverridesTheServersOwn(database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let a = try await Fixtures.bootstrap(store, workspace: "a")
+            for name in ["one", "two", "three"] {
+                let project = try await store.projects.create(Fixtures.newProject("site-\(name)"), workspaceID: a.workspace.id)
+                _ = try await store.deployments.create(Fixtures.newDeployment(project, by: a))
+            }
+            try await store.installLimits.setLimits(InstallLimits(workspaceWorkers: 1))
+            #expect(try await Self.claim(store, limit: 3) != nil)
+            #expect(try await Self.claim(store, limit: 3) == nil)
+            try await store.installLimits.setLimits(InstallLimits(workspaceWorkers: 2))
+            #expect(try await Self.claim(store, limit: 3) != nil)
+            #expect(try await Self.claim(store, limit: 3) == nil)
+            try await store.installLimits.setLimits(InstallLimits())
+            #expect(try await Self.claim(store, limit: 3) != nil)
+            #expect(try await Self.runningByWorkspace(store)[a.workspace.id]?.count == 3)
+        }
+    }
+
     @Test("A workspace runs at most its limit, FIFO per project, while other workspaces still start", arguments: TestDatabase.all)
     func limitAndProjectOrder(database: TestDatabase) async throws {
         try await database.withStore { store in

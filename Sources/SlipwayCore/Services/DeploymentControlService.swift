@@ -43,16 +43,20 @@ public struct DeploymentControlService: Sendable {
     public let queueSignal: WakeUpSignal
     /// How long `cancel` waits for a running deployment's processes to be gone before it answers.
     public let stopTimeout: Duration
-    /// The most deployments a workspace may run at once (`--workspace-workers`): the queue says when a deployment
-    /// waits for it.
+    /// The most deployments a workspace may run at once (`--workspace-workers`), unless the install-wide limits set
+    /// another: the queue says when a deployment waits for it.
     public let workspaceWorkers: Int
+    /// The install-wide limits, read for the queue's reasons; nil: `workspaceWorkers` alone.
+    public let installLimits: (any InstallLimitsRepository)?
 
     public init(
         projects: any ProjectRepository, deployments: any DeploymentRepository, control: any DeploymentControlRepository,
         stopper: any DeploymentStopper, activity: DeploymentActivity, routes: RouteTable, files: any DeploymentFileStore,
         queueSignal: WakeUpSignal, workspaceWorkers: Int, stopTimeout: Duration = .seconds(30), runtime: (any ServiceRuntime)? = nil,
-        startServices: (@Sendable (_ live: [LiveDeployment], _ reason: String) -> Void)? = nil
+        startServices: (@Sendable (_ live: [LiveDeployment], _ reason: String) -> Void)? = nil,
+        installLimits: (any InstallLimitsRepository)? = nil
     ) {
+        self.installLimits = installLimits
         self.runtime = runtime
         self.startServices = startServices
         self.projects = projects
@@ -129,7 +133,8 @@ public struct DeploymentControlService: Sendable {
         }
         let active = unfinished.filter { $0.state == .running }
         let waiting = unfinished.filter { $0.state == .queued }
-        let reasons = FairShare.waitingReasons(unfinished: unfinished, workspaceWorkers: workspaceWorkers)
+        let limit = try await installLimits?.limits().workspaceWorkers ?? workspaceWorkers
+        let reasons = FairShare.waitingReasons(unfinished: unfinished, workspaceWorkers: limit)
         let activeEntries = active.map { QueueEntry(deployment: $0, projectName: names[$0.projectID] ?? "", position: nil) }
         let waitingEntries = waiting.enumerated().map { index, deployment in
             QueueEntry(

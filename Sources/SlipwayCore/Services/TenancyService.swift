@@ -63,7 +63,7 @@ public struct TenancyService: Sendable {
             if let user = try await identities.credentials(login: ownerLogin)?.user {
                 owner = user
             } else {
-                problems.append(FieldProblem(field: "ownerLogin", message: "names no user of this install"))
+                problems.append(FieldProblem(.name("ownerLogin"), message: "names no user of this install"))
             }
         }
         guard problems.isEmpty else { throw SlipwayError.invalid(problems) }
