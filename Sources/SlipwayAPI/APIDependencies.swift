@@ -39,8 +39,8 @@ public struct APIDependencies: Sendable {
     public var webhookBodies = WebhookBodyGate()
 
     public init(
-        identities: any IdentityRepository, accounts: AccountService, tenancy: TenancyService, installLimits: InstallLimitsService, projects: any ProjectRepository,
-        deployments: any DeploymentRepository,
+        identities: any IdentityRepository, accounts: AccountService, tenancy: TenancyService, installLimits: InstallLimitsService,
+        projects: any ProjectRepository, deployments: any DeploymentRepository,
         projectSettings: ProjectService, service: DeploymentService, builds: BuildDeploymentService, control: DeploymentControlService,
         logs: any DeploymentLogReader,
         files: any DeploymentFileStore,
