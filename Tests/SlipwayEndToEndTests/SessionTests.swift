@@ -198,4 +198,36 @@ import Testing
             #expect(stored.range(of: Data("$scrypt$ln=15,r=8,p=1$".utf8)) != nil)
         }
     }
+
+    @Test func theDashboardsCookieAuthenticatesOnlyFromSlipwaysOwnPagesUntilLogout() async throws {
+        try await withServer { server in
+            let body = Data(#"{"login": "admin", "password": "\#(Self.adminPassword)"}"#.utf8)
+            let login = try await server.send(.POST, "/api/v1/sessions", body: body)
+            #expect(login.status == 201)
+            let setCookie = try #require(login.headers["Set-Cookie"].first)
+            #expect(setCookie.hasPrefix("slipway_session=slws_") && setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+            let secret = try #require(setCookie.split(separator: ";").first?.split(separator: "=").last.map(String.init))
+            let cookie = ("Cookie", "slipway_session=\(secret)")
+            let own = "http://127.0.0.1:\(server.port)"
+
+            // Reading with the cookie alone works.
+            #expect(try await server.send(.GET, "/api/v1/me", headers: [cookie]).status == 200)
+            // Changing something: only from Slipway's own origin.
+            let project = Data(#"{"name": "cookie-site", "repository": "https://example.com/cookie.git"}"#.utf8)
+            let forged = try await server.send(.POST, "/api/v1/projects", headers: [cookie, ("Origin", "https://evil.example")], body: project)
+            #expect(forged.status == 403)
+            let crossSite = try await server.send(.POST, "/api/v1/projects", headers: [cookie, ("Sec-Fetch-Site", "cross-site")], body: project)
+            #expect(crossSite.status == 403)
+            let sameOrigin = try await server.send(
+                .POST, "/api/v1/projects", headers: [cookie, ("Origin", own), ("Sec-Fetch-Site", "same-origin")], body: project)
+            #expect(sameOrigin.status == 201)
+            // An API token is never taken from a cookie.
+            #expect(try await server.send(.GET, "/api/v1/me", headers: [("Cookie", "slipway_session=\(server.adminToken)")]).status == 401)
+
+            // Logging out clears the cookie and ends the session.
+            let logout = try await server.send(.DELETE, "/api/v1/sessions/current", headers: [cookie, ("Origin", own)])
+            #expect(logout.status == 200 && logout.headers["Set-Cookie"].first?.contains("Max-Age=0") == true)
+            #expect(try await server.send(.GET, "/api/v1/me", headers: [cookie]).status == 401)
+        }
+    }
 }

@@ -3,7 +3,8 @@ import HTTPTypes
 import Hummingbird
 import SlipwayCore
 
-/// Authenticates `Authorization: Bearer <token>` (and Dokploy's `x-api-key`) against the stored token hashes; an
+/// Authenticates `Authorization: Bearer <token>` (and Dokploy's `x-api-key`, and the dashboard's session cookie,
+/// `SessionCookie`) against the stored token hashes; an
 /// address that sent too many wrong tokens lately gets 429 (`AuthenticationFailureLimiter`). The caller acts in the
 /// workspace `X-Slipway-Workspace` names (id or name) among their memberships, else in their default one; naming a
 /// workspace they are not a member of is a 404, the same as naming one that does not exist.
@@ -23,7 +24,14 @@ struct BearerAuthenticator: RouterMiddleware {
     }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let secret = Self.secret(in: request.headers) else { throw APIError.unauthenticated }
+        var secret = Self.secret(in: request.headers)
+        if secret == nil, let fromCookie = SessionCookie.secret(in: request) {
+            guard SessionCookie.allows(request) else {
+                throw SlipwayError.forbidden("a request authenticated by the session cookie must come from Slipway's own pages")
+            }
+            secret = fromCookie
+        }
+        guard let secret else { throw APIError.unauthenticated }
         let address = context.remoteAddress?.ipAddress
         if let wait = failures.refusal(.token, address: address) { throw APIError.tooManyAuthenticationFailures(after: wait) }
         guard let caller = try await identities.caller(secret: secret, at: Date()) else {

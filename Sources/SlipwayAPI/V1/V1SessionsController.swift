@@ -56,13 +56,15 @@ struct V1SessionsController {
             throw APIError.wrongCredentials
         }
         let caller = loggedIn.caller
-        return try JSONBody.response(
+        var response = try JSONBody.response(
             LoggedIn(
                 token: loggedIn.secret, expiresAt: Timestamp.format(session.expiresAt), session: V1Session(session: session, isCurrent: true),
                 user: V1User(user: caller.user), workspace: caller.membership.map(V1WorkspaceSummary.init)
             ),
             status: .created
         )
+        response.setCookie(SessionCookie.make(secret: loggedIn.secret, expiresAt: session.expiresAt))
+        return response
     }
 
     @Sendable func list(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
@@ -77,7 +79,9 @@ struct V1SessionsController {
             throw SlipwayError.notFound("no current session: this request was authenticated with an API token")
         }
         try await accounts.revokeSession(session.id, of: caller)
-        return try JSONBody.response(V1ActionResult(message: "Logged out."))
+        var response = try JSONBody.response(V1ActionResult(message: "Logged out."))
+        response.setCookie(SessionCookie.cleared)
+        return response
     }
 
     @Sendable func revoke(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
