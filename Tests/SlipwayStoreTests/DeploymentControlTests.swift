@@ -547,7 +547,6 @@ import Testing
                 let identity = try await SQLIdentityRepository(database: opened).bootstrap(
                     workspaceName: "default", userName: "admin", tokenSecret: APIToken.generateSecret()
                 )
-                try await Fixtures.takeBackUserColumns(opened)
                 let projects = SQLProjectRepository(database: opened, secrets: Fixtures.secrets)
                 let blog = try await projects.create(Fixtures.newProject("blog"), workspaceID: identity.workspace.id)
                 let docs = try await projects.create(Fixtures.newProject("docs"), workspaceID: identity.workspace.id)
@@ -557,6 +556,7 @@ import Testing
                 var old = try await deployments.create(Fixtures.newDeployment(docs, by: identity))
                 try running.progress.start(at: Fixtures.time)
                 try old.progress.cancel(reason: "old", at: Fixtures.time)
+                try await Fixtures.takeBackUserColumns(opened)
                 try await opened.withConnection { session in
                     // The version 1 columns only, as the previous Slipway wrote them.
                     for deployment in [running, old] {

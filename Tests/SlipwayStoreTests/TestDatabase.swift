@@ -96,20 +96,22 @@ enum Fixtures {
         Timestamp.date(microseconds: 1_768_658_131_123_457 + microseconds)
     }
 
-    /// Lends a database older than migration 10 the user columns, the sessions table and the token expiry (migration
-    /// 12) that today's identity repository writes; `takeBackUserColumns` removes them again, so that the database is
+    /// Lends a database older than migration 10 the user columns, the sessions table, the token expiry (migration
+    /// 12), the memberships (13) and the install-wide limits (14) that today's identity and project repositories use; `takeBackUserColumns` removes them again, so that the database is
     /// as the older Slipway left it.
     static func lendUserColumns(_ database: Database) async throws {
         try await database.withConnection { session in
             try await Migrations.addUsersAndSessions(session)
             try await Migrations.addTokenExpiry(session)
             try await Migrations.addMemberships(session)
+            try await Migrations.addInstallLimits(session)
         }
     }
 
     /// Removes what `lendUserColumns` added (the rows written stay, in the older columns).
     static func takeBackUserColumns(_ database: Database) async throws {
         try await database.withConnection { session in
+            try await session.run("DROP TABLE install_limits")
             try await session.run("DROP TABLE sessions")
             try await session.run("DROP TABLE invitations")
             try await session.run("DROP TABLE memberships")

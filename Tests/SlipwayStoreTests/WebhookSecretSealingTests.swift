@@ -94,9 +94,9 @@ import Testing
             try await Fixtures.lendUserColumns(opened)
             let identity = try await SQLIdentityRepository(database: opened).bootstrap(
                 workspaceName: "default", userName: "admin", tokenSecret: APIToken.generateSecret())
-            try await Fixtures.takeBackUserColumns(opened)
             let project = try await SQLProjectRepository(database: opened, secrets: Fixtures.secrets).create(
                 Fixtures.newProject("blog"), workspaceID: identity.workspace.id)
+            try await Fixtures.takeBackUserColumns(opened)
             try await opened.withConnection { session in
                 try await session.run("UPDATE projects SET webhook_secret = \(bind: clearSecret) WHERE id = \(bind: project.id)")
             }
