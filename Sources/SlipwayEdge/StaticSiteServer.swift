@@ -20,11 +20,14 @@ public struct StaticSiteServer: Sendable {
 
     let configuration: Configuration
     let fileIO: FileIO
+    /// The builds' manifests: what a request may be answered with, without touching the file system.
+    let manifests: SiteManifests
 
     /// Creates a server that streams files with `fileIO`.
     public init(configuration: Configuration = .init(), fileIO: FileIO = FileIO()) {
         self.configuration = configuration
         self.fileIO = fileIO
+        self.manifests = SiteManifests()
     }
 
     /// Answers `request` from the files under `root` (a build directory). Any path gives a response, never an error
@@ -33,15 +36,25 @@ public struct StaticSiteServer: Sendable {
         guard request.method == .get || request.method == .head else {
             return EdgePage.response(.methodNotAllowed, html: EdgePage.methodNotAllowed, for: request, headers: [.allow: "GET, HEAD"])
         }
-        let resolution: SiteResolution
+        let sitePath: SitePath?
         do {
-            let sitePath = try SitePath(decoding: request.uri.path)
-            resolution = await Self.runBlocking { SiteResolver(root: root).resolve(sitePath) }
+            sitePath = try SitePath(decoding: request.uri.path)
         } catch .traversal {
-            resolution = await Self.runBlocking { .notFound(page: SiteResolver(root: root).notFoundPage()) }
+            sitePath = nil
         } catch {
             return EdgePage.response(.badRequest, html: EdgePage.badRequest, for: request)
         }
+        var manifest = manifests.cached(root)
+        if manifest == nil {
+            let manifests = self.manifests
+            manifest = await Self.runBlocking { manifests.load(root) }
+        }
+        let resolution: SiteResolution =
+            if let manifest {
+                sitePath.map { manifest.resolve($0, root: root) } ?? .notFound(page: manifest.notFoundPage(root: root))
+            } else {
+                .notFound(page: nil)
+            }
 
         switch resolution {
         case .file(let file):
@@ -128,7 +141,7 @@ public struct StaticSiteServer: Sendable {
         return response
     }
 
-    /// Runs blocking file-system calls (`stat`, `realpath`) off Swift's cooperative threads.
+    /// Runs blocking file-system work (reading or making a manifest) off Swift's cooperative threads.
     private static func runBlocking<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(returning: work()) }

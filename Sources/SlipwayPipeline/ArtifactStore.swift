@@ -28,9 +28,10 @@ public struct ArtifactStore: Sendable {
         return try SandboxFiles.keepOnlyFilesAndInsideLinks(in: destination)
     }
 
-    /// Deletes a build's files (never following a link in them).
+    /// Deletes a build's files (never following a link in them), and the edge's manifest of them.
     public func remove(_ id: UUID) throws {
         try SandboxFiles.remove(layout.buildDirectory(id))
+        try SandboxFiles.remove(layout.buildManifest(id))
     }
 }
 

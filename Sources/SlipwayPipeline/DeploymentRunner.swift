@@ -67,13 +67,16 @@ public struct DeploymentRunner: Sendable {
     let variables: (any EnvironmentVariableRepository)?
     /// The service supervisor; nil fails the deploy stage of every service.
     let runtime: (any ServiceRuntime)?
+    /// Prepares a stored static build for the edge (its manifest); nil leaves that to the edge's first request.
+    let indexer: (any BuildIndexer)?
 
     public init(
         configuration: Configuration, projects: any ProjectRepository, deployments: any DeploymentRepository,
         control: any DeploymentControlRepository, routes: RouteTable, activity: DeploymentActivity, running: RunningDeployments,
         files: any DeploymentFileStore, logger: Logger, variables: (any EnvironmentVariableRepository)? = nil,
-        runtime: (any ServiceRuntime)? = nil
+        runtime: (any ServiceRuntime)? = nil, indexer: (any BuildIndexer)? = nil
     ) {
+        self.indexer = indexer
         self.configuration = configuration
         self.projects = projects
         self.deployments = deployments
@@ -308,6 +311,11 @@ public struct DeploymentRunner: Sendable {
         }
         for path in removed.specialFiles.prefix(20) {
             run.system("Left out of the build: '\(path)' is not a regular file", stage: .build)
+        }
+        if let indexer, config.kind == .static {
+            let report = try indexer.index(buildDirectory: configuration.layout.buildDirectory(buildID))
+            for note in report.notes { run.system(note, stage: .build) }
+            run.system("Build indexed for the edge: \(report.files) file\(report.files == 1 ? "" : "s")", stage: .build)
         }
         try await deployments.createBuild(
             Build(id: buildID, workspaceID: project.workspaceID, projectID: project.id, commitID: run.deployment.commitID, createdAt: Timestamp.now())

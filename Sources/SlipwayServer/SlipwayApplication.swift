@@ -92,7 +92,8 @@ public func buildApplication(
             cgroups: cgroups, buildLimits: configuration.buildLimits, repositories: repositoryRules
         ),
         projects: store.projects, deployments: store.deployments, control: store.control, routes: routes, activity: activity,
-        running: running, files: files, logger: logger, variables: environmentVariables, runtime: supervisor
+        running: running, files: files, logger: logger, variables: environmentVariables, runtime: supervisor,
+        indexer: SiteManifestIndexer()
     )
     let scheduler = Scheduler(
         control: store.control, runner: runner, workers: configuration.workers, workspaceWorkers: configuration.effectiveWorkspaceWorkers,

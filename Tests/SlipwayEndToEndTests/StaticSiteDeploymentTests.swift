@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import SlipwayClient
+import SlipwayCore
 import SlipwayTesting
 import Testing
 
@@ -45,6 +46,12 @@ import Testing
             #expect(first.output?.clientPayload.contains("building version one") == true)
             #expect(try await server.edge("hello").body == "<h1>version one</h1>\n")
             #expect(try await server.edge("hello", "/style.css").headers["content-type"].first?.hasPrefix("text/css") == true)
+            // The build was indexed for the edge when it was stored: its manifest lies next to it, and the log says so.
+            let buildText = try #require(first.buildId)
+            let buildID = try #require(UUID(uuidString: buildText))
+            #expect(FileManager.default.fileExists(atPath: DataLayout(root: server.dataDirectory).buildManifest(buildID)))
+            let log = try await api.logs(first.id).data.map(\.line).joined(separator: "\n")
+            #expect(log.contains("Build indexed for the edge: 2 files"), "\(log)")
 
             // 2. A second commit moves production; the first deployment's own URL still serves the first version.
             try site.write("message.txt", "version two")
