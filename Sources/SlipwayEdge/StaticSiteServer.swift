@@ -71,38 +71,13 @@ public struct StaticSiteServer: Sendable {
 
     /// A found file: 304 when the client's copy is current, else 200, 206 or 416 depending on `Range`.
     private func serve(_ file: SiteFile, for request: Request, context: some RequestContext) async throws -> Response {
-        let status = file.status
-        let conditions = ConditionalRequest(entityTag: status.entityTag, modificationSeconds: status.modificationSeconds)
-        var headers: HTTPFields = [
-            .eTag: status.entityTag,
-            .lastModified: status.lastModified,
-            .cacheControl: configuration.cacheControl,
-        ]
-        if conditions.isNotModified(request.headers) {
-            var response = Response(status: .notModified, headers: headers)
-            response.headers[.contentLength] = nil
+        let answer = StaticFileAnswer.decide(file, request: request.headers, cacheControl: configuration.cacheControl)
+        guard let bytes = answer.bytes else {
+            var response = Response(status: answer.status, headers: answer.headers)
+            if answer.status == .notModified { response.headers[.contentLength] = nil }
             return response
         }
-        headers[.contentType] = ContentType.forFile(named: file.name)
-        headers[.acceptRanges] = "bytes"
-
-        var selection = ByteRangeSelection(header: request.headers[.range], size: status.size)
-        if selection != .whole, !conditions.rangeIsApplicable(request.headers) {
-            selection = .whole
-        }
-        switch selection {
-        case .whole:
-            headers[.contentLength] = String(status.size)
-            return try await fileResponse(.ok, file, range: nil, headers: headers, for: request, context: context)
-        case .partial(let range):
-            headers[.contentLength] = String(range.count)
-            headers[.contentRange] = "bytes \(range.lowerBound)-\(range.upperBound)/\(status.size)"
-            return try await fileResponse(.partialContent, file, range: range, headers: headers, for: request, context: context)
-        case .unsatisfiable:
-            headers[.contentType] = nil
-            headers[.contentRange] = "bytes */\(status.size)"
-            return Response(status: .rangeNotSatisfiable, headers: headers)
-        }
+        return try await fileResponse(answer.status, file, range: bytes, headers: answer.headers, for: request, context: context)
     }
 
     /// The build's `404.html`, with status 404 and no validators (a 404 is never revalidated).

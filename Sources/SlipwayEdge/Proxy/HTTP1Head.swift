@@ -61,7 +61,12 @@ struct RequestHead {
     /// Where the request line's CR is.
     var startLineEnd = 0
     var isHEAD = false
+    var isGET = false
     var isCONNECT = false
+    /// The request target (`/path?query`) in the request line.
+    var target = 0..<0
+    /// The values of the fields a static file's answer depends on (`StaticFront`), when sent once each.
+    var conditionals = StaticConditionalFields()
     /// Whether its method may be sent twice with the effect of once (RFC 9110 §9.2.2).
     var isIdempotent = false
     var isHTTP10 = false
@@ -116,6 +121,8 @@ struct RequestHead {
         guard let minor = HTTP1Syntax.httpVersionMinor(bytes, secondSpace + 1..<end) else { return false }
         isHTTP10 = minor == 0
         isHEAD = HTTP1Syntax.equals(bytes, 0..<firstSpace, "HEAD")
+        isGET = HTTP1Syntax.equals(bytes, 0..<firstSpace, "GET")
+        target = (firstSpace + 1)..<secondSpace
         isCONNECT = HTTP1Syntax.equals(bytes, 0..<firstSpace, "CONNECT")
         let method = 0..<firstSpace
         isIdempotent =
@@ -138,6 +145,8 @@ struct RequestHead {
             expectsContinue = HTTP1Syntax.namesEqual(bytes, value, "100-continue")
         case 20 where HTTP1Syntax.namesEqual(bytes, name, ForwardingMark.headerName):
             forwardedBy = value
+        case 5, 8, 13, 15, 17:
+            conditionals.read(name: name, value: value, in: bytes)
         default:
             break
         }
@@ -367,5 +376,34 @@ enum HTTP1Syntax {
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
+    }
+}
+
+/// The fields of a request that decide how a static file is answered, as offsets into the head. A field sent twice
+/// makes the request one the edge's front leaves to the full HTTP server (`repeated`).
+struct StaticConditionalFields {
+    var ifNoneMatch: Range<Int>?
+    var ifModifiedSince: Range<Int>?
+    var range: Range<Int>?
+    var ifRange: Range<Int>?
+    var acceptEncoding: Range<Int>?
+    var repeated = false
+
+    /// Whether the request carries none of them: the common case, answered from a prepared head.
+    var isEmpty: Bool { ifNoneMatch == nil && ifModifiedSince == nil && range == nil && ifRange == nil }
+
+    mutating func read(name: Range<Int>, value: Range<Int>, in bytes: UnsafeRawBufferPointer) {
+        func keep(_ field: inout Range<Int>?) {
+            if field != nil { repeated = true }
+            field = value
+        }
+        switch name.count {
+        case 5 where HTTP1Syntax.namesEqual(bytes, name, "range"): keep(&range)
+        case 8 where HTTP1Syntax.namesEqual(bytes, name, "if-range"): keep(&ifRange)
+        case 13 where HTTP1Syntax.namesEqual(bytes, name, "if-none-match"): keep(&ifNoneMatch)
+        case 15 where HTTP1Syntax.namesEqual(bytes, name, "accept-encoding"): keep(&acceptEncoding)
+        case 17 where HTTP1Syntax.namesEqual(bytes, name, "if-modified-since"): keep(&ifModifiedSince)
+        default: break
+        }
     }
 }
