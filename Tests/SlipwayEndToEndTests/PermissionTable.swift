@@ -14,7 +14,7 @@ struct PermissionTable: Sendable {
 
     /// What a cell expects.
     enum Cell: String, Sendable, CustomStringConvertible {
-        /// Let through: any answer but 401, 403 and 404.
+        /// Let through: any answer but 401, 403 and 404 (and never a 5xx: a server error is a bug whoever calls).
         case ok
         case unauthorized = "401"
         case forbidden = "403"
@@ -25,7 +25,7 @@ struct PermissionTable: Sendable {
         /// Whether an answer with `status` is what the cell says.
         func admits(_ status: Int) -> Bool {
             switch self {
-            case .ok: ![401, 403, 404].contains(status)
+            case .ok: ![401, 403, 404].contains(status) && status < 500
             case .unauthorized: status == 401
             case .forbidden: status == 403
             case .notFound: status == 404
@@ -42,6 +42,9 @@ struct PermissionTable: Sendable {
     private(set) var routes: [String] = []
     /// The cells of each route.
     private(set) var rows: [String: [Column: Cell]] = [:]
+    /// The cells where the server does not answer what the table says yet, with what it answers instead (the
+    /// subsection `### Where the server differs today`).
+    private(set) var knownDifferences: [String: [Column: String]] = [:]
 
     /// The section the table is in, and the header its first row must be.
     static let heading = "## Permission table"
@@ -83,6 +86,26 @@ struct PermissionTable: Sendable {
             rows[route] = row
         }
         guard !routes.isEmpty else { throw Unreadable(description: "no rows under '\(Self.heading)'") }
+        try readKnownDifferences(markdown[start.upperBound...])
+    }
+
+    /// The subsection of known differences: a table of route, caller and what the server answers today.
+    static let differencesHeading = "### Where the server differs today"
+
+    private mutating func readKnownDifferences(_ section: Substring) throws {
+        guard let start = section.range(of: "\n" + Self.differencesHeading + "\n") else { return }
+        for line in section[start.upperBound...].split(separator: "\n") {
+            if line.hasPrefix("#") { break }
+            let fields = line.split(separator: "|", omittingEmptySubsequences: false).dropFirst().dropLast()
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+            guard line.hasPrefix("| `"), fields.count == 3 else { continue }
+            let route = fields[0].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            guard rows[route] != nil else { throw Unreadable(description: "a known difference names \(route), which has no row") }
+            guard let column = Column(rawValue: fields[1]) else {
+                throw Unreadable(description: "a known difference of \(route) names the caller '\(fields[1])', which is no column")
+            }
+            knownDifferences[route, default: [:]][column] = fields[2]
+        }
     }
 
     /// The table in docs/tenancy.md.

@@ -36,6 +36,15 @@ import Testing
         #expect(good.routes == ["GET /a"])
         #expect(good.rows["GET /a"]?[.installAdmin] == .notFound && good.rows["GET /a"]?[.other] == .forbidden)
         #expect(good.takesACredential("GET /a"))
+        #expect(good.knownDifferences.isEmpty)
+        let differences = "\n### Where the server differs today\n\n| route | caller | the server answers |\n|---|---|---|\n"
+        let known = try PermissionTable(
+            markdown: "# T\n" + header + "| `GET /a` | 401 | ok | ok | ok | ok | 404 | 403 |\n" + differences + "| `GET /a` | other | 404 today |\n")
+        #expect(known.knownDifferences == ["GET /a": [.other: "404 today"]])
+        #expect(throws: PermissionTable.Unreadable.self) {
+            try PermissionTable(
+                markdown: "# T\n" + header + "| `GET /a` | 401 | ok | ok | ok | ok | 404 | 403 |\n" + differences + "| `GET /b` | other | 404 |\n")
+        }
         for broken in [
             "| `GET /a` | 401 | ok | ok | ok | ok | 404 | maybe |\n",  // an unknown cell
             "| `GET /a` | 401 | ok | ok | ok | ok | 404 |\n",  // a cell missing
@@ -74,9 +83,17 @@ import Testing
                     let answer = try await install.send(probe)
                     try await probe.undo?(answer.status)
                     let cell = try #require(row[column])
-                    #expect(
-                        cell.admits(answer.status),
-                        "\(route) as \(column): the table says \(cell), the server answered \(answer.status) to \(probe): \(answer.clipped)")
+                    let check = {
+                        #expect(
+                            cell.admits(answer.status),
+                            "\(route) as \(column): the table says \(cell), the server answered \(answer.status) to \(probe): \(answer.clipped)")
+                    }
+                    if let known = table.knownDifferences[route]?[column] {
+                        // Listed in docs/tenancy.md: expected to differ, and reported once it no longer does.
+                        withKnownIssue("docs/tenancy.md says the server answers \(known) here today", check)
+                    } else {
+                        check()
+                    }
                     if column == .none || column == .other, !probe.showsWorkspaceA {
                         let leaked = install.leaks(in: answer, to: probe)
                         #expect(leaked.isEmpty, "\(route) as \(column): the answer (\(answer.status)) shows A's \(leaked): \(answer.clipped)")
@@ -165,6 +182,7 @@ extension PermissionTableTests {
             return JSON(value: array[index])
         }
         var int: Int64? { (value as? NSNumber)?.int64Value }
+        var array: [JSON] { (value as? [Any] ?? []).map { JSON(value: $0) } }
         var string: String? { value as? String }
     }
 
@@ -200,6 +218,8 @@ extension PermissionTableTests {
         let resetTargetID: Int64
         /// A viewer of A whose role the owner sets (to viewer again).
         let spareMemberID: Int64
+        /// A user whom requests remove from A (`removableMemberID()`).
+        let removable: Account
         let workspaceA: Workspace
         let projectID: Int64
         let projectUID: String
@@ -227,6 +247,7 @@ extension PermissionTableTests {
             let ownerB = try await user("tbl-owner-b")
             let loner = try await user("tbl-loner")
             let resetTarget = try await user("tbl-reset-target")
+            let removable = try await user("tbl-removable-a")
             func workspace(_ name: String, owner: Account) async throws -> Workspace {
                 let created = try await call(
                     server, .POST, "/api/v1/workspaces", as: installAdmin.token, body: json(["name": name, "owner_login": owner.login]))
@@ -264,7 +285,7 @@ extension PermissionTableTests {
             let deploymentUID = try #require(deployed["deployments"][0]["uid"].string)
             return Install(
                 server: server, repository: repository, accounts: members, loner: loner, resetTargetID: resetTarget.userID,
-                spareMemberID: spare.userID, workspaceA: workspaceA, projectID: projectID, projectUID: projectUID,
+                spareMemberID: spare.userID, removable: removable, workspaceA: workspaceA, projectID: projectID, projectUID: projectUID,
                 deploymentID: deploymentID, deploymentUID: deploymentUID,
                 markers: [
                     workspaceA.name, workspaceA.accountID, "tbl-site-alpha", projectUID, deploymentUID, "tbl-owner-a", "tbl-admin-a",
@@ -375,14 +396,15 @@ extension PermissionTableTests {
             try #require(try await call(.POST, "/api/v1/invitations", as: owner, body: Self.json(["login": login, "role": "viewer"]))["code"].string)
         }
 
-        /// A new viewer of A; their user id.
-        func freshMemberID() async throws -> Int64 {
-            let login = freshName("tbl-member")
-            let password = "\(login) passphrase"
-            _ = try await call(.POST, "/api/v1/users", as: accounts[.installAdmin]!, body: Self.json(["login": login, "password": password]))
-            let member = try await Self.logIn(server, login: login, password: password)
-            try await Self.invite(server, member, role: "viewer", by: owner)
-            return member.userID
+        /// The user id of `removable`, made a viewer of A again when a request has removed them. (Their session dates
+        /// from before they joined A, so that removing them does not end it; a new user each time would cost two
+        /// password hashes.)
+        func removableMemberID() async throws -> Int64 {
+            let members = try await call(.GET, "/api/v1/members", as: owner)["data"].array
+            if !members.contains(where: { $0["user"]["id"].int == removable.userID }) {
+                try await Self.invite(server, removable, role: "viewer", by: owner)
+            }
+            return removable.userID
         }
 
         // MARK: The request of each route
@@ -433,7 +455,7 @@ extension PermissionTableTests {
 
             case "GET /api/v1/members": return make(.GET, "/api/v1/members")
             case "PATCH /api/v1/members/{user_id}": return make(.PATCH, "/api/v1/members/\(spareMemberID)", #"{"role": "viewer"}"#)
-            case "DELETE /api/v1/members/{user_id}": return make(.DELETE, "/api/v1/members/\(try await freshMemberID())")
+            case "DELETE /api/v1/members/{user_id}": return make(.DELETE, "/api/v1/members/\(try await removableMemberID())")
             case "POST /api/v1/invitations":
                 return make(.POST, "/api/v1/invitations", Self.json(["login": freshName("tbl-invitee"), "role": "viewer"]))
             case "GET /api/v1/invitations": return make(.GET, "/api/v1/invitations")
