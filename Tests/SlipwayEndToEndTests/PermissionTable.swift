@@ -19,6 +19,8 @@ struct PermissionTable: Sendable {
         case unauthorized = "401"
         case forbidden = "403"
         case notFound = "404"
+        /// An id in the body that names nothing in the caller's workspace: refused as an invalid field.
+        case invalid = "422"
 
         var description: String { rawValue }
 
@@ -29,6 +31,7 @@ struct PermissionTable: Sendable {
             case .unauthorized: status == 401
             case .forbidden: status == 403
             case .notFound: status == 404
+            case .invalid: status == 422
             }
         }
     }
