@@ -101,7 +101,11 @@ struct WhoamiCommand: AsyncParsableCommand {
                 ]
             )
         } else {
-            print("\(me.user.name) in \(WorkspaceText.describe(me.workspace)) on \(api.baseURL)")
+            if me.workspace == nil {
+                print("\(me.user.name) on \(api.baseURL), in \(WorkspaceText.describe(nil))")
+            } else {
+                print("\(me.user.name) in \(WorkspaceText.describe(me.workspace)) on \(api.baseURL)")
+            }
             print("scopes: \(me.scopes.joined(separator: ", "))")
         }
     }

@@ -35,7 +35,7 @@ struct WorkspacesCommand: AsyncParsableCommand {
     /// `slipway workspaces list` (also `slipway admin workspaces list`).
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List your workspaces (every one of the install for an install administrator); * marks where commands act."
+            abstract: "List your workspaces (every one of the install for an install administrator) and where commands act."
         )
 
         @Flag(help: "Print as JSON.") var json = false
@@ -58,8 +58,8 @@ struct WorkspacesCommand: AsyncParsableCommand {
                 return print("You are a member of no workspace yet: accept an invitation with `slipway invites accept CODE`.")
             }
             Output.table(
-                ["", "ID", "NAME", "ROLE", "CREATED"],
-                workspaces.map { [$0.id == currentID ? "*" : "", String($0.id), $0.name, $0.role ?? "-", Output.age($0.createdAt)] }
+                ["ID", "NAME", "ROLE", "CREATED", ""],
+                workspaces.map { [String($0.id), $0.name, $0.role ?? "-", Output.age($0.createdAt), $0.id == currentID ? "(current)" : ""] }
             )
         }
     }
@@ -83,7 +83,7 @@ struct WorkspacesCommand: AsyncParsableCommand {
         @Flag(name: .customLong("default"), help: "Go back to your default workspace.") var backToDefault = false
 
         func validate() throws {
-            guard (workspace == nil) != backToDefault else { throw ValidationError("name a workspace, or pass --default (not both)") }
+            guard (workspace != nil) != backToDefault else { throw ValidationError("name a workspace, or pass --default (not both)") }
         }
 
         func run() async throws {
