@@ -149,6 +149,7 @@ public struct MeInfo: Decodable, Sendable, Equatable {
         public var uid: String
         public var name: String
         public var cloudflareAccountId: String
+        public var createdAt: String
         public var role: String?
     }
     /// The API token the request came with, if it was one.

@@ -9,6 +9,9 @@ public struct SlipwayClient: Sendable {
     public let token: String
     /// The longest one request may take, from connecting to the last byte of the answer.
     public let timeout: Duration
+    /// The workspace every request acts in, by id or name (sent as `X-Slipway-Workspace`); nil: the credential's
+    /// default workspace. Naming one the caller is not a member of makes every request a 404.
+    public var workspace: String?
     let httpClient: HTTPClient
     /// Sees every answer `raw` receives before it returns it; an error it throws is the call's error. The tests check
     /// each answer against the OpenAPI document with it.
@@ -27,11 +30,16 @@ public struct SlipwayClient: Sendable {
     /// Checks one exchange; throws to fail the call.
     public typealias AnswerCheck = @Sendable (Exchange) throws -> Void
 
+    /// The header that names the workspace a request acts in.
+    public static let workspaceHeader = "X-Slipway-Workspace"
+
     public init(
-        baseURL: String, token: String, timeout: Duration = .seconds(60), httpClient: HTTPClient = .shared, answerCheck: AnswerCheck? = nil
+        baseURL: String, token: String, workspace: String? = nil, timeout: Duration = .seconds(60), httpClient: HTTPClient = .shared,
+        answerCheck: AnswerCheck? = nil
     ) {
         self.baseURL = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         self.token = token
+        self.workspace = workspace
         self.timeout = timeout
         self.httpClient = httpClient
         self.answerCheck = answerCheck
@@ -251,6 +259,7 @@ public struct SlipwayClient: Sendable {
         // An empty token sends no credentials: logging in.
         if !token.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         request.headers.add(name: "Accept", value: "application/json")
+        if let workspace { request.headers.add(name: Self.workspaceHeader, value: workspace) }
         for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")

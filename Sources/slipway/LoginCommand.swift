@@ -44,9 +44,8 @@ struct LoginCommand: AsyncParsableCommand {
                 baseURL: url, token: secret, timeout: try ClientOptions.requestTimeout(), httpClient: SlipwayClient.failingFastHTTPClient
             ).me()
         }
-        try CLIConfig(url: url, token: secret).save()
         print("Logged in to \(url) as \(me.user.name) (\(WorkspaceText.describe(me.workspace)); scopes \(me.scopes.joined(separator: ", ")))")
-        print("Saved to \(CLIConfig.path)")
+        try await save(CLIConfig(url: url, token: secret))
     }
 
     /// Logs in with a password and saves the session token.
@@ -62,8 +61,24 @@ struct LoginCommand: AsyncParsableCommand {
                 throw CommandError(error.description)
             }
         }
-        try CLIConfig(url: url, token: session.token).save()
         print("Logged in to \(url) as \(session.user.login) (\(WorkspaceText.describe(session.workspace)); session expires \(session.expiresAt))")
+        try await save(CLIConfig(url: url, token: session.token))
+    }
+
+    /// Saves the new login, keeping the workspace `slipway workspaces switch` chose before when it is on the same
+    /// server and the new login is a member there; otherwise commands act in the new login's default workspace.
+    private func save(_ config: CLIConfig) async throws {
+        var config = config
+        if let previous = CLIConfig.load(), previous.url == config.url, let chosen = previous.workspace {
+            let api = SlipwayClient(
+                baseURL: config.url, token: config.token, timeout: try ClientOptions.requestTimeout(), httpClient: SlipwayClient.failingFastHTTPClient
+            )
+            if let me = try? await WorkspaceChoice.check(chosen, with: api), let workspace = me.workspace {
+                config.workspace = chosen
+                print("Commands act in \(WorkspaceText.describe(workspace)), as chosen before with `slipway workspaces switch`.")
+            }
+        }
+        try config.save()
         print("Saved to \(CLIConfig.path)")
     }
 }
@@ -86,7 +101,11 @@ struct WhoamiCommand: AsyncParsableCommand {
                 ]
             )
         } else {
-            print("\(me.user.name) in \(WorkspaceText.describe(me.workspace)) on \(api.baseURL)")
+            if me.workspace == nil {
+                print("\(me.user.name) on \(api.baseURL), in \(WorkspaceText.describe(nil))")
+            } else {
+                print("\(me.user.name) in \(WorkspaceText.describe(me.workspace)) on \(api.baseURL)")
+            }
             print("scopes: \(me.scopes.joined(separator: ", "))")
         }
     }

@@ -13,8 +13,8 @@ struct Slipway: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, LoginCommand.self, WhoamiCommand.self, InitCommand.self, ProjectsCommand.self, DeployCommand.self,
             ListCommand.self, ShowCommand.self, LogsCommand.self, CancelCommand.self, KillCommand.self, RerunCommand.self,
-            RollbackCommand.self, RemoveCommand.self, QueueCommand.self, TokensCommand.self, SessionsCommand.self, AdminCommand.self,
-            EnvCommand.self, PromoteCommand.self,
+            RollbackCommand.self, RemoveCommand.self, QueueCommand.self, TokensCommand.self, SessionsCommand.self, WorkspacesCommand.self,
+            MembersCommand.self, InvitesCommand.self, AdminCommand.self, EnvCommand.self, PromoteCommand.self,
         ]
     )
 

@@ -1,9 +1,13 @@
 import Foundation
 
-/// What `slipway login` saves: the API URL and token, in `~/.config/slipway/config.json` (mode 0600).
+/// What `slipway login` saves: the API URL and token, in `~/.config/slipway/config.json` (mode 0600), and the workspace
+/// `slipway workspaces switch` chose for that login.
 struct CLIConfig: Codable, Equatable {
     var url: String
     var token: String
+    /// The id of the workspace commands made with this login act in (sent as `X-Slipway-Workspace`); nil: the
+    /// login's default workspace.
+    var workspace: String?
 
     /// `$XDG_CONFIG_HOME/slipway/config.json`, else `~/.config/slipway/config.json`.
     static var path: String {

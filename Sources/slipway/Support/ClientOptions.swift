@@ -3,10 +3,14 @@ import Foundation
 import SlipwayClient
 
 /// Where the API is and which token to use: `--url`/`--token`, then `SLIPWAY_URL`/`SLIPWAY_TOKEN`, then what
-/// `slipway login` saved, then (for a server started in this directory) `./.slipway/admin-token`.
+/// `slipway login` saved, then (for a server started in this directory) `./.slipway/admin-token`. The workspace a
+/// command acts in: `--workspace`, then `SLIPWAY_WORKSPACE`, then the one `slipway workspaces switch` saved with the
+/// login (only while that login's token is the one in use), else the token's default workspace.
 struct ClientOptions: ParsableArguments {
     @Option(help: "The Slipway API URL (default: $SLIPWAY_URL, the saved login, or http://localhost:8080).") var url: String?
     @Option(help: "The API token (default: $SLIPWAY_TOKEN, the saved login, or ./.slipway/admin-token).") var token: String?
+    @Option(help: "The workspace to act in, by name or id (default: $SLIPWAY_WORKSPACE, the `slipway workspaces switch` choice, or your default).")
+    var workspace: String?
 
     func makeClient() throws -> SlipwayClient {
         let environment = ProcessInfo.processInfo.environment
@@ -24,7 +28,21 @@ struct ClientOptions: ParsableArguments {
                 """
             )
         }
-        return SlipwayClient(baseURL: baseURL, token: token, timeout: try Self.requestTimeout(), httpClient: SlipwayClient.failingFastHTTPClient)
+        return SlipwayClient(
+            baseURL: baseURL, token: token, workspace: try chosenWorkspace(token: token, saved: saved), timeout: try Self.requestTimeout(),
+            httpClient: SlipwayClient.failingFastHTTPClient
+        )
+    }
+
+    /// The workspace to act in: `--workspace`, `SLIPWAY_WORKSPACE`, then the saved choice when `token` is the saved
+    /// login's (a choice made for one login means nothing to another token); nil: the token's default workspace.
+    func chosenWorkspace(token: String, saved: CLIConfig?) throws -> String? {
+        if let workspace { return try WorkspaceReference.validated(workspace, source: "--workspace") }
+        if let variable = ProcessInfo.processInfo.environment["SLIPWAY_WORKSPACE"], !variable.isEmpty {
+            return try WorkspaceReference.validated(variable, source: "SLIPWAY_WORKSPACE")
+        }
+        guard let saved, saved.token == token, let chosen = saved.workspace else { return nil }
+        return try WorkspaceReference.validated(chosen, source: "the workspace saved in \(CLIConfig.path)")
     }
 
     /// `SLIPWAY_TIMEOUT`: the longest one request may take, in seconds (default 60).

@@ -24,6 +24,10 @@ enum ErrorMessage {
             return error.description + advice(error.reason)
         case let error as ClientError where error.status == 401:
             return error.description + " — the token is not valid on this server: check --token or SLIPWAY_TOKEN, or run `slipway login`"
+        case let error as ClientError where error.status == 404 && error.message.hasSuffix("not found among yours"):
+            return error.description
+                + " — `slipway workspaces list` shows yours; `slipway workspaces switch NAME` (or `--default`) changes the saved choice,"
+                + " --workspace or SLIPWAY_WORKSPACE the one of a command"
         case let error as ClientError:
             return error.description
         case let error as StartupError:
