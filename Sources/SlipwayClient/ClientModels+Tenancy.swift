@@ -32,3 +32,22 @@ public struct InvitationInfo: Decodable, Sendable, Equatable {
     /// The one-time code the invitee accepts with; shown once.
     public var code: String?
 }
+
+/// The install-wide limits (`GET/PUT /api/v1/admin/limits`): each nil where it is not set.
+public struct InstallLimitsValues: Codable, Sendable, Equatable {
+    public var projectsPerWorkspace: Int?
+    public var queuedDeploymentsPerWorkspace: Int?
+    public var workspaceWorkers: Int?
+
+    public init(projectsPerWorkspace: Int? = nil, queuedDeploymentsPerWorkspace: Int? = nil, workspaceWorkers: Int? = nil) {
+        self.projectsPerWorkspace = projectsPerWorkspace
+        self.queuedDeploymentsPerWorkspace = queuedDeploymentsPerWorkspace
+        self.workspaceWorkers = workspaceWorkers
+    }
+}
+
+/// The limits set and the defaults that apply where none is.
+public struct InstallLimitsInfo: Decodable, Sendable, Equatable {
+    public var limits: InstallLimitsValues
+    public var defaults: InstallLimitsValues
+}

@@ -72,3 +72,13 @@ extension SlipwayClient {
         return copy
     }
 }
+
+/// The install-wide limits (install administrators only).
+extension SlipwayClient {
+    public func installLimits() async throws -> InstallLimitsInfo { try await send(.GET, "/api/v1/admin/limits") }
+
+    /// Replaces every limit: one left nil is not set.
+    public func setInstallLimits(_ limits: InstallLimitsValues) async throws -> InstallLimitsInfo {
+        try await send(.PUT, "/api/v1/admin/limits", body: limits)
+    }
+}

@@ -2,11 +2,11 @@ import ArgumentParser
 import Foundation
 import SlipwayClient
 
-/// `slipway admin users list|create` and `slipway admin workspaces list|create|rename|delete`: what install
-/// administrators do.
+/// `slipway admin users list|create`, `slipway admin workspaces list|create|rename|delete` and
+/// `slipway admin limits show|set`: what install administrators do.
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Install administration (install administrators only).", subcommands: [Users.self, Workspaces.self]
+        commandName: "admin", abstract: "Install administration (install administrators only).", subcommands: [Users.self, Workspaces.self, AdminLimitsCommand.self]
     )
 
     /// `slipway admin users …`.

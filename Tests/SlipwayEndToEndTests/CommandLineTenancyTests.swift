@@ -1,5 +1,6 @@
 import Foundation
 import SlipwayClient
+import SlipwayServer
 import SlipwayTesting
 import Testing
 
@@ -179,6 +180,42 @@ import Testing
             #expect(remaining.compactMap { $0["name"] as? String } == ["default", "acme"])
             let (missingStatus, missing) = try await Self.slipway(["admin", "workspaces", "delete", "gamma"], admin)
             #expect(missingStatus == 1 && missing.contains("error: no workspace 'gamma' on this install"), "\(missing)")
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable)))
+    func anInstallAdministratorShowsAndSetsTheLimitsAndNobodyElseMay() async throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-limits-\(UUID().uuidString.prefix(8))").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try await TestServer.withServer(configure: { $0.queueCap = 40 }) { server in
+            let admin = ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": server.adminToken, "XDG_CONFIG_HOME": root]
+            let (shown, shownOutput) = try await Self.slipway(["admin", "limits", "show"], admin)
+            #expect(shown == 0 && shownOutput.contains("queued-deployments-per-workspace") && shownOutput.contains("40"), "\(shownOutput)")
+
+            let (set, setOutput) = try await Self.slipway(["admin", "limits", "set", "--projects-per-workspace", "3"], admin)
+            #expect(set == 0, "\(setOutput)")
+            let (_, afterSet) = try await Self.slipway(["admin", "limits", "set", "--workspace-workers", "1"], admin)
+            #expect(!afterSet.isEmpty)
+            // Each `set` changes only what it names.
+            let json = try #require(
+                try JSONSerialization.jsonObject(with: Data(try await Self.slipway(["admin", "limits", "show", "--json"], admin).1.utf8))
+                    as? [String: Any])
+            #expect(json["projects_per_workspace"] as? Int == 3 && json["workspace_workers"] as? Int == 1, "\(json)")
+            let (unset, _) = try await Self.slipway(["admin", "limits", "set", "--projects-per-workspace", "none"], admin)
+            #expect(unset == 0)
+            #expect(try await server.client.installLimits().limits == .init(workspaceWorkers: 1))
+
+            let (invalid, invalidOutput) = try await Self.slipway(["admin", "limits", "set", "--workspace-workers", "0"], admin)
+            #expect(invalid == 1 && invalidOutput.contains("workspace_workers"), "\(invalidOutput)")
+            let (nothing, nothingOutput) = try await Self.slipway(["admin", "limits", "set"], admin)
+            #expect(nothing != 0 && nothingOutput.contains("name at least one limit"), "\(nothingOutput)")
+
+            // A token of someone who is no install administrator is refused.
+            _ = try await server.client.createUser(login: "olga", password: Self.password("olga"))
+            let olga = try await server.client(token: "").logIn(login: "olga", password: Self.password("olga"))
+            let (refused, refusedOutput) = try await Self.slipway(
+                ["admin", "limits", "show"], ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": olga.token, "XDG_CONFIG_HOME": root])
+            #expect(refused == 1 && refusedOutput.contains("HTTP 403"), "\(refusedOutput)")
         }
     }
 }

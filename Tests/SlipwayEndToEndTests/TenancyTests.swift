@@ -201,6 +201,33 @@ import Testing
     }
 }
 
+extension TenancyTests {
+    @Test func gitRemotesActInTheWorkspaceTheHeaderNames() async throws {
+        let site = try TemporaryGitRepository()
+        try site.write("build.sh", "#!/bin/sh\nmkdir -p dist\necho hi > dist/index.html\n")
+        _ = try site.commit("first")
+        try await TestServer.withServer { server in
+            // The administrator owns `default` and a second workspace, where the project is.
+            let admin = server.client
+            #expect(try await call(admin, .POST, "/api/v1/workspaces", ["name": "omega"]).status == 201)
+            let created = try await call(
+                admin, .POST, "/api/v1/projects",
+                ["name": "omega-site", "repository": "slipway", "build_command": "sh build.sh", "output_dir": "dist"], workspace: "omega")
+            #expect(created.status == 201, "\(created.json)")
+            let remote = "http://x:\(server.adminToken)@127.0.0.1:\(server.port)/git/omega-site.git"
+
+            // In the token's own workspace there is no such project; naming the other one finds it.
+            #expect(throws: (any Error).self) { try site.git("push", "--quiet", remote, "main") }
+            #expect(throws: (any Error).self) {
+                try site.git("-c", "http.extraHeader=X-Slipway-Workspace: nowhere", "push", "--quiet", remote, "main")
+            }
+            try site.git("-c", "http.extraHeader=X-Slipway-Workspace: omega", "push", "--quiet", remote, "main")
+            let pushed = try await call(admin, .GET, "/api/v1/projects/omega-site/deployments", workspace: "omega")
+            #expect(pushed.status == 200 && (pushed.json["data"] as? [Any])?.count == 1, "\(pushed.json)")
+        }
+    }
+}
+
 /// The install-wide limits (docs/tenancy.md): install administrators set them by API, and they apply at once.
 @Suite struct InstallLimitsTests {
     @Test func installAdministratorsSetLimitsThatApplyAtOnceAndNobodyElseMay() async throws {

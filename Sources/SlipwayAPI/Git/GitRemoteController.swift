@@ -5,11 +5,15 @@ import NIOCore
 import SlipwayCore
 
 /// Slipway's own git remote of every project, over git's smart HTTP protocol: `http://HOST:PORT/git/<project>.git`.
-/// HTTP Basic authentication with an API token as the password (any user name): `read` to fetch, `deploy` to push.
-/// Requests stream through `git http-backend`; a push then deploys like a webhook would.
+/// HTTP Basic authentication with an API token or a session as the password (any user name): `read` to fetch,
+/// `deploy` to push. The project is looked up in the caller's workspace, or the one `X-Slipway-Workspace` names
+/// among theirs (`git -c http.extraHeader="X-Slipway-Workspace: acme" …`). Requests stream through
+/// `git http-backend`; a push then deploys like a webhook would.
 struct GitRemoteController {
     /// Workspaces, users and tokens.
     let identities: any IdentityRepository
+    /// Where the caller acts.
+    let tenancy: TenancyService
     /// Projects of the workspace.
     let projects: any ProjectRepository
     /// Failed authentications per client address.
@@ -53,7 +57,9 @@ struct GitRemoteController {
             failures.recordFailure(.token, address: address)
             return try Self.challenge("authenticate with an API token as the password (any user name)")
         }
-        guard let identity = caller.identity else {
+        let named = request.headers[BearerAuthenticator.workspaceHeader].map(WorkspaceSelector.init)
+        guard let identity = try await tenancy.identity(of: caller, in: named) else {
+            if let named { throw SlipwayError.notFound("workspace '\(named.description)' not found among yours") }
             throw SlipwayError.forbidden("user '\(caller.user.login)' is not a member of any workspace yet")
         }
         var name = context.parameters.get("repository") ?? ""
@@ -68,7 +74,10 @@ struct GitRemoteController {
             remoteUser: identity.user.name
         )
         guard identity.grants(gitRequest.isPush ? .deploy : .read) else {
-            throw SlipwayError.forbidden("this token lacks the '\(gitRequest.isPush ? "deploy" : "read")' scope")
+            let credential = identity.token == nil ? "session" : "token"
+            throw SlipwayError.forbidden(
+                "this \(credential) lacks the '\(gitRequest.isPush ? "deploy" : "read")' scope in workspace '\(identity.workspace.name)' (role: \(identity.role.rawValue))"
+            )
         }
         let exchange = try await git.remote.start(gitRequest, project: project)
         let head: (status: Int, headers: [(String, String)])
