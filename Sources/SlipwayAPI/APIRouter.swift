@@ -59,8 +59,9 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
         WebhookController(
             routes: d.routes, urls: d.urls, authenticationFailures: d.authenticationFailures, webhookBodies: d.webhookBodies, git: git
         ).addRoutes(to: router)
-        GitRemoteController(identities: d.identities, tenancy: d.tenancy, projects: d.projects, authenticationFailures: d.authenticationFailures, git: git)
-            .addRoutes(to: router)
+        GitRemoteController(
+            identities: d.identities, tenancy: d.tenancy, projects: d.projects, authenticationFailures: d.authenticationFailures, git: git
+        ).addRoutes(to: router)
     }
     return router
 }

@@ -6,7 +6,8 @@ import SlipwayClient
 /// `slipway admin limits show|set`: what install administrators do.
 struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "admin", abstract: "Install administration (install administrators only).", subcommands: [Users.self, Workspaces.self, AdminLimitsCommand.self]
+        commandName: "admin", abstract: "Install administration (install administrators only).",
+        subcommands: [Users.self, Workspaces.self, AdminLimitsCommand.self]
     )
 
     /// `slipway admin users …`.
