@@ -17,9 +17,9 @@ enum URLPathNormalization {
     }
 
     /// A path of the site a rewrite may serve: normalized, with `%2F` read as the separator it stands for (the edge
-    /// does so when it finds the file) before the dot segments go, and one leading slash.
+    /// does so when it finds the file) before the dot segments go, and one leading slash (`//x` is `/x`).
     static func sitePath(_ path: some StringProtocol) -> String {
-        var encoded: [UInt8] = [UInt8(ascii: "/")]
+        var encoded: [UInt8] = path.utf8.first == UInt8(ascii: "/") ? [] : [UInt8(ascii: "/")]
         encoded.reserveCapacity(path.utf8.count + 1)
         appendNormalizedEncoding(of: path.utf8, allowing: isAllowedInPath, to: &encoded)
         var separated: [UInt8] = []
@@ -42,7 +42,7 @@ enum URLPathNormalization {
     /// A relative redirect target's path: normalized, and never starting with `//`, which a browser would read as
     /// another host (`/go/* /:splat` asked for `/go//evil.example` must stay on this site).
     static func redirectPath(_ path: some StringProtocol) -> String {
-        var bytes: [UInt8] = [UInt8(ascii: "/")]
+        var bytes: [UInt8] = path.utf8.first == UInt8(ascii: "/") ? [] : [UInt8(ascii: "/")]
         bytes.reserveCapacity(path.utf8.count + 1)
         appendNormalizedEncoding(of: path.utf8, allowing: isAllowedInPath, to: &bytes)
         return String(decoding: collapsingLeadingSlashes(removingDotSegments(bytes)), as: UTF8.self)
