@@ -12,7 +12,7 @@ public struct StaticSiteServer: Sendable {
         public var chunkLength: Int
 
         /// Creates a configuration.
-        public init(cacheControl: String = "public, max-age=0, must-revalidate", chunkLength: Int = 128 * 1024) {
+        public init(cacheControl: String = StaticSites.cacheControl, chunkLength: Int = 128 * 1024) {
             self.cacheControl = cacheControl
             self.chunkLength = chunkLength
         }
@@ -23,11 +23,12 @@ public struct StaticSiteServer: Sendable {
     /// The builds' manifests: what a request may be answered with, without touching the file system.
     let manifests: SiteManifests
 
-    /// Creates a server that streams files with `fileIO`.
-    public init(configuration: Configuration = .init(), fileIO: FileIO = FileIO()) {
+    /// Creates a server that streams files with `fileIO`, sharing the manifests of `sites` (the edge's front reads
+    /// the ones this server loads).
+    public init(configuration: Configuration = .init(), fileIO: FileIO = FileIO(), sites: StaticSites? = nil) {
         self.configuration = configuration
         self.fileIO = fileIO
-        self.manifests = SiteManifests()
+        self.manifests = sites?.manifests ?? SiteManifests()
     }
 
     /// Answers `request` from the files under `root` (a build directory). Any path gives a response, never an error

@@ -105,10 +105,16 @@ public func buildApplication(
         queueSignal: queueSignal, running: running, activity: activity, files: files, routes: routes, urls: urls, supervisor: supervisor,
         environmentVariables: environmentVariables, restoration: restoration
     )
-    let responder = HostDispatcher(domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder())
+    // Static builds: the common requests are answered at the connection level, the rest by Hummingbird, from the
+    // same manifests.
+    let staticSites = StaticSites(layout: layout, configuration: .init(cacheBytes: configuration.edgeCacheBytes))
+    let responder = HostDispatcher(
+        domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder(),
+        siteServer: StaticSiteServer(sites: staticSites))
     // Requests for service deployments are relayed by the proxy in the HTTP/1 pipeline, before Hummingbird.
     let proxy = ServiceProxy(
-        domain: configuration.domain, routes: routes, endpoints: endpoints, clientLimits: configuration.clientConnectionLimits)
+        domain: configuration.domain, routes: routes, endpoints: endpoints, clientLimits: configuration.clientConnectionLimits,
+        staticSites: staticSites)
     var application = Application(
         responder: responder,
         server: .edge(proxy: proxy),

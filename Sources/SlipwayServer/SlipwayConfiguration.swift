@@ -23,6 +23,8 @@ public struct SlipwayConfiguration: Sendable {
     public var buildTimeout: Duration = .seconds(20 * 60)
     /// `--log-cap`: the largest log a deployment may write, in bytes.
     public var logCap: Int = 50 * 1024 * 1024
+    /// How many bytes of static files the edge holds in memory (`--edge-cache`; docs/edge.md).
+    public var edgeCacheBytes: Int = 256 << 20
     /// `--keep-deployments` / `SLIPWAY_KEEP_DEPLOYMENTS`: finished deployments per project that keep their build and log.
     public var keepDeployments: Int = 50
     /// `--queue-cap` / `SLIPWAY_QUEUE_CAP`: the most deployments a workspace may have waiting.

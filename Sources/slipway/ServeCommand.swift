@@ -34,6 +34,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest log a build may write, e.g. 50MB (default 50MB); a service's output goes on past it in rotated segments.")
     var logCap: String?
     @Option(help: "Finished deployments per project that keep their build and log (default 50).") var keepDeployments: Int?
+    @Option(help: "How many bytes of static files the edge holds in memory, e.g. 256MB (default 256MB; 0 holds none).")
+    var edgeCache: String?
     @Option(help: "The most deployments a workspace may have waiting (default 100).") var queueCap: Int?
     @Option(help: "How long a login session lasts, e.g. 30d, 12h, 90m (default 30d; SLIPWAY_SESSION_LIFETIME).") var sessionLifetime: String?
     @Option(help: "The loopback ports given to service processes, e.g. 20000-29999 (the default).") var servicePorts: String?
@@ -82,6 +84,12 @@ struct ServeCommand: AsyncParsableCommand {
         if let logCap {
             guard let bytes = ByteCount.parse(logCap) else { throw ValidationError("--log-cap must be a size such as 50MB, got '\(logCap)'") }
             configuration.logCap = bytes
+        }
+        if let edgeCache {
+            guard let bytes = edgeCache == "0" ? 0 : ByteCount.parse(edgeCache) else {
+                throw ValidationError("--edge-cache must be a size such as 256MB, or 0, got '\(edgeCache)'")
+            }
+            configuration.edgeCacheBytes = bytes
         }
         if let keepDeployments {
             guard keepDeployments >= 1 else { throw ValidationError("--keep-deployments must be at least 1") }

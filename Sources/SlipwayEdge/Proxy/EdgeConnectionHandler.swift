@@ -291,16 +291,70 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             handOver(context)
             return
         }
-        if head.hostCount == 1, let host = head.host, let (target, key) = serviceTarget(headBytes, host) {
-            startExchange(head, headBytes: headBytes, body: body, target: target, key: key, context: context)
+        if head.hostCount == 1, let host = head.host, let (target, key) = routeTarget(headBytes, host) {
+            switch target.kind {
+            case .service:
+                startExchange(head, headBytes: headBytes, body: body, target: target, key: key, context: context)
+                return
+            case .static:
+                if let sites = proxy.staticSites, body.isComplete, !head.expectsContinue, !head.asksForUpgrade,
+                    let answer = StaticFront(sites: sites).answer(head, headBytes, buildID: target.buildID)
+                {
+                    writeStatic(answer, to: head, context: context)
+                    return
+                }
+            }
+        }
+        state = .passing(body: body, responseEnded: false)
+        pass(headBytes, context: context)
+    }
+
+    /// Writes the front's answer to a static request, keeping the connection as the client asked.
+    private func writeStatic(_ answer: StaticFront.Answer, to head: RequestHead, context: ChannelHandlerContext) {
+        let closes = !head.keepAlive || closesAfterExchange
+        var bytes = answer.head
+        bytes.writeString(DateLine.now())
+        if closes {
+            bytes.writeStaticString("Connection: close\r\n")
+        } else if head.isHTTP10 {
+            bytes.writeStaticString("Connection: keep-alive\r\n")
+        }
+        bytes.writeStaticString("\r\n")
+        switch answer.body {
+        case .none:
+            context.write(wrapOutboundOut(bytes), promise: nil)
+        case .bytes(let body):
+            context.write(wrapOutboundOut(bytes), promise: nil)
+            context.write(wrapOutboundOut(body), promise: nil)
+        case .file(let path, let range):
+            guard let handle = StaticFront.open(path) else {
+                // The build went away since the head was prepared: nothing has been written yet.
+                answerGone(to: head, context: context)
+                return
+            }
+            let region = FileRegion(fileHandle: handle, readerIndex: range.lowerBound, endIndex: range.upperBound + 1)
+            context.write(wrapOutboundOut(bytes), promise: nil)
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.write(NIOAny(IOData.fileRegion(region)), promise: written)
+            written.futureResult.whenComplete { _ in try? handle.close() }
+        }
+        if closes {
+            close(context)
         } else {
-            state = .passing(body: body, responseEnded: false)
-            pass(headBytes, context: context)
+            context.flush()
+            state = .idle
+            process()
+            resumeReading()
         }
     }
 
-    /// The service route a `Host` value names, if it does, with its route key.
-    private func serviceTarget(_ headBytes: ByteBuffer, _ host: Range<Int>) -> (RouteTarget, String)? {
+    /// A file that was in the manifest and is gone now (its build was deleted while the request was read).
+    private func answerGone(to head: RequestHead, context: ChannelHandlerContext) {
+        answer(.notFound, html: EdgePage.notFound, to: head, remainingBody: .length(0))
+    }
+
+    /// The route a `Host` value names, if it does, with its route key.
+    private func routeTarget(_ headBytes: ByteBuffer, _ host: Range<Int>) -> (RouteTarget, String)? {
         let version = proxy.routes.version
         let (key, target) = headBytes.withUnsafeReadableBytes { bytes -> (String?, RouteTarget?) in
             let value = UnsafeRawBufferPointer(rebasing: bytes[host])
@@ -310,7 +364,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             lastRoute = (Array(value), version, key, target)
             return (key, target)
         }
-        guard let key, let target, target.kind == .service else { return nil }
+        guard let key, let target else { return nil }
         return (target, key)
     }
 

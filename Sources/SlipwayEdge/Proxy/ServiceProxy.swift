@@ -44,6 +44,8 @@ public final class ServiceProxy: Sendable {
     let endpoints: ServiceEndpoints
     /// Opens the connections to service processes.
     let upstreamConnector: UpstreamConnector
+    /// Static builds answered at the connection level (`StaticFront`); nil leaves every static request to Hummingbird.
+    public let staticSites: StaticSites?
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool?>]
 
     /// Creates the proxy for the service routes of `routes` under `domain`, with one connection pool for each loop
@@ -55,11 +57,12 @@ public final class ServiceProxy: Sendable {
         endpoints: ServiceEndpoints,
         configuration: Configuration = Configuration(),
         clientLimits: ClientConnectionLimits = ClientConnectionLimits(),
-        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        staticSites: StaticSites? = nil
     ) {
         self.init(
             domain: domain, routes: routes, endpoints: endpoints, configuration: configuration, clientLimits: clientLimits,
-            eventLoopGroup: eventLoopGroup, upstreamConnector: .sockets)
+            eventLoopGroup: eventLoopGroup, upstreamConnector: .sockets, staticSites: staticSites)
     }
 
     /// The proxy with the connections to service processes opened by `upstreamConnector` (a test's channels).
@@ -70,9 +73,11 @@ public final class ServiceProxy: Sendable {
         configuration: Configuration = Configuration(),
         clientLimits: ClientConnectionLimits = ClientConnectionLimits(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        upstreamConnector: UpstreamConnector
+        upstreamConnector: UpstreamConnector,
+        staticSites: StaticSites? = nil
     ) {
         self.upstreamConnector = upstreamConnector
+        self.staticSites = staticSites
         self.domain = EdgeHost.normalized(domain)
         self.routes = routes
         self.endpoints = endpoints

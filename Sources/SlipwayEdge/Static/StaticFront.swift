@@ -1,0 +1,142 @@
+import Foundation
+import HTTPTypes
+import NIOCore
+import SlipwayCore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+
+/// Answers the common static requests at the connection level, before any HTTP decoding (docs/edge.md): a `GET` or
+/// `HEAD` of a file the build's manifest lists, whole or with conditional and range fields. The head of a whole `200`
+/// is prepared once per file and small files are held in memory (`StaticFileCache`); larger ones go out with
+/// `sendfile`. Everything else (a manifest not yet read, a redirect, a 404, a malformed path) is left to Hummingbird's
+/// `StaticSiteServer`, which answers it the same way it always has.
+struct StaticFront {
+    let sites: StaticSites
+
+    /// What the answer carries after its head.
+    enum Body {
+        case none
+        case bytes(ByteBuffer)
+        /// A part of a file, sent from disk.
+        case file(path: String, range: ClosedRange<Int>)
+    }
+
+    /// The answer: its head without `Date`, `Connection` and the empty line (the connection adds those), then its body.
+    struct Answer {
+        var head: ByteBuffer
+        var body: Body
+    }
+
+    /// The answer to `head` (whose bytes are `bytes`) for the build `buildID`; nil to leave the request to Hummingbird.
+    func answer(_ head: RequestHead, _ bytes: ByteBuffer, buildID: UUID) -> Answer? {
+        guard head.isGET || head.isHEAD, !head.conditionals.repeated else { return nil }
+        let root = sites.layout.buildDirectory(buildID)
+        guard let manifest = sites.manifests.cached(root) else { return nil }
+        let (target, fields) = bytes.withUnsafeReadableBytes { raw in
+            (String(decoding: UnsafeRawBufferPointer(rebasing: raw[head.target]), as: UTF8.self), Self.fields(head.conditionals, raw))
+        }
+        guard target.hasPrefix("/") else { return nil }
+        let path = target.firstIndex(of: "?").map { String(target[..<$0]) } ?? target
+        guard let sitePath = try? SitePath(decoding: path), case .file(let file) = manifest.resolve(sitePath, root: root) else { return nil }
+
+        let contentType = ContentType.forFile(named: file.name)
+        let key = file.path + "\n" + contentType
+        guard let entry = sites.files.entry(key) ?? load(file, contentType: contentType, key: key) else { return nil }
+        if fields.isEmpty {
+            return Answer(head: entry.head, body: head.isHEAD ? .none : body(of: file, entry: entry, range: file.status.wholeRange))
+        }
+        let decision = StaticFileAnswer.decide(file, request: fields, cacheControl: StaticSites.cacheControl)
+        var answerHead = Self.head(decision.status, decision.headers, serverName: sites.configuration.serverName)
+        if decision.bytes == nil, decision.status != .notModified { answerHead.writeStaticString("Content-Length: 0\r\n") }
+        guard !head.isHEAD, let range = decision.bytes else { return Answer(head: answerHead, body: .none) }
+        return Answer(head: answerHead, body: body(of: file, entry: entry, range: range))
+    }
+
+    /// The bytes `range` of the file: from memory when it is held there, else from disk.
+    private func body(of file: SiteFile, entry: StaticFileCache.Entry, range: ClosedRange<Int>?) -> Body {
+        guard let range else { return .none }
+        if let bytes = entry.body {
+            if range.count == bytes.readableBytes { return .bytes(bytes) }
+            return bytes.getSlice(at: bytes.readerIndex + range.lowerBound, length: range.count).map(Body.bytes) ?? .none
+        }
+        return .file(path: file.path, range: range)
+    }
+
+    /// Prepares the file's entry (its head, and its bytes when small enough) and keeps it; nil when the file cannot
+    /// be read any more (the build was deleted): Hummingbird then answers.
+    private func load(_ file: SiteFile, contentType: String, key: String) -> StaticFileCache.Entry? {
+        var fields = HTTPFields()
+        fields[.contentType] = contentType
+        fields[.contentLength] = String(file.status.size)
+        fields[.eTag] = file.status.entityTag
+        fields[.lastModified] = file.status.lastModified
+        fields[.cacheControl] = StaticSites.cacheControl
+        fields[.acceptRanges] = "bytes"
+        let head = Self.head(.ok, fields, serverName: sites.configuration.serverName)
+        var body: ByteBuffer?
+        if file.status.size <= sites.configuration.largestCachedFile {
+            guard let bytes = Self.read(file.path, size: file.status.size) else { return nil }
+            body = bytes
+        } else if access(file.path, R_OK) != 0 {
+            return nil
+        }
+        let entry = StaticFileCache.Entry(head: head, body: body)
+        sites.files.insert(entry, for: key)
+        return entry
+    }
+
+    /// The file at `path` opened for `sendfile`; nil when it is gone.
+    static func open(_ path: String) -> NIOFileHandle? {
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return nil }
+        return NIOFileHandle(_deprecatedTakingOwnershipOfDescriptor: descriptor)
+    }
+
+    /// A whole small file, read now; nil when it is gone or not the size the manifest says.
+    static func read(_ path: String, size: Int) -> ByteBuffer? {
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+        guard descriptor >= 0 else { return nil }
+        defer { Glibc.close(descriptor) }
+        var buffer = ByteBufferAllocator().buffer(capacity: size)
+        var total = 0
+        while total < size {
+            let count = buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: size - total) { pointer in
+                let result = Glibc.read(descriptor, pointer.baseAddress, size - total)
+                return max(result, 0)
+            }
+            if count == 0 { break }
+            total += count
+        }
+        return total == size ? buffer : nil
+    }
+
+    /// A status line and fields, then `Server`.
+    static func head(_ status: HTTPResponse.Status, _ fields: HTTPFields, serverName: String) -> ByteBuffer {
+        var head = ByteBuffer()
+        head.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n")
+        for field in fields { head.writeString("\(field.name.rawName): \(field.value)\r\n") }
+        head.writeString("Server: \(serverName)\r\n")
+        return head
+    }
+
+    /// The conditional and range fields of the request, as `StaticFileAnswer` reads them (empty when it sent none).
+    static func fields(_ conditionals: StaticConditionalFields, _ raw: UnsafeRawBufferPointer) -> HTTPFields {
+        var fields = HTTPFields()
+        guard !conditionals.isEmpty else { return fields }
+        func value(_ range: Range<Int>) -> String { String(decoding: UnsafeRawBufferPointer(rebasing: raw[range]), as: UTF8.self) }
+        if let range = conditionals.ifNoneMatch { fields[.ifNoneMatch] = value(range) }
+        if let range = conditionals.ifModifiedSince { fields[.ifModifiedSince] = value(range) }
+        if let range = conditionals.range { fields[.range] = value(range) }
+        if let range = conditionals.ifRange { fields[.ifRange] = value(range) }
+        return fields
+    }
+}
+
+extension FileStatus {
+    /// All of the file's bytes; nil for an empty file.
+    var wholeRange: ClosedRange<Int>? { size > 0 ? 0...(size - 1) : nil }
+}
