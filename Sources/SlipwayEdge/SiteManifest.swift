@@ -25,18 +25,22 @@ public struct SiteManifest: Sendable, Equatable, Codable {
     }
 
     /// The version of this format; a manifest of another version is made again.
-    public static let formatVersion = 1
+    public static let formatVersion = 2
 
     public var version: Int
     /// Servable files by URL path.
     public var files: [String: Entry]
     /// Directories by URL path (`""` is the root).
     public var directories: Set<String>
+    /// Whether the build has a `404.html` anywhere: without one it is a single-page app (Cloudflare Pages' rule), and
+    /// an unknown path serves the root `index.html` with 200.
+    public var hasNotFoundPages: Bool
 
     public init(files: [String: Entry], directories: Set<String>) {
         self.version = Self.formatVersion
         self.files = files
         self.directories = directories
+        self.hasNotFoundPages = files.keys.contains { $0 == "404.html" || $0.hasSuffix("/404.html") }
     }
 
     /// Where the manifest of the build in `root` is kept: next to the build, never inside what it serves (the same
@@ -44,7 +48,8 @@ public struct SiteManifest: Sendable, Equatable, Codable {
     public static func path(forBuildAt root: String) -> String { root + ".manifest.json" }
 
     /// Resolves a decoded request path: files as they are, directories to their `index.html` (after a redirect that
-    /// adds the trailing slash), `/about` to `about.html` when there is no `about`, else the build's `404.html`.
+    /// adds the trailing slash), `/about` to `about.html` when there is no `about`; else the nearest `404.html` up the
+    /// path, or, in a build without any (a single-page app), the root `index.html`.
     func resolve(_ sitePath: SitePath, root: String) -> SiteResolution {
         let key = sitePath.relativePath
         let name = sitePath.segments.last ?? ""
@@ -56,22 +61,40 @@ public struct SiteManifest: Sendable, Equatable, Codable {
             return file(key + ".html", name: name + ".html")
         }
         if !sitePath.segments.isEmpty, let found = file(key, name: name) {
-            return sitePath.hasTrailingSlash ? .notFound(page: notFoundPage(root: root)) : .file(found)
+            return sitePath.hasTrailingSlash ? notFound(sitePath, root: root) : .file(found)
         }
         guard directories.contains(key) else {
-            return cleanURLFile().map(SiteResolution.file) ?? .notFound(page: notFoundPage(root: root))
+            return cleanURLFile().map(SiteResolution.file) ?? notFound(sitePath, root: root)
         }
         let index = file(key.isEmpty ? "index.html" : key + "/index.html", name: "index.html")
         if sitePath.hasTrailingSlash || sitePath.segments.isEmpty {
-            return index.map(SiteResolution.file) ?? .notFound(page: notFoundPage(root: root))
+            return index.map(SiteResolution.file) ?? notFound(sitePath, root: root)
         }
         // `/about` with an `about/` that has no index, next to an `about.html`: the page, not a dead end.
         if index == nil, let page = cleanURLFile() { return .file(page) }
         return .redirect(sitePath.directoryURLPath)
     }
 
-    /// The build's own `/404.html`, if it has one.
-    func notFoundPage(root: String) -> SiteFile? {
-        files["404.html"].map { SiteFile(path: root + "/" + $0.path, name: "404.html", status: $0.status) }
+    /// What a path that names nothing answers: the nearest `404.html` up its directories, with 404; in a build with
+    /// no `404.html` at all, the root `index.html` with 200 (a single-page app routes in the browser); else nothing.
+    func notFound(_ sitePath: SitePath?, root: String) -> SiteResolution {
+        if let page = notFoundPage(sitePath, root: root) { return .notFound(page: page) }
+        if !hasNotFoundPages, let index = files["index.html"] {
+            return .file(SiteFile(path: root + "/" + index.path, name: "index.html", status: index.status))
+        }
+        return .notFound(page: nil)
+    }
+
+    /// The nearest `404.html` up the directories of `sitePath` (the root's for a path that could not be read).
+    func notFoundPage(_ sitePath: SitePath?, root: String) -> SiteFile? {
+        guard hasNotFoundPages else { return nil }
+        var directories = sitePath?.segments ?? []
+        if let sitePath, !sitePath.hasTrailingSlash, !directories.isEmpty { directories.removeLast() }
+        while true {
+            let key = directories.isEmpty ? "404.html" : directories.joined(separator: "/") + "/404.html"
+            if let page = files[key] { return SiteFile(path: root + "/" + page.path, name: "404.html", status: page.status) }
+            if directories.isEmpty { return nil }
+            directories.removeLast()
+        }
     }
 }

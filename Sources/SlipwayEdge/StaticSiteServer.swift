@@ -52,7 +52,7 @@ public struct StaticSiteServer: Sendable {
         }
         let resolution: SiteResolution =
             if let manifest {
-                sitePath.map { manifest.resolve($0, root: root) } ?? .notFound(page: manifest.notFoundPage(root: root))
+                sitePath.map { manifest.resolve($0, root: root) } ?? manifest.notFound(nil, root: root)
             } else {
                 .notFound(page: nil)
             }

@@ -147,10 +147,38 @@ import Testing
         }
     }
 
-    @Test func aMissingFileInABuildWithout404PageGetsTheDefaultPage() async throws {
+    @Test func aMissingFileInABuildWithout404PageIsASinglePageAppsIndex() async throws {
         try await EdgeFixture.with { fixture in
             try await fixture.application().test(.router) { client in
-                let response = try await client.send("/nope", host: "feature-x.hello.localhost")
+                // Cloudflare Pages' rule: no 404.html anywhere makes the build a single-page app.
+                for path in ["/nope", "/deep/route/", "/app/users/42"] {
+                    let response = try await client.send(path, host: "feature-x.hello.localhost")
+                    #expect(response.status == .ok, "\(path)")
+                    #expect(response.text == "<h1>plain</h1>", "\(path)")
+                    #expect(response.header("Content-Type") == "text/html; charset=utf-8")
+                }
+            }
+        }
+    }
+
+    @Test func aMissingFileGetsTheNearest404PageUpItsPath() async throws {
+        try await EdgeFixture.with { fixture in
+            try Data("<h1>docs not found</h1>".utf8).write(to: fixture.siteDirectory.appendingPathComponent("docs/404.html"))
+            try await fixture.application().test(.router) { client in
+                let nested = try await client.send("/docs/missing/page.html")
+                #expect(nested.status == .notFound && nested.text == "<h1>docs not found</h1>")
+                let inDocs = try await client.send("/docs/missing.html")
+                #expect(inDocs.status == .notFound && inDocs.text == "<h1>docs not found</h1>")
+                let elsewhere = try await client.send("/other/missing.html")
+                #expect(elsewhere.status == .notFound && elsewhere.text == "<h1>custom not found</h1>")
+            }
+        }
+    }
+
+    @Test func aMissingBuildGetsTheDefaultPage() async throws {
+        try await EdgeFixture.with { fixture in
+            try await fixture.application().test(.router) { client in
+                let response = try await client.send("/nope", host: "gone.hello.localhost")
                 #expect(response.status == .notFound)
                 #expect(response.header("Content-Type") == "text/html; charset=utf-8")
                 #expect(response.text.contains("There is no page at this address."))

@@ -1,0 +1,264 @@
+#!/usr/bin/env bash
+# Static files: Slipway's edge serving a deployed static site against nginx serving the same files, measured with
+# wrk, same settings, alternating, several runs each. See bench/README.md.
+set -euo pipefail
+
+usage() {
+    cat <<'USAGE'
+Usage: bench/static-vs-nginx.sh [options]
+
+  --runs N             measured wrk runs of each server per file, alternating (default 3)
+  --duration D         length of one wrk run (default 5s)
+  --threads N          wrk threads (default 2)
+  --connections N      wrk connections (default 50)
+  --nginx-workers N    worker processes of nginx (default 2: one per core, like Slipway's event loops)
+  --edge-cache SIZE    slipway serve --edge-cache (default its own, 256MB)
+  --binary PATH        the slipway binary (default .build/release/slipway)
+  --no-build           do not run `swift build -c release --product slipway` first
+  -h, --help           this text
+
+`slipway serve` runs on a free port; a static project `site` whose output is the files below is deployed through
+the API; nginx (bench/nginx/static.conf) serves the same files from the same directory. The files: a 1 KiB page, a
+4 KiB page, a 100 KiB script (compressible; its `.gz` sits next to it for nginx's gzip_static, and the script asks
+with Accept-Encoding: gzip) and a 5 MiB file. For each file `wrk -tT -cC -dD --latency` runs RUNS times per server,
+alternating which goes first. Prints each run and, per file, the median requests/s, p99 latency, CPU time per
+request and bytes/s of both, and the ratios Slipway / nginx. Then Slipway's resident memory.
+USAGE
+}
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+RUNS=3
+DURATION=5s
+THREADS=2
+CONNECTIONS=50
+NGINX_WORKERS=2
+EDGE_CACHE=""
+BINARY="$ROOT/.build/release/slipway"
+BUILD=1
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --runs) RUNS="$2"; shift 2 ;;
+        --duration) DURATION="$2"; shift 2 ;;
+        --threads) THREADS="$2"; shift 2 ;;
+        --connections) CONNECTIONS="$2"; shift 2 ;;
+        --nginx-workers) NGINX_WORKERS="$2"; shift 2 ;;
+        --edge-cache) EDGE_CACHE="$2"; shift 2 ;;
+        --binary) BINARY="$2"; shift 2 ;;
+        --no-build) BUILD=0; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
+    esac
+done
+
+[[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -ge 1 ]] || { echo "--runs must be a positive integer" >&2; exit 2; }
+for tool in nginx wrk curl python3 git gzip; do
+    command -v "$tool" >/dev/null || { echo "$tool is required (Debian: apt-get install -y nginx wrk curl python3 git gzip)" >&2; exit 2; }
+done
+MIME_TYPES=/etc/nginx/mime.types
+[[ -r "$MIME_TYPES" ]] || { echo "nginx's mime.types is not at $MIME_TYPES" >&2; exit 2; }
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/slipway-static-bench.XXXXXX")"
+mkdir -p "$WORK/tmp"
+PIDS=()
+
+cleanup() {
+    local status=$?
+    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+        local pid="${PIDS[$i]}"
+        if kill -0 "$pid" 2>/dev/null; then
+            kill -TERM "$pid" 2>/dev/null || true
+            for _ in $(seq 1 100); do
+                kill -0 "$pid" 2>/dev/null || break
+                sleep 0.1
+            done
+            kill -0 "$pid" 2>/dev/null && { echo "process $pid did not stop after SIGTERM; sending SIGKILL" >&2; kill -KILL "$pid" 2>/dev/null || true; }
+            wait "$pid" 2>/dev/null || true
+        fi
+    done
+    if [[ $status -ne 0 ]]; then
+        for log in "$WORK"/*.log; do
+            [[ -f "$log" ]] || continue
+            echo "--- last lines of $(basename "$log") ---" >&2
+            tail -n 20 "$log" >&2 || true
+        done
+    fi
+    rm -rf "$WORK"
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until `curl` of $1 with Host $2 answers 200, at most $3 seconds; $4 is a pid that must stay alive.
+wait_for_ok() {
+    local url="$1" host="$2" seconds="$3" pid="$4"
+    for i in $(seq 1 $((seconds * 10))); do
+        kill -0 "$pid" 2>/dev/null || { echo "process $pid exited while waiting for $url" >&2; return 1; }
+        [[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $host" "$url")" == "200" ]] && return 0
+        sleep 0.1
+    done
+    echo "$url (Host: $host) did not answer 200 within $seconds s" >&2
+    return 1
+}
+
+if [[ $BUILD -eq 1 ]]; then
+    echo "building slipway (release)…" >&2
+    (cd "$ROOT" && swift build -c release --product slipway >&2)
+fi
+[[ -x "$BINARY" ]] || { echo "no slipway binary at $BINARY (build it, or pass --binary)" >&2; exit 2; }
+
+# The site: the same files for both servers, committed for Slipway, served from the checkout by nginx.
+SITE="$WORK/site"
+git init --quiet --initial-branch=main "$SITE"
+python3 - "$SITE" <<'PY'
+import os, random, sys
+site = sys.argv[1]
+random.seed(7)
+def page(size):
+    line = "<p>Slipway serves this page from its edge; nginx serves the same bytes.</p>\n"
+    body = "<!doctype html><html><head><title>bench</title></head><body>\n"
+    while len(body) < size - 16:
+        body += line
+    return (body + "</body></html>\n")[:size]
+open(os.path.join(site, "page-1k.html"), "w").write(page(1024))
+open(os.path.join(site, "page-4k.html"), "w").write(page(4096))
+words = ["function", "return", "const", "let", "value", "slipway", "edge", "build", "deploy", "=>", "{", "}", ";"]
+script = ""
+while len(script) < 100 * 1024:
+    script += " ".join(random.choice(words) for _ in range(12)) + "\n"
+open(os.path.join(site, "app.js"), "w").write(script[:100 * 1024])
+open(os.path.join(site, "big.bin"), "wb").write(os.urandom(5 * 1024 * 1024))
+PY
+gzip -9 -k -n "$SITE/app.js"
+git -C "$SITE" add -A
+git -C "$SITE" -c user.name="Slipway Bench" -c user.email=bench@example.invalid -c commit.gpgsign=false commit --quiet -m "site"
+
+EDGE_PORT="$(free_port)"
+NGINX_PORT="$(free_port)"
+TOKEN="bench-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
+API="http://127.0.0.1:$EDGE_PORT"
+HOST="site.localhost"
+mkdir -p "$WORK/data"
+(cd "$WORK" && exec env SLIPWAY_ADMIN_TOKEN="$TOKEN" "$BINARY" serve \
+    --data-dir "$WORK/data" --host 127.0.0.1 --port "$EDGE_PORT" --domain localhost \
+    --allow-local-repositories "$SITE" ${EDGE_CACHE:+--edge-cache "$EDGE_CACHE"} >"$WORK/slipway.log" 2>&1) &
+EDGE_PID=$!
+PIDS+=("$EDGE_PID")
+wait_for_ok "$API/health" "localhost" 60 "$EDGE_PID"
+
+api() {
+    curl -sS --fail-with-body -X "$1" "$API$2" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" ${3:+-d "$3"}
+}
+PROJECT_JSON="$(api POST /api/v1/projects "{\"name\":\"site\",\"repository\":\"$SITE\",\"production_branch\":\"main\",\"build_command\":\"true\",\"output_dir\":\".\"}")"
+PROJECT_ID="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["id"])' "$PROJECT_JSON")"
+DEPLOY_JSON="$(api POST /api/v1/deployments "{\"project_ids\":[$PROJECT_ID]}")"
+DEPLOYMENT_ID="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["deployment_ids"][0])' "$DEPLOY_JSON")"
+for i in $(seq 1 1200); do
+    STATE="$(api GET "/api/v1/deployments/$DEPLOYMENT_ID" | python3 -c 'import json, sys; print(json.load(sys.stdin)["state"])')"
+    [[ "$STATE" == "success" ]] && break
+    case "$STATE" in failed|canceled|cancelled|skipped) echo "the deployment ended '$STATE'" >&2; exit 1 ;; esac
+    [[ $i -eq 1200 ]] && { echo "the deployment did not succeed within 120 s" >&2; exit 1; }
+    sleep 0.1
+done
+
+sed -e "s|@PORT@|$NGINX_PORT|g" -e "s|@PREFIX@|$WORK|g" -e "s|@ROOT@|$SITE|g" -e "s|@WORKERS@|$NGINX_WORKERS|g" \
+    -e "s|@MIME_TYPES@|$MIME_TYPES|g" "$ROOT/bench/nginx/static.conf" >"$WORK/static.conf"
+nginx -p "$WORK" -c "$WORK/static.conf" >"$WORK/nginx.log" 2>&1 &
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
+wait_for_ok "http://127.0.0.1:$NGINX_PORT/page-1k.html" "$HOST" 10 "$NGINX_PID"
+
+# Both servers must deliver the same bytes of every file.
+for file in page-1k.html page-4k.html app.js big.bin; do
+    for port in "$NGINX_PORT" "$EDGE_PORT"; do
+        cmp -s <(curl -s -H "Host: $HOST" "http://127.0.0.1:$port/$file") "$SITE/$file" \
+            || { echo "the server on port $port does not return the bytes of $file" >&2; exit 1; }
+    done
+done
+
+# The CPU time (user + system, clock ticks) used so far by the processes given (every thread of each).
+cpu_ticks() {
+    local total=0 stat fields
+    for pid in "$@"; do
+        for stat in /proc/"$pid"/task/*/stat; do
+            [[ -r "$stat" ]] || continue
+            read -r -a fields <<<"$(sed 's/^.*) //' "$stat")"
+            total=$((total + fields[11] + fields[12]))
+        done
+    done
+    echo "$total"
+}
+
+server_pids() {
+    case "$1" in
+        nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID") ;;
+        slipway) echo "$EDGE_PID" ;;
+    esac
+}
+
+# One wrk run: prints "requests/s p99-ms non-2xx cpu-us-per-request megabytes/s". $3: the path, $4: an extra header.
+measure() {
+    local side="$1" duration="$2" path="$3" extra="${4:-}" port before after output
+    if [[ "$side" == nginx ]]; then port="$NGINX_PORT"; else port="$EDGE_PORT"; fi
+    local pids
+    pids="$(server_pids "$side")"
+    # shellcheck disable=SC2086
+    before="$(cpu_ticks $pids)"
+    if [[ -n "$extra" ]]; then
+        output="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -H "Host: $HOST" -H "$extra" "http://127.0.0.1:$port$path")"
+    else
+        output="$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$duration" --latency -H "Host: $HOST" "http://127.0.0.1:$port$path")"
+    fi
+    # shellcheck disable=SC2086
+    after="$(cpu_ticks $pids)"
+    awk -v ticks="$((after - before))" -v hz="$(getconf CLK_TCK)" '
+        /Requests\/sec:/ { rps = $2 }
+        /Transfer\/sec:/ {
+            value = $2; unit = value; sub(/^[0-9.]+/, "", unit); sub(/[A-Za-z]+$/, "", value)
+            mbps = (unit == "GB") ? value * 1024 : (unit == "KB") ? value / 1024 : (unit == "B") ? value / 1048576 : value
+        }
+        /requests in/ { requests = $1 }
+        /Non-2xx or 3xx responses:/ { bad = $5 }
+        $1 == "99%" {
+            value = $2; unit = value; sub(/^[0-9.]+/, "", unit); sub(/[a-z]+$/, "", value)
+            p99 = (unit == "us") ? value / 1000 : (unit == "s") ? value * 1000 : value
+        }
+        END { printf "%.0f %.2f %d %.2f %.1f\n", rps, p99, bad + 0, (requests > 0 ? ticks / hz * 1e6 / requests : 0), mbps }' <<<"$output"
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+echo "slipway edge :$EDGE_PORT, nginx :$NGINX_PORT ($NGINX_WORKERS workers); Host: $HOST"
+echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $RUNS runs each per file, alternating"
+FILES=("/page-1k.html|" "/page-4k.html|" "/app.js|Accept-Encoding: gzip" "/big.bin|")
+for entry in "${FILES[@]}"; do
+    path="${entry%%|*}"
+    extra="${entry#*|}"
+    measure nginx 2s "$path" "$extra" >/dev/null
+    measure slipway 2s "$path" "$extra" >/dev/null
+    NGINX_RESULTS=()
+    SLIPWAY_RESULTS=()
+    for run in $(seq 1 "$RUNS"); do
+        if ((run % 2 == 1)); then order=(nginx slipway); else order=(slipway nginx); fi
+        for side in "${order[@]}"; do
+            result="$(measure "$side" "$DURATION" "$path" "$extra")"
+            echo "  $path${extra:+ ($extra)} run $run $side: $result (req/s p99-ms non-2xx cpu-us/req MB/s)"
+            if [[ "$side" == nginx ]]; then NGINX_RESULTS+=("$result"); else SLIPWAY_RESULTS+=("$result"); fi
+        done
+    done
+    column_median() { printf '%s\n' "${@:2}" | awk -v c="$1" '{ print $c }' | median; }
+    n_rps="$(column_median 1 "${NGINX_RESULTS[@]}")"; s_rps="$(column_median 1 "${SLIPWAY_RESULTS[@]}")"
+    n_p99="$(column_median 2 "${NGINX_RESULTS[@]}")"; s_p99="$(column_median 2 "${SLIPWAY_RESULTS[@]}")"
+    n_cpu="$(column_median 4 "${NGINX_RESULTS[@]}")"; s_cpu="$(column_median 4 "${SLIPWAY_RESULTS[@]}")"
+    n_mbps="$(column_median 5 "${NGINX_RESULTS[@]}")"; s_mbps="$(column_median 5 "${SLIPWAY_RESULTS[@]}")"
+    awk -v p="$path" -v nr="$n_rps" -v sr="$s_rps" -v np="$n_p99" -v sp="$s_p99" -v nc="$n_cpu" -v sc="$s_cpu" -v nm="$n_mbps" -v sm="$s_mbps" 'BEGIN {
+        printf "%s: nginx %.0f req/s p99 %.2f ms %.1f us/req %.1f MB/s | slipway %.0f req/s p99 %.2f ms %.1f us/req %.1f MB/s\n", p, nr, np, nc, nm, sr, sp, sc, sm
+        printf "%s: ratio slipway/nginx: requests/s %.2f, CPU per request %.2f, bytes/s %.2f\n", p, sr / nr, (nc > 0 ? sc / nc : 0), (nm > 0 ? sm / nm : 0)
+    }'
+done
+echo "slipway resident memory: $(awk '/VmRSS/ { print $2 / 1024 " MiB" }' /proc/"$EDGE_PID"/status) (peak $(awk '/VmHWM/ { print $2 / 1024 " MiB" }' /proc/"$EDGE_PID"/status))"
