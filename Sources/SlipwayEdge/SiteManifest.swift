@@ -25,7 +25,7 @@ public struct SiteManifest: Sendable, Equatable, Codable {
     }
 
     /// The version of this format; a manifest of another version is made again.
-    public static let formatVersion = 2
+    public static let formatVersion = 3
 
     public var version: Int
     /// Servable files by URL path.
@@ -35,11 +35,16 @@ public struct SiteManifest: Sendable, Equatable, Codable {
     /// Whether the build has a `404.html` anywhere: without one it is a single-page app (Cloudflare Pages' rule), and
     /// an unknown path serves the root `index.html` with 200.
     public var hasNotFoundPages: Bool
+    /// The build's `_redirects` and `_headers` (Cloudflare Pages' files, in its root), as they were: never served.
+    public var redirectsFile: Data?
+    public var headersFile: Data?
 
-    public init(files: [String: Entry], directories: Set<String>) {
+    public init(files: [String: Entry], directories: Set<String>, redirectsFile: Data? = nil, headersFile: Data? = nil) {
         self.version = Self.formatVersion
         self.files = files
         self.directories = directories
+        self.redirectsFile = redirectsFile
+        self.headersFile = headersFile
         self.hasNotFoundPages = files.keys.contains { $0 == "404.html" || $0.hasSuffix("/404.html") }
     }
 
@@ -97,4 +102,20 @@ public struct SiteManifest: Sendable, Equatable, Codable {
             directories.removeLast()
         }
     }
+}
+
+/// A build as the edge serves it: its manifest and its `_redirects` and `_headers` rules, read once.
+struct ServedSite: Sendable {
+    let manifest: SiteManifest
+    let redirects: RedirectRules
+    let headers: HeaderRules
+
+    init(_ manifest: SiteManifest) {
+        self.manifest = manifest
+        self.redirects = manifest.redirectsFile.map { RedirectRules.parse(Array($0)).rules } ?? .empty
+        self.headers = manifest.headersFile.map { HeaderRules.parse(Array($0)).rules } ?? .empty
+    }
+
+    /// Whether a request may be answered without looking at the rules.
+    var hasRules: Bool { redirects.count > 0 || headers.count > 0 }
 }

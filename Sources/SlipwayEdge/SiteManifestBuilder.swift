@@ -1,3 +1,5 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -14,12 +16,22 @@ enum SiteManifestBuilder {
     /// The most files and directories one manifest lists.
     static let maximumEntries = 200_000
 
+    /// The names of Cloudflare Pages' rule files in a build's root: read into the manifest, never served.
+    static let ruleFiles = ["_redirects", "_headers"]
+    /// The largest rule file read (Pages' own limits make a real one far smaller).
+    static let largestRuleFile = 4 << 20
+
     /// The manifest of the build at `root`; nil when there is no such directory.
     static func build(root: String, maximumEntries: Int = maximumEntries) -> SiteManifest? {
         guard let realRoot = FileStatus.realPath(root), FileStatus.of(realRoot)?.kind == .directory else { return nil }
         var walk = Walk(realRoot: realRoot, maximumEntries: maximumEntries)
         walk.visit(realDirectory: realRoot, urlPrefix: "", ancestors: [realRoot])
-        return SiteManifest(files: walk.files, directories: walk.directories)
+        var files = walk.files
+        let rules = ruleFiles.map { name -> Data? in
+            guard let entry = files.removeValue(forKey: name), entry.size <= largestRuleFile else { return nil }
+            return FileManager.default.contents(atPath: realRoot + "/" + entry.path)
+        }
+        return SiteManifest(files: files, directories: walk.directories, redirectsFile: rules[0], headersFile: rules[1])
     }
 
     private struct Walk {

@@ -14,6 +14,17 @@ public struct SiteManifestIndexer: BuildIndexer {
         try JSONEncoder().encode(manifest).write(to: URL(fileURLWithPath: path), options: .atomic)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
         var notes: [String] = []
+        // Cloudflare Pages' files: a bad line is reported with its number and skipped, as Pages does.
+        if let redirects = manifest.redirectsFile {
+            let (rules, problems) = RedirectRules.parse(Array(redirects))
+            notes += problems.prefix(50).map { "_redirects \($0.description)" }
+            notes.append("_redirects: \(rules.count) rule\(rules.count == 1 ? "" : "s")")
+        }
+        if let headers = manifest.headersFile {
+            let (rules, problems) = HeaderRules.parse(Array(headers))
+            notes += problems.prefix(50).map { "_headers \($0.description)" }
+            notes.append("_headers: \(rules.count) rule\(rules.count == 1 ? "" : "s")")
+        }
         if manifest.files.count + manifest.directories.count >= SiteManifestBuilder.maximumEntries {
             notes.append("The build has more than \(SiteManifestBuilder.maximumEntries) files and directories: only the first are served")
         }

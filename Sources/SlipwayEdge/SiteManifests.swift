@@ -9,7 +9,7 @@ final class SiteManifests: Sendable {
     private let state = Mutex(State())
 
     private struct State {
-        var manifests: [String: SiteManifest] = [:]
+        var manifests: [String: ServedSite] = [:]
         /// Roots in the order of their last use, oldest first.
         var order: [String] = []
     }
@@ -19,7 +19,7 @@ final class SiteManifests: Sendable {
     }
 
     /// The manifest of the build at `root`, when it is in memory.
-    func cached(_ root: String) -> SiteManifest? {
+    func cached(_ root: String) -> ServedSite? {
         state.withLock { state in
             guard let manifest = state.manifests[root] else { return nil }
             if state.order.last != root, let position = state.order.firstIndex(of: root) {
@@ -31,14 +31,15 @@ final class SiteManifests: Sendable {
     }
 
     /// The manifest of the build at `root`, read or made now (blocking file-system work); nil when there is no build.
-    func load(_ root: String) -> SiteManifest? {
-        if let manifest = cached(root) { return manifest }
+    func load(_ root: String) -> ServedSite? {
+        if let site = cached(root) { return site }
         guard let manifest = Self.read(root) ?? SiteManifestBuilder.build(root: root) else { return nil }
+        let site = ServedSite(manifest)
         state.withLock { state in
-            if state.manifests.updateValue(manifest, forKey: root) == nil { state.order.append(root) }
+            if state.manifests.updateValue(site, forKey: root) == nil { state.order.append(root) }
             while state.order.count > capacity { state.manifests[state.order.removeFirst()] = nil }
         }
-        return manifest
+        return site
     }
 
     /// The manifest file written when the build was stored, if it is there and of this version.

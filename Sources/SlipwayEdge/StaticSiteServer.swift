@@ -37,26 +37,40 @@ public struct StaticSiteServer: Sendable {
         guard request.method == .get || request.method == .head else {
             return EdgePage.response(.methodNotAllowed, html: EdgePage.methodNotAllowed, for: request, headers: [.allow: "GET, HEAD"])
         }
+        var site = manifests.cached(root)
+        if site == nil {
+            let manifests = self.manifests
+            site = await Self.runBlocking { manifests.load(root) }
+        }
+        guard let site else { return EdgePage.response(.notFound, html: EdgePage.notFound, for: request) }
+        var response = try await respond(to: request, site: site, root: root, context: context)
+        if site.headers.count > 0 {
+            Self.apply(site.headers.headers(for: request.uri.path, host: request.head.authority ?? request.headers[Self.hostField]), to: &response)
+        }
+        return response
+    }
+
+    /// The answer before `_headers`: a `_redirects` rule first (a redirect, or a rewrite to another path of the
+    /// build), then the file the path names.
+    private func respond(to request: Request, site: ServedSite, root: String, context: some RequestContext) async throws -> Response {
+        var path = request.uri.path
+        switch site.redirects.match(path: path, query: request.uri.query) {
+        case .redirect(let status, let location):
+            return Response(status: HTTPResponse.Status(code: status), headers: [.location: location, .contentLength: "0"])
+        case .rewrite(let target):
+            path = target
+        case nil:
+            break
+        }
         let sitePath: SitePath?
         do {
-            sitePath = try SitePath(decoding: request.uri.path)
+            sitePath = try SitePath(decoding: path)
         } catch .traversal {
             sitePath = nil
         } catch {
             return EdgePage.response(.badRequest, html: EdgePage.badRequest, for: request)
         }
-        var manifest = manifests.cached(root)
-        if manifest == nil {
-            let manifests = self.manifests
-            manifest = await Self.runBlocking { manifests.load(root) }
-        }
-        let resolution: SiteResolution =
-            if let manifest {
-                sitePath.map { manifest.resolve($0, root: root) } ?? manifest.notFound(nil, root: root)
-            } else {
-                .notFound(page: nil)
-            }
-
+        let resolution = sitePath.map { site.manifest.resolve($0, root: root) } ?? site.manifest.notFound(nil, root: root)
         switch resolution {
         case .file(let file):
             return try await serve(file, for: request, context: context)
@@ -69,6 +83,21 @@ public struct StaticSiteServer: Sendable {
             return EdgePage.response(.notFound, html: EdgePage.notFound, for: request)
         }
     }
+
+    /// The changes of `_headers`: each field named replaces the answer's, each removed one goes.
+    static func apply(_ changes: HeaderChanges, to response: inout Response) {
+        guard !changes.isEmpty else { return }
+        for name in changes.removedNames {
+            if let field = HTTPFields.Element.Name(name) { response.headers[values: field] = [] }
+        }
+        for field in changes.fields {
+            guard let name = HTTPFields.Element.Name(field.name) else { continue }
+            response.headers[values: name] = [field.value]
+        }
+    }
+
+    /// `Host` (HTTPTypes hides `.host` in favour of `:authority`, but HTTP/1 requests carry the header).
+    private static var hostField: HTTPFields.Element.Name { HTTPFields.Element.Name("Host")! }
 
     /// A found file: 304 when the client's copy is current, else 200, 206 or 416 depending on `Range`.
     private func serve(_ file: SiteFile, for request: Request, context: some RequestContext) async throws -> Response {

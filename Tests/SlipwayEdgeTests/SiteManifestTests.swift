@@ -74,7 +74,7 @@ import Testing
             let root = fixture.layout.buildDirectory(fixture.siteBuild)
             try Data(#"{"version": 999, "files": {}, "directories": []}"#.utf8).write(to: URL(fileURLWithPath: SiteManifest.path(forBuildAt: root)))
             #expect(SiteManifests.read(root) == nil)
-            #expect(SiteManifests().load(root)?.files["index.html"] != nil)
+            #expect(SiteManifests().load(root)?.manifest.files["index.html"] != nil)
         }
     }
 

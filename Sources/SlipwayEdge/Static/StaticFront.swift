@@ -35,7 +35,9 @@ struct StaticFront {
     func answer(_ head: RequestHead, _ bytes: ByteBuffer, buildID: UUID) -> Answer? {
         guard head.isGET || head.isHEAD, !head.conditionals.repeated else { return nil }
         let root = sites.layout.buildDirectory(buildID)
-        guard let manifest = sites.manifests.cached(root) else { return nil }
+        // A site with `_redirects` or `_headers` rules is answered by Hummingbird, which applies them.
+        guard let site = sites.manifests.cached(root), !site.hasRules else { return nil }
+        let manifest = site.manifest
         let (target, fields) = bytes.withUnsafeReadableBytes { raw in
             (String(decoding: UnsafeRawBufferPointer(rebasing: raw[head.target]), as: UTF8.self), Self.fields(head.conditionals, raw))
         }
