@@ -37,8 +37,22 @@ public struct SandboxDetection: Sendable {
             if network != .host {
                 if let slirp = Sandbox.findExecutable("slirp4netns") {
                     setup.slirp4netns = slirp
-                    if await works(.bubblewrap(setup), hiddenDirectory: hiddenDirectory, user: user) {
+                    // A probe that only ran out of time proves nothing: a loaded machine is slow, and falling back to
+                    // the host's network because of it would open the host to every build. It is asked again, and
+                    // if it never answers the private network stays (fail closed); only a probe that failed goes
+                    // without it.
+                    var outcome = await probe(.bubblewrap(setup), hiddenDirectory: hiddenDirectory, user: user)
+                    for _ in 0..<2 where outcome == .timedOut {
+                        outcome = await probe(.bubblewrap(setup), hiddenDirectory: hiddenDirectory, user: user)
+                    }
+                    switch outcome {
+                    case .worked:
                         return SandboxDetection(isolation: .bubblewrap(setup), warnings: warnings)
+                    case .timedOut:
+                        warnings.append("the private network could not be confirmed in time (the machine is busy): it is kept")
+                        return SandboxDetection(isolation: .bubblewrap(setup), warnings: warnings)
+                    case .failed:
+                        break
                     }
                     warnings.append("slirp4netns is installed but a private network did not work here")
                     setup.slirp4netns = nil
@@ -65,12 +79,27 @@ public struct SandboxDetection: Sendable {
 
     /// Whether `true` runs successfully under `isolation`.
     static func works(_ isolation: Isolation, hiddenDirectory: String, user: SandboxUser?) async -> Bool {
+        await probe(isolation, hiddenDirectory: hiddenDirectory, user: user) == .worked
+    }
+
+    /// What running `true` under an isolation showed.
+    enum ProbeOutcome: Equatable {
+        case worked
+        case failed
+        /// It did not end within the probe's time: nothing is known.
+        case timedOut
+    }
+
+    /// Runs `true` under `isolation`, for at most 20 seconds.
+    static func probe(_ isolation: Isolation, hiddenDirectory: String, user: SandboxUser?) async -> ProbeOutcome {
         let probe = SandboxSpec(
             shellCommand: "true", workingDirectory: "/", mounts: [], hiddenDirectory: hiddenDirectory,
             environment: ["PATH": Sandbox.defaultPath], user: user
         )
-        let termination = try? await SandboxedProcess.run(probe, in: Sandbox(isolation: isolation), timeout: .seconds(10)) { _ in }
-        return termination?.succeeded ?? false
+        let run = try? await SandboxedProcess.run(probe, in: Sandbox(isolation: isolation), timeout: .seconds(20), onLine: { _ in })
+        guard let termination = run else { return .failed }
+        if termination.timedOut { return .timedOut }
+        return termination.succeeded ? .worked : .failed
     }
 
     /// The host's system directories (bound read-only) and its links among them (merged `/usr`), as they are here.

@@ -79,7 +79,7 @@ func buildServerAPIRouter(
         APIDependencies(
             identities: store.identities,
             accounts: AccountService(
-                identities: store.identities, passwords: ScryptPasswordHasher(),
+                identities: store.identities, passwords: ScryptPasswordHasher(parameters: configuration.passwordHashing),
                 configuration: .init(sessionLifetime: configuration.sessionLifetime)
             ),
             tenancy: TenancyService(tenancy: store.tenancy, identities: store.identities),

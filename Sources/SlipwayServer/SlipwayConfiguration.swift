@@ -1,6 +1,7 @@
 public import Foundation
 import SlipwayCore
 public import SlipwaySandbox
+public import SlipwayStore
 
 /// Everything `slipway serve` can be told (DESIGN.md §7), with the embedded defaults.
 public struct SlipwayConfiguration: Sendable {
@@ -41,6 +42,10 @@ public struct SlipwayConfiguration: Sendable {
     public var adminToken: String?
     /// `SLIPWAY_ADMIN_PASSWORD`: the install administrator's first password, instead of a generated one.
     public var adminPassword: String?
+    /// The cost of hashing a password (docs/tenancy.md: scrypt N = 2^15, 32 MiB). Not a flag: only a program that
+    /// embeds the server (the tests, hashing hundreds of passwords on two cores) may lower it; every hash records its
+    /// own cost, so the hashes stay valid whatever it is later.
+    public var passwordHashing: ScryptPasswordHasher.Parameters = .standard
     /// `--session-lifetime` / `SLIPWAY_SESSION_LIFETIME` (`30d`, `12h`, `90m`, seconds): how long a login session lasts.
     public var sessionLifetime: Duration = .seconds(30 * 24 * 3600)
     /// `SLIPWAY_SECRET_KEY`: base64 of the 32-byte key that encrypts secret env vars (default: `<data-dir>/secret-key`).

@@ -42,6 +42,9 @@ public struct TestServer: Sendable {
         configuration.dataDirectory = dataDirectory
         configuration.port = 0
         configuration.workers = 2
+        // scrypt at N = 2^10 (1 MiB): the tests hash hundreds of passwords at once on two cores, which at the
+        // production cost queued logins for over a minute. Every hash carries its cost, so nothing else changes.
+        configuration.passwordHashing = .init(logRounds: 10, blockSize: 8, parallelism: 1)
         configuration.adminToken = "slw_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         configuration.printsAdminToken = false
         // Local repositories only from the temporary repositories' directory (`run` allows it), not the checkout the
