@@ -77,7 +77,8 @@ public func buildApplication(
     let startUp = StartUp.steps(
         store: store, secrets: secrets,
         bootstrap: Bootstrap(
-            store: store, passwords: ScryptPasswordHasher(parameters: configuration.passwordHashing), layout: layout, configuration: configuration, logger: logger
+            store: store, passwords: ScryptPasswordHasher(parameters: configuration.passwordHashing), layout: layout, configuration: configuration,
+            logger: logger
         ),
         reaper: reaper, nodeName: nodeName, supervisor: supervisor, routes: routes, restoration: restoration, logger: logger
     )
