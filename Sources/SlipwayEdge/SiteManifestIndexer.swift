@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 public import SlipwayCore
 
 /// Writes the manifest of a static build when it is stored, next to it (`SiteManifest.path(forBuildAt:)`), readable

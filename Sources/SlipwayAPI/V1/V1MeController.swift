@@ -59,15 +59,23 @@ struct V1MeController {
     @Sendable func me(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let identity = context.identity
+        // One explicit switch: the release compiler (6.3.1) crashed on optional maps over the credential here.
+        var token: Me.Token?
+        var session: Me.Session?
+        switch caller.credential {
+        case .token(let apiToken): token = Me.Token(id: apiToken.id, name: apiToken.name, scopes: apiToken.scopes.sorted())
+        case .session(let loginSession): session = Me.Session(id: loginSession.id, expiresAt: Timestamp.format(loginSession.expiresAt))
+        }
+        let workspaces = try await tenancy.memberships(of: caller).map(V1WorkspaceSummary.init)
         return try JSONBody.response(
             Me(
                 user: V1User(user: caller.user),
                 workspace: identity.map { V1WorkspaceSummary($0.workspace, role: $0.role) },
                 role: identity?.role,
-                token: caller.token.map { .init(id: $0.id, name: $0.name, scopes: $0.scopes.sorted()) },
-                session: caller.session.map { .init(id: $0.id, expiresAt: Timestamp.format($0.expiresAt)) },
+                token: token,
+                session: session,
                 scopes: identity?.scopes.sorted() ?? [],
-                workspaces: try await tenancy.memberships(of: caller).map(V1WorkspaceSummary.init)
+                workspaces: workspaces
             )
         )
     }
