@@ -61,50 +61,14 @@ MIME_TYPES=/etc/nginx/mime.types
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/slipway-static-bench.XXXXXX")"
 mkdir -p "$WORK/tmp"
 PIDS=()
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 
-cleanup() {
-    local status=$?
-    for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-        local pid="${PIDS[$i]}"
-        if kill -0 "$pid" 2>/dev/null; then
-            kill -TERM "$pid" 2>/dev/null || true
-            for _ in $(seq 1 100); do
-                kill -0 "$pid" 2>/dev/null || break
-                sleep 0.1
-            done
-            kill -0 "$pid" 2>/dev/null && { echo "process $pid did not stop after SIGTERM; sending SIGKILL" >&2; kill -KILL "$pid" 2>/dev/null || true; }
-            wait "$pid" 2>/dev/null || true
-        fi
-    done
-    if [[ $status -ne 0 ]]; then
-        for log in "$WORK"/*.log; do
-            [[ -f "$log" ]] || continue
-            echo "--- last lines of $(basename "$log") ---" >&2
-            tail -n 20 "$log" >&2 || true
-        done
-    fi
-    rm -rf "$WORK"
-    exit "$status"
-}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
-}
 
-# Waits until `curl` of $1 with Host $2 answers 200, at most $3 seconds; $4 is a pid that must stay alive.
-wait_for_ok() {
-    local url="$1" host="$2" seconds="$3" pid="$4"
-    for i in $(seq 1 $((seconds * 10))); do
-        kill -0 "$pid" 2>/dev/null || { echo "process $pid exited while waiting for $url" >&2; return 1; }
-        [[ "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $host" "$url")" == "200" ]] && return 0
-        sleep 0.1
-    done
-    echo "$url (Host: $host) did not answer 200 within $seconds s" >&2
-    return 1
-}
 
 if [[ $BUILD -eq 1 ]]; then
     echo "building slipway (release)…" >&2
@@ -181,18 +145,6 @@ for file in page-1k.html page-4k.html app.js big.bin; do
     done
 done
 
-# The CPU time (user + system, clock ticks) used so far by the processes given (every thread of each).
-cpu_ticks() {
-    local total=0 stat fields
-    for pid in "$@"; do
-        for stat in /proc/"$pid"/task/*/stat; do
-            [[ -r "$stat" ]] || continue
-            read -r -a fields <<<"$(sed 's/^.*) //' "$stat")"
-            total=$((total + fields[11] + fields[12]))
-        done
-    done
-    echo "$total"
-}
 
 server_pids() {
     case "$1" in
