@@ -112,6 +112,12 @@ public struct SlipwayConfiguration: Sendable {
             }
             configuration.keepDeployments = keep
         }
+        if let value = environment["SLIPWAY_EDGE_CACHE"], !value.isEmpty {
+            guard let bytes = value == "0" ? 0 : ByteCount.parse(value) else {
+                throw ConfigurationError("SLIPWAY_EDGE_CACHE must be a size such as 256MB, or 0, got '\(value)'")
+            }
+            configuration.edgeCacheBytes = bytes
+        }
         if let value = environment["SLIPWAY_QUEUE_CAP"], !value.isEmpty {
             guard let cap = Int(value), cap >= 1 else { throw ConfigurationError("SLIPWAY_QUEUE_CAP must be a positive integer, got '\(value)'") }
             configuration.queueCap = cap
@@ -183,5 +189,18 @@ public struct ConfigurationError: Error, CustomStringConvertible {
 
     public init(_ description: String) {
         self.description = description
+    }
+}
+
+/// Sizes written as `50MB`, `512K`, `1G` or plain bytes (flags and variables of `slipway serve`).
+public enum ByteCount {
+    /// The size `text` names; nil unless it is a positive number with an optional `K`, `M` or `G` (and `B`).
+    public static func parse(_ text: String) -> Int? {
+        let upper = text.uppercased().replacingOccurrences(of: "B", with: "")
+        let units: [(String, Int)] = [("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
+        for (suffix, factor) in units where upper.hasSuffix(suffix) {
+            return Int(upper.dropLast()).flatMap { $0 > 0 ? $0 * factor : nil }
+        }
+        return Int(upper).flatMap { $0 > 0 ? $0 : nil }
     }
 }

@@ -137,15 +137,3 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// Sizes written as `50MB`, `512K`, `1G` or plain bytes.
-enum ByteCount {
-    static func parse(_ text: String) -> Int? {
-        let upper = text.uppercased().replacingOccurrences(of: "B", with: "")
-        let units: [(String, Int)] = [("K", 1 << 10), ("M", 1 << 20), ("G", 1 << 30)]
-        for (suffix, factor) in units where upper.hasSuffix(suffix) {
-            return Int(upper.dropLast()).flatMap { $0 > 0 ? $0 * factor : nil }
-        }
-        return Int(upper).flatMap { $0 > 0 ? $0 : nil }
-    }
-}

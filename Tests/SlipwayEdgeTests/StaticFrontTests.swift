@@ -172,4 +172,5 @@ import Testing
             #expect(all.hasPrefix("HTTP/1.1 200 OK") && all.contains("Connection: close") && all.hasSuffix("<h1>home</h1>"), "\(all)")
         }
     }
+
 }

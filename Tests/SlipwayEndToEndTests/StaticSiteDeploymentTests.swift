@@ -2,6 +2,7 @@ import Foundation
 import NIOHTTP1
 import SlipwayClient
 import SlipwayCore
+import SlipwayServer
 import SlipwayTesting
 import Testing
 
@@ -193,5 +194,14 @@ import Testing
         #expect(result.message == "Deployment queued successfully.")
         #expect(result.status == "success")
         return try await api.waitForDeployment(result.deploymentIds[0])
+    }
+
+    @Test func theEdgeCacheSizeComesFromItsVariable() throws {
+        #expect(try SlipwayConfiguration.fromEnvironment([:]).edgeCacheBytes == 256 << 20)
+        #expect(try SlipwayConfiguration.fromEnvironment(["SLIPWAY_EDGE_CACHE": "64MB"]).edgeCacheBytes == 64 << 20)
+        #expect(try SlipwayConfiguration.fromEnvironment(["SLIPWAY_EDGE_CACHE": "0"]).edgeCacheBytes == 0)
+        for bad in ["lots", "-1", "12X"] {
+            #expect(throws: (any Error).self) { try SlipwayConfiguration.fromEnvironment(["SLIPWAY_EDGE_CACHE": bad]) }
+        }
     }
 }
