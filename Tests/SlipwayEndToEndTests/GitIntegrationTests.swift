@@ -291,9 +291,11 @@ import Testing
             let remote = "http://x:\(server.adminToken)@127.0.0.1:\(server.port)/git/own.git"
 
             // Without a token git is refused.
-            #expect(throws: (any Error).self) { try site.git("push", "--quiet", "http://127.0.0.1:\(server.port)/git/own.git", "main") }
+            await #expect(throws: (any Error).self) {
+                try await onOwnThread { try site.git("push", "--quiet", "http://127.0.0.1:\(server.port)/git/own.git", "main") }
+            }
 
-            try site.git("push", "--quiet", remote, "main")
+            _ = try await onOwnThread { try site.git("push", "--quiet", remote, "main") }
             let sha = try site.git("rev-parse", "HEAD").trimmingCharacters(in: .whitespacesAndNewlines)
             let page = try await api.deployments(project: "own")
             #expect(page.totalItems == 1)
@@ -309,7 +311,7 @@ import Testing
             try site.checkoutNewBranch("feature/login")
             try site.write("message.txt", "login")
             try site.commit("login page")
-            try site.git("push", "--quiet", remote, "feature/login")
+            _ = try await onOwnThread { try site.git("push", "--quiet", remote, "feature/login") }
             let previews = try await api.deployments(project: "own")
             #expect(previews.totalItems == 2)
             let preview = try await api.waitForDeployment(try #require(previews.data.first?.id))
@@ -319,9 +321,9 @@ import Testing
             // Fetching works with a token, and the branch deletion creates nothing.
             let clone = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-clone-\(UUID().uuidString.prefix(8))").path
             defer { try? FileManager.default.removeItem(atPath: clone) }
-            try site.git("clone", "--quiet", remote, clone)
+            _ = try await onOwnThread { try site.git("clone", "--quiet", remote, clone) }
             #expect(FileManager.default.fileExists(atPath: clone + "/message.txt"))
-            try site.git("push", "--quiet", remote, "--delete", "feature/login")
+            _ = try await onOwnThread { try site.git("push", "--quiet", remote, "--delete", "feature/login") }
             #expect(try await api.deployments(project: "own").totalItems == 2)
         }
     }

@@ -217,11 +217,11 @@ extension TenancyTests {
             let remote = "http://x:\(server.adminToken)@127.0.0.1:\(server.port)/git/omega-site.git"
 
             // In the token's own workspace there is no such project; naming the other one finds it.
-            #expect(throws: (any Error).self) { try site.git("push", "--quiet", remote, "main") }
-            #expect(throws: (any Error).self) {
-                try site.git("-c", "http.extraHeader=X-Slipway-Workspace: nowhere", "push", "--quiet", remote, "main")
+            await #expect(throws: (any Error).self) { try await onOwnThread { try site.git("push", "--quiet", remote, "main") } }
+            await #expect(throws: (any Error).self) {
+                try await onOwnThread { try site.git("-c", "http.extraHeader=X-Slipway-Workspace: nowhere", "push", "--quiet", remote, "main") }
             }
-            try site.git("-c", "http.extraHeader=X-Slipway-Workspace: omega", "push", "--quiet", remote, "main")
+            _ = try await onOwnThread { try site.git("-c", "http.extraHeader=X-Slipway-Workspace: omega", "push", "--quiet", remote, "main") }
             let pushed = try await call(admin, .GET, "/api/v1/projects/omega-site/deployments", workspace: "omega")
             #expect(pushed.status == 200 && (pushed.json["data"] as? [Any])?.count == 1, "\(pushed.json)")
         }
