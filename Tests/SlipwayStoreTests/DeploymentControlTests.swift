@@ -247,8 +247,7 @@ import Testing
             for round in 0..<25 {
                 let project = try await store.projects.create(Fixtures.newProject("race-\(round)"), workspaceID: identity.workspace.id)
                 let deployment = try await store.deployments.create(Fixtures.newDeployment(project, by: identity))
-                // Which of the two asks first alternates, so that on SQLite (one connection, first come first
-                // served) each side wins some rounds; on PostgreSQL they truly overlap.
+                // Which of the two asks first alternates; on PostgreSQL they truly overlap.
                 let (claim, cancel) = try await withThrowingTaskGroup(of: (Deployment?, Deployment?).self) { group in
                     let claim: @Sendable () async throws -> (Deployment?, Deployment?) = {
                         (try await store.control.claimNext(at: Fixtures.time, owner: "worker", leaseUntil: Fixtures.time(plus: 1_000)), nil)
@@ -278,8 +277,10 @@ import Testing
                     #expect(try await Self.lease(store, deployment.id) == LeaseRow(leaseOwner: nil, leaseExpiresAt: nil))
                 }
             }
+            // Which side wins is up to the database and the machine's load (CI once saw cancels win all 25
+            // rounds on PostgreSQL), so only exclusivity is asserted; the single-caller test above covers
+            // each side winning on its own.
             #expect(claimWins + cancelWins == 25)
-            #expect(claimWins > 0 && cancelWins > 0, "claims won \(claimWins) rounds, cancels \(cancelWins)")
             #expect(try await store.control.unfinishedDeployments(workspaceID: nil).isEmpty)
             #expect(try await Self.finishedWithLease(store) == 0)
         }
