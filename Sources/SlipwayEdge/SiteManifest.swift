@@ -16,6 +16,25 @@ public struct SiteManifest: Sendable, Equatable, Codable {
         public var modificationSeconds: Int
         public var modificationNanoseconds: Int
         public var inode: UInt64
+        /// The sizes of the file's compressed copies (`variantsPath(forBuildAt:)`), when it has them: text of 1 KiB
+        /// and more, compressed when the build was stored (`SiteCompressor`).
+        public var gzipSize: Int?
+        public var brotliSize: Int?
+
+        /// The compressed copies of the file, in the build at `root`.
+        func compressed(root: String) -> [CompressedFile] {
+            guard gzipSize != nil || brotliSize != nil else { return [] }
+            let base = SiteManifest.variantsPath(forBuildAt: root) + "/" + path
+            var files: [CompressedFile] = []
+            if let brotliSize { files.append(CompressedFile(coding: .brotli, path: base + ContentCoding.brotli.fileSuffix, size: brotliSize)) }
+            if let gzipSize { files.append(CompressedFile(coding: .gzip, path: base + ContentCoding.gzip.fileSuffix, size: gzipSize)) }
+            return files
+        }
+
+        /// The file as a request gets it, under `name`.
+        func siteFile(root: String, name: String) -> SiteFile {
+            SiteFile(path: root + "/" + path, name: name, status: status, compressed: compressed(root: root))
+        }
 
         var status: FileStatus {
             FileStatus(
@@ -24,7 +43,8 @@ public struct SiteManifest: Sendable, Equatable, Codable {
         }
     }
 
-    /// The version of this format; a manifest of another version is made again.
+    /// The version of this format; a manifest of another version is made again. (The compressed sizes came later
+    /// without a new version: a manifest without them describes a build stored before compression, which has none.)
     public static let formatVersion = 3
 
     public var version: Int
@@ -52,6 +72,10 @@ public struct SiteManifest: Sendable, Equatable, Codable {
     /// place as `DataLayout.buildManifest`).
     public static func path(forBuildAt root: String) -> String { root + ".manifest.json" }
 
+    /// Where the compressed copies of the build's files are kept, under their real paths plus `.gz` or `.br`: next to
+    /// the build, never inside what it serves (the same place as `DataLayout.buildVariants`).
+    public static func variantsPath(forBuildAt root: String) -> String { root + ".variants" }
+
     /// Resolves a decoded request path: files as they are, directories to their `index.html` (after a redirect that
     /// adds the trailing slash), `/about` to `about.html` when there is no `about`; else the nearest `404.html` up the
     /// path, or, in a build without any (a single-page app), the root `index.html`.
@@ -59,7 +83,7 @@ public struct SiteManifest: Sendable, Equatable, Codable {
         let key = sitePath.relativePath
         let name = sitePath.segments.last ?? ""
         func file(_ key: String, name: String) -> SiteFile? {
-            files[key].map { SiteFile(path: root + "/" + $0.path, name: name, status: $0.status) }
+            files[key].map { $0.siteFile(root: root, name: name) }
         }
         let cleanURLFile = { () -> SiteFile? in
             guard !sitePath.segments.isEmpty, !sitePath.hasTrailingSlash else { return nil }
@@ -85,7 +109,7 @@ public struct SiteManifest: Sendable, Equatable, Codable {
     func notFound(_ sitePath: SitePath?, root: String) -> SiteResolution {
         if let page = notFoundPage(sitePath, root: root) { return .notFound(page: page) }
         if !hasNotFoundPages, let index = files["index.html"] {
-            return .file(SiteFile(path: root + "/" + index.path, name: "index.html", status: index.status))
+            return .file(index.siteFile(root: root, name: "index.html"))
         }
         return .notFound(page: nil)
     }
@@ -97,7 +121,7 @@ public struct SiteManifest: Sendable, Equatable, Codable {
         if let sitePath, !sitePath.hasTrailingSlash, !directories.isEmpty { directories.removeLast() }
         while true {
             let key = directories.isEmpty ? "404.html" : directories.joined(separator: "/") + "/404.html"
-            if let page = files[key] { return SiteFile(path: root + "/" + page.path, name: "404.html", status: page.status) }
+            if let page = files[key] { return page.siteFile(root: root, name: "404.html") }
             if directories.isEmpty { return nil }
             directories.removeLast()
         }

@@ -2,18 +2,20 @@ import Foundation
 public import SlipwayCore
 
 /// Writes the manifest of a static build when it is stored, next to it (`SiteManifest.path(forBuildAt:)`), readable
-/// by the server alone: the edge then answers from it without walking the build.
+/// by the server alone: the edge then answers from it without walking the build. Text files are compressed then too
+/// (`SiteCompressor`).
 public struct SiteManifestIndexer: BuildIndexer {
     public init() {}
 
     public func index(buildDirectory: String) throws -> BuildIndexReport {
-        guard let manifest = SiteManifestBuilder.build(root: buildDirectory) else {
+        guard let walked = SiteManifestBuilder.build(root: buildDirectory) else {
             throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: buildDirectory])
         }
+        let (manifest, compression) = SiteCompressor().compress(walked, root: buildDirectory)
         let path = SiteManifest.path(forBuildAt: buildDirectory)
         try JSONEncoder().encode(manifest).write(to: URL(fileURLWithPath: path), options: .atomic)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
-        var notes: [String] = []
+        var notes = compression.lines
         // Cloudflare Pages' files: a bad line is reported with its number and skipped, as Pages does.
         if let redirects = manifest.redirectsFile {
             let (rules, problems) = RedirectRules.parse(Array(redirects))

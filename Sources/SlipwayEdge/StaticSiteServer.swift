@@ -107,7 +107,7 @@ public struct StaticSiteServer: Sendable {
             if answer.status == .notModified { response.headers[.contentLength] = nil }
             return response
         }
-        return try await fileResponse(answer.status, file, range: bytes, headers: answer.headers, for: request, context: context)
+        return try await fileResponse(answer.status, path: answer.form.path, range: bytes, headers: answer.headers, for: request, context: context)
     }
 
     /// The build's `404.html`, with status 404 and no validators (a 404 is never revalidated).
@@ -117,25 +117,27 @@ public struct StaticSiteServer: Sendable {
             .contentLength: String(page.status.size),
             .cacheControl: "no-store",
         ]
-        return try await fileResponse(.notFound, page, range: nil, headers: headers, for: request, context: context)
+        return try await fileResponse(
+            .notFound, path: page.path, range: page.status.size > 0 ? 0...(page.status.size - 1) : nil, headers: headers, for: request,
+            context: context)
     }
 
-    /// The response with the file's bytes streamed from disk, or just the headers for HEAD.
+    /// The response with the bytes `range` of the file at `path` streamed from disk, or just the headers for HEAD
+    /// and an empty file.
     private func fileResponse(
         _ status: HTTPResponse.Status,
-        _ file: SiteFile,
+        path: String,
         range: ClosedRange<Int>?,
         headers: HTTPFields,
         for request: Request,
         context: some RequestContext
     ) async throws -> Response {
-        guard request.method == .get, file.status.size > 0 else {
+        guard request.method == .get, let range else {
             return Response(status: status, headers: headers)
         }
         let body: ResponseBody
         do {
-            let range = range ?? 0...(file.status.size - 1)
-            body = try await fileIO.loadFile(path: file.path, range: range, context: context, chunkLength: configuration.chunkLength)
+            body = try await fileIO.loadFile(path: path, range: range, context: context, chunkLength: configuration.chunkLength)
         } catch {
             // The file went away between the lookup and the read.
             return EdgePage.response(.notFound, html: EdgePage.notFound, for: request)

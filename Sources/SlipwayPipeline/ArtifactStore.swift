@@ -28,10 +28,11 @@ public struct ArtifactStore: Sendable {
         return try SandboxFiles.keepOnlyFilesAndInsideLinks(in: destination)
     }
 
-    /// Deletes a build's files (never following a link in them), and the edge's manifest of them.
+    /// Deletes a build's files (never following a link in them), and the edge's manifest and compressed copies of them.
     public func remove(_ id: UUID) throws {
         try SandboxFiles.remove(layout.buildDirectory(id))
         try SandboxFiles.remove(layout.buildManifest(id))
+        try SandboxFiles.remove(layout.buildVariants(id))
     }
 }
 

@@ -313,7 +313,11 @@ public struct DeploymentRunner: Sendable {
             run.system("Left out of the build: '\(path)' is not a regular file", stage: .build)
         }
         if let indexer, config.kind == .static {
-            let report = try indexer.index(buildDirectory: configuration.layout.buildDirectory(buildID))
+            // Walking and compressing a large build takes seconds: off Swift's cooperative threads.
+            let directory = configuration.layout.buildDirectory(buildID)
+            let report = try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async { continuation.resume(with: Result { try indexer.index(buildDirectory: directory) }) }
+            }
             for note in report.notes { run.system(note, stage: .build) }
             run.system("Build indexed for the edge: \(report.files) file\(report.files == 1 ? "" : "s")", stage: .build)
         }

@@ -21,6 +21,7 @@ import Testing
             echo "building $(cat message.txt)"
             echo "<h1>$(cat message.txt)</h1>" > dist/index.html
             echo "body { color: red }" > dist/style.css
+            for i in $(seq 1 100); do echo "console.log($i, 'a line of the app, compressed when stored');"; done > dist/app.js
             """
         )
         try repository.write("message.txt", "version one")
@@ -52,7 +53,11 @@ import Testing
             let buildID = try #require(UUID(uuidString: buildText))
             #expect(FileManager.default.fileExists(atPath: DataLayout(root: server.dataDirectory).buildManifest(buildID)))
             let log = try await api.logs(first.id).data.map(\.line).joined(separator: "\n")
-            #expect(log.contains("Build indexed for the edge: 2 files"), "\(log)")
+            #expect(log.contains("Build indexed for the edge: 3 files"), "\(log)")
+            // The script was compressed then, next to the build.
+            #expect(log.contains("Compressed 1 text file"), "\(log)")
+            let variants = DataLayout(root: server.dataDirectory).buildVariants(buildID)
+            #expect(FileManager.default.fileExists(atPath: variants + "/app.js.gz"))
 
             // 2. A second commit moves production; the first deployment's own URL still serves the first version.
             try site.write("message.txt", "version two")

@@ -35,6 +35,8 @@ public struct DataLayout: Sendable, Equatable {
     public func buildDirectory(_ id: UUID) -> String { builds + "/" + id.lowercased }
     /// The edge's manifest of a static build's files, next to the build (never inside what it serves).
     public func buildManifest(_ id: UUID) -> String { buildDirectory(id) + ".manifest.json" }
+    /// The compressed copies of a static build's text files, made when it is stored; next to the build.
+    public func buildVariants(_ id: UUID) -> String { buildDirectory(id) + ".variants" }
     /// The log file of one deployment.
     public func logFile(_ deploymentUID: UUID) -> String { logs + "/" + deploymentUID.lowercased + ".log" }
     /// The index of a service's runtime log segments (where its output goes on once the log is full).

@@ -38,52 +38,57 @@ struct StaticFront {
         // A site with `_redirects` or `_headers` rules is answered by Hummingbird, which applies them.
         guard let site = sites.manifests.cached(root), !site.hasRules else { return nil }
         let manifest = site.manifest
-        let (target, fields) = bytes.withUnsafeReadableBytes { raw in
+        var (target, fields) = bytes.withUnsafeReadableBytes { raw in
             (String(decoding: UnsafeRawBufferPointer(rebasing: raw[head.target]), as: UTF8.self), Self.fields(head.conditionals, raw))
         }
         guard target.hasPrefix("/") else { return nil }
         let path = target.firstIndex(of: "?").map { String(target[..<$0]) } ?? target
         guard let sitePath = try? SitePath(decoding: path), case .file(let file) = manifest.resolve(sitePath, root: root) else { return nil }
 
+        let form = file.form(
+            acceptEncoding: file.compressed.isEmpty ? nil : head.conditionals.acceptEncoding.map { Self.value($0, in: bytes) },
+            asksForRange: head.conditionals.range != nil)
         let contentType = ContentType.forFile(named: file.name)
-        let key = file.path + "\n" + contentType
-        guard let entry = sites.files.entry(key) ?? load(file, contentType: contentType, key: key) else { return nil }
+        let key = form.path + "\n" + contentType
+        guard let entry = sites.files.entry(key) ?? load(file, form, contentType: contentType, key: key) else { return nil }
         if fields.isEmpty {
-            return Answer(head: entry.head, body: head.isHEAD ? .none : body(of: file, entry: entry, range: file.status.wholeRange))
+            return Answer(head: entry.head, body: head.isHEAD ? .none : body(of: form, entry: entry, range: form.wholeRange))
         }
+        if let acceptEncoding = head.conditionals.acceptEncoding { fields[.acceptEncoding] = Self.value(acceptEncoding, in: bytes) }
         let decision = StaticFileAnswer.decide(file, request: fields, cacheControl: StaticSites.cacheControl)
         var answerHead = Self.head(decision.status, decision.headers, serverName: sites.configuration.serverName)
         if decision.bytes == nil, decision.status != .notModified { answerHead.writeStaticString("Content-Length: 0\r\n") }
         guard !head.isHEAD, let range = decision.bytes else { return Answer(head: answerHead, body: .none) }
-        return Answer(head: answerHead, body: body(of: file, entry: entry, range: range))
+        return Answer(head: answerHead, body: body(of: decision.form, entry: entry, range: range))
     }
 
-    /// The bytes `range` of the file: from memory when it is held there, else from disk.
-    private func body(of file: SiteFile, entry: StaticFileCache.Entry, range: ClosedRange<Int>?) -> Body {
+    /// The bytes `range` of the form: from memory when it is held there, else from disk.
+    private func body(of form: FileForm, entry: StaticFileCache.Entry, range: ClosedRange<Int>?) -> Body {
         guard let range else { return .none }
         if let bytes = entry.body {
             if range.count == bytes.readableBytes { return .bytes(bytes) }
             return bytes.getSlice(at: bytes.readerIndex + range.lowerBound, length: range.count).map(Body.bytes) ?? .none
         }
-        return .file(path: file.path, range: range)
+        return .file(path: form.path, range: range)
     }
 
-    /// Prepares the file's entry (its head, and its bytes when small enough) and keeps it; nil when the file cannot
-    /// be read any more (the build was deleted): Hummingbird then answers.
-    private func load(_ file: SiteFile, contentType: String, key: String) -> StaticFileCache.Entry? {
-        var fields = HTTPFields()
+    /// Prepares the entry of one form of the file (the head of its whole 200, and its bytes when small enough) and
+    /// keeps it; nil when it cannot be read any more (the build was deleted): Hummingbird then answers.
+    private func load(_ file: SiteFile, _ form: FileForm, contentType: String, key: String) -> StaticFileCache.Entry? {
+        var fields = StaticFileAnswer.validators(file, form, cacheControl: StaticSites.cacheControl)
         fields[.contentType] = contentType
-        fields[.contentLength] = String(file.status.size)
-        fields[.eTag] = file.status.entityTag
-        fields[.lastModified] = file.status.lastModified
-        fields[.cacheControl] = StaticSites.cacheControl
-        fields[.acceptRanges] = "bytes"
+        fields[.contentLength] = String(form.size)
+        if let coding = form.coding {
+            fields[.contentEncoding] = coding.token
+        } else {
+            fields[.acceptRanges] = "bytes"
+        }
         let head = Self.head(.ok, fields, serverName: sites.configuration.serverName)
         var body: ByteBuffer?
-        if file.status.size <= sites.configuration.largestCachedFile {
-            guard let bytes = Self.read(file.path, size: file.status.size) else { return nil }
+        if form.size <= sites.configuration.largestCachedFile {
+            guard let bytes = Self.read(form.path, size: form.size) else { return nil }
             body = bytes
-        } else if access(file.path, R_OK) != 0 {
+        } else if access(form.path, R_OK) != 0 {
             return nil
         }
         let entry = StaticFileCache.Entry(head: head, body: body)
@@ -125,6 +130,11 @@ struct StaticFront {
         return head
     }
 
+    /// The value of a field of the request head in `bytes`.
+    static func value(_ range: Range<Int>, in bytes: ByteBuffer) -> String {
+        bytes.withUnsafeReadableBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[range]), as: UTF8.self) }
+    }
+
     /// The conditional and range fields of the request, as `StaticFileAnswer` reads them (empty when it sent none).
     static func fields(_ conditionals: StaticConditionalFields, _ raw: UnsafeRawBufferPointer) -> HTTPFields {
         var fields = HTTPFields()
@@ -136,9 +146,4 @@ struct StaticFront {
         if let range = conditionals.ifRange { fields[.ifRange] = value(range) }
         return fields
     }
-}
-
-extension FileStatus {
-    /// All of the file's bytes; nil for an empty file.
-    var wholeRange: ClosedRange<Int>? { size > 0 ? 0...(size - 1) : nil }
 }
