@@ -47,11 +47,6 @@ public struct DomainService: Sendable {
         routes.removeCustomDomain(hostname)
     }
 
-    /// Puts every domain of the install in the route table (start-up).
-    public func loadRoutes() async throws {
-        routes.loadCustomDomains(try await domains.routes())
-    }
-
     /// The DNS record to create for `domain` of `project`.
     public func dnsRecord(for domain: Domain, of project: Project) -> DomainDNSRecord {
         DomainDNSRecord.record(for: domain.hostname, projectName: project.name, platformDomain: rules.platformDomain)
