@@ -30,6 +30,8 @@ public struct APIDependencies: Sendable {
     public var git: GitIntegration?
     /// Environment variables and promote; nil leaves their routes out.
     public var environment: EnvironmentService?
+    /// Custom domains of projects; nil leaves their routes out.
+    public var domains: DomainService?
     /// The service supervisor and the record of restarts, shown on a project; nil shows no processes.
     public var runtime: (any ServiceRuntime)?
     public var serviceRestarts: (any ServiceRestartRepository)?
@@ -47,7 +49,7 @@ public struct APIDependencies: Sendable {
         routes: RouteTable,
         activity: DeploymentActivity, urls: PublicURLs, queries: any DeploymentQueryRepository, git: GitIntegration? = nil,
         environment: EnvironmentService? = nil, runtime: (any ServiceRuntime)? = nil,
-        serviceRestarts: (any ServiceRestartRepository)? = nil
+        serviceRestarts: (any ServiceRestartRepository)? = nil, domains: DomainService? = nil
     ) {
         self.identities = identities
         self.accounts = accounts
@@ -69,5 +71,6 @@ public struct APIDependencies: Sendable {
         self.environment = environment
         self.runtime = runtime
         self.serviceRestarts = serviceRestarts
+        self.domains = domains
     }
 }

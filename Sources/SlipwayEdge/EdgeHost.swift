@@ -1,3 +1,5 @@
+import SlipwayCore
+
 /// How the edge reads a request's `Host`: the one normalisation both the dispatcher and the service proxy use.
 enum EdgeHost {
     /// A host (or authority) without its port, without a trailing dot, in lower case: `Hello.LocalHost.:8080` → `hello.localhost`.
@@ -14,12 +16,16 @@ enum EdgeHost {
         return host.lowercased()
     }
 
-    /// The labels in front of `domain` (already normalised) in `authority` (`hello`, `1a2b3c4d.hello`), or nil
+    /// The route key `authority` names: the labels in front of `domain` (already normalised) (`hello`,
+    /// `1a2b3c4d.hello`), or the key a custom domain of `routes` serves like (`shop.example.com` → `hello`); nil
     /// when the host is the bare domain, an IP address or another name: those go to the API.
-    static func routeKey(of authority: String, domain: String) -> String? {
+    static func routeKey(of authority: String, domain: String, routes: RouteTable) -> String? {
         let host = normalized(authority)
         let suffix = "." + domain
-        guard host.count > suffix.count, host.hasSuffix(suffix) else { return nil }
-        return String(host.dropLast(suffix.count))
+        if host.hasSuffix(suffix) {
+            return host.count > suffix.count ? String(host.dropLast(suffix.count)) : nil
+        }
+        guard host != domain, !host.isEmpty else { return nil }
+        return routes.routeKey(forCustomDomain: host)
     }
 }

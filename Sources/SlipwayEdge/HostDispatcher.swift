@@ -1,8 +1,8 @@
 public import Hummingbird
 public import SlipwayCore
 
-/// The one responder of the server: requests for `<labels>.<domain>` go to the deployment the route table names,
-/// everything else (the bare domain, an IP address, an unknown host, no host) goes to the API.
+/// The one responder of the server: requests for `<labels>.<domain>` and for custom domains go to the deployment the
+/// route table names, everything else (the bare domain, an IP address, an unknown host, no host) goes to the API.
 public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Context: RequestContext {
     /// The request context is the API's own.
     public typealias Context = API.Context
@@ -71,7 +71,7 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
         let hostLines = request.headers[values: Self.hostField]
         guard hostLines.count <= 1 else { throw AmbiguousHost() }
         guard let rawHost = hostLines.first ?? request.head.authority else { return .api }
-        return EdgeHost.routeKey(of: rawHost, domain: domain).map(Destination.deployment) ?? .api
+        return EdgeHost.routeKey(of: rawHost, domain: domain, routes: routes).map(Destination.deployment) ?? .api
     }
 
     /// `Host` (HTTPTypes marks `.host` unavailable to push `authority`, but HTTP/1 requests carry the header).

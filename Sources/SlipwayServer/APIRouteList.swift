@@ -113,7 +113,8 @@ func buildServerAPIRouter(
                 sources: store.gitSources, remote: GitHTTPBackend(layout: layout)
             ),
             environment: EnvironmentService(variables: environmentVariables),
-            runtime: supervisor, serviceRestarts: store.serviceRestarts
+            runtime: supervisor, serviceRestarts: store.serviceRestarts,
+            domains: DomainService(domains: store.domains, rules: DomainRules(platformDomain: configuration.domain), routes: routes)
         ).withProtections(configuration, logger: logger)
     )
 }

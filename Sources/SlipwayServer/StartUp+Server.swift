@@ -30,6 +30,7 @@ extension StartUp {
             Step(name: "loading the routes and starting the live services") {
                 let live = try await store.deployments.liveDeployments()
                 routes.load(live)
+                routes.loadCustomDomains(try await store.domains.routes())
                 await restoration.restore(live)
             },
         ])

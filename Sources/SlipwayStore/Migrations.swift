@@ -43,6 +43,7 @@ enum Migrations {
         Migration(version: 12, name: "token expiry", apply: addTokenExpiry),
         Migration(version: 13, name: "memberships, invitations, deleted workspaces", apply: addMemberships),
         Migration(version: 14, name: "install-wide limits", apply: addInstallLimits),
+        Migration(version: 15, name: "custom domains", apply: addDomains),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

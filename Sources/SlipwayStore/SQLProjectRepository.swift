@@ -185,6 +185,7 @@ struct SQLProjectRepository: ProjectRepository {
             try await session.run("DELETE FROM builds WHERE project_id = \(bind: id)")
             try await session.run("DELETE FROM git_deliveries WHERE project_id = \(bind: id)")
             try await session.run("DELETE FROM service_restarts WHERE project_id = \(bind: id)")
+            try await session.run("DELETE FROM domains WHERE project_id = \(bind: id)")
             try await session.run("DELETE FROM projects WHERE id = \(bind: id)")
             return try builds.map { try StoredValue.uuid($0.id, table: "builds", column: "id") }
         }

@@ -40,6 +40,8 @@ public final class SQLStore: Sendable, Service {
     public let deployments: any DeploymentRepository
     /// The queue and the control of deployments: leased claims, canceling, superseding, deletion and retention.
     public let control: any DeploymentControlRepository
+    /// Custom domains of projects, with their certificates' state.
+    public let domains: any DomainRepository
     /// Deployment listings through the query language (filters, orderBy, keyset cursors) and build lookups.
     public let queries: any DeploymentQueryRepository
 
@@ -58,6 +60,7 @@ public final class SQLStore: Sendable, Service {
         self.deployments = SQLDeploymentRepository(database: database)
         self.control = SQLDeploymentControlRepository(database: database)
         self.queries = SQLDeploymentQueryRepository(database: database)
+        self.domains = SQLDomainRepository(database: database)
     }
 
     /// The database's lifetime: until the server shuts down gracefully (or the task is cancelled); then the

@@ -199,6 +199,7 @@ struct UniqueConstraint: Sendable {
     static let sessionTokenHash = UniqueConstraint(name: "sessions_token_hash_unique", column: "sessions.token_hash")
     static let workspaceName = UniqueConstraint(name: "workspaces_name_unique", column: "workspaces.name")
     static let invitationCodeHash = UniqueConstraint(name: "invitations_code_hash_unique", column: "invitations.code_hash")
+    static let domainHostname = UniqueConstraint(name: "domains_hostname_unique", column: "domains.hostname")
     /// The primary key of `memberships`: one membership per user and workspace.
     static let membership = UniqueConstraint(name: "memberships_pkey", column: "memberships.workspace_id")
 }

@@ -388,6 +388,12 @@ extension PermissionTableTests {
             return try #require(created["id"].int)
         }
 
+        /// A new custom domain of A's project, by its hostname.
+        func freshDomain() async throws -> String {
+            let body = Self.json(["hostname": freshName("tbl-domain") + ".example.test"])
+            return try #require(try await call(.POST, "/api/v1/projects/\(projectID)/domains", as: owner, body: body)["hostname"].string)
+        }
+
         func freshTokenID() async throws -> Int64 {
             try #require(try await call(.POST, "/api/v1/tokens", as: owner, body: Self.json(["name": freshName("tbl-doomed")]))["id"].int)
         }
@@ -494,6 +500,13 @@ extension PermissionTableTests {
             case "PUT /api/v1/projects/{project}/env": return make(.PUT, "/api/v1/projects/\(projectID)/env", "{}")
             case "PATCH /api/v1/projects/{project}/env": return make(.PATCH, "/api/v1/projects/\(projectID)/env", "{}")
             case "POST /api/v1/projects/{project}/unpin": return make(.POST, "/api/v1/projects/\(projectID)/unpin")
+            case "GET /api/v1/projects/{project}/domains": return make(.GET, "/api/v1/projects/\(projectID)/domains")
+            case "POST /api/v1/projects/{project}/domains":
+                return make(.POST, "/api/v1/projects/\(projectID)/domains", Self.json(["hostname": freshName("tbl-made") + ".example.test"]))
+            case "GET /api/v1/projects/{project}/domains/{domain}":
+                return make(.GET, "/api/v1/projects/\(projectID)/domains/\(try await freshDomain())")
+            case "DELETE /api/v1/projects/{project}/domains/{domain}":
+                return make(.DELETE, "/api/v1/projects/\(projectID)/domains/\(try await freshDomain())")
 
             case "GET /api/v1/deployments": return make(.GET, "/api/v1/deployments")
             case "POST /api/v1/deployments":

@@ -242,7 +242,8 @@ struct CloudflareDeploymentsController {
         return deployments.map { deployment in
             CloudflareDeploymentJSON(
                 deployment: deployment, project: project, urls: urls,
-                routeKeys: routes.keys(pointingAt: deployment.id), variables: variables[deployment.id] ?? [:])
+                routeKeys: routes.keys(pointingAt: deployment.id), customDomains: routes.customDomains(pointingAt: deployment.id),
+                variables: variables[deployment.id] ?? [:])
         }
     }
 

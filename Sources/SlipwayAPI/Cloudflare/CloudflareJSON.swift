@@ -78,6 +78,8 @@ struct CloudflareDeploymentJSON: Encodable {
     var urls: PublicURLs
     /// The route keys that point at the deployment, its own key included.
     var routeKeys: [String]
+    /// The custom domains that serve the deployment now (`RouteTable.customDomains(pointingAt:)`).
+    var customDomains: [String]
     /// The variables it runs with, secret values already masked.
     var variables: EnvironmentVariables
 
@@ -221,7 +223,8 @@ struct CloudflareDeploymentJSON: Encodable {
         try container.encode(project.name, forKey: .projectName)
         try container.encode(deployment.environment.rawValue, forKey: .environment)
         try container.encode(urls.url(for: ownKey), forKey: .url)
-        try container.encode(routeKeys.filter { $0 != ownKey }.map { urls.url(for: $0) }, forKey: .aliases)
+        let aliases = routeKeys.filter { $0 != ownKey }.map { urls.url(for: $0) } + customDomains.map(urls.url(forHost:))
+        try container.encode(aliases, forKey: .aliases)
         try container.encode(Timestamp.format(deployment.createdAt), forKey: .createdOn)
         try container.encode(Timestamp.format(deployment.updatedAt), forKey: .modifiedOn)
         try container.encode(Self.latestStage(deployment.stages).map(Stage.init), forKey: .latestStage)

@@ -47,11 +47,11 @@ struct V1Deployment: Encodable {
         try container.encode(deployment.shortID, forKey: .shortID)
         let ownKey = RouteKey.deployment(shortID: deployment.shortID, project: project.name)
         try container.encode(urls.url(for: ownKey), forKey: .url)
-        // The production URL first, then branch aliases.
+        // The production URL first, then branch aliases, then the custom domains that serve it.
         let productionKey = RouteKey.production(project: project.name)
         let aliases = routes.keys(pointingAt: deployment.id).filter { $0 != ownKey }
             .sorted { ($0 == productionKey ? 0 : 1, $0) < ($1 == productionKey ? 0 : 1, $1) }.map { urls.url(for: $0) }
-        try container.encode(aliases, forKey: .aliases)
+        try container.encode(aliases + routes.customDomains(pointingAt: deployment.id).map(urls.url(forHost:)), forKey: .aliases)
         try container.encode(deployment.stages.map(V1Stage.init), forKey: .stages)
         try container.encode(deployment.buildID?.lowercased, forKey: .buildID)
         try container.encode(project.productionDeploymentID == deployment.id, forKey: .isActive)

@@ -25,10 +25,17 @@ public enum RouteKey {
     public static func branch(_ branch: String, project: String) -> String { "\(BranchSlug.make(branch)).\(project)" }
 }
 
-/// The live routes: host label → deployment. The edge reads it on every request; the pipeline switches it
-/// right after the store has committed the change, so a switch is one pointer change for every request after it.
+/// The live routes: host label → deployment, and custom domain → the route key it serves like. The edge reads it on
+/// every request; the pipeline switches it right after the store has committed the change, so a switch is one pointer
+/// change for every request after it. A custom domain follows its key: when production switches, so do its domains.
 public final class RouteTable: Sendable {
-    private let routes = Mutex<[String: RouteTarget]>([:])
+    private struct State {
+        var routes: [String: RouteTarget] = [:]
+        /// Custom domain (normalised hostname) → what it serves.
+        var customDomains: [String: DomainRoute] = [:]
+    }
+
+    private let state = Mutex<State>(State())
     private let changes = Atomic<Int>(0)
 
     public init() {}
@@ -38,41 +45,80 @@ public final class RouteTable: Sendable {
     public var version: Int { changes.load(ordering: .acquiring) }
 
     /// Changes the table under its lock, and its version with it.
-    private func change(_ body: (inout [String: RouteTarget]) -> Void) {
-        routes.withLock { table in
-            body(&table)
+    private func change(_ body: (inout State) -> Void) {
+        state.withLock { state in
+            body(&state)
             changes.add(1, ordering: .releasing)
         }
     }
 
     /// The target for the labels in front of the domain (`hello`, `1a2b3c4d.hello`, `feature-x.hello`).
     public func target(for key: String) -> RouteTarget? {
-        routes.withLock { $0[key] }
+        state.withLock { $0.routes[key] }
     }
 
     /// Every key that points at `deploymentID`.
     public func keys(pointingAt deploymentID: Int64) -> [String] {
-        routes.withLock { table in table.filter { $0.value.deploymentID == deploymentID }.map(\.key).sorted() }
+        state.withLock { state in state.routes.filter { $0.value.deploymentID == deploymentID }.map(\.key).sorted() }
     }
 
     /// Points the keys at their targets, all at once.
     public func set(_ entries: [String: RouteTarget]) {
-        change { table in table.merge(entries) { _, new in new } }
+        change { state in state.routes.merge(entries) { _, new in new } }
     }
 
     /// Removes these keys.
     public func remove(_ keys: [String]) {
-        change { table in
-            for key in keys { table[key] = nil }
+        change { state in
+            for key in keys { state.routes[key] = nil }
         }
     }
 
-    /// Removes every route of a project (it was deleted).
+    /// Removes every route of a project (it was deleted), its custom domains with them.
     public func removeProject(_ name: String) {
-        change { table in table = table.filter { $0.key != name && !$0.key.hasSuffix("." + name) } }
+        change { state in
+            state.routes = state.routes.filter { $0.key != name && !$0.key.hasSuffix("." + name) }
+            state.customDomains = state.customDomains.filter { $0.value.projectName != name }
+        }
     }
 
-    /// Replaces the whole table with what the store says is live (start-up).
+    /// The custom domains of a renamed project follow its new name.
+    public func renameProject(from oldName: String, to newName: String) {
+        change { state in
+            for (hostname, route) in state.customDomains where route.projectName == oldName {
+                state.customDomains[hostname] = DomainRoute(projectName: newName, branch: route.branch)
+            }
+        }
+    }
+
+    /// The route key a custom domain serves like (`hello`, `staging.hello`), or nil for a host that is none.
+    public func routeKey(forCustomDomain hostname: String) -> String? {
+        state.withLock { $0.customDomains[hostname]?.key }
+    }
+
+    /// Routes a custom domain (added).
+    public func setCustomDomain(_ hostname: String, _ route: DomainRoute) {
+        change { $0.customDomains[hostname] = route }
+    }
+
+    /// Stops routing a custom domain (removed).
+    public func removeCustomDomain(_ hostname: String) {
+        change { $0.customDomains[hostname] = nil }
+    }
+
+    /// Replaces every custom domain with what the store holds (start-up).
+    public func loadCustomDomains(_ domains: [String: DomainRoute]) {
+        change { $0.customDomains = domains }
+    }
+
+    /// The custom domains that serve `deploymentID` now (those whose key points at it), sorted.
+    public func customDomains(pointingAt deploymentID: Int64) -> [String] {
+        state.withLock { state in
+            state.customDomains.filter { state.routes[$0.value.key]?.deploymentID == deploymentID }.map(\.key).sorted()
+        }
+    }
+
+    /// Replaces every deployment route with what the store says is live (start-up, a rename); custom domains stay.
     public func load(_ live: [LiveDeployment]) {
         var table: [String: RouteTarget] = [:]
         var latestOfBranch: [String: Int64] = [:]
@@ -89,7 +135,7 @@ public final class RouteTable: Sendable {
                 table[RouteKey.production(project: deployment.projectName)] = target
             }
         }
-        change { $0 = table }
+        change { $0.routes = table }
     }
 
     /// The routes a deployment that has just gone live takes: its own, its branch's, and production if it is.
@@ -139,6 +185,12 @@ public struct PublicURLs: Sendable, Equatable {
     public func url(for key: String) -> String {
         let defaultPort = (scheme == "https" && port == 443) || (scheme == "http" && port == 80)
         return "\(scheme)://\(key).\(domain)" + (defaultPort ? "" : ":\(port)")
+    }
+
+    /// The URL of a host name of its own (a custom domain): the scheme and port of the install's URLs.
+    public func url(forHost hostname: String) -> String {
+        let defaultPort = (scheme == "https" && port == 443) || (scheme == "http" && port == 80)
+        return "\(scheme)://\(hostname)" + (defaultPort ? "" : ":\(port)")
     }
 
     /// The URL of the API and dashboard.

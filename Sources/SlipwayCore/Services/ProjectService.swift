@@ -40,7 +40,10 @@ public struct ProjectService: Sendable {
         try await checkPortIsFree(settings.service.port, exceptProjectID: project.id)
         let stored = try await projects.update(updated)
         // Its deployments' host names follow the new name.
-        if stored.name != project.name { routes.load(try await deployments.liveDeployments()) }
+        if stored.name != project.name {
+            routes.load(try await deployments.liveDeployments())
+            routes.renameProject(from: project.name, to: stored.name)
+        }
         return stored
     }
 

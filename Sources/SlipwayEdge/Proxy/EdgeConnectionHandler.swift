@@ -359,7 +359,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         let (key, target) = headBytes.withUnsafeReadableBytes { bytes -> (String?, RouteTarget?) in
             let value = UnsafeRawBufferPointer(rebasing: bytes[host])
             if let lastRoute, lastRoute.version == version, lastRoute.host.elementsEqual(value) { return (lastRoute.key, lastRoute.target) }
-            let key = EdgeHost.routeKey(of: String(decoding: value, as: UTF8.self), domain: proxy.domain)
+            let key = EdgeHost.routeKey(of: String(decoding: value, as: UTF8.self), domain: proxy.domain, routes: proxy.routes)
             let target = key.flatMap(proxy.routes.target(for:))
             lastRoute = (Array(value), version, key, target)
             return (key, target)

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import SlipwayClient
+
+/// `slipway domains add|list|rm PROJECT [DOMAIN]`: a project's custom domains, with the DNS record to create and the
+/// certificate's state.
+struct DomainsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "domains",
+        abstract: "Manage a project's custom domains.",
+        discussion: """
+            A custom domain serves the project's production deployment (or the latest deployment of a branch, with
+            --branch) exactly as its own URL does. Point the domain's DNS at this server (the command prints the
+            record to create); a hostname belongs to one project of the server. See docs/domains.md.
+
+            Examples:
+              slipway domains add shop shop.example.com
+              slipway domains add shop staging.example.com --branch staging
+              slipway domains list shop
+              slipway domains rm shop staging.example.com
+            """,
+        subcommands: [DomainsAddCommand.self, DomainsListCommand.self, DomainsRemoveCommand.self]
+    )
+
+    /// The lines that describe a domain: what it serves, the DNS record to create, the certificate's state.
+    static func describe(_ domain: DomainInfo) -> [String] {
+        var lines = ["\(domain.hostname) → \(domain.branch.map { "branch \($0)" } ?? "production")"]
+        lines.append("  DNS: " + record(domain.dns))
+        lines.append("  certificate: " + certificate(domain.certificate))
+        return lines
+    }
+
+    /// `CNAME shop.example.com → shop.slipway.example.net`, or the note of an apex.
+    static func record(_ record: DomainInfo.DNSRecord) -> String {
+        if let value = record.value { return "\(record.type) \(record.name) → \(value)" }
+        return "\(record.type) \(record.name): \(record.note)"
+    }
+
+    /// `pending (acme)`, `issued by X until T`, `failed: why (next attempt T)`.
+    static func certificate(_ certificate: DomainInfo.Certificate) -> String {
+        var text = certificate.status
+        if let issuer = certificate.issuer { text += " by \(issuer)" }
+        if let notAfter = certificate.notAfter { text += " until \(notAfter)" }
+        if let lastError = certificate.lastError { text += ": \(lastError)" }
+        if let next = certificate.nextAttemptAt { text += " (next attempt \(next))" }
+        return text + " [\(certificate.source)]"
+    }
+}
+
+/// `slipway domains add PROJECT DOMAIN [--branch B]`.
+struct DomainsAddCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add", abstract: "Add a custom domain to a project and print the DNS record to create.",
+        discussion: "Examples:\n  slipway domains add shop shop.example.com\n  slipway domains add shop staging.example.com --branch staging"
+    )
+
+    @Argument(help: "The project's name or id.") var project: String
+    @Argument(help: "The host name, e.g. shop.example.com.") var domain: String
+    @Option(help: "Serve this branch's latest deployment instead of production.") var branch: String?
+    @Flag(help: "Print the domain as JSON.") var json = false
+    @OptionGroup var client: ClientOptions
+
+    func run() async throws {
+        let api = try client.makeClient()
+        let added = try await reportingErrors { try await api.addDomain(project: project, hostname: domain, branch: branch) }
+        if json { return try Output.json(added) }
+        print(Output.paint("✓ Added \(added.hostname)", code: "32"))
+        DomainsCommand.describe(added).dropFirst().forEach { print($0) }
+    }
+}
+
+/// `slipway domains list PROJECT`.
+struct DomainsListCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list", abstract: "List a project's custom domains with their DNS records and certificates.",
+        discussion: "Examples:\n  slipway domains list shop\n  slipway domains list shop --json"
+    )
+
+    @Argument(help: "The project's name or id.") var project: String
+    @Flag(help: "Print as JSON.") var json = false
+    @OptionGroup var client: ClientOptions
+
+    func run() async throws {
+        let api = try client.makeClient()
+        let domains = try await reportingErrors { try await api.domains(project: project) }
+        if json { return try Output.json(domains) }
+        if domains.isEmpty { return print("No custom domains.") }
+        Output.table(
+            ["DOMAIN", "SERVES", "DNS", "CERTIFICATE"],
+            domains.map {
+                [
+                    $0.hostname, $0.branch.map { "branch \($0)" } ?? "production", DomainsCommand.record($0.dns),
+                    DomainsCommand.certificate($0.certificate),
+                ]
+            }
+        )
+    }
+}
+
+/// `slipway domains rm PROJECT DOMAIN`.
+struct DomainsRemoveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rm", abstract: "Remove a custom domain from a project; it stops being served at once.",
+        discussion: "Example:\n  slipway domains rm shop staging.example.com"
+    )
+
+    @Argument(help: "The project's name or id.") var project: String
+    @Argument(help: "The host name.") var domain: String
+    @OptionGroup var client: ClientOptions
+
+    func run() async throws {
+        let api = try client.makeClient()
+        _ = try await reportingErrors { try await api.removeDomain(project: project, hostname: domain) }
+        print("Removed \(domain).")
+    }
+}
