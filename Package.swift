@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        // Certificates made by the edge's TLS tests (a test CA and its leaves); a test dependency only so far.
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         // Test support only (parsing the OpenAPI document in SlipwayTesting); never a dependency of a shipping target.
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
@@ -100,6 +102,11 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                // The HTTPS listener: TLS 1.2 and 1.3, the certificate chosen per connection (TLS/).
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                // The HTTPS listener is a service of the group (EdgeHTTPSServer).
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // Every handler of the edge runs on its channel's event loop only; the runtime's exclusivity checks on
             // their properties cost about 3% of the proxy's CPU (bench/README.md).
@@ -133,6 +140,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 // The listening socket's errors (the port in use) that StartupError turns into words.
                 .product(name: "NIOCore", package: "swift-nio"),
+                // SIGHUP reloads the certificate files (CertificateReloadService).
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcomingFeatures
         ),
@@ -210,6 +219,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // The TLS tests make their CA and certificates.
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: upcomingFeatures
         ),
