@@ -39,9 +39,11 @@ public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     /// a connection that only carries proxied requests never runs through them.
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            let edge = proxy.makeHandler(secure: isSecure, http1Handlers: { [configuration] edge, pipeline in
-                try Self.addHummingbirdHandlers(after: edge, to: pipeline, configuration: configuration, logger: logger)
-            })
+            let edge = proxy.makeHandler(
+                secure: isSecure,
+                http1Handlers: { [configuration] edge, pipeline in
+                    try Self.addHummingbirdHandlers(after: edge, to: pipeline, configuration: configuration, logger: logger)
+                })
             try channel.pipeline.syncOperations.addHandler(edge)
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
         }

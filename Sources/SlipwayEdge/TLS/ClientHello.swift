@@ -45,15 +45,17 @@ public struct ClientHello: Equatable, Sendable {
                 let _ = records.readInteger(as: UInt8.self),
                 let length = records.readInteger(as: UInt16.self), length > 0, length <= 16384
             else { return .invalid }
-            guard var fragment = records.readSlice(length: Int(length)) else { return .incomplete }
-            message.writeBuffer(&fragment)
-            guard message.readableBytes >= 4 else {
-                continue
+            guard var fragment = records.readSlice(length: Int(length)) else {
+                // The record is still coming: its message's header is judged already (an oversized hello waits for nothing).
+                var partial = message
+                partial.writeImmutableBuffer(records)
+                return messageHeaderIsAcceptable(partial) == false ? .invalid : .incomplete
             }
+            message.writeBuffer(&fragment)
+            guard let acceptable = messageHeaderIsAcceptable(message) else { continue }
+            guard acceptable else { return .invalid }
             let view = message.readableBytesView
-            guard view[view.startIndex] == clientHelloType else { return .invalid }
             let bodyLength = Int(view[view.startIndex + 1]) << 16 | Int(view[view.startIndex + 2]) << 8 | Int(view[view.startIndex + 3])
-            guard bodyLength <= maximumLength else { return .invalid }
             if message.readableBytes - 4 < bodyLength { continue }
             guard message.readableBytes - 4 == bodyLength, var body = message.getSlice(at: message.readerIndex + 4, length: bodyLength) else {
                 // Another handshake message after the hello in the same flight: not what a client sends first.
@@ -62,6 +64,16 @@ public struct ClientHello: Equatable, Sendable {
             guard let hello = parseBody(&body) else { return .invalid }
             return .complete(hello)
         }
+    }
+
+    /// Whether the handshake message starting `message` is a ClientHello of at most `maximumLength` bytes; nil while
+    /// its 4-byte header has not all come.
+    private static func messageHeaderIsAcceptable(_ message: ByteBuffer) -> Bool? {
+        guard message.readableBytes >= 4 else { return nil }
+        let view = message.readableBytesView
+        guard view[view.startIndex] == clientHelloType else { return false }
+        let bodyLength = Int(view[view.startIndex + 1]) << 16 | Int(view[view.startIndex + 2]) << 8 | Int(view[view.startIndex + 3])
+        return bodyLength <= maximumLength
     }
 
     /// The ClientHello's body (RFC 8446 §4.1.2): version, random, session id, cipher suites, compression methods,

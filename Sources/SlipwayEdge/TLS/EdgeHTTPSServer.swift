@@ -21,7 +21,7 @@ public struct EdgeHTTPSServer: Service {
         serverName: String? = nil,
         configuration: HTTP1Channel.Configuration = .init(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger,
+        logger: Logger = Logger(label: "slipway.https"),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) throws where Responder.Context: InitializableFromSource<ApplicationRequestContextSource> {
         self.server = try HTTPServerBuilder.edgeTLS(proxy: proxy, https: https, configuration: configuration).buildServer(
