@@ -100,6 +100,11 @@ let package = Package(
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                // The HTTPS listener: TLS 1.2 and 1.3, the certificate chosen per connection (TLS/).
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                // The HTTPS listener is a service of the group (EdgeHTTPSServer).
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             // Every handler of the edge runs on its channel's event loop only; the runtime's exclusivity checks on
             // their properties cost about 3% of the proxy's CPU (bench/README.md).
@@ -133,6 +138,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 // The listening socket's errors (the port in use) that StartupError turns into words.
                 .product(name: "NIOCore", package: "swift-nio"),
+                // SIGHUP reloads the certificate files (CertificateReloadService).
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: upcomingFeatures
         ),
@@ -210,6 +217,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: upcomingFeatures
         ),

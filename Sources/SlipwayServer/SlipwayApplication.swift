@@ -19,7 +19,8 @@ import SlipwayStore
 public func buildApplication(
     _ configuration: SlipwayConfiguration,
     logger: Logger = Logger(label: "slipway"),
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+    onHTTPSServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let layout = DataLayout(root: configuration.dataDirectory)
     try layout.createDirectories()
@@ -112,10 +113,28 @@ public func buildApplication(
     let responder = HostDispatcher(
         domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder(),
         siteServer: StaticSiteServer(sites: staticSites))
+    // HTTPS (--https-port): certificates by SNI from the files of --tls-cert/--tls-key (reloaded on SIGHUP); the ACME
+    // challenges are answered by the edge on both listeners.
+    let fileCertificate = try configuration.loadFileCertificate()
+    let https = configuration.httpsPort.map { _ in
+        EdgeHTTPS(
+            certificates: CombinedCertificateSource(fileCertificate.map { [$0] } ?? []),
+            strictTransportSecurity: configuration.strictTransportSecurity, port: configuration.httpsPort ?? 443)
+    }
+    let acmeChallenges = ACMEChallenges()
     // Requests for service deployments are relayed by the proxy in the HTTP/1 pipeline, before Hummingbird.
     let proxy = ServiceProxy(
         domain: configuration.domain, routes: routes, endpoints: endpoints, clientLimits: configuration.clientConnectionLimits,
-        staticSites: staticSites)
+        staticSites: staticSites, https: https, acmeChallenges: acmeChallenges)
+    var edgeServices: [any Service] = []
+    if let https, let httpsPort = configuration.httpsPort {
+        // Beside Hummingbird's plain listener, binding after the start-up work as it does; it stops just before it.
+        let server = try EdgeHTTPSServer(
+            responder: responder, proxy: proxy, https: https, address: .hostname(configuration.host, port: httpsPort), serverName: "Slipway",
+            logger: logger, onServerRunning: onHTTPSServerRunning)
+        edgeServices.append(AfterStartUp(startUp: startUp, service: server))
+    }
+    if let fileCertificate { edgeServices.append(CertificateReloadService(certificates: fileCertificate, logger: logger)) }
     var application = Application(
         responder: responder,
         server: .edge(proxy: proxy),
@@ -133,7 +152,7 @@ public func buildApplication(
         services: [
             store, supervisor, restoration, startUp, AfterStartUp(startUp: startUp, service: reaper),
             AfterStartUp(startUp: startUp, service: scheduler),
-        ],
+        ] + edgeServices,
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )

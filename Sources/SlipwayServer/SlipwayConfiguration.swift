@@ -78,6 +78,15 @@ public struct SlipwayConfiguration: Sendable {
     public var sandboxNetwork: SandboxNetworkChoice = .automatic
     /// Whether a first start prints the generated admin token and password (tests turn it off).
     public var printsAdminToken: Bool = true
+    /// `--https-port` / `SLIPWAY_HTTPS_PORT`: the HTTPS listener's port beside `port`; nil (the default): none.
+    public var httpsPort: Int?
+    /// `--tls-cert` / `SLIPWAY_TLS_CERT`: a PEM certificate chain, the default certificate and the one for the names it
+    /// covers (the domain and its wildcard); reloaded on SIGHUP.
+    public var tlsCertificatePath: String?
+    /// `--tls-key` / `SLIPWAY_TLS_KEY`: the private key of `tlsCertificatePath` (PEM).
+    public var tlsKeyPath: String?
+    /// `--hsts` / `SLIPWAY_HSTS=1`: HTTPS answers carry `Strict-Transport-Security: max-age=31536000`.
+    public var strictTransportSecurity: Bool = false
 
     public init() {}
 
@@ -129,6 +138,7 @@ public struct SlipwayConfiguration: Sendable {
             configuration.allowedLocalRepositories = value.split(separator: ":").map(String.init)
         }
         try configuration.readConnectionProtections(from: environment)
+        try configuration.readHTTPS(from: environment)
         if let value = environment["SLIPWAY_SANDBOX_NETWORK"], !value.isEmpty {
             try configuration.setSandboxNetwork(value, name: "SLIPWAY_SANDBOX_NETWORK")
         }

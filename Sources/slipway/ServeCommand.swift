@@ -53,6 +53,7 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "mode"))
     var sandboxNetwork: String?
     @OptionGroup(title: "Connection and authentication limits (docs/security-connections.md)") var limits: ServeLimitOptions
+    @OptionGroup(title: "HTTPS (docs/edge.md)") var https: ServeHTTPSOptions
 
     func run() async throws {
         var configuration: SlipwayConfiguration
@@ -122,14 +123,21 @@ struct ServeCommand: AsyncParsableCommand {
             }
         }
         try limits.apply(to: &configuration)
+        try https.apply(to: &configuration)
         var logger = Logger(label: "slipway")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let domain = configuration.domain
         do {
-            let app = try await buildApplication(configuration, logger: logger) { port in
-                print("Slipway is running: API at http://\(domain):\(port), deployments at http://<project>.\(domain):\(port)")
-                fflush(nil)
-            }
+            let app = try await buildApplication(
+                configuration, logger: logger,
+                onServerRunning: { port in
+                    print("Slipway is running: API at http://\(domain):\(port), deployments at http://<project>.\(domain):\(port)")
+                    fflush(nil)
+                },
+                onHTTPSServerRunning: { port in
+                    print("HTTPS on port \(port)")
+                    fflush(nil)
+                })
             try await app.runService()
         } catch {
             // The data directory, the database, the secret key, the port: said in words, with the option to change.

@@ -44,6 +44,10 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     static let maximumHeadLength = 64 << 10
 
     private let proxy: ServiceProxy
+    /// Whether the connection came in over TLS (`X-Forwarded-Proto: https`, HSTS, no redirect to HTTPS).
+    let isSecure: Bool
+    /// Header lines the edge adds to every answer it writes itself on this connection (HSTS over HTTPS); nil: none.
+    let addedResponseLines: ByteBuffer?
     private var state = State.idle
     /// Bytes read from the client and not yet passed on.
     private var input: ByteBuffer?
@@ -79,8 +83,14 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     /// Adds Hummingbird's HTTP/1 handlers after this one; nil once they are there.
     private var http1Handlers: ((EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void)?
 
-    init(proxy: ServiceProxy, http1Handlers: @escaping (EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void) {
+    init(
+        proxy: ServiceProxy, secure: Bool = false,
+        http1Handlers: @escaping (EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void
+    ) {
         self.proxy = proxy
+        self.isSecure = secure
+        self.addedResponseLines =
+            secure && proxy.https?.strictTransportSecurity == true ? ByteBuffer(string: EdgeHTTPS.strictTransportSecurityLine) : nil
         self.http1Handlers = http1Handlers
         self.clientDeadline = ClientDeadline(proxy.clientLimits)
     }
@@ -291,6 +301,13 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             handOver(context)
             return
         }
+        switch HTTPSFront(proxy: proxy, isSecure: isSecure).answer(head, headBytes) {
+        case .none:
+            break
+        case .some(let answer):
+            writeFront(answer, to: head, remainingBody: body)
+            return
+        }
         if head.hostCount == 1, let host = head.host, let (target, key) = routeTarget(headBytes, host) {
             switch target.kind {
             case .service:
@@ -314,6 +331,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         let closes = !head.keepAlive || closesAfterExchange
         var bytes = answer.head
         bytes.writeString(DateLine.now())
+        if let addedResponseLines { bytes.writeImmutableBuffer(addedResponseLines) }
         if closes {
             bytes.writeStaticString("Connection: close\r\n")
         } else if head.isHTTP10 {
@@ -400,7 +418,8 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         connect(exchange, fresh: false)
         // Connecting may fail at once: the request has then been answered (502) already.
         guard !exchange.isOver else { return }
-        exchange.send(ProxyHeaders.upstreamRequest(headBytes, head, clientAddress: clientAddress, mark: proxy.forwardingMark), isHead: true)
+        exchange.send(
+            ProxyHeaders.upstreamRequest(headBytes, head, clientAddress: clientAddress, mark: proxy.forwardingMark, secure: isSecure), isHead: true)
         if head.expectsContinue && !head.isHTTP10 && !body.isComplete {
             // The edge reads the body as it comes; the process never sees the `Expect`.
             context.writeAndFlush(wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
@@ -447,7 +466,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         _ head: RequestHead, headBytes: ByteBuffer, address: ServiceAddress, inFlight: InFlightRequest, key: String, context: ChannelHandlerContext
     ) {
         let upstreamHead = ProxyHeaders.upstreamRequest(
-            headBytes, head, clientAddress: clientAddress, mark: proxy.forwardingMark, keepingUpgrade: true)
+            headBytes, head, clientAddress: clientAddress, mark: proxy.forwardingMark, keepingUpgrade: true, secure: isSecure)
         state = .tunneling
         let request = { [weak self] () -> ByteBuffer in
             var request = upstreamHead
@@ -499,6 +518,31 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         resumeReading()
     }
 
+    /// Writes an answer of `HTTPSFront` (an ACME challenge, a redirect to HTTPS), keeping the connection as the client
+    /// asked.
+    private func writeFront(_ answer: HTTPSFront.Answer, to head: RequestHead, remainingBody: BodyFraming) {
+        guard let context else { return }
+        let closes = !head.keepAlive || closesAfterExchange
+        var bytes = answer.head
+        bytes.writeString(DateLine.now())
+        if closes {
+            bytes.writeStaticString("Connection: close\r\n")
+        } else if head.isHTTP10 {
+            bytes.writeStaticString("Connection: keep-alive\r\n")
+        }
+        bytes.writeStaticString("\r\n")
+        if !head.isHEAD { bytes.writeImmutableBuffer(answer.body) }
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        if closes {
+            close(context)
+        } else {
+            context.flush()
+            state = remainingBody.isComplete ? .idle : .discarding(remainingBody)
+            process()
+            resumeReading()
+        }
+    }
+
     /// Writes an error page of the edge's for the request `head`, keeping the connection as the client asked.
     private func answer(
         _ status: HTTPResponseStatus, html: String, to head: RequestHead, remainingBody: BodyFraming, closing: Bool = false
@@ -510,6 +554,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         page.writeString("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n")
         page.writeStaticString("Content-Type: text/html; charset=utf-8\r\nCache-Control: no-store\r\n")
         page.writeString("Content-Length: \(body.readableBytes)\r\n")
+        if let addedResponseLines { page.writeImmutableBuffer(addedResponseLines) }
         if closes {
             page.writeStaticString("Connection: close\r\n")
         } else if head.isHTTP10 {

@@ -19,12 +19,19 @@ public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     /// Hummingbird's HTTP/1 settings (its additional handlers come after the proxy handler).
     public let configuration: HTTP1Channel.Configuration
     let proxy: ServiceProxy
+    /// Whether the connections come in over TLS (`EdgeTLSChannel` puts its handlers in front).
+    let isSecure: Bool
 
     /// Creates the channel; `proxy` takes the requests for services.
     public init(responder: @escaping HTTPChannelHandler.Responder, proxy: ServiceProxy, configuration: HTTP1Channel.Configuration = .init()) {
+        self.init(responder: responder, proxy: proxy, configuration: configuration, secure: false)
+    }
+
+    init(responder: @escaping HTTPChannelHandler.Responder, proxy: ServiceProxy, configuration: HTTP1Channel.Configuration, secure: Bool) {
         self.responder = responder
         self.proxy = proxy
         self.configuration = configuration
+        self.isSecure = secure
     }
 
     /// Sets up a client connection's pipeline: the edge's handler, then the async channel that feeds the responder.
@@ -32,9 +39,11 @@ public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     /// a connection that only carries proxied requests never runs through them.
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
-            let edge = proxy.makeHandler(http1Handlers: { [configuration] edge, pipeline in
-                try Self.addHummingbirdHandlers(after: edge, to: pipeline, configuration: configuration, logger: logger)
-            })
+            let edge = proxy.makeHandler(
+                secure: isSecure,
+                http1Handlers: { [configuration] edge, pipeline in
+                    try Self.addHummingbirdHandlers(after: edge, to: pipeline, configuration: configuration, logger: logger)
+                })
             try channel.pipeline.syncOperations.addHandler(edge)
             return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
         }
@@ -60,10 +69,11 @@ public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
             withDecoderLimitConfiguration: limits
         )
         var last: any ChannelHandler = try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self)
-        let handlers: [any ChannelHandler] =
-            [DuplicateHostFilter(), PassedResponseObserver(edge: edge), HTTP1ToHTTPServerCodec(secure: false)]
-            + configuration.additionalChannelHandlers()
-            + [HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .init($0) }, logger: logger)]
+        var handlers: [any ChannelHandler] = [DuplicateHostFilter(), PassedResponseObserver(edge: edge)]
+        if let lines = edge.addedResponseLines { handlers.append(AddedResponseHeaders(lines: lines)) }
+        handlers.append(HTTP1ToHTTPServerCodec(secure: edge.isSecure))
+        handlers += configuration.additionalChannelHandlers()
+        handlers.append(HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .init($0) }, logger: logger))
         for handler in handlers {
             try pipeline.addHandler(handler, position: .after(last))
             last = handler
@@ -95,6 +105,32 @@ final class PassedResponseObserver: ChannelOutboundHandler, RemovableChannelHand
             // Not inside Hummingbird's write: the next request may start at once, and pass its bytes inbound.
             context.eventLoop.assumeIsolated().execute { [edge] in edge.passedResponseEnded() }
         }
+    }
+}
+
+/// Adds the edge's header lines (HSTS over HTTPS) to the heads of Hummingbird's responses, as the edge's own answers
+/// carry them.
+final class AddedResponseHeaders: ChannelOutboundHandler, RemovableChannelHandler {
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let fields: [(String, String)]
+
+    /// `lines`: whole header lines, `Name: value\r\n` each.
+    init(lines: ByteBuffer) {
+        fields = String(buffer: lines).split(separator: "\r\n").compactMap { line in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), String(line[line.index(after: colon)...].drop { $0 == " " }))
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        guard case .head(var head) = unwrapOutboundIn(data) else {
+            context.write(data, promise: promise)
+            return
+        }
+        for (name, value) in fields { head.headers.replaceOrAdd(name: name, value: value) }
+        context.write(wrapOutboundOut(.head(head)), promise: promise)
     }
 }
 

@@ -176,11 +176,12 @@ final class ProxyExchange: UpstreamResponseReceiver {
         let connection: ProxyHeaders.ClientConnection = closesClient ? .close : request.isHTTP10 ? .keepAlive : .unsaid
         responseBody = body
         if !body.isComplete, let length = head.contentLength, length <= Self.smallBodyLimit {
-            held = ProxyHeaders.clientResponse(headBytes, head, connection: connection, bodyCapacity: length)
+            held = ProxyHeaders.clientResponse(
+                headBytes, head, connection: connection, bodyCapacity: length, addedLines: handler.addedResponseLines)
             return
         }
         responseStarted = true
-        handler.writeToClient(ProxyHeaders.clientResponse(headBytes, head, connection: connection))
+        handler.writeToClient(ProxyHeaders.clientResponse(headBytes, head, connection: connection, addedLines: handler.addedResponseLines))
         if body.isComplete {
             if rest > 0 { upstreamReusable = false }
             completeResponse()

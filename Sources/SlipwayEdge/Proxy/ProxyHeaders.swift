@@ -19,8 +19,10 @@ enum ProxyHeaders {
     /// (method, target, version), the client's header lines minus hop-by-hop ones and `Expect` (the edge answers
     /// `100 Continue` itself), then `X-Forwarded-*` and the edge's `mark` (a client's own `Slipway-Forwarded-By`
     /// lines stay behind). With `keepingUpgrade` (a tunnel), `Upgrade` passes and the head says `Connection: Upgrade`.
+    /// `X-Forwarded-Proto` says `https` when the client came over TLS (`secure`).
     static func upstreamRequest(
-        _ bytes: ByteBuffer, _ head: RequestHead, clientAddress: String?, mark: ForwardingMark, keepingUpgrade: Bool = false
+        _ bytes: ByteBuffer, _ head: RequestHead, clientAddress: String?, mark: ForwardingMark, keepingUpgrade: Bool = false,
+        secure: Bool = false
     ) -> ByteBuffer {
         var out = ByteBuffer()
         out.reserveCapacity(head.length + 160 + mark.line.readableBytes)
@@ -59,7 +61,11 @@ enum ProxyHeaders {
                 }
                 out.writeStaticString("\r\n")
             }
-            out.writeStaticString("X-Forwarded-Proto: http\r\n")
+            if secure {
+                out.writeStaticString("X-Forwarded-Proto: https\r\n")
+            } else {
+                out.writeStaticString("X-Forwarded-Proto: http\r\n")
+            }
             if let host = head.host {
                 out.writeStaticString("X-Forwarded-Host: ")
                 out.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[host]))
@@ -73,8 +79,11 @@ enum ProxyHeaders {
 
     /// The head the client gets for the process's response head `bytes` (read as `head`): `HTTP/1.1`, the same
     /// status and reason, the process's header lines minus hop-by-hop ones, and what the edge says of the connection;
-    /// with room for `bodyCapacity` more bytes (a body written after it).
-    static func clientResponse(_ bytes: ByteBuffer, _ head: ResponseHead, connection: ClientConnection, bodyCapacity: Int = 0) -> ByteBuffer {
+    /// with room for `bodyCapacity` more bytes (a body written after it); `addedLines` (whole header lines of the edge's,
+    /// such as HSTS) go last.
+    static func clientResponse(
+        _ bytes: ByteBuffer, _ head: ResponseHead, connection: ClientConnection, bodyCapacity: Int = 0, addedLines: ByteBuffer? = nil
+    ) -> ByteBuffer {
         var out = ByteBuffer()
         out.reserveCapacity(head.length + 24 + bodyCapacity)
         bytes.withUnsafeReadableBytes { bytes in
@@ -92,6 +101,7 @@ enum ProxyHeaders {
         case .keepAlive: out.writeStaticString("Connection: keep-alive\r\n")
         case .close: out.writeStaticString("Connection: close\r\n")
         }
+        if let addedLines { out.writeImmutableBuffer(addedLines) }
         out.writeStaticString("\r\n")
         return out
     }

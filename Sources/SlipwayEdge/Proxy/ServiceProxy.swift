@@ -46,6 +46,10 @@ public final class ServiceProxy: Sendable {
     let upstreamConnector: UpstreamConnector
     /// Static builds answered at the connection level (`StaticFront`); nil leaves every static request to Hummingbird.
     public let staticSites: StaticSites?
+    /// The HTTPS settings (certificates, HSTS, the HTTPS port for redirects); nil: plain HTTP only.
+    public let https: EdgeHTTPS?
+    /// The ACME HTTP-01 and TLS-ALPN-01 challenges the edge answers; nil: none.
+    public let acmeChallenges: ACMEChallenges?
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool?>]
 
     /// Creates the proxy for the service routes of `routes` under `domain`, with one connection pool for each loop
@@ -58,11 +62,13 @@ public final class ServiceProxy: Sendable {
         configuration: Configuration = Configuration(),
         clientLimits: ClientConnectionLimits = ClientConnectionLimits(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        staticSites: StaticSites? = nil
+        staticSites: StaticSites? = nil,
+        https: EdgeHTTPS? = nil,
+        acmeChallenges: ACMEChallenges? = nil
     ) {
         self.init(
             domain: domain, routes: routes, endpoints: endpoints, configuration: configuration, clientLimits: clientLimits,
-            eventLoopGroup: eventLoopGroup, upstreamConnector: .sockets, staticSites: staticSites)
+            eventLoopGroup: eventLoopGroup, upstreamConnector: .sockets, staticSites: staticSites, https: https, acmeChallenges: acmeChallenges)
     }
 
     /// The proxy with the connections to service processes opened by `upstreamConnector` (a test's channels).
@@ -74,10 +80,14 @@ public final class ServiceProxy: Sendable {
         clientLimits: ClientConnectionLimits = ClientConnectionLimits(),
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         upstreamConnector: UpstreamConnector,
-        staticSites: StaticSites? = nil
+        staticSites: StaticSites? = nil,
+        https: EdgeHTTPS? = nil,
+        acmeChallenges: ACMEChallenges? = nil
     ) {
         self.upstreamConnector = upstreamConnector
         self.staticSites = staticSites
+        self.https = https
+        self.acmeChallenges = acmeChallenges
         self.domain = EdgeHost.normalized(domain)
         self.routes = routes
         self.endpoints = endpoints
@@ -91,12 +101,13 @@ public final class ServiceProxy: Sendable {
         self.pools = pools
     }
 
-    /// The handler for one client connection's pipeline (first, before NIO's HTTP/1 server codecs);
-    /// `http1Handlers` adds Hummingbird's handlers after it, when the first request for Hummingbird comes.
+    /// The handler for one client connection's pipeline (first, before NIO's HTTP/1 server codecs, after TLS when
+    /// `secure`); `http1Handlers` adds Hummingbird's handlers after it, when the first request for Hummingbird comes.
     public func makeHandler(
+        secure: Bool = false,
         http1Handlers: @escaping (EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void
     ) -> EdgeConnectionHandler {
-        EdgeConnectionHandler(proxy: self, http1Handlers: http1Handlers)
+        EdgeConnectionHandler(proxy: self, secure: secure, http1Handlers: http1Handlers)
     }
 
     /// The host name a route key answers to (`app` → `app.localhost`), for error pages.

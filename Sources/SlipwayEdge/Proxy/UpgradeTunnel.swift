@@ -6,7 +6,8 @@ import SlipwayCore
 /// to the process over a connection of its own, and from then on the two connections are spliced byte for byte —
 /// the process's `101 Switching Protocols` and every frame after it, both ways — until either side closes.
 ///
-/// On the client's side the relay sits first in the pipeline, before the `EdgeConnectionHandler`, so the bytes skip it.
+/// On the client's side the relay sits right before the `EdgeConnectionHandler` (first on plain HTTP, after TLS on HTTPS), so the
+/// bytes skip it.
 enum UpgradeTunnel {
     /// Connects to the process at `address` (through `connector`), sends what `request` gives once connected (the upstream's head and whatever
     /// the client has sent after its own) and splices the connections; `onEnd` runs once when the tunnel closes.
@@ -25,7 +26,8 @@ enum UpgradeTunnel {
         }
         return connected.flatMapThrowing { _ in
             let (clientRelay, upstreamRelay, context, request) = relays.value
-            try context.pipeline.syncOperations.addHandler(clientRelay, position: .first)
+            // Right before the edge's handler: first on plain HTTP, after the TLS handler on HTTPS.
+            try context.pipeline.syncOperations.addHandler(clientRelay, position: .before(context.handler))
             clientRelay.partner = upstreamRelay
             upstreamRelay.partner = clientRelay
             upstreamRelay.write(request())
