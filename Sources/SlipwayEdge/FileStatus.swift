@@ -1,5 +1,3 @@
-import Foundation
-
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -8,7 +6,7 @@ import Foundation
     import Darwin
 #endif
 
-/// What `stat(2)` says about a path, reduced to what static serving needs.
+/// What `stat(2)` says about a path (following symbolic links), reduced to what static serving needs.
 struct FileStatus: Sendable, Equatable {
     /// The kinds of file the server tells apart; only regular files are ever served.
     enum Kind: Sendable, Equatable {
@@ -23,25 +21,28 @@ struct FileStatus: Sendable, Equatable {
     var modificationNanoseconds: Int
     var inode: UInt64
 
-    /// The status of the file at `path`, a real path (`realPath`: a link is not followed but reported as `.other`);
-    /// nil when it does not exist or cannot be read. (Through Foundation: `struct stat` is seen through more than one
-    /// C module in this target, which makes the compiler's member-import check fail depending on the build's order.)
+    /// The status of the file at `path`, following symbolic links; nil when it does not exist or cannot be read.
     static func of(_ path: String) -> FileStatus? {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let size = (attributes[.size] as? NSNumber)?.intValue,
-            let modified = attributes[.modificationDate] as? Date,
-            let inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value
-        else { return nil }
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
         let kind: Kind =
-            switch attributes[.type] as? FileAttributeType {
-            case .typeRegular?: .regularFile
-            case .typeDirectory?: .directory
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: .regularFile
+            case S_IFDIR: .directory
             default: .other
             }
-        let seconds = modified.timeIntervalSince1970.rounded(.down)
+        #if canImport(Darwin)
+            let modification = info.st_mtimespec
+        #else
+            let modification = info.st_mtim
+        #endif
         return FileStatus(
-            kind: kind, size: size, modificationSeconds: Int(seconds),
-            modificationNanoseconds: min(999_999_999, Int(((modified.timeIntervalSince1970 - seconds) * 1e9).rounded())), inode: inode)
+            kind: kind,
+            size: Int(info.st_size),
+            modificationSeconds: Int(modification.tv_sec),
+            modificationNanoseconds: Int(modification.tv_nsec),
+            inode: UInt64(info.st_ino)
+        )
     }
 
     /// The absolute path with every symbolic link, `.` and `..` resolved (`realpath(3)`); nil if it does not exist.
