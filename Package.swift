@@ -192,7 +192,16 @@ let package = Package(
         ),
 
         .testTarget(name: "SlipwayCoreTests", dependencies: ["SlipwayCore"], swiftSettings: upcomingFeatures),
-        .testTarget(name: "SlipwayAPITests", dependencies: ["SlipwayAPI", "SlipwayCore"], swiftSettings: upcomingFeatures),
+        .testTarget(
+            name: "SlipwayAPITests",
+            dependencies: [
+                "SlipwayAPI", "SlipwayCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
         .testTarget(
             name: "SlipwayStoreTests",
             dependencies: [

@@ -212,12 +212,13 @@ private func fields(_ pairs: KeyValuePairs<String, String>) -> [HeaderChanges.Fi
             /two/*/*
             /good2
               X-Good: 2
+              set-COOKIE: slipway_session=slws_planted; Domain=localhost
             """
         )
         #expect(headers.count == 2)
         #expect(headers.headers(for: "/good").fields == [.init(name: "X-Good", value: "1")])
         #expect(headers.headers(for: "/good2").fields == [.init(name: "X-Good", value: "2")])
-        #expect(problems.map(\.lineNumber) == [1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 17, 18])
+        #expect(problems.map(\.lineNumber) == [1, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15, 17, 18, 21])
         let messages = problems.map(\.message)
         #expect(messages[0].contains("must follow a URL pattern"))
         #expect(messages[1].contains("no colon"))
@@ -233,6 +234,7 @@ private func fields(_ pairs: KeyValuePairs<String, String>) -> [HeaderChanges.Fi
         #expect(messages[11].contains("port"))
         #expect(messages[12].contains("query string"))
         #expect(messages[13].contains("more than one splat"))
+        #expect(messages[14].contains("cannot be set by _headers"))
     }
 
     @Test func linesAreLimitedToTwoThousandCharacters() {

@@ -63,7 +63,7 @@ struct V1SessionsController {
             ),
             status: .created
         )
-        response.setCookie(SessionCookie.make(secret: loggedIn.secret, expiresAt: session.expiresAt))
+        response.setCookie(SessionCookie.make(secret: loggedIn.secret, expiresAt: session.expiresAt, secure: SessionCookie.isSecure(request)))
         return response
     }
 
@@ -80,7 +80,7 @@ struct V1SessionsController {
         }
         try await accounts.revokeSession(session.id, of: caller)
         var response = try JSONBody.response(V1ActionResult(message: "Logged out."))
-        response.setCookie(SessionCookie.cleared)
+        response.setCookie(SessionCookie.cleared(secure: SessionCookie.isSecure(request)))
         return response
     }
 

@@ -293,6 +293,11 @@ public struct HeaderRules: Sendable {
         guard !reservedNames.contains(lowercased) else {
             return .failure(LineError("\(name) is set by the edge itself and cannot be changed"))
         }
+        // A site lives on a subdomain of the platform's domain: a cookie it sets could be sent to the API and the
+        // dashboard as well (cookie tossing). Pages' own domain is a public suffix, where browsers refuse such cookies.
+        guard lowercased != "set-cookie" else {
+            return .failure(LineError("\(name) cannot be set by _headers: a cookie set here would reach every site of the platform's domain"))
+        }
         return .success(.attach(.init(name: String(name), lowercasedName: lowercased, value: CaptureTemplate(value, captureNames: captureNames))))
     }
 
