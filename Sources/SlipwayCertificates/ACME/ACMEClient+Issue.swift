@@ -90,7 +90,8 @@ extension ACMEClient {
             return ACMEChallengeAnswer(name: name, content: .http01(token: token, keyAuthorization: keyAuthorization))
         case .tlsALPN01:
             do {
-                return ACMEChallengeAnswer(name: name, content: .tlsALPN01(try TLSALPNChallengeCertificate.make(name: name, keyAuthorization: keyAuthorization)))
+                return ACMEChallengeAnswer(
+                    name: name, content: .tlsALPN01(try TLSALPNChallengeCertificate.make(name: name, keyAuthorization: keyAuthorization)))
             } catch {
                 throw .challengeResponderFailed(name: name, reason: "cannot make the TLS-ALPN-01 certificate: \(error)")
             }

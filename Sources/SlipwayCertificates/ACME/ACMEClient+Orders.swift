@@ -54,7 +54,8 @@ extension ACMEClient {
             case .invalid, .deactivated, .expired, .revoked:
                 let problem =
                     authorization.challenges.compactMap(\.error).first
-                    ?? ACMEProblem(type: "about:blank", detail: "the authorization of \(authorization.identifier.value) is \(authorization.status.rawValue)")
+                    ?? ACMEProblem(
+                        type: "about:blank", detail: "the authorization of \(authorization.identifier.value) is \(authorization.status.rawValue)")
                 throw .refused(problem, retryAfter: nil)
             }
         }
