@@ -156,6 +156,9 @@ public final class PebbleServer: Sendable {
         return String(buffer: body)
     }
 
+    /// The pids of challtestsrv and pebble, in the order they started.
+    public var processIdentifiers: [Int32] { processes.map(\.processIdentifier) }
+
     /// Pebble's output so far, for a failing test's message.
     public var log: String {
         (try? String(contentsOf: directory.appendingPathComponent("pebble.log"), encoding: .utf8)) ?? ""
@@ -231,6 +234,8 @@ private final class ProcessHandle: @unchecked Sendable {
     }
 
     var isRunning: Bool { lock.withLock { process.isRunning } }
+
+    var processIdentifier: Int32 { lock.withLock { process.processIdentifier } }
 
     var output: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
 

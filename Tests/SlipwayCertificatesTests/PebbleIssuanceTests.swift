@@ -123,6 +123,45 @@ struct PebbleIssuanceTests {
             #expect(offered.contains("http-01") && offered.contains("tls-alpn-01"))
         }
     }
+
+    @Test func pollingStopsAfterItsAttemptsAndWaitsThroughTheInjectedSleep() async throws {
+        try await withPebble { pebble, httpClient, _ in
+            let sleeps = Mutex<[Duration]>([])
+            let client = ACMEClient(
+                configuration: ACMEClient.Configuration(
+                    directoryURL: pebble.directoryURL, termsOfServiceAgreed: true,
+                    polling: ACMEPollingPolicy(maximumAttempts: 3, interval: .seconds(7)),
+                    sleep: { duration in sleeps.withLock { $0.append(duration) } }
+                ),
+                accountKey: ACMEAccountKey(), httpClient: httpClient, logger: Logger(label: "acme-test")
+            )
+            try await client.account()
+            let order = try await client.newOrder(names: ["pending.example.com"])
+            // No challenge is answered, so the authorization stays pending.
+            let authorizationURL = try #require(order.authorizations.first)
+            let error = await #expect(throws: ACMEError.self) { try await client.waitForAuthorization(at: authorizationURL) }
+            guard case .stillPending(let url, let status, let attempts)? = error else {
+                Issue.record("expected stillPending, got \(String(describing: error))")
+                return
+            }
+            #expect(url == authorizationURL && status == "pending" && attempts == 3)
+            // Pebble sends no Retry-After here: the policy's interval, between the three polls only.
+            #expect(sleeps.withLock { $0 } == [.seconds(7), .seconds(7)])
+        }
+    }
+
+    @Test func pebbleAndItsDNSAreStoppedByPid() async throws {
+        let configuration = PebbleServer.Configuration(httpChallengePort: 9, tlsChallengePort: 9)
+        let (directory, pids) = try await PebbleServer.run(configuration) { pebble in
+            #expect(ProcessTable.matching(pebble.directory.path).count == 1)
+            #expect(pebble.processIdentifiers.count == 2)
+            for pid in pebble.processIdentifiers { #expect(FileManager.default.fileExists(atPath: "/proc/\(pid)")) }
+            return (pebble.directory, pebble.processIdentifiers)
+        }
+        #expect(ProcessTable.matching(directory.path).isEmpty)
+        for pid in pids { #expect(!FileManager.default.fileExists(atPath: "/proc/\(pid)"), "pid \(pid) still exists") }
+        #expect(!FileManager.default.fileExists(atPath: directory.path))
+    }
 }
 
 // MARK: - Fixture

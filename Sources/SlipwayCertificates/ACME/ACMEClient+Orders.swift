@@ -88,7 +88,7 @@ extension ACMEClient {
 
     /// Downloads the certificate chain at `url` (PEM, leaf first; RFC 8555 §7.4.2).
     public func downloadCertificateChain(at url: String) async throws(ACMEError) -> String {
-        let response = try await post(url, payload: nil)
+        let response = try await post(url, payload: nil, accept: "application/pem-certificate-chain")
         let text = String(decoding: response.body, as: UTF8.self)
         guard text.contains("-----BEGIN CERTIFICATE-----") else {
             throw .unexpectedResponse(url: url, reason: "the certificate is not PEM: \(text.prefix(200))")

@@ -147,7 +147,7 @@ public actor ACMEClient {
     /// POSTs `payload` (nil: POST-as-GET) to `url` as a JWS signed with the account key, naming the key by the
     /// account URL, or by the whole JWK when `identifiedByKey` (newAccount). A `badNonce` refusal is sent again with
     /// a fresh nonce up to `badNonceRetries` times; any other status ≥ 400 throws the CA's problem.
-    func post(_ url: String, payload: [UInt8]?, identifiedByKey: Bool = false) async throws(ACMEError) -> Response {
+    func post(_ url: String, payload: [UInt8]?, identifiedByKey: Bool = false, accept: String? = nil) async throws(ACMEError) -> Response {
         let identification: JSONWebSignature.KeyIdentification
         if identifiedByKey {
             identification = .jsonWebKey(accountKey.jsonWebKey)
@@ -168,6 +168,7 @@ public actor ACMEClient {
             var request = HTTPClientRequest(url: url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/jose+json")
+            if let accept { request.headers.add(name: "Accept", value: accept) }
             request.body = .bytes(ByteBuffer(bytes: body))
             let response = try await send(request)
             guard response.status >= 400 else { return response }
