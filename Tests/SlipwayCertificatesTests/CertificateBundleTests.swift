@@ -47,6 +47,14 @@ import Testing
         try bundle.check(hostname: "shop.example.com", at: expiry.addingTimeInterval(-60))
     }
 
+    @Test func renewalIsDueWhenTwoThirdsOfTheLifeHavePassed() throws {
+        let authority = try TestCertificateAuthority()
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        let leaf = try authority.leaf(names: ["shop.example.com"], notBefore: start, notAfter: start.addingTimeInterval(90 * 86400))
+        let bundle = try CertificateBundle(chainPEM: leaf.certificatePEM, privateKeyPEM: leaf.keyPEM)
+        #expect(bundle.renewalDate == start.addingTimeInterval(60 * 86400))
+    }
+
     @Test func aCertificateNotValidYetIsRefusedUntilItsStart() throws {
         let authority = try TestCertificateAuthority()
         let start = Date().addingTimeInterval(86400)

@@ -45,6 +45,28 @@ struct PebbleIssuanceTests {
         }
     }
 
+    @Test func theIssuedChainAndKeyServeTLSThatAClientTrustingPebblesRootAccepts() async throws {
+        try await withPebble { pebble, httpClient, answers in
+            let bundle = try await makeClient(pebble, httpClient).issue(names: ["tls.example.net"], responder: answers)
+            let rootPEM = try await pebble.rootCertificatePEM(using: httpClient)
+            let server = try await TLSBundleServer.start(chainPEM: bundle.chainPEM, privateKeyPEM: bundle.privateKeyPEM)
+            do {
+                try await tlsHandshake(port: server.port, serverName: "tls.example.net", trustingRootPEM: rootPEM)
+                // The same client refuses it for a name it does not cover, and without pebble's root.
+                await #expect(throws: (any Error).self) {
+                    try await tlsHandshake(port: server.port, serverName: "other.example.net", trustingRootPEM: rootPEM)
+                }
+                await #expect(throws: (any Error).self) {
+                    try await tlsHandshake(port: server.port, serverName: "tls.example.net", trustingRootPEM: TestCertificateAuthority().pem)
+                }
+            } catch {
+                await server.stop()
+                throw error
+            }
+            await server.stop()
+        }
+    }
+
     @Test func theSameKeyFindsTheSameAccountAfterARestart() async throws {
         try await withPebble { pebble, httpClient, _ in
             let key = ACMEAccountKey()

@@ -59,6 +59,9 @@ public struct CertificateBundle: Sendable {
     /// The leaf's last moment of validity.
     public var notAfter: Date { certificates[0].notValidAfter }
 
+    /// When two thirds of the leaf's life have passed: the moment to renew it (a 90-day certificate: day 60).
+    public var renewalDate: Date { notBefore.addingTimeInterval(notAfter.timeIntervalSince(notBefore) * 2 / 3) }
+
     /// The leaf's issuer, readable (`CN=Pebble Intermediate CA 5d2c61,O=…`).
     public var issuer: String { certificates[0].issuer.description }
 
