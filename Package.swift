@@ -31,6 +31,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         // Test support only (parsing the OpenAPI document in SlipwayTesting); never a dependency of a shipping target.
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
@@ -148,6 +150,24 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
 
+        /// Certificates: the ACME client (RFC 8555), PEM chains and keys checked, TLS-ALPN-01 challenge certificates.
+        .target(
+            name: "SlipwayCertificates",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                // PEM documents and the OCTET STRING of the acmeIdentifier extension (RFC 8737).
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                // Trusting a private CA's certificate (`--acme-ca-file`, pebble in tests) in the HTTP client.
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+
         /// A typed client of the native API, used by the CLI and the tests.
         .target(
             name: "SlipwayClient",
@@ -180,6 +200,8 @@ let package = Package(
             name: "SlipwayTesting",
             dependencies: [
                 "SlipwayCore", "SlipwayStore", "SlipwayServer", "SlipwayClient", "SlipwayAPI",
+                // PebbleServer: its HTTPS certificate and the HTTP client that trusts it.
+                "SlipwayCertificates",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -216,6 +238,22 @@ let package = Package(
         ),
         .testTarget(
             name: "SlipwayPipelineTests", dependencies: ["SlipwayPipeline", "SlipwayCore", "SlipwaySandbox"], swiftSettings: upcomingFeatures
+        ),
+        .testTarget(
+            name: "SlipwayCertificatesTests",
+            dependencies: [
+                "SlipwayCertificates", "SlipwayTesting",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // The challenge responders pebble validates against: HTTP-01 over HTTP/1.1, TLS-ALPN-01 over NIOSSL.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: upcomingFeatures
         ),
         .testTarget(name: "SlipwayRuntimeTests", dependencies: ["SlipwayRuntime", "SlipwayCore"], swiftSettings: upcomingFeatures),
         .testTarget(
