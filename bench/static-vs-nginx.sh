@@ -146,6 +146,13 @@ for file in page-1k.html page-4k.html app.js big.bin; do
 done
 
 
+# Both must answer the script compressed when asked (nginx: gzip_static; Slipway: compressed when the build was stored).
+for port in "$NGINX_PORT" "$EDGE_PORT"; do
+    curl -s -D - -o /dev/null -H "Host: $HOST" -H "Accept-Encoding: gzip" "http://127.0.0.1:$port/app.js" | grep -qi '^content-encoding: gzip' \
+        || { echo "the server on port $port does not answer app.js with gzip when asked" >&2; exit 1; }
+    cmp -s <(curl -s -H "Host: $HOST" -H "Accept-Encoding: gzip" "http://127.0.0.1:$port/app.js" | gzip -dc) "$SITE/app.js" \
+        || { echo "the server on port $port does not return the bytes of app.js compressed" >&2; exit 1; }
+done
 server_pids() {
     case "$1" in
         nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID") ;;
