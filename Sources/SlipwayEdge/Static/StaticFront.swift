@@ -34,32 +34,44 @@ struct StaticFront {
     /// The answer to `head` (whose bytes are `bytes`) for the build `buildID`; nil to leave the request to Hummingbird.
     func answer(_ head: RequestHead, _ bytes: ByteBuffer, buildID: UUID) -> Answer? {
         guard head.isGET || head.isHEAD, !head.conditionals.repeated else { return nil }
-        let root = sites.layout.buildDirectory(buildID)
-        // A site with `_redirects` or `_headers` rules is answered by Hummingbird, which applies them.
-        guard let site = sites.manifests.cached(root), !site.hasRules else { return nil }
-        let manifest = site.manifest
-        var (target, fields) = bytes.withUnsafeReadableBytes { raw in
-            (String(decoding: UnsafeRawBufferPointer(rebasing: raw[head.target]), as: UTF8.self), Self.fields(head.conditionals, raw))
+        var (target, acceptEncoding, fields) = bytes.withUnsafeReadableBytes { raw in
+            (
+                String(decoding: UnsafeRawBufferPointer(rebasing: raw[head.target]), as: UTF8.self),
+                head.conditionals.acceptEncoding.map { String(decoding: UnsafeRawBufferPointer(rebasing: raw[$0]), as: UTF8.self) },
+                Self.fields(head.conditionals, raw)
+            )
         }
-        guard target.hasPrefix("/") else { return nil }
-        let path = target.firstIndex(of: "?").map { String(target[..<$0]) } ?? target
-        guard let sitePath = try? SitePath(decoding: path), case .file(let file) = manifest.resolve(sitePath, root: root) else { return nil }
-
-        let form = file.form(
-            acceptEncoding: file.compressed.isEmpty ? nil : head.conditionals.acceptEncoding.map { Self.value($0, in: bytes) },
-            asksForRange: head.conditionals.range != nil)
-        let contentType = ContentType.forFile(named: file.name)
-        let key = form.path + "\n" + contentType
-        guard let entry = sites.files.entry(key) ?? load(file, form, contentType: contentType, key: key) else { return nil }
+        let key = ResolvedRequests.Key(build: buildID, target: target, acceptEncoding: acceptEncoding, asksForRange: head.conditionals.range != nil)
+        guard let resolved = sites.resolved.resolved(key) ?? resolve(key) else { return nil }
+        let (file, form) = (resolved.file, resolved.form)
+        guard let entry = sites.files.entry(resolved.cacheKey) ?? load(file, form, contentType: resolved.contentType, key: resolved.cacheKey)
+        else { return nil }
         if fields.isEmpty {
             return Answer(head: entry.head, body: head.isHEAD ? .none : body(of: form, entry: entry, range: form.wholeRange))
         }
-        if let acceptEncoding = head.conditionals.acceptEncoding { fields[.acceptEncoding] = Self.value(acceptEncoding, in: bytes) }
+        if let acceptEncoding { fields[.acceptEncoding] = acceptEncoding }
         let decision = StaticFileAnswer.decide(file, request: fields, cacheControl: StaticSites.cacheControl)
         var answerHead = Self.head(decision.status, decision.headers, serverName: sites.configuration.serverName)
         if decision.bytes == nil, decision.status != .notModified { answerHead.writeStaticString("Content-Length: 0\r\n") }
         guard !head.isHEAD, let range = decision.bytes else { return Answer(head: answerHead, body: .none) }
         return Answer(head: answerHead, body: body(of: decision.form, entry: entry, range: range))
+    }
+
+    /// The file a request names and the form it gets, found in the build's manifest (and remembered); nil when the
+    /// front leaves the request to Hummingbird: a manifest not read yet, a site with `_redirects` or `_headers` rules
+    /// (Hummingbird applies them), or a path that is not a file (a redirect, a 404, a malformed path).
+    private func resolve(_ key: ResolvedRequests.Key) -> ResolvedRequests.Resolved? {
+        let root = sites.layout.buildDirectory(key.build)
+        guard let site = sites.manifests.cached(root), !site.hasRules, key.target.hasPrefix("/") else { return nil }
+        let path = key.target.firstIndex(of: "?").map { String(key.target[..<$0]) } ?? key.target
+        guard let sitePath = try? SitePath(decoding: path), case .file(let file) = site.manifest.resolve(sitePath, root: root) else {
+            return nil
+        }
+        let form = file.form(acceptEncoding: key.acceptEncoding, asksForRange: key.asksForRange)
+        let contentType = ContentType.forFile(named: file.name)
+        let resolved = ResolvedRequests.Resolved(file: file, form: form, cacheKey: form.path + "\n" + contentType, contentType: contentType)
+        sites.resolved.remember(resolved, for: key)
+        return resolved
     }
 
     /// The bytes `range` of the form: from memory when it is held there, else from disk.
@@ -128,11 +140,6 @@ struct StaticFront {
         for field in fields { head.writeString("\(field.name.rawName): \(field.value)\r\n") }
         head.writeString("Server: \(serverName)\r\n")
         return head
-    }
-
-    /// The value of a field of the request head in `bytes`.
-    static func value(_ range: Range<Int>, in bytes: ByteBuffer) -> String {
-        bytes.withUnsafeReadableBytes { String(decoding: UnsafeRawBufferPointer(rebasing: $0[range]), as: UTF8.self) }
     }
 
     /// The conditional and range fields of the request, as `StaticFileAnswer` reads them (empty when it sent none).

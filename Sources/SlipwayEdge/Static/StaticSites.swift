@@ -37,6 +37,7 @@ public final class StaticSites: Sendable {
     public let layout: DataLayout
     let manifests: SiteManifests
     let files: StaticFileCache
+    let resolved = ResolvedRequests()
 
     public init(layout: DataLayout, configuration: Configuration = Configuration()) {
         self.layout = layout
