@@ -226,7 +226,8 @@ enum TLSProbe {
             if case TLSUserEvent.handshakeCompleted(let negotiated) = event {
                 let pipeline = context.pipeline.syncOperations
                 do {
-                    done.succeed(Result(negotiated: negotiated, leaf: try pipeline.nioSSL_peerCertificate(), version: try pipeline.nioSSL_tlsVersion()))
+                    done.succeed(
+                        Result(negotiated: negotiated, leaf: try pipeline.nioSSL_peerCertificate(), version: try pipeline.nioSSL_tlsVersion()))
                 } catch {
                     done.fail(error)
                 }
