@@ -58,3 +58,41 @@ cpu_ticks() {
     done
     echo "$total"
 }
+
+# A call of Slipway's native API at $API with the token $TOKEN: $1 the method, $2 the path, $3 a JSON body.
+api() {
+    curl -sS --fail-with-body -X "$1" "$API$2" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" ${3:+-d "$3"}
+}
+
+# Creates a project from the JSON $1 through the API and deploys it, waiting at most $2 seconds (default 120) for the
+# deployment to succeed.
+deploy_project() {
+    local project_json="$1" seconds="${2:-120}" project_id deploy_json deployment_id state
+    project_id="$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d.get("id") or d["data"]["id"])' "$(api POST /api/v1/projects "$project_json")")"
+    deploy_json="$(api POST /api/v1/deployments "{\"project_ids\":[$project_id]}")"
+    deployment_id="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["deployment_ids"][0])' "$deploy_json")"
+    for i in $(seq 1 $((seconds * 10))); do
+        state="$(api GET "/api/v1/deployments/$deployment_id" | python3 -c 'import json, sys; print(json.load(sys.stdin)["state"])')"
+        [[ "$state" == "success" ]] && return 0
+        case "$state" in failed|canceled|cancelled|skipped) echo "the deployment ended '$state'" >&2; return 1 ;; esac
+        sleep 0.1
+    done
+    echo "the deployment did not succeed within $seconds s" >&2
+    return 1
+}
+
+# Builds the release binary when $BUILD is 1 (from $ROOT), then checks that $BINARY is there.
+release_binary() {
+    if [[ $BUILD -eq 1 ]]; then
+        echo "building slipway (release)…" >&2
+        (cd "$ROOT" && swift build -c release --product slipway >&2)
+    fi
+    [[ -x "$BINARY" ]] || { echo "no slipway binary at $BINARY (build it, or pass --binary)" >&2; exit 2; }
+}
+
+# Runs `cleanup` when the script ends, however it ends.
+trap_cleanup() {
+    trap cleanup EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}

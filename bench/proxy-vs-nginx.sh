@@ -118,22 +118,9 @@ SH
     wait_for_ok "$API/health" "localhost" 60 "$EDGE_PID"
     grep -m1 "sandbox:" "$WORK/slipway.log" >&2 || true
 
-    api() {
-        curl -sS --fail-with-body -X "$1" "$API$2" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" ${3:+-d "$3"}
-    }
-    PROJECT_JSON="$(api POST /api/v1/projects "{\"name\":\"bench\",\"repository\":\"$REPO\",\"production_branch\":\"main\",
+    deploy_project "{\"name\":\"bench\",\"repository\":\"$REPO\",\"production_branch\":\"main\",
         \"kind\":\"service\",\"build_command\":\"\",\"output_dir\":\".\",\"start_command\":\"sh start.sh\",
-        \"health_check_path\":\"/\"}")"
-    PROJECT_ID="$(python3 -c 'import json, sys; d = json.loads(sys.argv[1]); print(d.get("id") or d.get("project", {}).get("id") or d["data"]["id"])' "$PROJECT_JSON")"
-    DEPLOY_JSON="$(api POST /api/v1/deployments "{\"project_ids\":[$PROJECT_ID]}")"
-    DEPLOYMENT_ID="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["deployment_ids"][0])' "$DEPLOY_JSON")"
-    for i in $(seq 1 1200); do
-        STATE="$(api GET "/api/v1/deployments/$DEPLOYMENT_ID" | python3 -c 'import json, sys; print(json.load(sys.stdin)["state"])')"
-        [[ "$STATE" == "success" ]] && break
-        case "$STATE" in failed|canceled|cancelled|skipped) echo "the deployment ended '$STATE'" >&2; exit 1 ;; esac
-        [[ $i -eq 1200 ]] && { echo "the deployment did not succeed within 120 s" >&2; exit 1; }
-        sleep 0.1
-    done
+        \"health_check_path\":\"/\"}" 120
 else
     HOST="app.localhost"
     (cd "$ROOT" && UPSTREAM_PORT="$UPSTREAM_PORT" EDGE_PORT="$EDGE_PORT" exec sh -c "$EDGE_COMMAND" >"$WORK/edge.log" 2>&1) &

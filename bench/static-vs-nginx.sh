@@ -70,11 +70,7 @@ trap 'exit 143' TERM
 
 
 
-if [[ $BUILD -eq 1 ]]; then
-    echo "building slipway (release)…" >&2
-    (cd "$ROOT" && swift build -c release --product slipway >&2)
-fi
-[[ -x "$BINARY" ]] || { echo "no slipway binary at $BINARY (build it, or pass --binary)" >&2; exit 2; }
+release_binary
 
 # The site: the same files for both servers, committed for Slipway, served from the checkout by nginx.
 SITE="$WORK/site"
@@ -115,20 +111,7 @@ EDGE_PID=$!
 PIDS+=("$EDGE_PID")
 wait_for_ok "$API/health" "localhost" 60 "$EDGE_PID"
 
-api() {
-    curl -sS --fail-with-body -X "$1" "$API$2" -H "Authorization: Bearer $TOKEN" -H "Content-Type: application/json" ${3:+-d "$3"}
-}
-PROJECT_JSON="$(api POST /api/v1/projects "{\"name\":\"site\",\"repository\":\"$SITE\",\"production_branch\":\"main\",\"build_command\":\"true\",\"output_dir\":\".\"}")"
-PROJECT_ID="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["id"])' "$PROJECT_JSON")"
-DEPLOY_JSON="$(api POST /api/v1/deployments "{\"project_ids\":[$PROJECT_ID]}")"
-DEPLOYMENT_ID="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["deployment_ids"][0])' "$DEPLOY_JSON")"
-for i in $(seq 1 1200); do
-    STATE="$(api GET "/api/v1/deployments/$DEPLOYMENT_ID" | python3 -c 'import json, sys; print(json.load(sys.stdin)["state"])')"
-    [[ "$STATE" == "success" ]] && break
-    case "$STATE" in failed|canceled|cancelled|skipped) echo "the deployment ended '$STATE'" >&2; exit 1 ;; esac
-    [[ $i -eq 1200 ]] && { echo "the deployment did not succeed within 120 s" >&2; exit 1; }
-    sleep 0.1
-done
+deploy_project "{\"name\":\"site\",\"repository\":\"$SITE\",\"production_branch\":\"main\",\"build_command\":\"true\",\"output_dir\":\".\"}" 120
 
 sed -e "s|@PORT@|$NGINX_PORT|g" -e "s|@PREFIX@|$WORK|g" -e "s|@ROOT@|$SITE|g" -e "s|@WORKERS@|$NGINX_WORKERS|g" \
     -e "s|@MIME_TYPES@|$MIME_TYPES|g" "$ROOT/bench/nginx/static.conf" >"$WORK/static.conf"
