@@ -130,6 +130,22 @@ import Testing
         }
     }
 
+    @Test func theCacheCountsTheMemoryItsBuffersHoldNotTheirBytes() {
+        // NIO allocates in powers of two: 150 KiB of bytes hold 256 KiB, which is what the budget must bound.
+        var body = ByteBufferAllocator().buffer(capacity: 150 << 10)
+        body.writeRepeatingByte(7, count: 150 << 10)
+        let entry = StaticFileCache.Entry(head: ByteBuffer(string: "HTTP/1.1 200 OK\r\n"), body: body)
+        #expect(entry.cost >= 256 << 10)
+        let cache = StaticFileCache(budget: 200 << 10)
+        cache.insert(entry, for: "a")
+        #expect(cache.entry("a") == nil && cache.usedBytes == 0)
+        let roomy = StaticFileCache(budget: 600 << 10)
+        roomy.insert(entry, for: "a")
+        roomy.insert(entry, for: "b")
+        roomy.insert(entry, for: "c")
+        #expect(roomy.usedBytes <= 600 << 10 && roomy.entry("a") == nil && roomy.entry("c") != nil)
+    }
+
     @Test func aFileSentFromDiskWhoseBuildWasDeletedIsNotFound() async throws {
         try await Self.withFront(.init(cacheBytes: 1 << 20, largestCachedFile: 0)) { front in
             _ = try await front.get("/")

@@ -10,7 +10,9 @@ final class StaticFileCache: Sendable {
         var head: ByteBuffer
         /// The file's bytes; nil for a file sent from disk.
         var body: ByteBuffer?
-        var cost: Int { head.readableBytes + (body?.readableBytes ?? 0) }
+        /// The memory it holds: its buffers' capacities (NIO allocates in powers of two, so a 150 KiB file takes
+        /// 256 KiB), which is what the budget bounds.
+        var cost: Int { head.capacity + (body?.capacity ?? 0) }
     }
 
     let budget: Int
