@@ -56,6 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "HTTPS (docs/edge.md)") var https: ServeHTTPSOptions
 
     func run() async throws {
+        MallocPolicy.apply()
         var configuration: SlipwayConfiguration
         do {
             configuration = try SlipwayConfiguration.fromEnvironment()
