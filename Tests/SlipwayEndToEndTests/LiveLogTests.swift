@@ -168,7 +168,9 @@ import Testing
 
     @Test func aQuietBuildGetsKeepAliveCommentsEvery15Seconds() async throws {
         let repository = try TemporaryGitRepository()
-        try repository.write("build.sh", "echo before\nsleep 17\necho after\nmkdir -p dist && echo ok > dist/index.html\n")
+        // 35 s of silence, not 17: on a loaded machine the stream may pass "before" on seconds late, and the window it
+        // sees between the two lines must still hold a whole 15 s period (CI once saw none in 17 s).
+        try repository.write("build.sh", "echo before\nsleep 35\necho after\nmkdir -p dist && echo ok > dist/index.html\n")
         try repository.commit("quiet")
         try await TestServer.withServer { server in
             let api = server.client
@@ -176,7 +178,7 @@ import Testing
                 NewProjectRequest(name: "quiet", repository: repository.path, buildCommand: "sh build.sh", outputDir: "dist"))
             let id = try await api.deploy(projectIDs: [project.id]).deploymentIds[0]
             let response = try await server.followLogs(id)
-            let items = try await withTimeout(.seconds(90), "the log stream") {
+            let items = try await withTimeout(.seconds(150), "the log stream") {
                 var items: [EventStreamItem] = []
                 for try await item in response.items { items.append(item) }
                 return items
