@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A domain's certificate as the edge serves it: the PEM chain (leaf first) and its private key. The key is sealed
 /// in the store and only ever unsealed into the edge's memory.
