@@ -279,6 +279,8 @@ let package = Package(
             name: "SlipwayEndToEndTests",
             dependencies: [
                 "SlipwayTesting", "SlipwayClient", "SlipwayCore", "SlipwayServer", "SlipwayAPI", "SlipwayStore", "SlipwaySandbox",
+                // Certificates for the upload tests, and pebble's for the ACME tests (CertificateTests).
+                "SlipwayCertificates",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
