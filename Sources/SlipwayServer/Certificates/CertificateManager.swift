@@ -38,6 +38,9 @@ final class CertificateManager: Service, DomainCertificateObserver {
     private let wakeUp = WakeUpSignal()
     /// Failed attempts in a row, by hostname (the backoff's exponent; a restart starts again at the first delay).
     private let failures = Mutex<[String: Int]>([:])
+    /// Set when the CA no longer knows the account (its database was reset): the next pass makes a new client, which
+    /// registers the account key again.
+    private let accountLost = Mutex(false)
 
     init(
         domains: any DomainRepository, certificates: any CertificateRepository, source: StoredCertificateSource, challenges: ACMEChallenges,
@@ -134,6 +137,11 @@ final class CertificateManager: Service, DomainCertificateObserver {
         while !Task.isCancelled {
             var wait = idleInterval
             do {
+                if accountLost.withLock({ lost in
+                    defer { lost = false }; return lost
+                }) {
+                    client = nil
+                }
                 if client == nil { client = try await makeClient(acme, httpClient: httpClient) }
                 if let client, let next = try await attemptDue(client, challengeTypes: Self.challengeTypes(acme.settings)) {
                     let seconds = max(0, next.timeIntervalSince(now()))
@@ -210,6 +218,7 @@ final class CertificateManager: Service, DomainCertificateObserver {
     /// for a renewal. Returns the next attempt's time.
     private func recordFailure(_ error: ACMEError, of domain: Domain, attempting: CertificateState, hasCertificate: Bool) async throws -> Date {
         let hostname = domain.hostname
+        if error.problem?.kind == .accountDoesNotExist { accountLost.withLock { $0 = true } }
         let count = failures.withLock { failures -> Int in
             failures[hostname, default: 0] += 1
             return failures[hostname] ?? 1
