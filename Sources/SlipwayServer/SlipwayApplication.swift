@@ -79,11 +79,12 @@ public func buildApplication(
     let storedCertificates = StoredCertificateSource(now: configuration.acme.now)
     let certificateRepository = store.certificates(box: secrets)
     let acmeChallenges = ACMEChallenges()
+    let (plainListening, httpsListening) = (OneTimeEvent(), OneTimeEvent())
     let certificateManager = CertificateManager(
         domains: store.domains, certificates: certificateRepository, source: storedCertificates, challenges: acmeChallenges,
         settings: configuration.acme,
         acme: configuration.acme.acceptsTerms ? CertificateManager.ACME(settings: configuration.acme, trustedCertificatesPEM: acmeCA) : nil,
-        offReason: configuration.acmeOffReason, logger: logger)
+        offReason: configuration.acmeOffReason, listening: [plainListening, httpsListening], logger: logger)
     let certificateWork = DomainCertificateWork(
         certificates: certificateRepository, checker: BundleCertificateChecker(), observer: certificateManager, now: configuration.acme.now)
     let restoration = ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger)
@@ -146,7 +147,11 @@ public func buildApplication(
         // Beside Hummingbird's plain listener, binding after the start-up work as it does; it stops just before it.
         let server = try EdgeHTTPSServer(
             responder: responder, proxy: proxy, https: https, address: .hostname(configuration.host, port: httpsPort), serverName: "Slipway",
-            logger: logger, onServerRunning: onHTTPSServerRunning)
+            logger: logger,
+            onServerRunning: { port in
+                httpsListening.signal()
+                await onHTTPSServerRunning(port)
+            })
         edgeServices.append(AfterStartUp(startUp: startUp, service: server))
     }
     if let fileCertificate { edgeServices.append(CertificateReloadService(certificates: fileCertificate, logger: logger)) }
@@ -169,7 +174,10 @@ public func buildApplication(
             store, supervisor, restoration, startUp, AfterStartUp(startUp: startUp, service: reaper),
             AfterStartUp(startUp: startUp, service: scheduler), AfterStartUp(startUp: startUp, service: certificateManager),
         ] + edgeServices,
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        onServerRunning: { channel in
+            plainListening.signal()
+            await onServerRunning(channel.localAddress?.port ?? configuration.port)
+        },
         logger: logger
     )
     // No request reaches the edge before the routes are loaded and the live services answer.

@@ -41,11 +41,14 @@ final class CertificateManager: Service, DomainCertificateObserver {
     /// Set when the CA no longer knows the account (its database was reset): the next pass makes a new client, which
     /// registers the account key again.
     private let accountLost = Mutex(false)
+    /// What must happen before the CA is asked to validate: the listeners that answer the challenges are up.
+    private let listening: [OneTimeEvent]
 
     init(
         domains: any DomainRepository, certificates: any CertificateRepository, source: StoredCertificateSource, challenges: ACMEChallenges,
-        settings: ACMESettings, acme: ACME?, offReason: String, logger: Logger
+        settings: ACMESettings, acme: ACME?, offReason: String, listening: [OneTimeEvent], logger: Logger
     ) {
+        self.listening = listening
         self.domains = domains
         self.certificates = certificates
         self.source = source
@@ -125,6 +128,10 @@ final class CertificateManager: Service, DomainCertificateObserver {
     }
 
     private func runACME(_ acme: ACME) async {
+        // The CA connects to the plain listener (HTTP-01) and the HTTPS one (TLS-ALPN-01): both must be up first.
+        for event in listening {
+            guard await event.wait() else { return }
+        }
         let httpClient: HTTPClient
         do {
             httpClient = try ACMEHTTPClient.make(trustedCertificatesPEM: acme.trustedCertificatesPEM)
