@@ -139,6 +139,9 @@ let package = Package(
             name: "SlipwayServer",
             dependencies: [
                 "SlipwayCore", "SlipwayStore", "SlipwaySandbox", "SlipwayPipeline", "SlipwayRuntime", "SlipwayEdge", "SlipwayAPI",
+                // The certificate work: ACME for custom domains, uploads checked (Certificates/).
+                "SlipwayCertificates",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -276,6 +279,8 @@ let package = Package(
             name: "SlipwayEndToEndTests",
             dependencies: [
                 "SlipwayTesting", "SlipwayClient", "SlipwayCore", "SlipwayServer", "SlipwayAPI", "SlipwayStore", "SlipwaySandbox",
+                // Certificates for the upload tests, and pebble's for the ACME tests (CertificateTests).
+                "SlipwayCertificates",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

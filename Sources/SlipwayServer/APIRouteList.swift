@@ -57,7 +57,8 @@ public func apiRouteList() async throws -> [APIRoute] {
             activity: DeploymentActivity(), files: DataDirectoryFiles(layout: layout), routes: RouteTable(),
             urls: PublicURLs(domain: configuration.domain, port: configuration.port), supervisor: supervisor,
             environmentVariables: environmentVariables,
-            restoration: ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger)
+            restoration: ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger),
+            certificateWork: nil
         )
     }
     return router.apiRoutes
@@ -69,7 +70,7 @@ func buildServerAPIRouter(
     _ configuration: SlipwayConfiguration, logger: Logger, store: SQLStore, secrets: SecretBox, layout: DataLayout,
     repositoryRules: RepositorySourceRules, queueSignal: WakeUpSignal, running: RunningDeployments, activity: DeploymentActivity,
     files: DataDirectoryFiles, routes: RouteTable, urls: PublicURLs, supervisor: ServiceSupervisor,
-    environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration
+    environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration, certificateWork: DomainCertificateWork?
 ) -> Router<SlipwayRequestContext> {
     // Every deployment, whoever asks for it, is created through this one admission.
     let admission = DeploymentAdmission(
@@ -114,7 +115,8 @@ func buildServerAPIRouter(
             ),
             environment: EnvironmentService(variables: environmentVariables),
             runtime: supervisor, serviceRestarts: store.serviceRestarts,
-            domains: DomainService(domains: store.domains, rules: DomainRules(platformDomain: configuration.domain), routes: routes)
+            domains: DomainService(
+                domains: store.domains, rules: DomainRules(platformDomain: configuration.domain), routes: routes, certificates: certificateWork)
         ).withProtections(configuration, logger: logger)
     )
 }

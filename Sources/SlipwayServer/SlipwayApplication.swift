@@ -74,6 +74,19 @@ public func buildApplication(
         openLog: RuntimeLogs(layout: layout, cap: configuration.logCap, activity: activity).open, logger: logger
     )
     let routes = RouteTable()
+    // Custom domains' certificates: stored, served by the edge from memory, obtained and renewed through ACME.
+    let acmeCA = try configuration.checkACME()
+    let storedCertificates = StoredCertificateSource(now: configuration.acme.now)
+    let certificateRepository = store.certificates(box: secrets)
+    let acmeChallenges = ACMEChallenges()
+    let (plainListening, httpsListening) = (OneTimeEvent(), OneTimeEvent())
+    let certificateManager = CertificateManager(
+        domains: store.domains, certificates: certificateRepository, source: storedCertificates, challenges: acmeChallenges,
+        settings: configuration.acme,
+        acme: configuration.acme.acceptsTerms ? CertificateManager.ACME(settings: configuration.acme, trustedCertificatesPEM: acmeCA) : nil,
+        offReason: configuration.acmeOffReason, listening: [plainListening, httpsListening], logger: logger)
+    let certificateWork = DomainCertificateWork(
+        certificates: certificateRepository, checker: BundleCertificateChecker(), observer: certificateManager, now: configuration.acme.now)
     let restoration = ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger)
     let startUp = StartUp.steps(
         store: store, secrets: secrets,
@@ -81,7 +94,8 @@ public func buildApplication(
             store: store, passwords: ScryptPasswordHasher(parameters: configuration.passwordHashing), layout: layout, configuration: configuration,
             logger: logger
         ),
-        reaper: reaper, nodeName: nodeName, supervisor: supervisor, routes: routes, restoration: restoration, logger: logger
+        reaper: reaper, nodeName: nodeName, supervisor: supervisor, routes: routes, restoration: restoration,
+        certificates: certificateManager, logger: logger
     )
 
     let queueSignal = WakeUpSignal()
@@ -105,7 +119,7 @@ public func buildApplication(
     let api = buildServerAPIRouter(
         configuration, logger: logger, store: store, secrets: secrets, layout: layout, repositoryRules: repositoryRules,
         queueSignal: queueSignal, running: running, activity: activity, files: files, routes: routes, urls: urls, supervisor: supervisor,
-        environmentVariables: environmentVariables, restoration: restoration
+        environmentVariables: environmentVariables, restoration: restoration, certificateWork: certificateWork
     )
     // Static builds: the common requests are answered at the connection level, the rest by Hummingbird, from the
     // same manifests.
@@ -113,15 +127,17 @@ public func buildApplication(
     let responder = HostDispatcher(
         domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder(),
         siteServer: StaticSiteServer(sites: staticSites))
-    // HTTPS (--https-port): certificates by SNI from the files of --tls-cert/--tls-key (reloaded on SIGHUP); the ACME
-    // challenges are answered by the edge on both listeners.
+    // HTTPS (--https-port): certificates by SNI, first the custom domains' stored ones, then the files of
+    // --tls-cert/--tls-key (reloaded on SIGHUP, the default certificate); the ACME challenges are answered by the edge
+    // on both listeners.
     let fileCertificate = try configuration.loadFileCertificate()
-    let https = configuration.httpsPort.map { _ in
+    var certificateSources: [any TLSCertificateSource] = [storedCertificates]
+    if let fileCertificate { certificateSources.append(fileCertificate) }
+    let https = configuration.httpsPort.map { [certificateSources] _ in
         EdgeHTTPS(
-            certificates: CombinedCertificateSource(fileCertificate.map { [$0] } ?? []),
+            certificates: CombinedCertificateSource(certificateSources),
             strictTransportSecurity: configuration.strictTransportSecurity, port: configuration.httpsPort ?? 443)
     }
-    let acmeChallenges = ACMEChallenges()
     // Requests for service deployments are relayed by the proxy in the HTTP/1 pipeline, before Hummingbird.
     let proxy = ServiceProxy(
         domain: configuration.domain, routes: routes, endpoints: endpoints, clientLimits: configuration.clientConnectionLimits,
@@ -131,7 +147,11 @@ public func buildApplication(
         // Beside Hummingbird's plain listener, binding after the start-up work as it does; it stops just before it.
         let server = try EdgeHTTPSServer(
             responder: responder, proxy: proxy, https: https, address: .hostname(configuration.host, port: httpsPort), serverName: "Slipway",
-            logger: logger, onServerRunning: onHTTPSServerRunning)
+            logger: logger,
+            onServerRunning: { port in
+                httpsListening.signal()
+                await onHTTPSServerRunning(port)
+            })
         edgeServices.append(AfterStartUp(startUp: startUp, service: server))
     }
     if let fileCertificate { edgeServices.append(CertificateReloadService(certificates: fileCertificate, logger: logger)) }
@@ -148,12 +168,16 @@ public func buildApplication(
         //   live services;
         // - the lease reaper and the scheduler, once the start-up work is done; the scheduler stops first (its
         //   deployments end and record it while the store and the supervisor still run);
+        // - the certificate work (ACME), once the start-up work has loaded the stored certificates;
         // - the edge (Hummingbird's server) binds once the start-up work is done, below.
         services: [
             store, supervisor, restoration, startUp, AfterStartUp(startUp: startUp, service: reaper),
-            AfterStartUp(startUp: startUp, service: scheduler),
+            AfterStartUp(startUp: startUp, service: scheduler), AfterStartUp(startUp: startUp, service: certificateManager),
         ] + edgeServices,
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+        onServerRunning: { channel in
+            plainListening.signal()
+            await onServerRunning(channel.localAddress?.port ?? configuration.port)
+        },
         logger: logger
     )
     // No request reaches the edge before the routes are loaded and the live services answer.

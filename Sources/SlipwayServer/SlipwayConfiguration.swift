@@ -87,6 +87,8 @@ public struct SlipwayConfiguration: Sendable {
     public var tlsKeyPath: String?
     /// `--hsts` / `SLIPWAY_HSTS=1`: HTTPS answers carry `Strict-Transport-Security: max-age=31536000`.
     public var strictTransportSecurity: Bool = false
+    /// Certificates for custom domains through ACME (`--acme-*`, docs/domains.md).
+    public var acme = ACMESettings()
 
     public init() {}
 
@@ -139,6 +141,7 @@ public struct SlipwayConfiguration: Sendable {
         }
         try configuration.readConnectionProtections(from: environment)
         try configuration.readHTTPS(from: environment)
+        try configuration.readACME(from: environment)
         if let value = environment["SLIPWAY_SANDBOX_NETWORK"], !value.isEmpty {
             try configuration.setSandboxNetwork(value, name: "SLIPWAY_SANDBOX_NETWORK")
         }

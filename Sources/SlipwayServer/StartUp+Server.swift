@@ -8,7 +8,7 @@ extension StartUp {
     /// The server's start-up work, in this order: each step needs the ones before it.
     static func steps(
         store: SQLStore, secrets: SecretBox, bootstrap: Bootstrap, reaper: LeaseReaper, nodeName: String, supervisor: ServiceSupervisor,
-        routes: RouteTable, restoration: ServiceRestoration, logger: Logger
+        routes: RouteTable, restoration: ServiceRestoration, certificates: CertificateManager, logger: Logger
     ) -> StartUp {
         StartUp([
             Step(name: "opening the database and applying its migrations") { try await store.prepare() },
@@ -33,6 +33,8 @@ extension StartUp {
                 routes.loadCustomDomains(try await store.domains.routes())
                 await restoration.restore(live)
             },
+            // The custom domains' stored certificates are served from the first handshake: a restart serves them at once.
+            Step(name: "loading the certificates of custom domains") { try await certificates.loadStoredCertificates() },
         ])
     }
 }

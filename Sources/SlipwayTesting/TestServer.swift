@@ -38,6 +38,15 @@ public struct TestServer: Sendable {
     ) async throws -> T {
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-test-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        var configuration = testConfiguration(dataDirectory: dataDirectory)
+        configure(&configuration)
+        return try await run(configuration, body)
+    }
+
+    /// The configuration `withServer` starts from: a free port, cheap password hashing, a known admin token, no
+    /// local repositories but the temporary ones. For tests that `run` a server themselves (restarts on one data
+    /// directory, fixed ports another program must know first).
+    public static func testConfiguration(dataDirectory: String) -> SlipwayConfiguration {
         var configuration = SlipwayConfiguration()
         configuration.dataDirectory = dataDirectory
         configuration.port = 0
@@ -50,8 +59,7 @@ public struct TestServer: Sendable {
         // Local repositories only from the temporary repositories' directory (`run` allows it), not the checkout the
         // tests run in.
         configuration.allowsWorkingCheckout = false
-        configure(&configuration)
-        return try await run(configuration, body)
+        return configuration
     }
 
     /// Runs a server with this configuration (its data directory is kept: restart tests reuse it), allowing local

@@ -86,11 +86,12 @@ struct DomainsListCommand: AsyncParsableCommand {
         if json { return try Output.json(domains) }
         if domains.isEmpty { return print("No custom domains.") }
         Output.table(
-            ["DOMAIN", "SERVES", "DNS", "CERTIFICATE"],
+            ["DOMAIN", "SERVES", "DNS", "CERTIFICATE", "NOT AFTER", "NEXT ATTEMPT", "LAST ERROR"],
             domains.map {
                 [
                     $0.hostname, $0.branch.map { "branch \($0)" } ?? "production", DomainsCommand.record($0.dns),
-                    DomainsCommand.certificate($0.certificate),
+                    "\($0.certificate.status) [\($0.certificate.source)]", $0.certificate.notAfter ?? "-", $0.certificate.nextAttemptAt ?? "-",
+                    $0.certificate.lastError ?? "-",
                 ]
             }
         )

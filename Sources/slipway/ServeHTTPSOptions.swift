@@ -1,7 +1,7 @@
 import ArgumentParser
 import SlipwayServer
 
-/// The flags of `slipway serve` for HTTPS: the listener's port, the certificate files, HSTS. Each has a `SLIPWAY_*`
+/// The flags of `slipway serve` for HTTPS: the listener's port, the certificate files, HSTS, ACME for custom domains. Each has a `SLIPWAY_*`
 /// variable; a flag wins over it.
 struct ServeHTTPSOptions: ParsableArguments {
     @Option(help: "The HTTPS port beside --port (default none; 443 in production; SLIPWAY_HTTPS_PORT).")
@@ -12,6 +12,16 @@ struct ServeHTTPSOptions: ParsableArguments {
     var tlsKey: String?
     @Flag(help: "HTTPS answers carry Strict-Transport-Security: max-age=31536000 (default off; SLIPWAY_HSTS=1).")
     var hsts: Bool = false
+    @Option(help: "The ACME CA's directory URL for custom domains' certificates (default Let's Encrypt production; SLIPWAY_ACME_DIRECTORY).")
+    var acmeDirectory: String?
+    @Option(help: "The ACME account's contact e-mail address (SLIPWAY_ACME_EMAIL).")
+    var acmeEmail: String?
+    @Flag(help: "Agree to the ACME CA's terms of service; without it no certificate is requested (SLIPWAY_ACME_ACCEPT_TERMS=1).")
+    var acmeAcceptTerms: Bool = false
+    @Option(help: "A PEM CA certificate the connection to the ACME CA trusts, for a private or test CA (SLIPWAY_ACME_CA_FILE).")
+    var acmeCaFile: String?
+    @Option(help: "The ACME challenges offered: http-01, tls-alpn-01, or both comma-separated (default both; SLIPWAY_ACME_CHALLENGE).")
+    var acmeChallenge: String?
 
     /// Sets what was given on the command line.
     func apply(to configuration: inout SlipwayConfiguration) throws {
@@ -22,5 +32,16 @@ struct ServeHTTPSOptions: ParsableArguments {
         if let tlsCert { configuration.tlsCertificatePath = tlsCert }
         if let tlsKey { configuration.tlsKeyPath = tlsKey }
         if hsts { configuration.strictTransportSecurity = true }
+        if let acmeDirectory { configuration.acme.directoryURL = acmeDirectory }
+        if let acmeEmail { configuration.acme.email = acmeEmail }
+        if acmeAcceptTerms { configuration.acme.acceptsTerms = true }
+        if let acmeCaFile { configuration.acme.caFile = acmeCaFile }
+        if let acmeChallenge {
+            do {
+                try configuration.acme.setChallenges(acmeChallenge, name: "--acme-challenge")
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
     }
 }

@@ -27,7 +27,8 @@ import Testing
 
             let (listStatus, table) = try await slipway("domains", "list", "shop")
             #expect(listStatus == 0)
-            #expect(table.contains("DOMAIN") && table.contains("CERTIFICATE"))
+            #expect(table.contains("DOMAIN") && table.contains("CERTIFICATE") && table.contains("NOT AFTER") && table.contains("NEXT ATTEMPT"))
+            #expect(table.contains("LAST ERROR"))
             #expect(table.contains("example.com") && table.contains("branch staging"))
             #expect(table.contains("shop.example.com") && table.contains("production") && table.contains("pending [acme]"), "\(table)")
             let (_, jsonText) = try await slipway("domains", "list", "shop", "--json")

@@ -507,6 +507,10 @@ extension PermissionTableTests {
                 return make(.GET, "/api/v1/projects/\(projectID)/domains/\(try await freshDomain())")
             case "DELETE /api/v1/projects/{project}/domains/{domain}":
                 return make(.DELETE, "/api/v1/projects/\(projectID)/domains/\(try await freshDomain())")
+            case "PUT /api/v1/projects/{project}/domains/{domain}/certificate":
+                // A chain that is no PEM: let through, the answer is the 422 naming `certificate`.
+                let body = Self.json(["certificate": "not a certificate", "private_key": "not a key"])
+                return make(.PUT, "/api/v1/projects/\(projectID)/domains/\(try await freshDomain())/certificate", body)
 
             case "GET /api/v1/deployments": return make(.GET, "/api/v1/deployments")
             case "POST /api/v1/deployments":

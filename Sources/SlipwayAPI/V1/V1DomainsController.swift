@@ -16,6 +16,17 @@ struct V1DomainsController {
         group.post("projects/:project/domains", use: add)
         group.get("projects/:project/domains/:domain", use: show)
         group.delete("projects/:project/domains/:domain", use: remove)
+        group.put("projects/:project/domains/:domain/certificate", use: uploadCertificate)
+    }
+
+    /// The body of a certificate upload: the PEM chain (leaf first) and its private key.
+    struct CertificateBody: Decodable {
+        var certificate: String
+        var privateKey: String
+
+        enum CodingKeys: String, CodingKey {
+            case certificate, privateKey = "private_key"
+        }
     }
 
     /// The body of a POST: the hostname, and the branch whose latest deployment it serves (production without one).
@@ -56,6 +67,17 @@ struct V1DomainsController {
         let project = try await lookup.project(context.parameters.get("project"), identity)
         try await domains.remove(try Self.domainReference(context), of: project)
         return try JSONBody.response(V1ActionResult(message: "Domain removed."))
+    }
+
+    /// Uploads the domain's certificate: 200 with the domain (`issued`, source `uploaded`); 422 naming `certificate` or
+    /// `private_key` with what the check found.
+    @Sendable func uploadCertificate(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.admin)
+        let project = try await lookup.project(context.parameters.get("project"), identity)
+        let body = try await JSONBody.decode(CertificateBody.self, from: request)
+        let domain = try await domains.uploadCertificate(
+            chainPEM: body.certificate, privateKeyPEM: body.privateKey, for: try Self.domainReference(context), of: project)
+        return try JSONBody.response(V1Domain(domain, dns: domains.dnsRecord(for: domain, of: project)))
     }
 
     /// The domain named in the path, its percent-encoding undone (`b%C3%BCcher.example`).

@@ -7,11 +7,14 @@ public struct DomainService: Sendable {
     public let rules: DomainRules
     /// What the edge routes by.
     public let routes: RouteTable
+    /// Certificates: uploads, and the certificate work told about additions and removals (nil: no certificates).
+    public let certificates: DomainCertificateWork?
 
-    public init(domains: any DomainRepository, rules: DomainRules, routes: RouteTable) {
+    public init(domains: any DomainRepository, rules: DomainRules, routes: RouteTable, certificates: DomainCertificateWork? = nil) {
         self.domains = domains
         self.rules = rules
         self.routes = routes
+        self.certificates = certificates
     }
 
     /// Validates and adds a domain to `project` (production, or `branch`'s latest deployment), then routes it. A
@@ -25,6 +28,7 @@ public struct DomainService: Sendable {
         if !problems.isEmpty { throw SlipwayError.invalid(problems) }
         let domain = try await domains.create(NewDomain(hostname: validHostname, projectID: project.id, branch: validBranch))
         routes.setCustomDomain(domain.hostname, DomainRoute(projectName: project.name, branch: domain.branch))
+        certificates?.observer.domainAdded(domain)
         return domain
     }
 
@@ -45,6 +49,27 @@ public struct DomainService: Sendable {
         guard let hostname = DomainRules.normalized(reference), try await domains.delete(hostname: hostname, projectID: project.id)
         else { throw Self.notFound(reference) }
         routes.removeCustomDomain(hostname)
+        certificates?.observer.domainRemoved(hostname: hostname)
+    }
+
+    /// Replaces a domain's certificate with an uploaded chain and key, once checked (422 naming `certificate` or
+    /// `private_key`); it is served from the next handshake on and never replaced by ACME.
+    public func uploadCertificate(chainPEM: String, privateKeyPEM: String, for reference: String, of project: Project) async throws -> Domain {
+        let domain = try await domain(reference, of: project)
+        guard let work = certificates else { throw SlipwayError.conflict("this server does not serve HTTPS: certificates cannot be uploaded") }
+        let checked: CheckedCertificate
+        do {
+            checked = try work.checker.check(chainPEM: chainPEM, privateKeyPEM: privateKeyPEM, hostname: domain.hostname, at: work.now())
+        } catch {
+            throw SlipwayError.invalid(error.field, error.message)
+        }
+        let state = CertificateState(status: .issued, notAfter: checked.notAfter, issuer: checked.issuer, source: .uploaded)
+        let certificate = StoredCertificate(hostname: domain.hostname, chainPEM: chainPEM, privateKeyPEM: privateKeyPEM)
+        guard try await work.certificates.storeCertificate(certificate, state: state) else { throw Self.notFound(reference) }
+        work.observer.certificateStored(certificate)
+        var updated = domain
+        updated.certificate = state
+        return updated
     }
 
     /// The DNS record to create for `domain` of `project`.
