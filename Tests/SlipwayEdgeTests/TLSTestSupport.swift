@@ -203,7 +203,7 @@ enum TLSProbe {
             configuration.maximumTLSVersion = version
         }
         let context = try NIOSSLContext(configuration: configuration)
-        let handshakeDone = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: String?.self)
+        let handshakeDone = MultiThreadedEventLoopGroup.singleton.any().makePromise(of: HandshakeWatcher.Result.self)
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port) { channel in
             channel.eventLoop.makeCompletedFuture {
                 try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: serverName))
@@ -211,27 +211,34 @@ enum TLSProbe {
                 return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
             }
         }
-        let negotiated: String?
+        let result: HandshakeWatcher.Result
         do {
-            negotiated = try await handshakeDone.futureResult.get()
+            result = try await handshakeDone.futureResult.get()
         } catch {
             try? await channel.executeThenClose { _, _ in }
             throw HandshakeFailed(underlying: error)
         }
-        let leaf = try await channel.channel.nioSSL_peerCertificate().get()
-        let version = try await channel.channel.nioSSL_tlsVersion().get()
-        return TLSHandshake(leaf: leaf, version: version, negotiatedProtocol: negotiated, channel: channel)
+        return TLSHandshake(leaf: result.leaf, version: result.version, negotiatedProtocol: result.negotiatedProtocol, channel: channel)
     }
 
-    /// Completes `done` with the negotiated protocol when the handshake ends, or fails it when the connection does first.
+    /// Completes `done` with what the handshake settled when it ends (read at once: a server that closes right after
+    /// the handshake, as for `acme-tls/1`, takes the TLS handler away soon), or fails it when the connection ends first.
     final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler, Sendable {
         typealias InboundIn = ByteBuffer
         typealias InboundOut = ByteBuffer
-        let done: EventLoopPromise<String?>
-        init(done: EventLoopPromise<String?>) { self.done = done }
+        struct Result: Sendable {
+            let negotiatedProtocol: String?
+            let leaf: NIOSSLCertificate?
+            let version: TLSVersion?
+        }
+        let done: EventLoopPromise<Result>
+        init(done: EventLoopPromise<Result>) { self.done = done }
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-            if case TLSUserEvent.handshakeCompleted(let negotiated) = event { done.succeed(negotiated) }
+            if case TLSUserEvent.handshakeCompleted(let negotiated) = event {
+                let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
+                done.succeed(Result(negotiatedProtocol: negotiated, leaf: tls?.peerCertificate, version: tls?.tlsVersion))
+            }
             context.fireUserInboundEventTriggered(event)
         }
         func errorCaught(context: ChannelHandlerContext, error: any Error) {

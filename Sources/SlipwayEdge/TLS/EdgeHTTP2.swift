@@ -137,7 +137,8 @@ final class HTTP2Negotiation: ChannelInboundHandler, RemovableChannelHandler {
             do {
                 edge.carryHTTP2()
                 try EdgeHTTP2.configure(
-                    connection: context.pipeline.syncOperations, on: context.eventLoop, after: edge, proxy: proxy, configuration: configuration, logger: logger,
+                    connection: context.pipeline.syncOperations, on: context.eventLoop, after: edge, proxy: proxy, configuration: configuration,
+                    logger: logger,
                     streams: streams)
                 context.channel.closeFuture.whenComplete { [streams] _ in streams.finish() }
             } catch {

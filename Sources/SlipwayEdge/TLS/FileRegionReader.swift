@@ -8,9 +8,10 @@ import NIOCore
 
 /// Turns the static front's `sendfile` writes (`FileRegion`s) into buffers, for the handlers that cannot take a file:
 /// NIO's TLS handler (HTTPS over HTTP/1.1) and an HTTP/2 stream's bridge (`HTTP2StreamBridge`). A file is read
-/// `chunkSize` bytes at a time and only while the channel is writable, so a large file never sits in memory whole;
-/// writes that come after it wait their turn. The region's promise succeeds once its last byte has been written
-/// (the front then closes the file).
+/// `chunkSize` bytes at a time, the next chunk once the last one has been written (so a large file never sits in
+/// memory whole, and a slow client or a closed HTTP/2 flow-control window holds the reading back); writes that come
+/// after it wait their turn. The region's promise succeeds once its last byte has been written (the front then closes
+/// the file).
 final class FileRegionReader: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = IOData
     typealias OutboundOut = IOData
@@ -20,6 +21,8 @@ final class FileRegionReader: ChannelOutboundHandler, RemovableChannelHandler {
 
     private var queue = CircularBuffer<(data: IOData, promise: EventLoopPromise<Void>?)>()
     private var isPumping = false
+    /// A chunk has been written and not yet sent.
+    private var chunkInFlight = false
     private var context: ChannelHandlerContext?
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -38,62 +41,53 @@ final class FileRegionReader: ChannelOutboundHandler, RemovableChannelHandler {
             return
         }
         queue.append((bytes, promise))
-        pump(context)
+        pump()
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable { pump(context) }
-        context.fireChannelWritabilityChanged()
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        failQueued(ChannelError.ioOnClosedChannel)
-        context.fireChannelInactive()
-    }
-
-    /// Writes what is queued, as far as the channel takes it: buffers at once, files a chunk at a time.
-    private func pump(_ context: ChannelHandlerContext) {
-        guard !isPumping else { return }
+    /// Writes what is queued: buffers at once, a file a chunk at a time.
+    private func pump() {
+        guard let context, !isPumping else { return }
         isPumping = true
         defer { isPumping = false }
-        var wrote = false
-        while let first = queue.first {
+        var wroteBuffers = false
+        while !chunkInFlight, let first = queue.first {
             switch first.data {
             case .byteBuffer:
                 queue.removeFirst()
                 context.write(wrapOutboundOut(first.data), promise: first.promise)
-                wrote = true
+                wroteBuffers = true
             case .fileRegion(var region):
-                guard context.channel.isWritable else {
-                    if wrote { context.flush() }
-                    return
-                }
                 let count = min(Self.chunkSize, region.readableBytes)
                 let chunk: ByteBuffer
                 do {
                     chunk = try Self.read(region, count: count, allocator: context.channel.allocator)
                 } catch {
-                    queue.removeFirst()
-                    first.promise?.fail(error)
                     failQueued(error)
                     context.close(promise: nil)
                     return
                 }
                 region.moveReaderIndex(forwardBy: count)
-                if region.readableBytes == 0 {
-                    queue.removeFirst()
-                    context.write(wrapOutboundOut(.byteBuffer(chunk)), promise: first.promise)
-                } else {
-                    queue[queue.startIndex] = (.fileRegion(region), first.promise)
-                    context.write(wrapOutboundOut(.byteBuffer(chunk)), promise: nil)
-                }
+                let isLast = region.readableBytes == 0
+                if isLast { queue.removeFirst() } else { queue[queue.startIndex] = (.fileRegion(region), first.promise) }
+                chunkInFlight = true
+                let written = context.eventLoop.makePromise(of: Void.self)
                 // Flushed chunk by chunk: a TLS handler holds unflushed writes where the channel's writability does
-                // not see them, so the whole file would be read into memory before the first byte went out.
-                context.flush()
-                wrote = false
+                // not see them.
+                context.writeAndFlush(wrapOutboundOut(.byteBuffer(chunk)), promise: written)
+                written.futureResult.assumeIsolated().whenComplete { [self] result in
+                    chunkInFlight = false
+                    switch result {
+                    case .success:
+                        if isLast { first.promise?.succeed(()) }
+                        pump()
+                    case .failure(let error):
+                        if isLast { first.promise?.fail(error) }
+                        failQueued(error)
+                    }
+                }
             }
         }
-        if wrote { context.flush() }
+        if wroteBuffers { context.flush() }
     }
 
     /// `count` bytes of `region` from its reader index.

@@ -191,7 +191,8 @@ final class HTTP2StreamBridge: ChannelDuplexHandler, RemovableChannelHandler {
                     // An interim head (`100 Continue`): HTTP/2 clients do not wait for one.
                     if head.status < 200 { continue }
                     guard let framing = head.bodyFraming(forHEAD: requestIsHEAD) else { throw UnreadableResponse() }
-                    parts.append(.head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: head.status), headers: Self.fields(headBytes, head))))
+                    parts.append(
+                        .head(HTTPResponseHead(version: .http1_1, status: .init(statusCode: head.status), headers: Self.fields(headBytes, head))))
                     if framing.isComplete {
                         parts.append(.end(nil))
                         response = .ended
