@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.0"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio-http2.git", from: "1.46.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
@@ -105,6 +106,8 @@ let package = Package(
                 // The HTTPS listener: TLS 1.2 and 1.3, the certificate chosen per connection (TLS/).
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"),
+                // HTTP/2 over TLS when ALPN chooses `h2` (TLS/EdgeHTTP2.swift).
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 // The HTTPS listener is a service of the group (EdgeHTTPSServer).
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

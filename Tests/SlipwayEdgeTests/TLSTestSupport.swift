@@ -84,6 +84,8 @@ struct HTTPSFixture {
     let challenges: ACMEChallenges
     let endpoints: ServiceEndpoints
     let routes: RouteTable
+    /// The build directory of `hello.localhost` (files written before its first request are in its manifest).
+    let siteDirectory: URL
 
     /// Runs `body` with both listeners up; `certificates` makes the certificate source from the test's CA.
     static func with(
@@ -120,7 +122,7 @@ struct HTTPSFixture {
                     try await body(
                         HTTPSFixture(
                             httpPort: try #require(plain.port), httpsPort: httpsPort, ca: ca, https: https, challenges: challenges,
-                            endpoints: endpoints, routes: edge.routes))
+                            endpoints: endpoints, routes: edge.routes, siteDirectory: edge.siteDirectory))
                 }
             }
         }
@@ -133,20 +135,20 @@ struct HTTPSFixture {
     }
 
     /// An HTTP client trusting the test CA, reaching every name on loopback; `http2` lets it negotiate h2.
-    func client() throws -> HTTPClient {
+    func client(http2: Bool = false) throws -> HTTPClient {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates([try ca.root()])
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
-        configuration.httpVersion = .http1Only
+        configuration.httpVersion = http2 ? .automatic : .http1Only
         // The tests look at redirects themselves.
         configuration.redirectConfiguration = .disallow
         configuration.dnsOverride = ["localhost": "127.0.0.1", "hello.localhost": "127.0.0.1", "app.localhost": "127.0.0.1"]
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 
-    /// Runs `body` with a `client()`, shut down after.
-    func withClient(_ body: (HTTPClient) async throws -> Void) async throws {
-        let client = try self.client()
+    /// Runs `body` with a `client(http2:)`, shut down after.
+    func withClient(http2: Bool = false, _ body: (HTTPClient) async throws -> Void) async throws {
+        let client = try self.client(http2: http2)
         do {
             try await body(client)
         } catch {
@@ -158,11 +160,22 @@ struct HTTPSFixture {
 
     /// GETs `url` with `client` and collects the body.
     static func get(_ client: HTTPClient, _ url: String, headers: [(String, String)] = []) async throws -> (HTTPClientResponse, String) {
-        var request = HTTPClientRequest(url: url)
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        let response = try await client.execute(request, timeout: .seconds(30))
-        let body = try await response.body.collect(upTo: 1 << 20)
+        let (response, body) = try await fetch(client, url, headers: headers)
         return (response, String(buffer: body))
+    }
+
+    /// Sends a request with `client` and collects the body's bytes (up to `limit`).
+    static func fetch(
+        _ client: HTTPClient, _ url: String, method: HTTPMethod = .GET, headers: [(String, String)] = [], body: HTTPClientRequest.Body? = nil,
+        limit: Int = 1 << 20
+    ) async throws -> (HTTPClientResponse, ByteBuffer) {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = body }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: limit)
+        return (response, bytes)
     }
 }
 
@@ -205,32 +218,26 @@ enum TLSProbe {
             try? await channel.executeThenClose { _, _ in }
             throw HandshakeFailed(underlying: error)
         }
-        return TLSHandshake(leaf: result.leaf, version: result.version, negotiatedProtocol: result.negotiated, channel: channel)
+        return TLSHandshake(leaf: result.leaf, version: result.version, negotiatedProtocol: result.negotiatedProtocol, channel: channel)
     }
 
-    /// Completes `done` with the negotiated protocol, the server's certificate and the version when the handshake ends
-    /// (read then: a server that closes right after it, as for `acme-tls/1`, takes the TLS handler away with the
-    /// connection), or fails it when the connection ends first.
+    /// Completes `done` with what the handshake settled when it ends (read at once: a server that closes right after
+    /// the handshake, as for `acme-tls/1`, takes the TLS handler away soon), or fails it when the connection ends first.
     final class HandshakeWatcher: ChannelInboundHandler, RemovableChannelHandler, Sendable {
         typealias InboundIn = ByteBuffer
         typealias InboundOut = ByteBuffer
         struct Result: Sendable {
-            var negotiated: String?
-            var leaf: NIOSSLCertificate?
-            var version: TLSVersion?
+            let negotiatedProtocol: String?
+            let leaf: NIOSSLCertificate?
+            let version: TLSVersion?
         }
         let done: EventLoopPromise<Result>
         init(done: EventLoopPromise<Result>) { self.done = done }
 
         func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
             if case TLSUserEvent.handshakeCompleted(let negotiated) = event {
-                let pipeline = context.pipeline.syncOperations
-                do {
-                    done.succeed(
-                        Result(negotiated: negotiated, leaf: try pipeline.nioSSL_peerCertificate(), version: try pipeline.nioSSL_tlsVersion()))
-                } catch {
-                    done.fail(error)
-                }
+                let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLClientHandler.self)
+                done.succeed(Result(negotiatedProtocol: negotiated, leaf: tls?.peerCertificate, version: tls?.tlsVersion))
             }
             context.fireUserInboundEventTriggered(event)
         }

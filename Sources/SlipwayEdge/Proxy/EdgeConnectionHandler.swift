@@ -38,6 +38,9 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         case closing
         /// Everything goes to NIO's decoder and Hummingbird from now on.
         case handedOver
+        /// The connection speaks HTTP/2 (negotiated by ALPN): every byte and event goes on to NIO's HTTP/2 handler,
+        /// whose streams have handlers of their own (`EdgeHTTP2`). This one only counts the connection for its address.
+        case carryingHTTP2
     }
 
     /// The longest head the edge reads itself; a longer one is left to NIO's decoder and its limits.
@@ -82,13 +85,17 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
 
     /// Adds Hummingbird's HTTP/1 handlers after this one; nil once they are there.
     private var http1Handlers: ((EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void)?
+    /// Whether this handler serves one HTTP/2 stream (`EdgeHTTP2`): the stream's connection is counted and timed by
+    /// the connection's own handler, not here.
+    let isStream: Bool
 
     init(
-        proxy: ServiceProxy, secure: Bool = false,
+        proxy: ServiceProxy, secure: Bool = false, stream: Bool = false,
         http1Handlers: @escaping (EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void
     ) {
         self.proxy = proxy
         self.isSecure = secure
+        self.isStream = stream
         self.addedResponseLines =
             secure && proxy.https?.strictTransportSecurity == true ? ByteBuffer(string: EdgeHTTPS.strictTransportSecurityLine) : nil
         self.http1Handlers = http1Handlers
@@ -117,6 +124,9 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch state {
+        case .carryingHTTP2:
+            context.fireChannelRead(data)
+            return
         case .handedOver:
             keepHandedOverAlive()
             passedUnannounced = true
@@ -138,6 +148,10 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     }
 
     public func channelReadComplete(context: ChannelHandlerContext) {
+        if case .carryingHTTP2 = state {
+            context.fireChannelReadComplete()
+            return
+        }
         inReadBatch = false
         if case .proxying(let exchange) = state { exchange.upstream?.flush() }
         if passedUnannounced {
@@ -159,6 +173,11 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     }
 
     public func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .carryingHTTP2 = state {
+            // NIO's HTTP/2 connection manager ends the connection gracefully (GOAWAY) on `ChannelShouldQuiesceEvent`.
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
         if event is ChannelShouldQuiesceEvent || (event as? ChannelEvent) == .inputClosed {
             switch state {
             case .proxying, .discarding:
@@ -274,7 +293,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
                     return
                 }
                 state = body.isComplete ? .idle : .discarding(body)
-            case .tunneling, .closing, .handedOver:
+            case .tunneling, .closing, .handedOver, .carryingHTTP2:
                 return
             }
         }
@@ -599,6 +618,19 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         input = nil
     }
 
+    /// The TLS handshake chose HTTP/2: from now on every byte goes on to NIO's HTTP/2 handler, added after this one.
+    /// The connection still counts for its client's address until it closes; its head and idle deadlines end here
+    /// (NIO's connection manager closes an HTTP/2 connection that idles).
+    func carryHTTP2() {
+        guard case .idle = state, (input?.readableBytes ?? 0) == 0 else { return }
+        state = .carryingHTTP2
+        http1Handlers = nil
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+        clientDeadline = ClientDeadline(proxy.clientLimits)
+        resumeReading()
+    }
+
     // MARK: - Called by Hummingbird's side and by the exchange
 
     /// Hummingbird has written the end of its response to the request passed on last.
@@ -690,7 +722,7 @@ extension EdgeConnectionHandler {
     /// The connection has started: it counts for its client's address (or closes when the address has too many
     /// open), and its first head must come within the head timeout.
     private func begin(_ context: ChannelHandlerContext) {
-        guard !hasBegun else { return }
+        guard !hasBegun, !isStream else { return }
         hasBegun = true
         if proxy.clientLimits.maximumConnectionsPerAddress > 0, let address = clientAddress {
             guard proxy.clientConnections.open(address) else {

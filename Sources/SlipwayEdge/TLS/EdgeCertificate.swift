@@ -6,7 +6,7 @@ public import NIOSSL
 public final class EdgeCertificate: Sendable {
     /// What a connection given this certificate will speak.
     public enum Purpose: Sendable {
-        /// HTTP: TLS 1.2 and 1.3, ALPN `http/1.1` (and nothing else yet).
+        /// HTTP: TLS 1.2 and 1.3, ALPN `h2` (preferred) and `http/1.1`.
         case http
         /// An ACME TLS-ALPN-01 challenge (RFC 8737): ALPN `acme-tls/1` only; the connection closes after the handshake.
         case acmeTLSALPN01
@@ -24,7 +24,7 @@ public final class EdgeCertificate: Sendable {
     /// The application protocols a connection for `purpose` may negotiate, in the server's order of preference.
     static func applicationProtocols(for purpose: Purpose) -> [String] {
         switch purpose {
-        case .http: ["http/1.1"]
+        case .http: ["h2", "http/1.1"]
         case .acmeTLSALPN01: ["acme-tls/1"]
         }
     }

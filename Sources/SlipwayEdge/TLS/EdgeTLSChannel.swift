@@ -2,14 +2,21 @@ public import Hummingbird
 public import HummingbirdCore
 public import Logging
 public import NIOCore
-public import NIOHTTPTypes
+import NIOHTTPTypes
 
 /// The edge's HTTPS child channel: `ClientHelloReader` first (it picks the certificate by SNI and puts NIO's TLS
 /// handler in its place), then the same pipeline as plain HTTP (`EdgeHTTP1Channel`: the service relay, the static
 /// front, Hummingbird), which knows its connections are secure (`X-Forwarded-Proto: https`, HSTS, Hummingbird's
 /// `secure` requests).
 public struct EdgeTLSChannel: ServerChildChannel, HTTPChannelHandler {
-    public typealias Value = EdgeHTTP1Channel.Value
+    /// An HTTPS connection: its HTTP/1 async channel, and the async channels of its streams when it speaks HTTP/2
+    /// (`EdgeHTTP2`; the sequence ends at once for HTTP/1.1, or when the connection closes).
+    public struct Value: ServerChildChannelValue {
+        let http1: EdgeHTTP1Channel.Value
+        let http2Streams: AsyncStream<NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>>
+        /// The connection.
+        public var channel: any Channel { http1.channel }
+    }
 
     let base: EdgeHTTP1Channel
     let https: EdgeHTTPS
@@ -26,19 +33,36 @@ public struct EdgeTLSChannel: ServerChildChannel, HTTPChannelHandler {
         self.https = https
     }
 
-    /// The hello reader, then the HTTP pipeline of `EdgeHTTP1Channel`.
+    /// The hello reader, then the HTTP pipeline of `EdgeHTTP1Channel` with `FileRegionReader` in front of its edge
+    /// handler (TLS cannot `sendfile`) and `HTTP2Negotiation` after it (it switches the connection to HTTP/2 when
+    /// ALPN chose `h2`).
     public func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             try channel.pipeline.syncOperations.addHandler(
                 ClientHelloReader(certificates: https.certificates, challenges: base.proxy.acmeChallenges))
         }.flatMap {
             base.setup(channel: channel, logger: logger)
+        }.flatMapThrowing { http1 in
+            let pipeline = channel.pipeline.syncOperations
+            let edge = try pipeline.handler(type: EdgeConnectionHandler.self)
+            let (streams, continuation) = AsyncStream.makeStream(of: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>.self)
+            try pipeline.addHandler(FileRegionReader(), position: .before(edge))
+            try pipeline.addHandler(
+                HTTP2Negotiation(edge: edge, proxy: base.proxy, configuration: base.configuration, logger: logger, streams: continuation),
+                position: .after(edge))
+            return Value(http1: http1, http2Streams: streams)
         }
     }
 
-    /// Runs the responder for the requests that reach Hummingbird.
-    public func handle(value asyncChannel: Value, logger: Logger) async {
-        await base.handle(value: asyncChannel, logger: logger)
+    /// Runs the responder for the requests that reach Hummingbird: those of the connection, or of each of its HTTP/2
+    /// streams.
+    public func handle(value: Value, logger: Logger) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await base.handle(value: value.http1, logger: logger) }
+            for await stream in value.http2Streams {
+                group.addTask { await base.handleHTTP(asyncChannel: stream, logger: logger) }
+            }
+        }
     }
 }
 
