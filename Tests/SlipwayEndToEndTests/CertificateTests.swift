@@ -71,18 +71,18 @@ import Testing
     }
 
     /// GET https://hostname:port/ through curl, connecting to 127.0.0.1 with SNI `hostname`, trusting only
-    /// `rootPEM`; the status and body, or curl's complaint.
-    static func fetchHTTPS(_ hostname: String, port: Int, trusting rootPEM: String) throws -> (ok: Bool, status: Int, body: String, output: String) {
+    /// `rootPEM`; the status and body, or curl's complaint. curl runs on a thread of its own: blocking a cooperative
+    /// thread while the in-process server it talks to needs one starved every server of the run (CI).
+    static func fetchHTTPS(_ hostname: String, port: Int, trusting rootPEM: String) async throws -> (ok: Bool, status: Int, body: String, output: String) {
         let rootFile = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-root-\(UUID().uuidString).pem").path
         try rootPEM.write(toFile: rootFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: rootFile) }
         let marker = "\n--status:"
-        let result = try CapturedProcess.run(
-            "/usr/bin/curl",
-            [
-                "--silent", "--show-error", "--noproxy", "*", "--max-time", "60", "--resolve", "\(hostname):\(port):127.0.0.1",
-                "--cacert", rootFile, "--write-out", "\(marker)%{http_code}", "https://\(hostname):\(port)/",
-            ])
+        let arguments = [
+            "--silent", "--show-error", "--noproxy", "*", "--max-time", "60", "--resolve", "\(hostname):\(port):127.0.0.1",
+            "--cacert", rootFile, "--write-out", "\(marker)%{http_code}", "https://\(hostname):\(port)/",
+        ]
+        let result = try await onOwnThread { try CapturedProcess.run("/usr/bin/curl", arguments) }
         guard result.status == 0, let range = result.output.range(of: marker, options: .backwards) else {
             return (false, 0, "", result.output)
         }
@@ -138,7 +138,7 @@ struct ACMECertificateTests {
                 try await Support.deploySite(server)
                 // Before a certificate: no redirect, and no handshake for the name.
                 #expect(try await Support.fetchHTTP(server, host: hostname).status != 308)
-                #expect(try Support.fetchHTTPS(hostname, port: httpsPort, trusting: rootPEM).ok == false)
+                #expect(try await Support.fetchHTTPS(hostname, port: httpsPort, trusting: rootPEM).ok == false)
                 _ = try await server.client.addDomain(project: "shop", hostname: hostname)
                 let issued = try await Support.waitForCertificate(server, hostname, status: "issued")
                 #expect(issued.source == "acme")
@@ -146,14 +146,14 @@ struct ACMECertificateTests {
                 #expect(issued.lastError == nil)
                 #expect(issued.notAfter != nil && issued.nextAttemptAt != nil)
 
-                let https = try Support.fetchHTTPS(hostname, port: httpsPort, trusting: rootPEM)
+                let https = try await Support.fetchHTTPS(hostname, port: httpsPort, trusting: rootPEM)
                 #expect(https.ok && https.status == 200 && https.body == "<h1>production</h1>\n", "\(https.output)")
                 let redirect = try await Support.fetchHTTP(server, host: hostname)
                 #expect(redirect.status == 308)
                 #expect(redirect.location?.hasPrefix("https://\(hostname)") == true, "\(String(describing: redirect.location))")
                 // A client trusting another root refuses it.
                 let other = try SelfSignedCertificate.make(names: [hostname])
-                #expect(try Support.fetchHTTPS(hostname, port: httpsPort, trusting: other.certificatePEM).ok == false)
+                #expect(try await Support.fetchHTTPS(hostname, port: httpsPort, trusting: other.certificatePEM).ok == false)
             }
             return (rootPEM, configuration.adminToken)
         }
@@ -164,7 +164,7 @@ struct ACMECertificateTests {
         configuration.acme.acceptsTerms = false
         configuration.adminToken = adminToken
         try await TestServer.run(configuration) { server in
-            let https = try Support.fetchHTTPS(hostname, port: newHTTPSPort, trusting: rootPEM)
+            let https = try await Support.fetchHTTPS(hostname, port: newHTTPSPort, trusting: rootPEM)
             #expect(https.ok && https.status == 200 && https.body == "<h1>production</h1>\n", "\(https.output)")
             #expect(try await server.client.domain(project: "shop", hostname: hostname).certificate.status == "issued")
         }
@@ -196,7 +196,7 @@ struct ACMECertificateTests {
                 let renewed = try await Support.waitForCertificate(server, hostname, status: "issued") { $0.notAfter != first.notAfter }
                 #expect(renewed.lastError == nil)
                 #expect(try #require(renewed.nextAttemptAt.flatMap(Self.date)) > renewal.addingTimeInterval(1))
-                let https = try Support.fetchHTTPS(hostname, port: httpsPort, trusting: rootPEM)
+                let https = try await Support.fetchHTTPS(hostname, port: httpsPort, trusting: rootPEM)
                 #expect(https.ok && https.status == 200, "\(https.output)")
             }
         }
@@ -288,19 +288,19 @@ struct ACMECertificateTests {
                 #expect(text.contains(field) && text.contains(sentence), "\(text)")
             }
             // Nothing refused was stored: no handshake for the name yet.
-            #expect(try Support.fetchHTTPS(hostname, port: httpsPort, trusting: good.certificatePEM).ok == false)
+            #expect(try await Support.fetchHTTPS(hostname, port: httpsPort, trusting: good.certificatePEM).ok == false)
 
             let stored = try await Self.upload(server, hostname, certificate: good.certificatePEM, key: good.privateKeyPEM)
             #expect(stored.status == 200, "\(String(decoding: stored.body, as: UTF8.self))")
             let certificate = try await server.client.domain(project: "shop", hostname: hostname).certificate
             #expect(certificate.status == "issued" && certificate.source == "uploaded" && certificate.lastError == nil)
-            let https = try Support.fetchHTTPS(hostname, port: httpsPort, trusting: good.certificatePEM)
+            let https = try await Support.fetchHTTPS(hostname, port: httpsPort, trusting: good.certificatePEM)
             #expect(https.ok && https.status == 200 && https.body == "<h1>production</h1>\n", "\(https.output)")
             #expect(try await Support.fetchHTTP(server, host: hostname).status == 308)
 
             // Removing the domain stops serving its certificate at once.
             _ = try await server.client.removeDomain(project: "shop", hostname: hostname)
-            #expect(try Support.fetchHTTPS(hostname, port: httpsPort, trusting: good.certificatePEM).ok == false)
+            #expect(try await Support.fetchHTTPS(hostname, port: httpsPort, trusting: good.certificatePEM).ok == false)
         }
     }
 }
