@@ -73,7 +73,9 @@ import Testing
     /// GET https://hostname:port/ through curl, connecting to 127.0.0.1 with SNI `hostname`, trusting only
     /// `rootPEM`; the status and body, or curl's complaint. curl runs on a thread of its own: blocking a cooperative
     /// thread while the in-process server it talks to needs one starved every server of the run (CI).
-    static func fetchHTTPS(_ hostname: String, port: Int, trusting rootPEM: String) async throws -> (ok: Bool, status: Int, body: String, output: String) {
+    static func fetchHTTPS(_ hostname: String, port: Int, trusting rootPEM: String) async throws -> (
+        ok: Bool, status: Int, body: String, output: String
+    ) {
         let rootFile = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-root-\(UUID().uuidString).pem").path
         try rootPEM.write(toFile: rootFile, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: rootFile) }
