@@ -88,6 +88,12 @@ struct ChunkedBodyScanner {
 
     /// Reads on through `bytes`; returns how many belong to the body (all of them, unless it ends within them).
     mutating func scan(_ bytes: UnsafeRawBufferPointer) throws(MalformedChunks) -> Int {
+        try scan(bytes, data: { _ in })
+    }
+
+    /// Reads on through `bytes` as `scan(_:)` does, telling `data` where each run of the chunks' data lies in them.
+    @inline(__always)
+    mutating func scan(_ bytes: UnsafeRawBufferPointer, data: (Range<Int>) -> Void) throws(MalformedChunks) -> Int {
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
@@ -115,6 +121,7 @@ struct ChunkedBodyScanner {
             case .data(let remaining):
                 let count = min(remaining, bytes.count - index)
                 state = count == remaining ? .dataCarriageReturn : .data(remaining: remaining - count)
+                data(index..<(index + count))
                 index += count
                 continue
             case .dataCarriageReturn:

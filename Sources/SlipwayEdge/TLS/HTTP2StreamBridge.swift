@@ -268,91 +268,24 @@ final class HTTP2StreamBridge: ChannelDuplexHandler, RemovableChannelHandler {
 struct UnreadableResponse: Error {}
 
 /// Reads a chunked body (RFC 9112 §7.1) and gives back its data without the chunk framing; the trailers are dropped.
+/// The framing is followed by the relay's own `ChunkedBodyScanner`.
 struct ChunkedBodyDecoder {
-    private enum State {
-        case size(value: Int, digits: Int)
-        case sizeExtension(value: Int)
-        case sizeLineFeed(value: Int)
-        case data(remaining: Int)
-        case dataCarriageReturn
-        case dataLineFeed
-        case trailerLineStart
-        case trailerLine
-        case trailerLineFeed
-        case lastLineFeed
-        case complete
-    }
-
-    private var state = State.size(value: 0, digits: 0)
+    private var scanner = ChunkedBodyScanner()
 
     /// Whether the last chunk and the trailers have been read.
-    var isComplete: Bool {
-        if case .complete = state { return true }
-        return false
-    }
+    var isComplete: Bool { scanner.isComplete }
 
     /// Reads on through `buffer` up to the body's end; returns the data read.
     mutating func decode(_ buffer: inout ByteBuffer) throws(MalformedChunks) -> [ByteBuffer] {
-        var data: [ByteBuffer] = []
-        while buffer.readableBytes > 0 {
-            if case .data(let remaining) = state {
-                let count = min(remaining, buffer.readableBytes)
-                data.append(buffer.readSlice(length: count)!)
-                state = count == remaining ? .dataCarriageReturn : .data(remaining: remaining - count)
-                continue
-            }
-            if case .complete = state { break }
-            let byte = buffer.readInteger(as: UInt8.self)!
-            switch state {
-            case .size(let value, let digits):
-                if let digit = Self.hexValue(byte) {
-                    guard digits < 15 else { throw MalformedChunks() }
-                    state = .size(value: value << 4 | digit, digits: digits + 1)
-                } else if digits > 0 && (byte == UInt8(ascii: ";") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")) {
-                    state = .sizeExtension(value: value)
-                } else if digits > 0 && byte == UInt8(ascii: "\r") {
-                    state = .sizeLineFeed(value: value)
-                } else {
-                    throw MalformedChunks()
-                }
-            case .sizeExtension(let value):
-                if byte == UInt8(ascii: "\r") {
-                    state = .sizeLineFeed(value: value)
-                } else if byte == UInt8(ascii: "\n") {
-                    throw MalformedChunks()
-                }
-            case .sizeLineFeed(let value):
-                guard byte == UInt8(ascii: "\n") else { throw MalformedChunks() }
-                state = value == 0 ? .trailerLineStart : .data(remaining: value)
-            case .dataCarriageReturn:
-                guard byte == UInt8(ascii: "\r") else { throw MalformedChunks() }
-                state = .dataLineFeed
-            case .dataLineFeed:
-                guard byte == UInt8(ascii: "\n") else { throw MalformedChunks() }
-                state = .size(value: 0, digits: 0)
-            case .trailerLineStart:
-                state = byte == UInt8(ascii: "\r") ? .lastLineFeed : .trailerLine
-            case .trailerLine:
-                if byte == UInt8(ascii: "\r") { state = .trailerLineFeed }
-            case .trailerLineFeed:
-                guard byte == UInt8(ascii: "\n") else { throw MalformedChunks() }
-                state = .trailerLineStart
-            case .lastLineFeed:
-                guard byte == UInt8(ascii: "\n") else { throw MalformedChunks() }
-                state = .complete
-            case .data, .complete:
-                break
-            }
+        var runs: [Range<Int>] = []
+        let used: Int
+        do {
+            used = try buffer.withUnsafeReadableBytes { bytes in try scanner.scan(bytes) { runs.append($0) } }
+        } catch {
+            throw MalformedChunks()
         }
+        let data = runs.map { buffer.getSlice(at: buffer.readerIndex + $0.lowerBound, length: $0.count)! }
+        buffer.moveReaderIndex(forwardBy: used)
         return data
-    }
-
-    private static func hexValue(_ byte: UInt8) -> Int? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): Int(byte - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): Int(byte - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): Int(byte - UInt8(ascii: "A") + 10)
-        default: nil
-        }
     }
 }
