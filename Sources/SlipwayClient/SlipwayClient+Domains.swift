@@ -23,6 +23,8 @@ public struct DomainInfo: Codable, Sendable, Equatable {
         public var issuer: String?
         public var lastError: String?
         public var nextAttemptAt: String?
+        /// Failed attempts in a row since the last success (absent from servers before it was shown).
+        public var failedAttempts: Int?
     }
 
     public var hostname: String

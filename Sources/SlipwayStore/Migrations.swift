@@ -45,6 +45,7 @@ enum Migrations {
         Migration(version: 14, name: "install-wide limits", apply: addInstallLimits),
         Migration(version: 15, name: "custom domains", apply: addDomains),
         Migration(version: 16, name: "domain certificates and ACME accounts", apply: addCertificates),
+        Migration(version: 17, name: "failed certificate attempts in a row", apply: addCertificateFailedAttempts),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

@@ -88,7 +88,7 @@ struct SQLCertificateRepository: CertificateRepository {
                 UPDATE domains SET
                     certificate_chain_pem = \(bind: certificate.chainPEM),
                     certificate_sealed_private_key = \(bind: sealed),
-                    \(Self.stateAssignments(state))
+                    \(SQLDomainRepository.certificateAssignments(state))
                 WHERE id = \(bind: row.id)
                 """
             )
@@ -100,25 +100,13 @@ struct SQLCertificateRepository: CertificateRepository {
         try await database.withConnection { session in
             let updated = try await session.rows(
                 """
-                UPDATE domains SET \(Self.stateAssignments(state))
+                UPDATE domains SET \(SQLDomainRepository.certificateAssignments(state))
                 WHERE hostname = \(bind: hostname) AND certificate_source = 'acme'
                 RETURNING id
                 """
             )
             return !updated.isEmpty
         }
-    }
-
-    /// The `SET` assignments of a certificate state's columns.
-    private static func stateAssignments(_ state: CertificateState) -> SQLQueryString {
-        """
-        certificate_status = \(bind: state.status.rawValue),
-        certificate_source = \(bind: state.source.rawValue),
-        certificate_not_after = \(bind: StoredValue.microseconds(state.notAfter)),
-        certificate_issuer = \(bind: state.issuer),
-        certificate_last_error = \(bind: state.lastError),
-        certificate_next_attempt_at = \(bind: StoredValue.microseconds(state.nextAttemptAt))
-        """
     }
 
     func accountKey(directoryURL: String) async throws -> String? {

@@ -20,6 +20,7 @@ struct SQLDomainRepository: DomainRepository {
         var certificateIssuer: String?
         var certificateLastError: String?
         var certificateNextAttemptAt: Int64?
+        var certificateFailedAttempts: Int
 
         func domain() throws -> Domain {
             let status = try StoredValue.enumeration(CertificateState.Status.self, certificateStatus, table: "domains", column: "certificate_status")
@@ -28,7 +29,7 @@ struct SQLDomainRepository: DomainRepository {
                 id: id, hostname: hostname, projectID: projectId, branch: branch, createdAt: StoredValue.date(createdAt),
                 certificate: CertificateState(
                     status: status, notAfter: StoredValue.date(certificateNotAfter), issuer: certificateIssuer, lastError: certificateLastError,
-                    nextAttemptAt: StoredValue.date(certificateNextAttemptAt), source: source
+                    nextAttemptAt: StoredValue.date(certificateNextAttemptAt), failedAttempts: certificateFailedAttempts, source: source
                 )
             )
         }
@@ -105,18 +106,25 @@ struct SQLDomainRepository: DomainRepository {
         try await database.withConnection { session in
             let updated = try await session.rows(
                 """
-                UPDATE domains SET
-                    certificate_status = \(bind: certificate.status.rawValue),
-                    certificate_source = \(bind: certificate.source.rawValue),
-                    certificate_not_after = \(bind: StoredValue.microseconds(certificate.notAfter)),
-                    certificate_issuer = \(bind: certificate.issuer),
-                    certificate_last_error = \(bind: certificate.lastError),
-                    certificate_next_attempt_at = \(bind: StoredValue.microseconds(certificate.nextAttemptAt))
+                UPDATE domains SET \(Self.certificateAssignments(certificate))
                 WHERE hostname = \(bind: hostname)
                 RETURNING id
                 """
             )
             return !updated.isEmpty
         }
+    }
+
+    /// The `SET` assignments of a certificate state's columns.
+    static func certificateAssignments(_ state: CertificateState) -> SQLQueryString {
+        """
+        certificate_status = \(bind: state.status.rawValue),
+        certificate_source = \(bind: state.source.rawValue),
+        certificate_not_after = \(bind: StoredValue.microseconds(state.notAfter)),
+        certificate_issuer = \(bind: state.issuer),
+        certificate_last_error = \(bind: state.lastError),
+        certificate_next_attempt_at = \(bind: StoredValue.microseconds(state.nextAttemptAt)),
+        certificate_failed_attempts = \(bind: state.failedAttempts)
+        """
     }
 }

@@ -42,6 +42,7 @@ struct DomainsCommand: AsyncParsableCommand {
         if let issuer = certificate.issuer { text += " by \(issuer)" }
         if let notAfter = certificate.notAfter { text += " until \(notAfter)" }
         if let lastError = certificate.lastError { text += ": \(lastError)" }
+        if let failures = certificate.failedAttempts, failures > 1 { text += " (\(failures) failed attempts in a row)" }
         if let next = certificate.nextAttemptAt { text += " (next attempt \(next))" }
         return text + " [\(certificate.source)]"
     }

@@ -40,10 +40,22 @@ import Testing
         let renewalFailed = CertificateSchedule.failed(attempting, hasCertificate: true, error: "the CA refused", nextAttemptAt: next)
         #expect(
             renewalFailed
-                == CertificateState(status: .renewing, notAfter: Self.now, issuer: "CN=CA", lastError: "the CA refused", nextAttemptAt: next))
+                == CertificateState(
+                    status: .renewing, notAfter: Self.now, issuer: "CN=CA", lastError: "the CA refused", nextAttemptAt: next, failedAttempts: 1))
         let first = CertificateSchedule.attempting(CertificateState(), hasCertificate: false)
         #expect(first.status == .pending)
         #expect(CertificateSchedule.failed(first, hasCertificate: false, error: "no", nextAttemptAt: next).status == .failed)
+    }
+
+    @Test func eachFailureInARowCountsOneMoreAndAnAttemptKeepsTheCount() {
+        let next = Self.now.addingTimeInterval(60)
+        var state = CertificateState()
+        for expected in 1...3 {
+            let attempting = CertificateSchedule.attempting(state, hasCertificate: false)
+            #expect(attempting.failedAttempts == expected - 1)
+            state = CertificateSchedule.failed(attempting, hasCertificate: false, error: "refused", nextAttemptAt: next)
+            #expect(state.failedAttempts == expected)
+        }
     }
 
     @Test func acmeNeedsTheHTTPSListenerAndAnHTTPSDirectory() throws {

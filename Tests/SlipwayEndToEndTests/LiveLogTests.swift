@@ -131,10 +131,9 @@ import Testing
 
             // A finished deployment's stream sends its log and `end` at once, from the start or from the middle;
             // Last-Event-ID wins over ?after= (a reconnecting EventSource keeps the original URL).
-            let clock = ContinuousClock()
-            let started = clock.now
+            // (`events` returning at all shows the server ends the stream after `end`; no timing is asserted: the
+            // machines are shared.)
             let whole = try await events(of: server.followLogs(id))
-            #expect(clock.now - started < .seconds(2))
             #expect(whole.dropLast().map(\.id) == logged.map { String($0.offset) })
             #expect(try whole.last?.decode(EndOfLog.self) == EndOfLog(state: "success", status: 1, error: nil))
             let middle = logged[logged.count / 2].offset

@@ -110,7 +110,7 @@ import Testing
             _ = try await store.domains.create(NewDomain(hostname: "shop.example.com", projectID: shop.id, branch: nil))
             let failed = CertificateState(
                 status: .failed, notAfter: Fixtures.time, issuer: "Pebble Intermediate CA", lastError: "urn:ietf:params:acme:error:rateLimited",
-                nextAttemptAt: Fixtures.time(plus: 3_600_000_000), source: .acme)
+                nextAttemptAt: Fixtures.time(plus: 3_600_000_000), failedAttempts: 4, source: .acme)
             #expect(try await store.domains.setCertificate(failed, hostname: "shop.example.com"))
             #expect(try await store.domains.domain(hostname: "shop.example.com", projectID: shop.id)?.certificate == failed)
             let uploaded = CertificateState(status: .issued, notAfter: Fixtures.time(plus: 1), issuer: "Private CA", source: .uploaded)

@@ -112,6 +112,7 @@ struct V1Domain: Encodable {
 
     enum CertificateKey: String, CodingKey {
         case status, source, notAfter = "not_after", issuer, lastError = "last_error", nextAttemptAt = "next_attempt_at"
+        case failedAttempts = "failed_attempts"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -133,5 +134,6 @@ struct V1Domain: Encodable {
         try certificate.encode(state.issuer, forKey: .issuer)
         try certificate.encode(state.lastError, forKey: .lastError)
         try certificate.encode(state.nextAttemptAt.map(Timestamp.format), forKey: .nextAttemptAt)
+        try certificate.encode(state.failedAttempts, forKey: .failedAttempts)
     }
 }

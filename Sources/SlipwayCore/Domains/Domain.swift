@@ -83,17 +83,20 @@ public struct CertificateState: Sendable, Equatable {
     public var lastError: String?
     /// When the next attempt (a retry or a renewal) is due.
     public var nextAttemptAt: Date?
+    /// Failed attempts in a row since the last success: the backoff's exponent, kept across restarts.
+    public var failedAttempts: Int
     public var source: Source
 
     public init(
         status: Status = .pending, notAfter: Date? = nil, issuer: String? = nil, lastError: String? = nil, nextAttemptAt: Date? = nil,
-        source: Source = .acme
+        failedAttempts: Int = 0, source: Source = .acme
     ) {
         self.status = status
         self.notAfter = notAfter
         self.issuer = issuer
         self.lastError = lastError
         self.nextAttemptAt = nextAttemptAt
+        self.failedAttempts = failedAttempts
         self.source = source
     }
 }

@@ -13,7 +13,8 @@ import Synchronization
 /// - an issued certificate is renewed once its renewal date (two thirds of its life) has passed, the old one serving
 ///   meanwhile (`renewing`);
 /// - a failed attempt is recorded with the CA's words and tried again after a wait that doubles with each failure
-///   (and is never shorter than the CA's `Retry-After`); a failed renewal is logged as an error;
+///   in a row (counted in the store, so a restart goes on waiting; never shorter than the CA's `Retry-After`); a
+///   failed renewal is logged as an error;
 /// - uploaded certificates and wildcard names are never touched.
 /// Without `--acme-accept-terms` it requests nothing: new domains stay `pending` with `lastError` saying why.
 final class CertificateManager: Service, DomainCertificateObserver {
@@ -36,8 +37,6 @@ final class CertificateManager: Service, DomainCertificateObserver {
     private let now: @Sendable () -> Date
     private let logger: Logger
     private let wakeUp = WakeUpSignal()
-    /// Failed attempts in a row, by hostname (the backoff's exponent; a restart starts again at the first delay).
-    private let failures = Mutex<[String: Int]>([:])
     /// Set when the CA no longer knows the account (its database was reset): the next pass makes a new client, which
     /// registers the account key again.
     private let accountLost = Mutex(false)
@@ -89,12 +88,10 @@ final class CertificateManager: Service, DomainCertificateObserver {
 
     func domainRemoved(hostname: String) {
         source.remove(hostname: hostname)
-        failures.withLock { $0[hostname] = nil }
     }
 
     func certificateStored(_ certificate: StoredCertificate) {
         if let loaded = edgeCertificate(certificate) { source.set(loaded, hostname: certificate.hostname) }
-        failures.withLock { $0[certificate.hostname] = nil }
     }
 
     // MARK: The work
@@ -213,7 +210,6 @@ final class CertificateManager: Service, DomainCertificateObserver {
         let state = CertificateState(
             status: .issued, notAfter: bundle.notAfter, issuer: bundle.issuer, lastError: nil, nextAttemptAt: bundle.renewalDate, source: .acme)
         let stored = StoredCertificate(hostname: hostname, chainPEM: bundle.chainPEM, privateKeyPEM: bundle.privateKeyPEM)
-        failures.withLock { $0[hostname] = nil }
         // Removed meanwhile, or a certificate uploaded meanwhile: nothing is replaced.
         guard try await certificates.storeACMECertificate(stored, state: state) else { return nil }
         if let loaded = edgeCertificate(stored) { source.set(loaded, hostname: hostname) }
@@ -226,12 +222,8 @@ final class CertificateManager: Service, DomainCertificateObserver {
     private func recordFailure(_ error: ACMEError, of domain: Domain, attempting: CertificateState, hasCertificate: Bool) async throws -> Date {
         let hostname = domain.hostname
         if error.problem?.kind == .accountDoesNotExist { accountLost.withLock { $0 = true } }
-        let count = failures.withLock { failures -> Int in
-            failures[hostname, default: 0] += 1
-            return failures[hostname] ?? 1
-        }
         let now = now()
-        let delay = schedule.retryDelay(failures: count, now: now, retryAfter: error.retryAfter)
+        let delay = schedule.retryDelay(failures: attempting.failedAttempts + 1, now: now, retryAfter: error.retryAfter)
         let nextAttempt = now.addingTimeInterval(delay)
         let failed = CertificateSchedule.failed(attempting, hasCertificate: hasCertificate, error: error.description, nextAttemptAt: nextAttempt)
         _ = try await certificates.setACMEState(failed, hostname: hostname)

@@ -43,12 +43,13 @@ struct CertificateSchedule: Sendable {
     }
 
     /// The state after a failed attempt: `failed` without a certificate (`renewing` while one is still served), the
-    /// error's words, and the next attempt's time.
+    /// error's words, the next attempt's time, one more failed attempt in a row.
     static func failed(_ state: CertificateState, hasCertificate: Bool, error: String, nextAttemptAt: Date) -> CertificateState {
         var failed = state
         failed.status = hasCertificate ? .renewing : .failed
         failed.lastError = error
         failed.nextAttemptAt = nextAttemptAt
+        failed.failedAttempts = state.failedAttempts + 1
         return failed
     }
 
