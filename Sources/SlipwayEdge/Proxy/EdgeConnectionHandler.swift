@@ -204,10 +204,13 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             readPending = true
         case .passing(let body, _) where body.isComplete && piledUp:
             readPending = true
-        case .tunneling, .closing:
+        case .tunneling:
             // A tunnel's relay reads for itself.
             readPending = true
         default:
+            // Closing, too: what arrives is dropped, but reading lets a TLS handler before this one see the
+            // client's close_notify (or its end of the stream) at once instead of holding the connection's state
+            // until its shutdown timeout.
             context.read()
         }
     }
