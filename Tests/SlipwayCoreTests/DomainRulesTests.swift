@@ -199,8 +199,14 @@ struct RFC3492Sample: Sendable, CustomTestStringConvertible {
             ("*.com", "a wildcard must stand over at least two labels, like *.example.com"),
             ("*.192.0.2.1", "must be a host name, not an IP address"),
             ("*.localhost", "localhost is a loopback name, not a public one"),
-            ("*.slipway.example.net", "*.slipway.example.net is under this server's own domain slipway.example.net, where projects are served already"),
-            ("*.Shop.Slipway.Example.Net", "*.shop.slipway.example.net is under this server's own domain slipway.example.net, where projects are served already"),
+            (
+                "*.slipway.example.net",
+                "*.slipway.example.net is under this server's own domain slipway.example.net, where projects are served already"
+            ),
+            (
+                "*.Shop.Slipway.Example.Net",
+                "*.shop.slipway.example.net is under this server's own domain slipway.example.net, where projects are served already"
+            ),
             ("*.example.net", "*.example.net would cover this server's own domain slipway.example.net"),
             (longWildcard, "must be at most 253 characters long in its ASCII form"),
         ])

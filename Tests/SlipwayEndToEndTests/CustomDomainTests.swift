@@ -287,12 +287,18 @@ import Testing
                     #"{"hostname": "*.shop.example.test"}"#, "certificate",
                     "is required for a wildcard domain: ACME cannot issue one, so it is uploaded with it"
                 ),
-                (#"{"hostname": "*.slipway.example.test", "certificate": "x", "private_key": "y"}"#, "hostname",
-                    "*.slipway.example.test is under this server's own domain slipway.example.test, where projects are served already"),
-                (#"{"hostname": "*.example.test", "certificate": "x", "private_key": "y"}"#, "hostname",
-                    "*.example.test would cover this server's own domain slipway.example.test"),
-                (#"{"hostname": "*.test", "certificate": "x", "private_key": "y"}"#, "hostname",
-                    "a wildcard must stand over at least two labels, like *.example.com"),
+                (
+                    #"{"hostname": "*.slipway.example.test", "certificate": "x", "private_key": "y"}"#, "hostname",
+                    "*.slipway.example.test is under this server's own domain slipway.example.test, where projects are served already"
+                ),
+                (
+                    #"{"hostname": "*.example.test", "certificate": "x", "private_key": "y"}"#, "hostname",
+                    "*.example.test would cover this server's own domain slipway.example.test"
+                ),
+                (
+                    #"{"hostname": "*.test", "certificate": "x", "private_key": "y"}"#, "hostname",
+                    "a wildcard must stand over at least two labels, like *.example.com"
+                ),
                 (#"{"hostname": "slipway.example.test"}"#, "hostname", "slipway.example.test is this server's own domain"),
                 (
                     #"{"hostname": "shop.Slipway.example.test"}"#, "hostname",

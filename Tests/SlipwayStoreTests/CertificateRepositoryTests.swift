@@ -61,7 +61,8 @@ import Testing
         try await database.withStore { store in
             let certificates = store.certificates(box: Fixtures.secrets)
             let existing = try await Self.domain(store, "shop.example.com")
-            let state = CertificateState(status: .issued, notAfter: Date(timeIntervalSince1970: 1_900_000_000), issuer: "CN=Private CA", source: .uploaded)
+            let state = CertificateState(
+                status: .issued, notAfter: Date(timeIntervalSince1970: 1_900_000_000), issuer: "CN=Private CA", source: .uploaded)
             let wildcard = StoredCertificate(hostname: "*.example.com", chainPEM: Self.chainPEM, privateKeyPEM: Self.keyPEM)
             let created = try await certificates.createDomain(
                 NewDomain(hostname: "*.example.com", projectID: existing.projectID, branch: "staging"), certificate: wildcard, state: state)

@@ -45,11 +45,6 @@ public struct DomainRules: Sendable {
         hostname.hasPrefix("*.")
     }
 
-    /// The name a wildcard stands over (`example.com` for `*.example.com`); nil for an exact name.
-    public static func wildcardBase(_ hostname: String) -> String? {
-        isWildcard(hostname) ? String(hostname.dropFirst(2)) : nil
-    }
-
     /// The wildcard that matches `hostname` (`*.example.com` for `a.example.com`: one label, RFC 6125), or nil for a name
     /// of fewer than three labels, which no wildcard of two labels or more can match.
     public static func wildcard(matching hostname: String) -> String? {
@@ -105,8 +100,8 @@ public struct DomainRules: Sendable {
         }
         if labels.count < 2 {
             // `*.com` would stand for every name of a top-level domain.
-            return .failure(
-                Problem(message: isWildcard ? "a wildcard must stand over at least two labels, like *.example.com" : "must have at least two labels, like example.com"))
+            let wildcardMessage = "a wildcard must stand over at least two labels, like *.example.com"
+            return .failure(Problem(message: isWildcard ? wildcardMessage : "must have at least two labels, like example.com"))
         }
         if let last = labels.last, last.allSatisfy(\.isASCIIDigit) {
             return .failure(Problem(message: "must not end in a label of digits only (a top-level domain is never a number)"))
