@@ -36,6 +36,17 @@ public struct DomainInfo: Codable, Sendable, Equatable {
     public var certificate: Certificate
 }
 
+/// A certificate to upload: the PEM chain (leaf first) and its PEM private key.
+public struct CertificateFiles: Sendable, Equatable {
+    public var chainPEM: String
+    public var privateKeyPEM: String
+
+    public init(chainPEM: String, privateKeyPEM: String) {
+        self.chainPEM = chainPEM
+        self.privateKeyPEM = privateKeyPEM
+    }
+}
+
 /// `{data: [domain]}`.
 public struct DomainList: Decodable, Sendable, Equatable {
     public var data: [DomainInfo]
@@ -48,13 +59,30 @@ extension SlipwayClient {
         return list.data
     }
 
-    /// Adds a custom domain serving production, or the latest deployment of `branch`.
-    public func addDomain(project: String, hostname: String, branch: String? = nil) async throws -> DomainInfo {
+    /// Adds a custom domain serving production, or the latest deployment of `branch`; with `certificate`, its
+    /// uploaded certificate (required for a wildcard, `*.example.com`), stored with it.
+    public func addDomain(project: String, hostname: String, branch: String? = nil, certificate: CertificateFiles? = nil) async throws
+        -> DomainInfo
+    {
         struct Body: Encodable {
             var hostname: String
             var branch: String?
+            var certificate: String?
+            var privateKey: String?
         }
-        return try await send(.POST, "/api/v1/projects/\(Self.pathComponent(project))/domains", body: Body(hostname: hostname, branch: branch))
+        let body = Body(hostname: hostname, branch: branch, certificate: certificate?.chainPEM, privateKey: certificate?.privateKeyPEM)
+        return try await send(.POST, "/api/v1/projects/\(Self.pathComponent(project))/domains", body: body)
+    }
+
+    /// Replaces a domain's certificate with an uploaded one (it is then never replaced by ACME).
+    public func uploadCertificate(project: String, hostname: String, certificate: CertificateFiles) async throws -> DomainInfo {
+        struct Body: Encodable {
+            var certificate: String
+            var privateKey: String
+        }
+        return try await send(
+            .PUT, "/api/v1/projects/\(Self.pathComponent(project))/domains/\(Self.pathComponent(hostname))/certificate",
+            body: Body(certificate: certificate.chainPEM, privateKey: certificate.privateKeyPEM))
     }
 
     /// One custom domain of the project.

@@ -36,7 +36,7 @@ struct SQLDomainRepository: DomainRepository {
     }
 
     /// Any project of the install has the hostname: one answer, whoever holds it.
-    private static func taken(_ hostname: String) -> SlipwayError {
+    static func taken(_ hostname: String) -> SlipwayError {
         .conflict("hostname \(hostname) is already a domain of a project on this server")
     }
 

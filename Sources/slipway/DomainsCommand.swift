@@ -2,8 +2,8 @@ import ArgumentParser
 import Foundation
 import SlipwayClient
 
-/// `slipway domains add|list|rm PROJECT [DOMAIN]`: a project's custom domains, with the DNS record to create and the
-/// certificate's state.
+/// `slipway domains add|list|rm|certificate PROJECT [DOMAIN]`: a project's custom domains, with the DNS record to
+/// create and the certificate's state.
 struct DomainsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "domains",
@@ -11,15 +11,18 @@ struct DomainsCommand: AsyncParsableCommand {
         discussion: """
             A custom domain serves the project's production deployment (or the latest deployment of a branch, with
             --branch) exactly as its own URL does. Point the domain's DNS at this server (the command prints the
-            record to create); a hostname belongs to one project of the server. See docs/domains.md.
+            record to create); a hostname belongs to one project of the server. A wildcard, '*.example.com', serves
+            every name one label under it and needs its certificate uploaded with it. See docs/domains.md.
 
             Examples:
               slipway domains add shop shop.example.com
               slipway domains add shop staging.example.com --branch staging
+              slipway domains add shop '*.example.com' --certificate chain.pem --private-key key.pem
+              slipway domains certificate shop '*.example.com' --certificate chain.pem --private-key key.pem
               slipway domains list shop
               slipway domains rm shop staging.example.com
             """,
-        subcommands: [DomainsAddCommand.self, DomainsListCommand.self, DomainsRemoveCommand.self]
+        subcommands: [DomainsAddCommand.self, DomainsListCommand.self, DomainsRemoveCommand.self, DomainsCertificateCommand.self]
     )
 
     /// The lines that describe a domain: what it serves, the DNS record to create, the certificate's state.
@@ -48,22 +51,58 @@ struct DomainsCommand: AsyncParsableCommand {
     }
 }
 
-/// `slipway domains add PROJECT DOMAIN [--branch B]`.
+/// `--certificate FILE --private-key FILE`: a certificate to upload, read from two PEM files.
+struct CertificateFileOptions: ParsableArguments {
+    @Option(help: "The certificate chain's PEM file, leaf first.") var certificate: String?
+    @Option(name: .customLong("private-key"), help: "The private key's PEM file.") var privateKey: String?
+
+    func validate() throws {
+        if (certificate == nil) != (privateKey == nil) { throw ValidationError("give --certificate and --private-key together") }
+    }
+
+    /// The two files' text; nil when neither is given.
+    func read() throws -> CertificateFiles? {
+        guard let certificate, let privateKey else { return nil }
+        return CertificateFiles(chainPEM: try Self.text(of: certificate), privateKeyPEM: try Self.text(of: privateKey))
+    }
+
+    private static func text(of path: String) throws -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw CommandError("cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// `slipway domains add PROJECT DOMAIN [--branch B] [--certificate FILE --private-key FILE]`.
 struct DomainsAddCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add", abstract: "Add a custom domain to a project and print the DNS record to create.",
-        discussion: "Examples:\n  slipway domains add shop shop.example.com\n  slipway domains add shop staging.example.com --branch staging"
+        discussion: """
+            A wildcard ('*.example.com', quoted for the shell) needs its certificate: --certificate and --private-key.
+            Any other domain may bring one too; without, it gets one through ACME when the server has it on.
+
+            Examples:
+              slipway domains add shop shop.example.com
+              slipway domains add shop staging.example.com --branch staging
+              slipway domains add shop '*.example.com' --certificate chain.pem --private-key key.pem
+            """
     )
 
     @Argument(help: "The project's name or id.") var project: String
-    @Argument(help: "The host name, e.g. shop.example.com.") var domain: String
+    @Argument(help: "The host name, e.g. shop.example.com, or a wildcard, '*.example.com'.") var domain: String
     @Option(help: "Serve this branch's latest deployment instead of production.") var branch: String?
+    @OptionGroup var certificate: CertificateFileOptions
     @Flag(help: "Print the domain as JSON.") var json = false
     @OptionGroup var client: ClientOptions
 
     func run() async throws {
         let api = try client.makeClient()
-        let added = try await reportingErrors { try await api.addDomain(project: project, hostname: domain, branch: branch) }
+        let files = try certificate.read()
+        let added = try await reportingErrors {
+            try await api.addDomain(project: project, hostname: domain, branch: branch, certificate: files)
+        }
         if json { return try Output.json(added) }
         print(Output.paint("✓ Added \(added.hostname)", code: "32"))
         DomainsCommand.describe(added).dropFirst().forEach { print($0) }
@@ -114,5 +153,32 @@ struct DomainsRemoveCommand: AsyncParsableCommand {
         let api = try client.makeClient()
         _ = try await reportingErrors { try await api.removeDomain(project: project, hostname: domain) }
         print("Removed \(domain).")
+    }
+}
+
+/// `slipway domains certificate PROJECT DOMAIN --certificate FILE --private-key FILE`.
+struct DomainsCertificateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "certificate", abstract: "Upload a custom domain's certificate, replacing the one it has; ACME never replaces it.",
+        discussion: "Example:\n  slipway domains certificate shop '*.example.com' --certificate chain.pem --private-key key.pem"
+    )
+
+    @Argument(help: "The project's name or id.") var project: String
+    @Argument(help: "The host name.") var domain: String
+    @OptionGroup var certificate: CertificateFileOptions
+    @Flag(help: "Print the domain as JSON.") var json = false
+    @OptionGroup var client: ClientOptions
+
+    func validate() throws {
+        if certificate.certificate == nil || certificate.privateKey == nil { throw ValidationError("give --certificate and --private-key") }
+    }
+
+    func run() async throws {
+        let api = try client.makeClient()
+        guard let files = try certificate.read() else { throw ValidationError("give --certificate and --private-key") }
+        let updated = try await reportingErrors { try await api.uploadCertificate(project: project, hostname: domain, certificate: files) }
+        if json { return try Output.json(updated) }
+        print(Output.paint("✓ Certificate of \(updated.hostname) stored", code: "32"))
+        print("  certificate: " + DomainsCommand.certificate(updated.certificate))
     }
 }

@@ -101,6 +101,13 @@ import Testing
         #expect(!bundle.covers("example.com"))
         #expect(!bundle.covers("a.shop.example.com"))
         #expect(!bundle.covers("shopexample.com"))
+        // A wildcard domain is covered by its own wildcard only: not by a wider, deeper or exact name.
+        #expect(bundle.covers("*.example.com"))
+        #expect(!bundle.covers("*.shop.example.com"))
+        #expect(!bundle.covers("*.com"))
+        let exactLeaf = try authority.leaf(names: ["a.example.com"])
+        let exact = try CertificateBundle(chainPEM: exactLeaf.certificatePEM, privateKeyPEM: exactLeaf.keyPEM)
+        #expect(!exact.covers("*.example.com"))
     }
 
     @Test func hostnamePatternsFollowRFC6125() {

@@ -146,8 +146,6 @@ struct RFC3492Sample: Sendable, CustomTestStringConvertible {
         arguments: [
             ("", "must not be empty"),
             ("   ", "must not be empty"),
-            ("*.example.com", "wildcards need an uploaded certificate"),
-            ("shop.*.example.com", "wildcards need an uploaded certificate, and only as the first label (*.)"),
             ("192.0.2.1", "must be a host name, not an IP address"),
             ("[2001:db8::1]", "must be a host name, not an IP address"),
             ("2001:db8::1", "must be a host name, not an IP address"),
@@ -185,6 +183,61 @@ struct RFC3492Sample: Sendable, CustomTestStringConvertible {
         ])
     func refuses(_ raw: String, _ message: String) {
         #expect(problem(raw) == SlipwayError.invalid(.name("hostname"), message))
+    }
+
+    /// A wildcard over a name of 253 characters: 255 in all.
+    static let longWildcard = "*." + Array(repeating: String(repeating: "a", count: 62), count: 4).joined(separator: ".") + ".c"
+
+    @Test(
+        "Refuses wildcards of any other shape than one leading label, and those whose matches include this server's names",
+        arguments: [
+            ("shop.*.example.com", "a wildcard must be the whole first label, like *.example.com"),
+            ("*.*.example.com", "a wildcard must be the whole first label, like *.example.com"),
+            ("s*.example.com", "a wildcard must be the whole first label, like *.example.com"),
+            ("*", "a wildcard must be the whole first label, like *.example.com"),
+            ("*.", "a wildcard must be the whole first label, like *.example.com"),
+            ("*.com", "a wildcard must stand over at least two labels, like *.example.com"),
+            ("*.192.0.2.1", "must be a host name, not an IP address"),
+            ("*.localhost", "localhost is a loopback name, not a public one"),
+            (
+                "*.slipway.example.net",
+                "*.slipway.example.net is under this server's own domain slipway.example.net, where projects are served already"
+            ),
+            (
+                "*.Shop.Slipway.Example.Net",
+                "*.shop.slipway.example.net is under this server's own domain slipway.example.net, where projects are served already"
+            ),
+            ("*.example.net", "*.example.net would cover this server's own domain slipway.example.net"),
+            (longWildcard, "must be at most 253 characters long in its ASCII form"),
+        ])
+    func refusesWildcard(_ raw: String, _ message: String) {
+        #expect(problem(raw) == SlipwayError.invalid(.name("hostname"), message))
+    }
+
+    @Test func aWildcardIsOneLeadingLabelNormalisedLikeAnyName() throws {
+        #expect(try rules.hostname(" *.Example.COM. ") == "*.example.com")
+        #expect(try rules.hostname("*.bücher.example") == "*.xn--bcher-kva.example")
+        #expect(try rules.hostname("*.shop.example.co.uk") == "*.shop.example.co.uk")
+        #expect(DomainRules.normalized("%2A.example.com") == nil)
+        #expect(DomainRules.normalized("*.Example.com") == "*.example.com")
+        // Its matches are the names one label under its base: a sibling of the platform's domain is no match.
+        #expect(try rules.hostname("*.other.example.net") == "*.other.example.net")
+        #expect(try DomainRules(platformDomain: "a.slipway.example.net").hostname("*.example.net") == "*.example.net")
+        #expect(throws: SlipwayError.invalid(.name("hostname"), "*.slipway.example.net would cover this server's own domain a.slipway.example.net")) {
+            try DomainRules(platformDomain: "a.slipway.example.net").hostname("*.slipway.example.net")
+        }
+        #expect(DomainRules.isWildcard("*.example.com"))
+        #expect(!DomainRules.isWildcard("example.com"))
+    }
+
+    @Test func theWildcardMatchingANameStandsForItsFirstLabelOnly() {
+        #expect(DomainRules.wildcard(matching: "a.example.com") == "*.example.com")
+        #expect(DomainRules.wildcard(matching: "b.a.example.com") == "*.a.example.com")
+        // `*.com` is never a domain: a name of two labels has no wildcard.
+        #expect(DomainRules.wildcard(matching: "example.com") == nil)
+        #expect(DomainRules.wildcard(matching: "com") == nil)
+        #expect(DomainRules.wildcard(matching: ".example.com") == nil)
+        #expect(DomainRules.wildcard(matching: "*.example.com") == nil)
     }
 
     @Test func aNameThatOnlyEndsLikeThePlatformDomainIsAllowed() throws {
@@ -235,6 +288,27 @@ struct RFC3492Sample: Sendable, CustomTestStringConvertible {
         #expect(table.routeKey(forCustomDomain: "staging.example.com") == nil)
         table.removeProject("store")
         #expect(table.routeKey(forCustomDomain: "shop.example.com") == nil)
+    }
+
+    @Test func aWildcardDomainServesTheNamesOneLabelUnderItWhenNoExactDomainHasThemAndIsNoAlias() {
+        let table = RouteTable()
+        table.set(["shop": RouteTarget(deploymentID: 1, buildID: UUID()), "blog": RouteTarget(deploymentID: 2, buildID: UUID())])
+        table.loadCustomDomains(["*.example.com": DomainRoute(projectName: "shop", branch: nil)])
+        table.setCustomDomain("blog.example.com", DomainRoute(projectName: "blog", branch: nil))
+        #expect(table.routeKey(forCustomDomain: "a.example.com") == "shop")
+        #expect(table.routeKey(forCustomDomain: "xn--bcher-kva.example.com") == "shop")
+        // An exact domain wins over the wildcard that matches it.
+        #expect(table.routeKey(forCustomDomain: "blog.example.com") == "blog")
+        // One label only (RFC 6125): neither the base nor a deeper name.
+        #expect(table.routeKey(forCustomDomain: "example.com") == nil)
+        #expect(table.routeKey(forCustomDomain: "b.a.example.com") == nil)
+        #expect(table.routeKey(forCustomDomain: "a.example.org") == nil)
+        // `*.example.com` is not a URL: no deployment lists it as an alias.
+        #expect(table.customDomains(pointingAt: 1) == [])
+        #expect(table.customDomains(pointingAt: 2) == ["blog.example.com"])
+
+        table.removeCustomDomain("*.example.com")
+        #expect(table.routeKey(forCustomDomain: "a.example.com") == nil)
     }
 
     @Test func everyChangeOfACustomDomainMovesTheVersion() {

@@ -80,6 +80,47 @@ import Testing
         }
     }
 
+    @Test func aWildcardDomainsStoredCertificateIsServedByServerNameForTheNamesItMatchesAndTheyAreRedirected() async throws {
+        let issued = Mutex<(wildcard: TestCA.Issued, exact: TestCA.Issued, platform: TestCA.Issued)?>(nil)
+        try await HTTPSFixture.with(certificates: { ca in
+            let wildcard = try await ca.issue(["*.example.test"], file: "wildcard")
+            let exact = try await ca.issue(["shop.example.test"], file: "shop")
+            let platform = try await ca.issue(["localhost", "*.localhost"], file: "platform")
+            issued.withLock { $0 = (wildcard, exact, platform) }
+            let stored = StoredCertificateSource()
+            stored.set(try EdgeCertificate(chainPEM: wildcard.certificatePEM, privateKeyPEM: wildcard.keyPEM), hostname: "*.example.test")
+            stored.set(try EdgeCertificate(chainPEM: exact.certificatePEM, privateKeyPEM: exact.keyPEM), hostname: "shop.example.test")
+            return CombinedCertificateSource([
+                stored, try FileCertificateSource(certificatePath: platform.certificatePath, keyPath: platform.keyPath),
+            ])
+        }) { fixture in
+            let certificates = try #require(issued.withLock { $0 })
+            fixture.routes.setCustomDomain("*.example.test", DomainRoute(projectName: "hello", branch: nil))
+            for (serverName, expected) in [
+                ("a.example.test", certificates.wildcard), ("shop.example.test", certificates.exact),
+                ("b.a.example.test", certificates.platform), ("example.test", certificates.platform),
+            ] {
+                let handshake = try await TLSProbe.handshake(port: fixture.httpsPort, serverName: serverName)
+                #expect(handshake.leaf == (try expected.leaf()), "\(serverName)")
+                try await handshake.close()
+            }
+            try await fixture.withClient { client in
+                // Served over HTTPS as the project it routes to, to a client that checks the name against the wildcard.
+                let (secure, body) = try await HTTPSFixture.get(client, "https://a.example.test:\(fixture.httpsPort)/")
+                #expect(secure.status == .ok)
+                #expect(body.contains("<h1>"), "\(body)")
+
+                let plain = "http://127.0.0.1:\(fixture.httpPort)"
+                let (redirect, _) = try await HTTPSFixture.get(client, "\(plain)/page", headers: [("Host", "a.example.test")])
+                #expect(redirect.status == .permanentRedirect)
+                #expect(redirect.headers["Location"] == ["https://a.example.test:\(fixture.httpsPort)/page"])
+                let (deeper, deeperBody) = try await HTTPSFixture.get(client, "\(plain)/", headers: [("Host", "b.a.example.test")])
+                #expect(deeper.status == .ok)
+                #expect(deeperBody == "api")
+            }
+        }
+    }
+
     @Test func withoutADefaultCertificateAnUnknownNameIsRefused() async throws {
         try await HTTPSFixture.with(certificates: { _ in CombinedCertificateSource([]) }) { fixture in
             await #expect(throws: TLSProbe.HandshakeFailed.self) {

@@ -33,6 +33,34 @@ import Testing
         #expect(source.hostnames == ["a.example.test", "b.example.test"])
     }
 
+    @Test func aWildcardDomainsCertificateServesTheNamesOneLabelUnderItAfterTheirOwn() async throws {
+        let ca = try await TestCA.make()
+        defer { ca.remove() }
+        let wildcardIssued = try await ca.issue(["*.example.test"], file: "wildcard")
+        let shopIssued = try await ca.issue(["shop.example.test"], file: "shop")
+        let wildcard = try EdgeCertificate(chainPEM: wildcardIssued.certificatePEM, privateKeyPEM: wildcardIssued.keyPEM)
+        let shop = try EdgeCertificate(chainPEM: shopIssued.certificatePEM, privateKeyPEM: shopIssued.keyPEM)
+        let now = Mutex(Date())
+        let source = StoredCertificateSource(now: { now.withLock { $0 } })
+        source.replaceAll(["*.example.test": wildcard, "shop.example.test": shop])
+
+        #expect(source.certificate(forServerName: "a.example.test", applicationProtocols: []) === wildcard)
+        #expect(source.certificate(forServerName: "shop.example.test", applicationProtocols: []) === shop)
+        #expect(source.certificate(forServerName: "example.test", applicationProtocols: []) == nil)
+        #expect(source.certificate(forServerName: "b.a.example.test", applicationProtocols: []) == nil)
+        #expect(source.redirectsToHTTPS(host: "a.example.test"))
+        #expect(source.redirectsToHTTPS(host: "example.test") == false)
+        #expect(source.redirectsToHTTPS(host: "b.a.example.test") == false)
+        // The exact name's lookup stays exact (the certificate work asks whether the name has one of its own).
+        #expect(source.certificate(hostname: "a.example.test") == nil)
+
+        now.withLock { $0 = Date(timeIntervalSince1970: Double(wildcard.notValidAfter) + 1) }
+        #expect(source.redirectsToHTTPS(host: "a.example.test") == false)
+
+        source.remove(hostname: "*.example.test")
+        #expect(source.certificate(forServerName: "a.example.test", applicationProtocols: []) == nil)
+    }
+
     @Test func storedCertificatesComeBeforeTheFileCertificateInTheCombinedSource() async throws {
         let ca = try await TestCA.make()
         defer { ca.remove() }

@@ -142,7 +142,9 @@ struct HTTPSFixture {
         configuration.httpVersion = http2 ? .automatic : .http1Only
         // The tests look at redirects themselves.
         configuration.redirectConfiguration = .disallow
-        configuration.dnsOverride = ["localhost": "127.0.0.1", "hello.localhost": "127.0.0.1", "app.localhost": "127.0.0.1"]
+        configuration.dnsOverride = [
+            "localhost": "127.0.0.1", "hello.localhost": "127.0.0.1", "app.localhost": "127.0.0.1", "a.example.test": "127.0.0.1",
+        ]
         return HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
     }
 

@@ -309,4 +309,47 @@ struct ACMECertificateTests {
             #expect(try await Support.fetchHTTPS(hostname, port: httpsPort, trusting: good.certificatePEM).ok == false)
         }
     }
+
+    @Test func aWildcardDomainsCertificateIsServedByServerNameForTheNamesItMatchesAlsoAfterARestart() async throws {
+        let (httpPort, httpsPort) = (try TestServer.freePort(), try TestServer.freePort())
+        let dataDirectory = Support.temporaryDataDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+        let configuration = try Support.configuration(
+            dataDirectory: dataDirectory, httpPort: httpPort, httpsPort: httpsPort, pebble: nil, challenges: ["http-01"])
+        let wildcard = try SelfSignedCertificate.make(names: ["*.example.test"])
+        let exact = try SelfSignedCertificate.make(names: ["shop.example.test"])
+        try await TestServer.run(configuration) { server in
+            try await Support.deploySite(server)
+            let added = try await server.client.addDomain(
+                project: "shop", hostname: "*.example.test",
+                certificate: CertificateFiles(chainPEM: wildcard.certificatePEM, privateKeyPEM: wildcard.privateKeyPEM))
+            #expect(added.certificate.status == "issued" && added.certificate.source == "uploaded")
+            _ = try await server.client.addDomain(
+                project: "shop", hostname: "shop.example.test",
+                certificate: CertificateFiles(chainPEM: exact.certificatePEM, privateKeyPEM: exact.privateKeyPEM))
+
+            let https = try await Support.fetchHTTPS("a.example.test", port: httpsPort, trusting: wildcard.certificatePEM)
+            #expect(https.ok && https.status == 200 && https.body == "<h1>production</h1>\n", "\(https.output)")
+            // The exact domain is served its own certificate, which a client trusting only the wildcard's refuses.
+            #expect(try await Support.fetchHTTPS("shop.example.test", port: httpsPort, trusting: exact.certificatePEM).ok)
+            #expect(try await Support.fetchHTTPS("shop.example.test", port: httpsPort, trusting: wildcard.certificatePEM).ok == false)
+            // One label only.
+            #expect(try await Support.fetchHTTPS("b.a.example.test", port: httpsPort, trusting: wildcard.certificatePEM).ok == false)
+            let redirect = try await Support.fetchHTTP(server, host: "a.example.test")
+            #expect(redirect.status == 308)
+            #expect(redirect.location?.hasPrefix("https://a.example.test") == true, "\(String(describing: redirect.location))")
+            #expect(try await Support.fetchHTTP(server, host: "b.a.example.test").status != 308)
+            // ACME (off here) leaves it alone: no "why pending" is written over the upload.
+            let shown = try await server.client.domain(project: "shop", hostname: "*.example.test").certificate
+            #expect(shown.status == "issued" && shown.source == "uploaded" && shown.lastError == nil)
+        }
+        // A restart serves it from the store before the first request.
+        var restarted = configuration
+        let newHTTPSPort = try TestServer.freePort()
+        (restarted.port, restarted.httpsPort) = (try TestServer.freePort(), newHTTPSPort)
+        try await TestServer.run(restarted) { _ in
+            let https = try await Support.fetchHTTPS("c.example.test", port: newHTTPSPort, trusting: wildcard.certificatePEM)
+            #expect(https.ok && https.status == 200 && https.body == "<h1>production</h1>\n", "\(https.output)")
+        }
+    }
 }

@@ -56,6 +56,35 @@ import Testing
         }
     }
 
+    @Test("A domain added with its certificate is stored with it in one transaction, and a taken name stores neither", arguments: TestDatabase.all)
+    func createdWithItsCertificate(database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let certificates = store.certificates(box: Fixtures.secrets)
+            let existing = try await Self.domain(store, "shop.example.com")
+            let state = CertificateState(
+                status: .issued, notAfter: Date(timeIntervalSince1970: 1_900_000_000), issuer: "CN=Private CA", source: .uploaded)
+            let wildcard = StoredCertificate(hostname: "*.example.com", chainPEM: Self.chainPEM, privateKeyPEM: Self.keyPEM)
+            let created = try await certificates.createDomain(
+                NewDomain(hostname: "*.example.com", projectID: existing.projectID, branch: "staging"), certificate: wildcard, state: state)
+            #expect(created.hostname == "*.example.com" && created.branch == "staging" && created.certificate == state)
+            #expect(try await store.domains.domain(hostname: "*.example.com", projectID: existing.projectID) == created)
+            #expect(try await certificates.certificate(hostname: "*.example.com") == wildcard)
+            let sealed = try #require(try await Self.sealedKey(store, hostname: "*.example.com"))
+            #expect(!sealed.contains("clear-key"))
+            #expect(try await store.domains.routes()["*.example.com"] == DomainRoute(projectName: "shop", branch: "staging"))
+
+            // The name is taken: a 409, and the row that holds it keeps its own (empty) certificate.
+            await #expect(throws: SlipwayError.conflict("hostname shop.example.com is already a domain of a project on this server")) {
+                try await certificates.createDomain(
+                    NewDomain(hostname: "shop.example.com", projectID: existing.projectID, branch: nil),
+                    certificate: StoredCertificate(hostname: "shop.example.com", chainPEM: Self.chainPEM, privateKeyPEM: Self.keyPEM), state: state)
+            }
+            #expect(try await certificates.certificate(hostname: "shop.example.com") == nil)
+            #expect(try await store.domains.domain(hostname: "shop.example.com", projectID: existing.projectID)?.certificate == CertificateState())
+            #expect(try await store.domains.domains(projectID: existing.projectID).map(\.hostname) == ["*.example.com", "shop.example.com"])
+        }
+    }
+
     @Test("ACME writes leave an uploaded certificate alone: neither its chain nor its state is replaced", arguments: TestDatabase.all)
     func uploadedIsNeverReplacedByACME(database: TestDatabase) async throws {
         try await database.withStore { store in

@@ -29,10 +29,17 @@ struct V1DomainsController {
         }
     }
 
-    /// The body of a POST: the hostname, and the branch whose latest deployment it serves (production without one).
+    /// The body of a POST: the hostname, the branch whose latest deployment it serves (production without one), and
+    /// optionally its certificate (required for a wildcard): the PEM chain and its private key.
     struct AddBody: Decodable {
         var hostname: String
         var branch: String?
+        var certificate: String?
+        var privateKey: String?
+
+        enum CodingKeys: String, CodingKey {
+            case hostname, branch, certificate, privateKey = "private_key"
+        }
     }
 
     /// The project's domains, by hostname: `{data: [domain]}`.
@@ -43,13 +50,14 @@ struct V1DomainsController {
         return try JSONBody.response(V1DomainList(data: found.map { V1Domain($0, dns: domains.dnsRecord(for: $0, of: project)) }))
     }
 
-    /// Adds a domain: 201 with it and the DNS record to create; 422 naming `hostname` or `branch`; 409 when a project
-    /// of the install has it.
+    /// Adds a domain: 201 with it and the DNS record to create; 422 naming `hostname`, `branch`, `certificate` or
+    /// `private_key`; 409 when a project of the install has it.
     @Sendable func add(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.admin)
         let project = try await lookup.project(context.parameters.get("project"), identity)
         let body = try await JSONBody.decode(AddBody.self, from: request)
-        let domain = try await domains.add(hostname: body.hostname, branch: body.branch, to: project)
+        let domain = try await domains.add(
+            hostname: body.hostname, branch: body.branch, certificatePEM: body.certificate, privateKeyPEM: body.privateKey, to: project)
         return try JSONBody.response(V1Domain(domain, dns: domains.dnsRecord(for: domain, of: project)), status: .created)
     }
 
@@ -80,7 +88,7 @@ struct V1DomainsController {
         return try JSONBody.response(V1Domain(domain, dns: domains.dnsRecord(for: domain, of: project)))
     }
 
-    /// The domain named in the path, its percent-encoding undone (`b%C3%BCcher.example`).
+    /// The domain named in the path, its percent-encoding undone (`b%C3%BCcher.example`, `%2A.example.com`).
     private static func domainReference(_ context: SlipwayRequestContext) throws -> String {
         let raw = try context.parameters.require("domain")
         return raw.removingPercentEncoding ?? raw

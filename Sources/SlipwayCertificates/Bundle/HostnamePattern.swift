@@ -1,11 +1,13 @@
 /// Whether a certificate's DNS name covers a host name (RFC 6125 §6.4): equal ignoring case and a final dot, or a
-/// wildcard `*.` followed by at least two labels standing for exactly one non-empty leftmost label.
+/// wildcard `*.` followed by at least two labels standing for exactly one non-empty leftmost label. A wildcard host
+/// name (a wildcard domain, `*.example.com`) is covered only by that same wildcard.
 enum HostnamePattern {
     /// Whether `pattern` (a SAN dNSName) matches `hostname`.
     static func matches(_ pattern: String, hostname: String) -> Bool {
         let pattern = normalized(pattern)
         let hostname = normalized(hostname)
         guard !pattern.isEmpty, !hostname.isEmpty else { return false }
+        if hostname.hasPrefix("*.") { return pattern == hostname && !hostname.dropFirst(2).contains("*") }
         guard pattern.hasPrefix("*.") else { return pattern == hostname }
         let base = pattern.dropFirst(2)
         // `*.com` would cover a whole top-level domain: not a wildcard any CA may issue, never a match.

@@ -1,7 +1,8 @@
 import Foundation
 
 /// What a custom domain may be (docs/domains.md): a host name on the public DNS, in its ASCII form, that is not the
-/// install's own domain nor under it. Every problem is a 422 naming `hostname` (or `branch`).
+/// install's own domain nor under it; or a wildcard `*.example.com` (one leading `*.` label over at least two labels)
+/// whose matches include neither. Every problem is a 422 naming `hostname` (or `branch`).
 public struct DomainRules: Sendable {
     /// The install's own domain (`--domain`), normalised: projects are served at its subdomains already.
     public let platformDomain: String
@@ -32,7 +33,25 @@ public struct DomainRules: Sendable {
             throw SlipwayError.invalid(
                 field, "\(hostname) is under this server's own domain \(platformDomain), where projects are served already")
         }
+        // `*.example.net` matches every `<label>.example.net`: the platform's domain itself when it is one of those.
+        if Self.isWildcard(hostname), Self.wildcard(matching: platformDomain) == hostname {
+            throw SlipwayError.invalid(field, "\(hostname) would cover this server's own domain \(platformDomain)")
+        }
         return hostname
+    }
+
+    /// Whether `hostname` (normalised) is a wildcard, `*.example.com`.
+    public static func isWildcard(_ hostname: String) -> Bool {
+        hostname.hasPrefix("*.")
+    }
+
+    /// The wildcard that matches `hostname` (`*.example.com` for `a.example.com`: one label, RFC 6125), or nil for a name
+    /// of fewer than three labels, which no wildcard of two labels or more can match.
+    public static func wildcard(matching hostname: String) -> String? {
+        guard let dot = hostname.firstIndex(of: "."), dot != hostname.startIndex, !hostname[..<dot].contains("*") else { return nil }
+        let base = hostname[hostname.index(after: dot)...]
+        guard base.contains(".") else { return nil }
+        return "*." + base
     }
 
     /// The branch a domain serves, or the 422 naming `branch`; nil (or absent) is production.
@@ -57,15 +76,17 @@ public struct DomainRules: Sendable {
     /// Trimmed, one trailing dot dropped, lower case (Unicode's), composed (NFC), the ideographic full stops read
     /// as dots, and every label with other letters than ASCII written in Punycode (`xn--…`); then the shape DNS
     /// allows: labels of 1 to 63 letters, digits and hyphens, not beginning or ending with a hyphen, at least two of
-    /// them, 253 characters at most, not an IP address, no wildcard.
+    /// them, 253 characters at most, not an IP address. A wildcard is a leading `*.` before such a name, and `*`
+    /// nowhere else.
     public static func normalize(_ raw: String) -> Result<String, Problem> {
         var text = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.isEmpty { return .failure(Problem(message: "must not be empty")) }
-        if text.hasPrefix("*.") { return .failure(Problem(message: "wildcards need an uploaded certificate")) }
         text = String(
             String.UnicodeScalarView(
                 text.lowercased().precomposedStringWithCanonicalMapping.unicodeScalars.map { Self.fullStops.contains($0) ? "." : $0 }))
         if text.hasSuffix(".") { text.removeLast() }
+        let isWildcard = text.hasPrefix("*.")
+        if isWildcard { text.removeFirst(2) }
         if text.contains(":") || text.hasPrefix("[") || Self.isIPv4Address(text) {
             return .failure(Problem(message: "must be a host name, not an IP address"))
         }
@@ -77,11 +98,15 @@ public struct DomainRules: Sendable {
             case .failure(let problem): return .failure(problem)
             }
         }
-        if labels.count < 2 { return .failure(Problem(message: "must have at least two labels, like example.com")) }
+        if labels.count < 2 {
+            // `*.com` would stand for every name of a top-level domain.
+            let wildcardMessage = "a wildcard must stand over at least two labels, like *.example.com"
+            return .failure(Problem(message: isWildcard ? wildcardMessage : "must have at least two labels, like example.com"))
+        }
         if let last = labels.last, last.allSatisfy(\.isASCIIDigit) {
             return .failure(Problem(message: "must not end in a label of digits only (a top-level domain is never a number)"))
         }
-        let hostname = labels.joined(separator: ".")
+        let hostname = (isWildcard ? "*." : "") + labels.joined(separator: ".")
         if hostname.utf8.count > maximumLength {
             return .failure(Problem(message: "must be at most \(maximumLength) characters long in its ASCII form"))
         }
@@ -101,7 +126,7 @@ public struct DomainRules: Sendable {
     /// One label in ASCII, or why it cannot be one.
     private static func asciiLabel(_ label: Substring) -> Result<String, Problem> {
         if label.isEmpty { return .failure(Problem(message: "must not have an empty label (two dots in a row, or a leading dot)")) }
-        if label.contains("*") { return .failure(Problem(message: "wildcards need an uploaded certificate, and only as the first label (*.)")) }
+        if label.contains("*") { return .failure(Problem(message: "a wildcard must be the whole first label, like *.example.com")) }
         var ascii = String(label)
         if !label.unicodeScalars.allSatisfy(\.isASCII) {
             guard label.unicodeScalars.allSatisfy({ $0.isASCII ? isLabelCharacter($0) : isInternationalLetter($0) }) else {

@@ -24,6 +24,9 @@ public protocol CertificateRepository: Sendable {
     func allCertificates() async throws -> [StoredCertificate]
     /// One domain's stored certificate; nil when it has none (or no domain has that hostname).
     func certificate(hostname: String) async throws -> StoredCertificate?
+    /// Stores a new domain with an uploaded certificate and its state in one transaction: both, or nothing.
+    /// `SlipwayError.conflict` when any project of the install has the hostname already (as `DomainRepository.create`).
+    func createDomain(_ domain: NewDomain, certificate: StoredCertificate, state: CertificateState) async throws -> Domain
     /// Stores the domain's certificate and its state in one step (a new certificate replaces the one before); false
     /// when no domain has that hostname.
     func storeCertificate(_ certificate: StoredCertificate, state: CertificateState) async throws -> Bool

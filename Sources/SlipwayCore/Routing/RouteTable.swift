@@ -91,9 +91,14 @@ public final class RouteTable: Sendable {
         }
     }
 
-    /// The route key a custom domain serves like (`hello`, `staging.hello`), or nil for a host that is none.
+    /// The route key a custom domain serves like (`hello`, `staging.hello`), or nil for a host that is none. A host
+    /// that is no domain itself is served by the wildcard domain that matches it (`a.example.com` by `*.example.com`,
+    /// one label only: not `example.com`, not `b.a.example.com`): an exact domain wins.
     public func routeKey(forCustomDomain hostname: String) -> String? {
-        state.withLock { $0.customDomains[hostname]?.key }
+        state.withLock { state in
+            if let route = state.customDomains[hostname] { return route.key }
+            return DomainRules.wildcard(matching: hostname).flatMap { state.customDomains[$0]?.key }
+        }
     }
 
     /// Routes a custom domain (added).
@@ -111,10 +116,12 @@ public final class RouteTable: Sendable {
         change { $0.customDomains = domains }
     }
 
-    /// The custom domains that serve `deploymentID` now (those whose key points at it), sorted.
+    /// The custom domains that serve `deploymentID` now (those whose key points at it), sorted: a deployment's
+    /// aliases. Wildcard domains are left out: `*.example.com` is no URL anyone can open.
     public func customDomains(pointingAt deploymentID: Int64) -> [String] {
         state.withLock { state in
-            state.customDomains.filter { state.routes[$0.value.key]?.deploymentID == deploymentID }.map(\.key).sorted()
+            state.customDomains.filter { !DomainRules.isWildcard($0.key) && state.routes[$0.value.key]?.deploymentID == deploymentID }
+                .map(\.key).sorted()
         }
     }
 
