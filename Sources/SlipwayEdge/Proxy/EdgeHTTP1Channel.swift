@@ -12,7 +12,18 @@ import NIOHTTPTypesHTTP1
 /// relays service requests as bytes and passes the others on; `PassedResponseObserver` tells it when Hummingbird's
 /// answer to one of those has ended. Hummingbird's handlers are added with the connection's first request for it.
 public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
-    public typealias Value = NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+    /// A connection's async channel, which feeds the responder, and what closes it if it is never served.
+    public struct Value: ServerChildChannelValue {
+        let asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+        let unserved: UnservedConnectionCloser
+        /// The connection.
+        public var channel: any Channel { asyncChannel.channel }
+
+        init(_ asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>) {
+            self.asyncChannel = asyncChannel
+            self.unserved = UnservedConnectionCloser(asyncChannel)
+        }
+    }
 
     /// The responder every request that is not proxied goes to.
     public let responder: HTTPChannelHandler.Responder
@@ -45,7 +56,7 @@ public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
                     try Self.addHummingbirdHandlers(after: edge, to: pipeline, configuration: configuration, logger: logger)
                 })
             try channel.pipeline.syncOperations.addHandler(edge)
-            return try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true))
+            return Value(try NIOAsyncChannel(wrappingChannelSynchronously: channel, configuration: .init(isOutboundHalfClosureEnabled: true)))
         }
     }
 
@@ -81,8 +92,26 @@ public struct EdgeHTTP1Channel: ServerChildChannel, HTTPChannelHandler {
     }
 
     /// Runs the responder for the requests that reach Hummingbird.
-    public func handle(value asyncChannel: Value, logger: Logger) async {
-        await handleHTTP(asyncChannel: asyncChannel, logger: logger)
+    public func handle(value: Value, logger: Logger) async {
+        await handleHTTP(asyncChannel: value.asyncChannel, logger: logger)
+    }
+}
+
+/// Finishes and closes a connection's async channel when the last copy of its value goes. Served, that is after
+/// Hummingbird's handling, which has finished and closed it already. Unserved, it is the only way out: a connection
+/// accepted as the server stops can be dropped by the server's loop before anything runs it (apple/swift-nio#2637),
+/// and NIO traps when the writer of an async channel is released unfinished ("Deinited NIOAsyncWriter without
+/// calling finish()"), which took the whole process down.
+final class UnservedConnectionCloser: Sendable {
+    private let asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>
+
+    init(_ asyncChannel: NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>) {
+        self.asyncChannel = asyncChannel
+    }
+
+    deinit {
+        asyncChannel.outbound.finish()
+        asyncChannel.channel.close(promise: nil)
     }
 }
 

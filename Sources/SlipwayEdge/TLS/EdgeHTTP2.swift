@@ -41,7 +41,13 @@ enum EdgeHTTP2 {
             streamDelegate: manager.http2StreamDelegate
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
-                try streams.yield(setUpStream(stream, proxy: proxy, configuration: configuration, logger: logger))
+                let asyncChannel = try setUpStream(stream, proxy: proxy, configuration: configuration, logger: logger)
+                if case .terminated = streams.yield(asyncChannel) {
+                    // The connection's handling has ended: nobody will serve the stream. Its writer must be finished
+                    // before it is released (NIO traps otherwise).
+                    asyncChannel.outbound.finish()
+                    stream.close(promise: nil)
+                }
             }
         }
         try pipeline.addHandler(http2, position: .after(edge))
