@@ -166,6 +166,8 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                // The DNS lookup of domain ownership records (UDP).
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 // Trusting a private CA's certificate (`--acme-ca-file`, pebble in tests) in the HTTP client.
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

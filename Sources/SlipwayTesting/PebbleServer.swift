@@ -47,6 +47,11 @@ public final class PebbleServer: Sendable {
     public let directoryURL: String
     /// Pebble's management API, `https://127.0.0.1:PORT` (`/roots/0` is the root that issues).
     public let managementURL: String
+    /// The DNS server pebble asks (pebble-challtestsrv's): every name is 127.0.0.1; TXT records are set through
+    /// `setTXT`.
+    public let dnsPort: Int
+    /// pebble-challtestsrv's management API, `http://127.0.0.1:PORT`.
+    public let challengeManagementURL: String
     /// The certificate of pebble's own HTTPS listeners: what a client must trust to talk to it.
     public let httpsCertificatePEM: String
     /// The temporary directory with pebble's configuration, certificate and logs.
@@ -131,13 +136,19 @@ public final class PebbleServer: Sendable {
         }
         return PebbleServer(
             directoryURL: "https://127.0.0.1:\(listenPort)/dir", managementURL: "https://127.0.0.1:\(managementPort)",
+            dnsPort: dnsPort, challengeManagementURL: "http://127.0.0.1:\(challengeManagementPort)",
             httpsCertificatePEM: https.certificatePEM, directory: directory, processes: started
         )
     }
 
-    private init(directoryURL: String, managementURL: String, httpsCertificatePEM: String, directory: URL, processes: [ProcessHandle]) {
+    private init(
+        directoryURL: String, managementURL: String, dnsPort: Int, challengeManagementURL: String, httpsCertificatePEM: String,
+        directory: URL, processes: [ProcessHandle]
+    ) {
         self.directoryURL = directoryURL
         self.managementURL = managementURL
+        self.dnsPort = dnsPort
+        self.challengeManagementURL = challengeManagementURL
         self.httpsCertificatePEM = httpsCertificatePEM
         self.directory = directory
         self.processes = processes
@@ -154,6 +165,24 @@ public final class PebbleServer: Sendable {
         let body = try await response.body.collect(upTo: 1024 * 1024)
         guard response.status == .ok else { throw TestSupportError("pebble's /roots/0 answered \(response.status)") }
         return String(buffer: body)
+    }
+
+    /// Makes pebble-challtestsrv's DNS answer `value` for the TXT records of `host` (`/set-txt`); `clearTXT` removes
+    /// them.
+    public func setTXT(_ host: String, _ value: String) async throws {
+        try await challengeManagement("/set-txt", ["host": host.hasSuffix(".") ? host : host + ".", "value": value])
+    }
+
+    public func clearTXT(_ host: String) async throws {
+        try await challengeManagement("/clear-txt", ["host": host.hasSuffix(".") ? host : host + "."])
+    }
+
+    private func challengeManagement(_ path: String, _ body: [String: String]) async throws {
+        var request = HTTPClientRequest(url: challengeManagementURL + path)
+        request.method = .POST
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        guard response.status == .ok else { throw TestSupportError("pebble-challtestsrv's \(path) answered \(response.status)") }
     }
 
     /// The pids of challtestsrv and pebble, in the order they started.
