@@ -27,7 +27,7 @@ import Testing
         let command = try commands.build(buildSpec)
         #expect(
             command.arguments == [
-                "/usr/bin/podman", "build", "--runtime", "runc", "--layers", "--force-rm", "--pull", "missing",
+                "/usr/bin/podman", "build", "--runtime", "runc", "--layers", "--force-rm",
                 "-f", "/data/work/42/src/Dockerfile", "-t", "localhost/slipway/shop:bld_42",
                 "--label", "slipway.build=bld_42", "--label", "slipway.project=Shop",
                 "--build-arg", "API_KEY", "--build-arg", "NODE_ENV",
@@ -44,7 +44,10 @@ import Testing
         spec.network = .namespace(path: "/proc/4242/ns/net")
         spec.buildArguments = [:]
         spec.limits.resources.memoryBytes = nil
-        #expect(try commands.build(spec).arguments.suffix(5) == ["--network", "ns:/proc/4242/ns/net", "--cgroup-parent", "/slipway-build-bld_42", "/data/work/42/src"])
+        #expect(
+            try commands.build(spec).arguments.suffix(5) == [
+                "--network", "ns:/proc/4242/ns/net", "--cgroup-parent", "/slipway-build-bld_42", "/data/work/42/src",
+            ])
         spec.network = .none
         #expect(
             try ContainerCommands(engine: docker).build(spec).arguments == [
@@ -162,8 +165,9 @@ import Testing
         #expect(commands.info().arguments == [p, "info", "--format", "json"])
         #expect(commands.stop("slipway-dpl_1", timeoutSeconds: 7).arguments == [p, "stop", "--time", "7", "slipway-dpl_1"])
         #expect(commands.kill("slipway-dpl_1").arguments == [p, "kill", "--signal", "KILL", "slipway-dpl_1"])
-        #expect(commands.remove("slipway-dpl_1").arguments == [p, "rm", "--force", "slipway-dpl_1"])
-        #expect(commands.remove(containers: ["a1", "b2"]).arguments == [p, "rm", "--force", "a1", "b2"])
+        #expect(commands.remove("slipway-dpl_1").arguments == [p, "rm", "--force", "--time", "0", "slipway-dpl_1"])
+        #expect(commands.remove(containers: ["a1", "b2"]).arguments == [p, "rm", "--force", "--time", "0", "a1", "b2"])
+        #expect(ContainerCommands(engine: docker).remove("c").arguments == ["/usr/bin/docker", "rm", "--force", "c"])
         #expect(commands.inspect("slipway-dpl_1").arguments == [p, "container", "inspect", "slipway-dpl_1"])
         #expect(commands.imageInspect("localhost/x:1").arguments == [p, "image", "inspect", "localhost/x:1"])
         #expect(commands.imageRemove("localhost/x:1").arguments == [p, "image", "rm", "--force", "localhost/x:1"])
@@ -173,11 +177,18 @@ import Testing
                 "/usr/bin/docker", "image", "inspect", "--format", "{{.Id}}", "localhost/x:1",
             ])
         #expect(
-            commands.containersWithLabel("slipway.build=b1").arguments == [p, "ps", "--all", "--quiet", "--no-trunc", "--filter", "label=slipway.build=b1"])
+            commands.containersWithLabel("slipway.build=b1").arguments == [
+                p, "ps", "--all", "--quiet", "--no-trunc", "--filter", "label=slipway.build=b1",
+            ])
         #expect(
-            commands.imagesWithLabel("slipway.project").arguments == [p, "images", "--all", "--quiet", "--no-trunc", "--filter", "label=slipway.project"])
+            commands.imagesWithLabel("slipway.project").arguments == [
+                p, "images", "--all", "--quiet", "--no-trunc", "--filter", "label=slipway.project",
+            ])
         #expect(commands.allContainersWithBuildContainers().arguments == [p, "ps", "--all", "--external", "--quiet", "--no-trunc"])
-        #expect(commands.secretCreate("s1", labels: ["slipway.deployment": "d"]).arguments == [p, "secret", "create", "--label", "slipway.deployment=d", "s1", "-"])
+        #expect(
+            commands.secretCreate("s1", labels: ["slipway.deployment": "d"]).arguments == [
+                p, "secret", "create", "--label", "slipway.deployment=d", "s1", "-",
+            ])
         #expect(commands.secretRemove(["s1", "s2"]).arguments == [p, "secret", "rm", "s1", "s2"])
     }
 

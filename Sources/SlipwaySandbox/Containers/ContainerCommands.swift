@@ -33,7 +33,7 @@ public struct ContainerCommands: Sendable, Equatable {
         if engine.kind == .podman {
             if let runtime = engine.runtime { arguments += ["--runtime", runtime] }
             // Keep each step's layer (the project's cache), and remove the working containers even of a failed build.
-            arguments += ["--layers", "--force-rm", "--pull", "missing"]
+            arguments += ["--layers", "--force-rm"]
         }
         arguments += ["-f", spec.dockerfile, "-t", spec.tag]
         arguments += Self.labelArguments(spec.labels)
@@ -134,11 +134,16 @@ public struct ContainerCommands: Sendable, Equatable {
     /// SIGKILL to the container's processes at once.
     public func kill(_ container: String) -> Command { command(["kill", "--signal", "KILL", container]) }
 
-    /// Removes a container, running or not.
-    public func remove(_ container: String) -> Command { command(["rm", "--force", container]) }
+    /// Removes a container, running or not (a running one is killed at once, as Docker's `rm --force` does).
+    public func remove(_ container: String) -> Command { remove(containers: [container]) }
 
     /// Removes several containers at once (the ids of a label search, or a build's working containers).
-    public func remove(containers: [String]) -> Command { command(["rm", "--force"] + containers) }
+    public func remove(containers: [String]) -> Command {
+        switch engine.kind {
+        case .podman: command(["rm", "--force", "--time", "0"] + containers)
+        case .docker: command(["rm", "--force"] + containers)
+        }
+    }
 
     /// The container's state as a JSON array of one object (`State.Pid`, `Status`, `ExitCode`, `OOMKilled`).
     public func inspect(_ container: String) -> Command { command(["container", "inspect", container]) }
