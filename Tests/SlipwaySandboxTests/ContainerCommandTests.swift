@@ -41,12 +41,16 @@ import Testing
 
     @Test func aBuildJoinsAGivenNetworkNamespaceAndDockerGetsNoPodmanOnlyFlags() throws {
         var spec = buildSpec
-        spec.network = .namespace(path: "/proc/4242/ns/net")
+        spec.network = .slirp4netns
+        #expect(throws: ContainerCommandError("network: a slirp4netns build needs its namespace first (ContainerClient.build makes it)")) {
+            try commands.build(spec)
+        }
+        spec.network = .namespace(path: "/proc/4242/ns/net", dnsServer: "10.0.2.3")
         spec.buildArguments = [:]
         spec.limits.resources.memoryBytes = nil
         #expect(
-            try commands.build(spec).arguments.suffix(5) == [
-                "--network", "ns:/proc/4242/ns/net", "--cgroup-parent", "/slipway-build-bld_42", "/data/work/42/src",
+            try commands.build(spec).arguments.suffix(7) == [
+                "--network", "ns:/proc/4242/ns/net", "--dns", "10.0.2.3", "--cgroup-parent", "/slipway-build-bld_42", "/data/work/42/src",
             ])
         spec.network = .none
         #expect(
@@ -184,6 +188,7 @@ import Testing
             commands.imagesWithLabel("slipway.project").arguments == [
                 p, "images", "--all", "--quiet", "--no-trunc", "--filter", "label=slipway.project",
             ])
+        #expect(commands.allContainerIDsAndNames().arguments == [p, "ps", "--all", "--no-trunc", "--format", "{{.ID}} {{.Names}}"])
         #expect(commands.allContainersWithBuildContainers().arguments == [p, "ps", "--all", "--external", "--quiet", "--no-trunc"])
         #expect(
             commands.secretCreate("s1", labels: ["slipway.deployment": "d"]).arguments == [
@@ -215,6 +220,19 @@ import Testing
         #expect(ContainerEngine.isStaticExecutable("/bin/busybox") == FileManager.default.fileExists(atPath: "/bin/busybox"))
         #expect(!ContainerEngine.isStaticExecutable("/bin/sh"))
         #expect(ContainerEngineUnavailable("podman not found").description == "containers unavailable: podman not found")
+    }
+
+    @Test func theStartUpLineSaysHowContainersAndBuildsAreIsolated() {
+        var engine = podman
+        engine.buildNetwork = .slirp4netns
+        #expect(
+            engine.summary
+                == "podman 4.3.1 with runc, a user namespace per container (--userns=auto), own network namespace (slirp4netns, no host loopback), "
+                + "builds reach out through slirp4netns (no host loopback), secrets as files turned into environment variables")
+        #expect(
+            docker.summary
+                == "docker 28.2.2, containers run as 65534:65534, no network but the container's own loopback, builds have no network, "
+                + "no secrets (static busybox missing)")
     }
 
     @Test func aKilledBuildsProcessesAreFoundByAnyComponentOfTheirCgroupPath() throws {

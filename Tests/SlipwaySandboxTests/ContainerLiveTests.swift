@@ -84,6 +84,8 @@ struct ContainerLiveTests {
         #expect(engine.summary.hasPrefix("podman \(engine.version) with runc, "))
         #expect(engine.storageRoot != nil && engine.storageDriver != nil)
         #expect(engine.secretLauncher == "/bin/busybox")
+        #expect(engine.network == .slirp4netns && engine.buildNetwork == .slirp4netns)
+        #expect(engine.summary.contains("own network namespace (slirp4netns, no host loopback)"))
         let missing = await ContainerEngine.detect(.podman, secretLauncherCandidates: ["/bin/sh"])
         #expect(try missing.get().secretLauncher == nil)
     }
@@ -120,6 +122,42 @@ struct ContainerLiveTests {
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/" + cgroupName))
         #expect(try await !scene.client.imageExists("localhost/slipway-test/slow:\(scene.token)"))
         #expect(try await scene.client.imageExists(scene.baseImage))
+    }
+
+    @Test func aBuildWithAWayOutGetsSlirpsRouteAndResolverButNotTheHostsLoopback() async throws {
+        try await Scene.with { scene in
+            try await scene.buildBaseImage()
+            let hostServer = try LoopbackListener()
+            defer { hostServer.close() }
+            let holdersBefore = Set(Self.processes(withCommandLineContaining: "sleep\0infinity"))
+            let dockerfile = [
+                "FROM \(scene.baseImage)",
+                "RUN ip route && cat /etc/resolv.conf && (timeout 5 nc 10.0.2.2 \(hostServer.port) </dev/null || echo no-host-loopback)",
+            ].joined(separator: "\n")
+            let lines = Mutex<[String]>([])
+            var spec = ImageBuildSpec(
+                contextDirectory: scene.directory, dockerfile: scene.directory + "/Dockerfile", tag: "localhost/slipway-test/net:\(scene.token)",
+                labels: scene.labels, network: .slirp4netns, cgroupParent: "/slipway-build-test-\(scene.token)-net"
+            )
+            try dockerfile.write(toFile: spec.dockerfile, atomically: true, encoding: .utf8)
+            let termination = try await scene.client.build(spec, timeout: .seconds(120)) { line in lines.withLock { $0.append(line.text) } }
+            let output = lines.withLock { $0 }
+            #expect(termination.succeeded, "\(output)")
+            #expect(output.contains { $0.hasPrefix("default via 10.0.2.2 dev tap0") })
+            #expect(output.contains("nameserver 10.0.2.3"))
+            #expect(output.contains { $0.contains("can't connect to remote host (10.0.2.2)") })
+            #expect(output.contains("no-host-loopback"))
+            #expect(hostServer.pendingConnections() == 0)
+            // The namespace's holder ends with the build.
+            var holders = Set(Self.processes(withCommandLineContaining: "sleep\0infinity")).subtracting(holdersBefore)
+            for _ in 0..<100 where !holders.isEmpty {
+                try await Task.sleep(for: .milliseconds(20))
+                holders = Set(Self.processes(withCommandLineContaining: "sleep\0infinity")).subtracting(holdersBefore)
+            }
+            #expect(holders.isEmpty)
+            spec.network = .none
+            #expect(throws: Never.self) { try scene.client.commands.build(spec) }
+        }
     }
 
     @Test func aServiceContainerIsReachedOnItsOwnLoopbackRunsUnprivilegedAndCannotReachTheHostsLoopback() async throws {

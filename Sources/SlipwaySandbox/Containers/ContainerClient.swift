@@ -107,9 +107,18 @@ public struct ContainerClient: Sendable {
     /// Builds an image, handing each output line to `onLine` as it comes. When the build does not succeed (it failed,
     /// ran past `timeout`, was stopped through `handle` or its task was cancelled), whatever it left is removed before
     /// this returns: the processes of its `RUN` steps and Buildah's working containers.
+    /// A `.slirp4netns` build gets a `BuildNetworkNamespace` for as long as it runs.
     public func build(
         _ spec: ImageBuildSpec, timeout: Duration? = nil, handle: ProcessHandle? = nil, onLine: @escaping @Sendable (OutputLine) -> Void
     ) async throws -> Termination {
+        var spec = spec
+        var network: BuildNetworkNamespace?
+        if spec.network == .slirp4netns {
+            let made = try await BuildNetworkNamespace.start(onLine: onLine)
+            network = made
+            spec.network = made.buildNetwork
+        }
+        defer { network?.stop() }
         let command = try commands.build(spec)
         let termination: Termination
         do {
@@ -215,7 +224,25 @@ public struct ContainerClient: Sendable {
 
     /// Kills and removes a container.
     public func remove(_ container: String) async throws {
-        try await execute(commands.remove(container), operation: "removing container \(container)")
+        try await removeContainers([container], operation: "removing container \(container)")
+    }
+
+    /// Removes containers, again when a removal failed: Podman sometimes cannot unmount a container's `/dev/shm` at
+    /// the first try ("device or resource busy") while another process's new mount namespace still holds a copy of
+    /// it (a build starting at that moment), and a container already gone counts as removed.
+    func removeContainers(_ containers: [String], operation: String) async throws {
+        var failure: ContainerOutput?
+        for attempt in 0..<5 {
+            if attempt > 0 { try await Task.sleep(for: .milliseconds(100 * attempt)) }
+            let output = try await Self.execute(commands.remove(containers: containers), timeout: commandTimeout)
+            if output.termination.succeeded { return }
+            failure = output
+            let all = try await Self.execute(commands.allContainerIDsAndNames(), timeout: commandTimeout)
+            let present = all.lines.flatMap { $0.split(separator: " ").map(String.init) }
+            let left = containers.filter { wanted in present.contains { $0 == wanted || $0.hasPrefix(wanted) } }
+            if all.termination.succeeded && left.isEmpty { return }
+        }
+        if let failure { throw ContainerEngineError(operation, failure) }
     }
 
     /// Whether the image exists locally.
@@ -236,7 +263,7 @@ public struct ContainerClient: Sendable {
     /// Removes every container and image that carries `label` (leftovers of a crash, or a test's).
     public func removeAll(withLabel label: String) async throws {
         let containers = try await containers(withLabel: label)
-        if !containers.isEmpty { try await execute(commands.remove(containers: containers), operation: "removing containers") }
+        if !containers.isEmpty { try await removeContainers(containers, operation: "removing containers labelled \(label)") }
         for image in Set(try await images(withLabel: label)) {
             // Removing a tagged image may take its labelled parents with it: a later one that is gone is fine.
             _ = try await Self.execute(commands.imageRemove(image), timeout: commandTimeout)

@@ -52,7 +52,11 @@ public struct ContainerCommands: Sendable, Equatable {
         }
         switch spec.network {
         case .none: arguments += ["--network", "none"]
-        case .namespace(let path): arguments += ["--network", "ns:" + path]
+        case .namespace(let path, let dnsServer):
+            arguments += ["--network", "ns:" + path]
+            if let dnsServer { arguments += ["--dns", dnsServer] }
+        case .slirp4netns:
+            throw ContainerCommandError("network: a slirp4netns build needs its namespace first (ContainerClient.build makes it)")
         }
         if engine.kind == .podman { arguments += ["--cgroup-parent", spec.cgroupParent] }
         arguments.append(spec.contextDirectory)
@@ -151,6 +155,11 @@ public struct ContainerCommands: Sendable, Equatable {
     /// The full ids of every container, running or not, that carries `label` (`key` or `key=value`).
     public func containersWithLabel(_ label: String) -> Command {
         command(["ps", "--all", "--quiet", "--no-trunc", "--filter", "label=" + label])
+    }
+
+    /// Every container, running or not, as `<full id> <name>` lines.
+    public func allContainerIDsAndNames() -> Command {
+        command(["ps", "--all", "--no-trunc", "--format", "{{.ID}} {{.Names}}"])
     }
 
     /// The full ids of every container in storage, including Buildah's working containers (Podman only).

@@ -43,6 +43,9 @@ public struct ContainerEngine: Sendable, Equatable {
     public var userMode: UserMode
     /// Which network containers get.
     public var network: NetworkMode
+    /// Which network image builds get: `.slirp4netns` where slirp4netns and unshare exist and the server is root
+    /// (`BuildNetworkNamespace`), `.none` otherwise.
+    public var buildNetwork: BuildNetwork
     /// The engine's storage root and driver (`/var/lib/containers/storage`, `overlay`): a canceled build's working
     /// containers are recognised there (see `ContainerClient.removeBuildLeftovers`).
     public var storageRoot: String?
@@ -54,7 +57,8 @@ public struct ContainerEngine: Sendable, Equatable {
 
     public init(
         kind: Kind, executable: String, version: String, runtime: String? = "runc", userMode: UserMode = .automaticNamespace,
-        network: NetworkMode = .slirp4netns, storageRoot: String? = nil, storageDriver: String? = nil, secretLauncher: String? = nil
+        network: NetworkMode = .slirp4netns, buildNetwork: BuildNetwork = .none, storageRoot: String? = nil, storageDriver: String? = nil,
+        secretLauncher: String? = nil
     ) {
         self.kind = kind
         self.executable = executable
@@ -62,6 +66,7 @@ public struct ContainerEngine: Sendable, Equatable {
         self.runtime = runtime
         self.userMode = userMode
         self.network = network
+        self.buildNetwork = buildNetwork
         self.storageRoot = storageRoot
         self.storageDriver = storageDriver
         self.secretLauncher = secretLauncher
@@ -77,6 +82,11 @@ public struct ContainerEngine: Sendable, Equatable {
         switch network {
         case .slirp4netns: parts.append("own network namespace (slirp4netns, no host loopback)")
         case .none: parts.append("no network but the container's own loopback")
+        }
+        switch buildNetwork {
+        case .slirp4netns: parts.append("builds reach out through slirp4netns (no host loopback)")
+        case .none: parts.append("builds have no network")
+        case .namespace(let path, _): parts.append("builds join \(path)")
         }
         parts.append(secretLauncher == nil ? "no secrets (static busybox missing)" : "secrets as files turned into environment variables")
         return parts.joined(separator: ", ")
@@ -133,12 +143,15 @@ extension ContainerEngine {
             engine.runtime = "runc"
             let subordinate = (try? String(contentsOfFile: subordinateIDs, encoding: .utf8)) ?? ""
             engine.userMode = geteuid() == 0 && hasContainersRange(subordinate) ? .automaticNamespace : fallbackUser
-            engine.network = Sandbox.findExecutable("slirp4netns") != nil ? .slirp4netns : .none
+            let slirp = Sandbox.findExecutable("slirp4netns") != nil
+            engine.network = slirp ? .slirp4netns : .none
+            engine.buildNetwork = slirp && geteuid() == 0 && Sandbox.findExecutable("unshare") != nil ? .slirp4netns : .none
             engine.secretLauncher = secretLauncherCandidates.first { isStaticExecutable($0) }
         } else {
             engine.runtime = nil
             engine.userMode = fallbackUser
             engine.network = .none
+            engine.buildNetwork = .none
         }
         return .success(engine)
     }

@@ -17,13 +17,16 @@ public struct ContainerLimits: Sendable, Equatable {
     }
 }
 
-/// Where the `RUN` steps of an image build may connect to.
+/// Where the `RUN` steps of an image build may connect to. Buildah 1.28 offers `none`, `host`, `private` (Podman's
+/// bridge, whose 10.88.0.0/16 must carry no traffic here) and `ns:<path>`; it has no slirp4netns mode for builds.
 public enum BuildNetwork: Sendable, Equatable {
-    /// `--network none`: only the step's own loopback (Buildah 1.28 offers no slirp4netns for builds).
+    /// `--network none`: only the step's own loopback.
     case none
-    /// `--network ns:<path>`: the steps join an existing network namespace, e.g. one held open with a slirp4netns
-    /// way out that does not reach the host's loopback (as sandboxed builds get).
-    case namespace(path: String)
+    /// A network namespace made for the build and held open while it runs, with a slirp4netns way out that does not
+    /// reach the host's loopback (`BuildNetworkNamespace`): package downloads work, the host's services do not.
+    case slirp4netns
+    /// `--network ns:<path>`: the steps join an existing network namespace; `dnsServer` is their resolver.
+    case namespace(path: String, dnsServer: String?)
 }
 
 /// One image build (`podman build`): a Dockerfile, its context, and how the result is named and labelled.
