@@ -32,27 +32,28 @@ struct ContainerLiveTests {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
 
-        /// Builds `dockerfile` in a context of its own (with `busybox` in it) and returns the output lines.
-        func build(_ dockerfile: String, tag: String, handle: ProcessHandle? = nil, onLine: @escaping @Sendable (OutputLine) -> Void = { _ in })
-            async throws -> (Termination, ImageBuildSpec)
-        {
+        /// A build of `dockerfile` in a context of its own (with `busybox` in it), under a cgroup parent of its own.
+        func buildSpec(_ dockerfile: String, tag: String) throws -> ImageBuildSpec {
             let context = directory + "/context-\(UUID().uuidString.prefix(6))"
             try FileManager.default.createDirectory(atPath: context, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: "/bin/busybox", toPath: context + "/busybox")
             try dockerfile.write(toFile: context + "/Dockerfile", atomically: true, encoding: .utf8)
-            let spec = ImageBuildSpec(
+            return ImageBuildSpec(
                 contextDirectory: context, dockerfile: context + "/Dockerfile", tag: tag, labels: labels,
                 cgroupParent: "/slipway-build-test-\(token)-\(UUID().uuidString.prefix(6).lowercased())"
             )
-            let termination = try await client.build(spec, timeout: .seconds(300), handle: handle, onLine: onLine)
-            return (termination, spec)
+        }
+
+        /// Builds `dockerfile` and returns how the build ended.
+        func build(_ dockerfile: String, tag: String, onLine: @escaping @Sendable (OutputLine) -> Void = { _ in }) async throws -> Termination {
+            try await client.build(try buildSpec(dockerfile, tag: tag), timeout: .seconds(300), onLine: onLine)
         }
 
         /// The busybox base image: every busybox applet linked in /bin.
         func buildBaseImage() async throws {
             let dockerfile = "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n"
             let lines = Mutex<[String]>([])
-            let (termination, _) = try await build(dockerfile, tag: baseImage) { line in lines.withLock { $0.append(line.text) } }
+            let termination = try await build(dockerfile, tag: baseImage) { line in lines.withLock { $0.append(line.text) } }
             try #require(termination.succeeded, "the base image did not build: \(lines.withLock { $0 }.joined(separator: "\n"))")
         }
 
@@ -90,18 +91,22 @@ struct ContainerLiveTests {
         #expect(try missing.get().secretLauncher == nil)
     }
 
-    @Test func aBuildThatIsCanceledMidStepLeavesNoProcessNoBuildContainerAndNoImage() async throws {
-        try await Scene.with { scene in try await canceledBuild(scene) }
+    /// Stopped through its `ProcessHandle` (the pipeline's cancel) or by cancelling its task (a timeout of the caller).
+    @Test(arguments: [false, true])
+    func aBuildThatIsCanceledMidStepLeavesNoProcessNoBuildContainerAndNoImage(cancellingTheTask: Bool) async throws {
+        try await Scene.with { scene in try await canceledBuild(scene, cancellingTheTask: cancellingTheTask) }
     }
 
-    func canceledBuild(_ scene: Scene) async throws {
+    func canceledBuild(_ scene: Scene, cancellingTheTask: Bool) async throws {
         try await scene.buildBaseImage()
         let handle = ProcessHandle()
         let sleeping = AsyncStream.makeStream(of: Void.self)
         let lines = Mutex<[String]>([])
         let dockerfile = "FROM \(scene.baseImage)\nRUN echo first-step-done\nRUN echo about-to-sleep && sleep 300\nRUN echo never\n"
+        let spec = try scene.buildSpec(dockerfile, tag: "localhost/slipway-test/slow:\(scene.token)")
+        let client = scene.client
         let build = Task {
-            try await scene.build(dockerfile, tag: "localhost/slipway-test/slow:\(scene.token)", handle: handle) { line in
+            try await client.build(spec, timeout: .seconds(300), handle: handle) { line in
                 lines.withLock { $0.append(line.text) }
                 if line.text == "about-to-sleep" { sleeping.continuation.yield() }
             }
@@ -109,9 +114,12 @@ struct ContainerLiveTests {
         // The line arrives while the step still runs: output is streamed, not collected at the end.
         for await _ in sleeping.stream { break }
         #expect(lines.withLock { $0 }.contains("first-step-done"))
-        handle.stop(gracePeriod: .zero)
-        let (termination, spec) = try await build.value
-        #expect(!termination.succeeded)
+        if cancellingTheTask {
+            build.cancel()
+        } else {
+            handle.stop(gracePeriod: .seconds(5))
+        }
+        await #expect(throws: CancellationError.self) { try await build.value }
         #expect(!lines.withLock { $0 }.contains("never"))
 
         let cgroupName = String(spec.cgroupParent.dropFirst())
@@ -167,7 +175,7 @@ struct ContainerLiveTests {
     func serviceContainer(_ scene: Scene) async throws {
         try await scene.buildBaseImage()
         let image = "localhost/slipway-test/web:\(scene.token)"
-        let (built, _) = try await scene.build(
+        let built = try await scene.build(
             "FROM \(scene.baseImage)\nRUN mkdir /www && echo hello-from-the-container > /www/index.html\n", tag: image)
         try #require(built.succeeded)
 

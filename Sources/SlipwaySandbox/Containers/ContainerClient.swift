@@ -106,7 +106,8 @@ public struct ContainerClient: Sendable {
 
     /// Builds an image, handing each output line to `onLine` as it comes. When the build does not succeed (it failed,
     /// ran past `timeout`, was stopped through `handle` or its task was cancelled), whatever it left is removed before
-    /// this returns: the processes of its `RUN` steps and Buildah's working containers.
+    /// this returns: the processes of its `RUN` steps and Buildah's working containers. A build stopped through
+    /// `handle` or cancelled throws `CancellationError` (`podman build` exits with status 0 on SIGTERM, even mid-step).
     /// A `.slirp4netns` build gets a `BuildNetworkNamespace` for as long as it runs.
     public func build(
         _ spec: ImageBuildSpec, timeout: Duration? = nil, handle: ProcessHandle? = nil, onLine: @escaping @Sendable (OutputLine) -> Void
@@ -124,11 +125,20 @@ public struct ContainerClient: Sendable {
         do {
             termination = try await ChildProcess.run(command, timeout: timeout, gracePeriod: .seconds(2), handle: handle, onLine: onLine)
         } catch {
-            await removeBuildLeftovers(cgroupParent: spec.cgroupParent)
+            await removeBuildLeftoversEvenIfCancelled(cgroupParent: spec.cgroupParent)
             throw error
         }
-        if !termination.succeeded || Task.isCancelled { await removeBuildLeftovers(cgroupParent: spec.cgroupParent) }
+        let interrupted = Task.isCancelled || handle?.isStopped == true
+        if !termination.succeeded || interrupted { await removeBuildLeftoversEvenIfCancelled(cgroupParent: spec.cgroupParent) }
+        if interrupted { throw CancellationError() }
         return termination
+    }
+
+    /// The cleanup of a canceled build runs its own engine commands: in the canceled task they would be stopped as
+    /// soon as they started, so it runs in a task of its own that is not canceled.
+    private func removeBuildLeftoversEvenIfCancelled(cgroupParent: String) async {
+        let client = self
+        await Task.detached { await client.removeBuildLeftovers(cgroupParent: cgroupParent) }.value
     }
 
     /// Kills every process under a build's cgroup (a killed `podman build` leaves its running `RUN` step behind), removes
@@ -138,7 +148,7 @@ public struct ContainerClient: Sendable {
         guard engine.kind == .podman else { return }
         let name = cgroupParent.split(separator: "/").last.map(String.init) ?? cgroupParent
         await BuildLeftovers.killProcesses(inCgroupNamed: name)
-        if let ids = try? await execute(commands.allContainersWithBuildContainers(), operation: "listing containers").lines {
+        if let ids = try? await listing(commands.allContainersWithBuildContainers(), operation: "listing containers") {
             let leftovers = ids.filter { BuildLeftovers.workingContainer($0, engine: engine, hasCgroupParent: cgroupParent) }
             if !leftovers.isEmpty { _ = try? await execute(commands.remove(containers: leftovers), operation: "removing build containers") }
         }
@@ -252,12 +262,24 @@ public struct ContainerClient: Sendable {
 
     /// The ids of the containers carrying `label`.
     public func containers(withLabel label: String) async throws -> [String] {
-        try await execute(commands.containersWithLabel(label), operation: "listing containers").lines
+        try await listing(commands.containersWithLabel(label), operation: "listing containers")
     }
 
     /// The ids of the images carrying `label`.
     public func images(withLabel label: String) async throws -> [String] {
-        try await execute(commands.imagesWithLabel(label), operation: "listing images").lines
+        try await listing(commands.imagesWithLabel(label), operation: "listing images")
+    }
+
+    /// A listing's lines, asked again when it failed: Podman's listings fail while another command removes an image
+    /// they are looking at ("checking if image … is dangling: … image not known").
+    private func listing(_ command: Command, operation: String) async throws -> [String] {
+        var output = try await Self.execute(command, timeout: commandTimeout)
+        for attempt in 1..<5 where !output.termination.succeeded {
+            try await Task.sleep(for: .milliseconds(50 * attempt))
+            output = try await Self.execute(command, timeout: commandTimeout)
+        }
+        guard output.termination.succeeded else { throw ContainerEngineError(operation, output) }
+        return output.lines
     }
 
     /// Removes every container and image that carries `label` (leftovers of a crash, or a test's).
