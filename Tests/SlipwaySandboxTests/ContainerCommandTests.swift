@@ -80,6 +80,7 @@ import Testing
         #expect(ImageBuildSpec.imageName(project: "My App/2", buildID: "BLD:7") == "localhost/slipway/my-app-2:bld-7")
         #expect(ImageBuildSpec.imageName(project: "-x", buildID: "_1") == "localhost/slipway/x-x:x_1")
         #expect(ContainerRunSpec.serviceName(deploymentUID: "dpl_AB12") == "slipway-dpl_ab12")
+        #expect(ImageBuildSpec.cgroupParent(buildID: "BLD/7") == "/slipway-build-bld-7")
     }
 
     var runSpec: ContainerRunSpec {

@@ -70,9 +70,13 @@ public struct ImageBuildSpec: Sendable, Equatable {
         self.init(
             contextDirectory: contextDirectory, dockerfile: dockerfile, tag: Self.imageName(project: project, buildID: buildID),
             labels: ["slipway.build": buildID, "slipway.project": project], buildArguments: buildArguments, limits: limits,
-            network: network, cgroupParent: "/slipway-build-" + ContainerNames.component(buildID)
+            network: network, cgroupParent: Self.cgroupParent(buildID: buildID)
         )
     }
+
+    /// `/slipway-build-<build id>`: the cgroup parent of a deployment's build, known from its id alone, so that a
+    /// server that died during a build can remove what it left (`ContainerClient.removeBuildLeftovers`) on restart.
+    public static func cgroupParent(buildID: String) -> String { "/slipway-build-" + ContainerNames.component(buildID) }
 
     /// `localhost/slipway/<project>:<build id>`, each part reduced to the characters image names allow.
     public static func imageName(project: String, buildID: String) -> String {
