@@ -33,11 +33,13 @@ import Testing
         let created = try ProjectValidation.validateNew(
             project(
                 kind: .service,
-                BuildTypeSettings(type: .dockerfile, dockerfilePath: "./docker//Dockerfile.prod", dockerContext: "", buildArgs: ["NODE_ENV", "API_URL"])
+                BuildTypeSettings(
+                    type: .dockerfile, dockerfilePath: "./docker//Dockerfile.prod", dockerContext: "", buildArgs: ["NODE_ENV", "API_URL"])
             ))
         #expect(
             created.build
-                == BuildTypeConfig(type: .dockerfile, dockerfilePath: "docker/Dockerfile.prod", dockerContext: ".", buildArgs: ["NODE_ENV", "API_URL"]))
+                == BuildTypeConfig(
+                    type: .dockerfile, dockerfilePath: "docker/Dockerfile.prod", dockerContext: ".", buildArgs: ["NODE_ENV", "API_URL"]))
         // A static site may build with a Dockerfile too: its output_dir is then a directory inside the image.
         let site = try ProjectValidation.validateNew(project(kind: .static, BuildTypeSettings(type: .dockerfile, dockerContext: "web/")))
         #expect(site.build.type == .dockerfile && site.build.dockerContext == "web")
@@ -57,8 +59,9 @@ import Testing
             #expect("\(error)".contains(mentions), "\(error)")
         }
         // The compose file follows the same rules.
-        #expect(rejectedFields(project(kind: .service, BuildTypeSettings(type: .compose, composePath: path, exposeService: "web", exposePort: 80)))
-            == ["compose_path"])
+        #expect(
+            rejectedFields(project(kind: .service, BuildTypeSettings(type: .compose, composePath: path, exposeService: "web", exposePort: 80)))
+                == ["compose_path"])
     }
 
     @Test func aDockerContextMustStayInsideTheRepository() {
@@ -71,9 +74,10 @@ import Testing
     }
 
     @Test func buildArgsAreEnvironmentVariableNamesEachOnce() {
-        #expect(rejectedFields(project(BuildTypeSettings(buildArgs: ["GOOD", "1BAD", "GOOD", "PATH", "SLIPWAY_X"]))) == [
-            "build_args.1", "build_args.2", "build_args.3", "build_args.4",
-        ])
+        #expect(
+            rejectedFields(project(BuildTypeSettings(buildArgs: ["GOOD", "1BAD", "GOOD", "PATH", "SLIPWAY_X"]))) == [
+                "build_args.1", "build_args.2", "build_args.3", "build_args.4",
+            ])
         #expect(rejectedFields(project(BuildTypeSettings(buildArgs: (0...100).map { "V\($0)" }))) == ["build_args"])
         #expect(rejectedFields(project(BuildTypeSettings(buildArgs: (0..<100).map { "V\($0)" }))) == [])
     }
@@ -111,7 +115,9 @@ import Testing
             try ProjectValidation.apply(ProjectSettings(kind: .static), to: service)
         }
         // Unsetting the exposed port of a compose project is refused; switching to dockerfile keeps the compose settings.
-        #expect(throws: SlipwayError.self) { try ProjectValidation.apply(ProjectSettings(build: BuildTypeSettings(clearExposePort: true)), to: service) }
+        #expect(throws: SlipwayError.self) {
+            try ProjectValidation.apply(ProjectSettings(build: BuildTypeSettings(clearExposePort: true)), to: service)
+        }
         let dockerfile = try ProjectValidation.apply(ProjectSettings(build: BuildTypeSettings(type: .dockerfile, buildArgs: ["TOKEN"])), to: service)
         #expect(dockerfile.build == BuildTypeConfig(type: .dockerfile, buildArgs: ["TOKEN"], exposeService: "web", exposePort: 3000))
         let back = try ProjectValidation.apply(ProjectSettings(build: BuildTypeSettings(type: .command)), to: dockerfile)

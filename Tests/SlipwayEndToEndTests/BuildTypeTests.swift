@@ -92,7 +92,8 @@ import Testing
             #expect(project.buildType == "dockerfile")
             let result = try await api.deploy(projectIDs: [project.id])
             let deployment = try await api.waitForDeployment(result.deploymentIds[0])
-            let expected = "dockerfile builds need a container engine: not available yet on this server "
+            let expected =
+                "dockerfile builds need a container engine: not available yet on this server "
                 + "(build_type 'dockerfile'; build_type 'command' builds with a shell command)"
             #expect(deployment.state == "failed")
             #expect(deployment.error == expected)
@@ -112,7 +113,10 @@ import Testing
                 server, .GET, "/client/v4/accounts/\(account)/pages/projects/boxed/deployments/\(deployment.uid)")
             #expect(pagesStatus == 200)
             let buildConfig = try #require((pages["result"] as? [String: Any])?["build_config"] as? [String: Any])
-            #expect(buildConfig.keys.sorted() == ["build_caching", "build_command", "destination_dir", "root_dir", "web_analytics_tag", "web_analytics_token"])
+            #expect(
+                buildConfig.keys.sorted() == [
+                    "build_caching", "build_command", "destination_dir", "root_dir", "web_analytics_tag", "web_analytics_token",
+                ])
             #expect(buildConfig["build_command"] as? String == "")
             let deployID = "dep_" + deployment.uid.replacingOccurrences(of: "-", with: "")
             let (deployStatus, deploy) = try await send(server, .GET, "/api/deploys/\(deployID)")
@@ -141,7 +145,8 @@ import Testing
             let (createStatus, createOutput) = try await CommandLineTests.slipway(
                 [
                     "projects", "create", "boxed", "--repository", "https://git.example.com/boxed.git", "--kind", "service",
-                    "--build-type", "dockerfile", "--dockerfile", "deploy/Dockerfile", "--docker-context", "deploy", "--build-args", "NODE_ENV, API_URL",
+                    "--build-type", "dockerfile", "--dockerfile", "deploy/Dockerfile", "--docker-context", "deploy", "--build-args",
+                    "NODE_ENV, API_URL",
                 ],
                 environment: environment)
             #expect(createStatus == 0, "\(createOutput)")
