@@ -65,6 +65,14 @@ public struct ProjectInfo: Decodable, Sendable, Equatable {
     public var port: Int?
     public var healthCheckPath: String?
     public var services: ServiceProcessesInfo?
+    /// `command`, `dockerfile` or `compose` (nil from a server older than build types).
+    public var buildType: String?
+    public var dockerfilePath: String?
+    public var dockerContext: String?
+    public var buildArgs: [String]?
+    public var composePath: String?
+    public var exposeService: String?
+    public var exposePort: Int?
 }
 
 /// The processes of a service project (`services` of `GET /api/v1/projects/{id}`).
@@ -191,12 +199,28 @@ public struct NewProjectRequest: Encodable, Sendable {
     public var healthCheckTimeout: Double?
     public var healthCheckInterval: Double?
     public var drainTimeout: Double?
+    /// The build type and its settings (docs/api-v1.md "Build types").
+    public var buildType: String?
+    public var dockerfilePath: String?
+    public var dockerContext: String?
+    public var buildArgs: [String]?
+    public var composePath: String?
+    public var exposeService: String?
+    public var exposePort: Int?
 
     public init(
         name: String, repository: String, productionBranch: String? = nil, kind: String? = nil, rootDir: String? = nil,
         buildCommand: String? = nil, outputDir: String? = nil, startCommand: String? = nil, port: Int? = nil,
-        healthCheckPath: String? = nil, healthCheckTimeout: Double? = nil, healthCheckInterval: Double? = nil, drainTimeout: Double? = nil
+        healthCheckPath: String? = nil, healthCheckTimeout: Double? = nil, healthCheckInterval: Double? = nil, drainTimeout: Double? = nil,
+        build: BuildTypeRequest = BuildTypeRequest()
     ) {
+        self.buildType = build.buildType
+        self.dockerfilePath = build.dockerfilePath
+        self.dockerContext = build.dockerContext
+        self.buildArgs = build.buildArgs
+        self.composePath = build.composePath
+        self.exposeService = build.exposeService
+        self.exposePort = build.exposePort
         self.startCommand = startCommand
         self.port = port
         self.healthCheckPath = healthCheckPath
@@ -210,6 +234,86 @@ public struct NewProjectRequest: Encodable, Sendable {
         self.rootDir = rootDir
         self.buildCommand = buildCommand
         self.outputDir = outputDir
+    }
+}
+
+/// The build type fields of a project creation or update; nil fields are not sent.
+public struct BuildTypeRequest: Encodable, Sendable, Equatable {
+    public var buildType: String?
+    public var dockerfilePath: String?
+    public var dockerContext: String?
+    public var buildArgs: [String]?
+    public var composePath: String?
+    public var exposeService: String?
+    public var exposePort: Int?
+
+    public init(
+        buildType: String? = nil, dockerfilePath: String? = nil, dockerContext: String? = nil, buildArgs: [String]? = nil,
+        composePath: String? = nil, exposeService: String? = nil, exposePort: Int? = nil
+    ) {
+        self.buildType = buildType
+        self.dockerfilePath = dockerfilePath
+        self.dockerContext = dockerContext
+        self.buildArgs = buildArgs
+        self.composePath = composePath
+        self.exposeService = exposeService
+        self.exposePort = exposePort
+    }
+}
+
+/// What `updateProject` sends (`PATCH`): only the fields given change.
+public struct ProjectUpdateRequest: Encodable, Sendable {
+    public var name: String?
+    public var repository: String?
+    public var productionBranch: String?
+    public var kind: String?
+    public var rootDir: String?
+    public var buildCommand: String?
+    public var outputDir: String?
+    public var startCommand: String?
+    public var healthCheckPath: String?
+    public var build: BuildTypeRequest
+
+    public init(
+        name: String? = nil, repository: String? = nil, productionBranch: String? = nil, kind: String? = nil, rootDir: String? = nil,
+        buildCommand: String? = nil, outputDir: String? = nil, startCommand: String? = nil, healthCheckPath: String? = nil,
+        build: BuildTypeRequest = BuildTypeRequest()
+    ) {
+        self.name = name
+        self.repository = repository
+        self.productionBranch = productionBranch
+        self.kind = kind
+        self.rootDir = rootDir
+        self.buildCommand = buildCommand
+        self.outputDir = outputDir
+        self.startCommand = startCommand
+        self.healthCheckPath = healthCheckPath
+        self.build = build
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, repository, productionBranch, kind, rootDir, buildCommand, outputDir, startCommand, healthCheckPath
+    }
+
+    /// The fields given, flat (the build type fields beside the others, as the API takes them).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encodeIfPresent(name, forKey: .name)
+        try container.encodeIfPresent(repository, forKey: .repository)
+        try container.encodeIfPresent(productionBranch, forKey: .productionBranch)
+        try container.encodeIfPresent(kind, forKey: .kind)
+        try container.encodeIfPresent(rootDir, forKey: .rootDir)
+        try container.encodeIfPresent(buildCommand, forKey: .buildCommand)
+        try container.encodeIfPresent(outputDir, forKey: .outputDir)
+        try container.encodeIfPresent(startCommand, forKey: .startCommand)
+        try container.encodeIfPresent(healthCheckPath, forKey: .healthCheckPath)
+        try build.encode(to: encoder)
+    }
+
+    /// Whether nothing would change.
+    public var isEmpty: Bool {
+        [name, repository, productionBranch, kind, rootDir, buildCommand, outputDir, startCommand, healthCheckPath].allSatisfy { $0 == nil }
+            && build == BuildTypeRequest()
     }
 }
 

@@ -60,6 +60,11 @@ public struct SlipwayClient: Sendable {
         try await send(.POST, "/api/v1/projects", body: project)
     }
 
+    /// Changes the settings given of a project (by id or name); answers the project as it is now.
+    public func updateProject(_ reference: String, _ update: ProjectUpdateRequest) async throws -> ProjectInfo {
+        try await send(.PATCH, "/api/v1/projects/\(escape(reference))", body: update)
+    }
+
     /// A project by id or name.
     public func project(_ reference: String) async throws -> ProjectInfo {
         try await send(.GET, "/api/v1/projects/\(escape(reference))")

@@ -176,7 +176,8 @@ public struct DeploymentRunner: Sendable {
             try SandboxFiles.handOver(workDirectory + "/home", to: user)
             let config = run.deployment.config
             run.system(
-                "Build config: root_dir '\(config.rootDir)', build_command '\(config.buildCommand)', output_dir '\(config.outputDir)'",
+                "Build config: build_type \(config.build.summary), root_dir '\(config.rootDir)', build_command '\(config.buildCommand)', "
+                    + "output_dir '\(config.outputDir)'",
                 stage: .initialize
             )
             try await loadEnvironmentVariables(of: run)
@@ -271,6 +272,9 @@ public struct DeploymentRunner: Sendable {
             _ = try SandboxFiles.Directory.open(workDirectory).directory("src", field: "the checkout").directory(config.rootDir, field: "root_dir")
         } catch {
             throw PipelineError("\(error)")
+        }
+        guard config.build.type == .command else {
+            return try await buildWithContainerEngine(config.build, project: project, workDirectory: workDirectory, run: run)
         }
         if config.buildCommand.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             run.system("No build command: publishing the files as they are", stage: .build)

@@ -29,6 +29,8 @@ struct SQLProjectRepository: ProjectRepository {
         var webhookSecret: String?
         var productionPinned: Int64?
         var serviceConfig: String?
+        var buildType: String?
+        var buildTypeConfig: String?
 
         func project(secrets: SecretBox?) throws -> Project {
             let projectUID = try StoredValue.uuid(uid, table: "projects", column: "uid")
@@ -40,7 +42,8 @@ struct SQLProjectRepository: ProjectRepository {
                 createdAt: StoredValue.date(createdAt), updatedAt: StoredValue.date(updatedAt),
                 source: try StoredValue.sourceConfig(sourceConfig),
                 webhookSecret: try SQLProjectRepository.unsealWebhookSecret(webhookSecret ?? "", projectUID: projectUID, secrets: secrets),
-                productionPinned: (productionPinned ?? 0) != 0, service: try StoredValue.serviceConfig(serviceConfig)
+                productionPinned: (productionPinned ?? 0) != 0, service: try StoredValue.serviceConfig(serviceConfig),
+                build: try StoredValue.buildTypeConfig(type: buildType, buildTypeConfig)
             )
         }
     }
@@ -74,14 +77,15 @@ struct SQLProjectRepository: ProjectRepository {
                     INSERT INTO projects (
                         uid, workspace_id, name, repository, production_branch, kind, root_dir, build_command, output_dir,
                         server_id, production_deployment_id, last_sequence_number, created_at, updated_at,
-                        source_config, webhook_secret, production_pinned, service_config
+                        source_config, webhook_secret, production_pinned, service_config, build_type, build_type_config
                     ) VALUES (
                         \(bind: uid.lowercased), \(bind: workspaceID), \(bind: project.name), \(bind: project.repository),
                         \(bind: project.productionBranch), \(bind: project.kind.rawValue), \(bind: project.rootDir),
                         \(bind: project.buildCommand), \(bind: project.outputDir), \(bind: Self.localServerID), NULL, 0,
                         \(bind: StoredValue.microseconds(now)), \(bind: StoredValue.microseconds(now)),
                         \(bind: try StoredValue.sourceConfigJSON(project.source)), \(bind: sealedSecret), 0,
-                        \(bind: try StoredValue.serviceConfigJSON(project.service))
+                        \(bind: try StoredValue.serviceConfigJSON(project.service)), \(bind: project.build.type.rawValue),
+                        \(bind: try StoredValue.buildTypeConfigJSON(project.build))
                     )
                     RETURNING id
                     """
@@ -91,7 +95,7 @@ struct SQLProjectRepository: ProjectRepository {
                     productionBranch: project.productionBranch, kind: project.kind, rootDir: project.rootDir,
                     buildCommand: project.buildCommand, outputDir: project.outputDir, serverID: Self.localServerID,
                     productionDeploymentID: nil, createdAt: now, updatedAt: now, source: project.source,
-                    webhookSecret: project.webhookSecret, service: project.service
+                    webhookSecret: project.webhookSecret, service: project.service, build: project.build
                 )
             }
         }
@@ -144,7 +148,7 @@ struct SQLProjectRepository: ProjectRepository {
         }
     }
 
-    /// Saves the settings of `project` (name, repository, branch, kind, build settings, server) and stamps
+    /// Saves the settings of `project` (name, repository, branch, kind, build settings and type, server) and stamps
     /// `updated_at`. The production deployment is not a setting: `DeploymentRepository.saveLive` moves it.
     func update(_ project: Project) async throws -> Project {
         let now = Timestamp.now()
@@ -163,6 +167,8 @@ struct SQLProjectRepository: ProjectRepository {
                         source_config = \(bind: try StoredValue.sourceConfigJSON(project.source)),
                         webhook_secret = \(bind: sealedSecret),
                         service_config = \(bind: try StoredValue.serviceConfigJSON(project.service)),
+                        build_type = \(bind: project.build.type.rawValue),
+                        build_type_config = \(bind: try StoredValue.buildTypeConfigJSON(project.build)),
                         updated_at = \(bind: StoredValue.microseconds(now))
                     WHERE id = \(bind: project.id) AND workspace_id = \(bind: project.workspaceID)
                     RETURNING *

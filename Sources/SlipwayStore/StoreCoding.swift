@@ -127,6 +127,26 @@ enum StoredValue {
         }
     }
 
+    /// A project's build type settings as JSON text (the type itself is its own column too).
+    static func buildTypeConfigJSON(_ build: BuildTypeConfig) throws -> String {
+        try json(build)
+    }
+
+    /// A project's build type config from its two columns; a row from before migration 18 builds with a command. The
+    /// `build_type` column is the type: the JSON holds the settings.
+    static func buildTypeConfig(type: String?, _ text: String?) throws -> BuildTypeConfig {
+        var config = BuildTypeConfig()
+        if let text {
+            do {
+                config = try decode(BuildTypeConfig.self, text)
+            } catch {
+                throw StoreError.corruptValue(table: "projects", column: "build_type_config", value: text)
+            }
+        }
+        if let type { config.type = try enumeration(BuildType.self, type, table: "projects", column: "build_type") }
+        return config
+    }
+
     /// A project's service config as JSON text.
     static func serviceConfigJSON(_ service: ServiceConfig) throws -> String {
         try json(service)

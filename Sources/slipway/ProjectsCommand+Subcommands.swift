@@ -11,6 +11,8 @@ extension ProjectsCommand {
                 Example:
                   slipway projects create hello-static --repository "$PWD" --root-dir examples/hello-static \\
                       --build-command "sh build.sh" --output-dir dist
+                  slipway projects create api --repository https://git.example.com/api.git --kind service \\
+                      --build-type dockerfile --dockerfile Dockerfile --build-args NODE_ENV
                 """
         )
 
@@ -23,6 +25,7 @@ extension ProjectsCommand {
         @Option(help: "The directory the build writes the site to (default: the root dir).") var outputDir: String?
         @Option(help: "service: the command that starts the app on $PORT (default: the Procfile's web: line).") var startCommand: String?
         @Option(help: "service: the path polled until it answers 2xx before traffic switches (default /).") var healthCheckPath: String?
+        @OptionGroup var build: BuildTypeOptions
         @Flag(help: "Print the project as JSON.") var json = false
         @OptionGroup var client: ClientOptions
 
@@ -32,7 +35,8 @@ extension ProjectsCommand {
                 try await api.createProject(
                     NewProjectRequest(
                         name: name, repository: repository, productionBranch: branch, kind: kind, rootDir: rootDir,
-                        buildCommand: buildCommand, outputDir: outputDir, startCommand: startCommand, healthCheckPath: healthCheckPath
+                        buildCommand: buildCommand, outputDir: outputDir, startCommand: startCommand, healthCheckPath: healthCheckPath,
+                        build: build.request
                     )
                 )
             }
@@ -78,6 +82,9 @@ extension ProjectsCommand {
             var rows: [(String, String)] = [
                 ("id", String(project.id)), ("name", project.name), ("repository", project.repository),
                 ("production branch", project.productionBranch), ("kind", project.kind), ("root dir", project.rootDir),
+            ]
+            rows += ProjectsCommand.buildTypeRows(project)
+            rows += [
                 ("build command", project.buildCommand), ("output dir", project.outputDir),
                 ("production deployment", project.productionDeploymentId.map(String.init) ?? "none"), ("url", project.url),
             ]

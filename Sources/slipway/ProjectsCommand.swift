@@ -5,7 +5,7 @@ import SlipwayClient
 /// `slipway projects …`: manage projects.
 struct ProjectsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "projects", abstract: "Manage projects.", subcommands: [Create.self, List.self, Show.self, Delete.self]
+        commandName: "projects", abstract: "Manage projects.", subcommands: [Create.self, List.self, Show.self, Update.self, Delete.self]
     )
 }
 
@@ -24,6 +24,13 @@ struct ProjectJSON: Encodable {
     var start_command: String?
     var port: Int?
     var health_check_path: String?
+    var build_type: String
+    var dockerfile_path: String?
+    var docker_context: String?
+    var build_args: [String]?
+    var compose_path: String?
+    var expose_service: String?
+    var expose_port: Int?
 
     init(_ project: ProjectInfo) {
         id = project.id
@@ -39,5 +46,12 @@ struct ProjectJSON: Encodable {
         start_command = project.startCommand
         port = project.port
         health_check_path = project.healthCheckPath
+        build_type = project.buildType ?? "command"
+        dockerfile_path = project.dockerfilePath
+        docker_context = project.dockerContext
+        build_args = project.buildArgs
+        compose_path = project.composePath
+        expose_service = project.exposeService
+        expose_port = project.exposePort
     }
 }

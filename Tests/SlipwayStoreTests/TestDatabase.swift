@@ -97,20 +97,23 @@ enum Fixtures {
     }
 
     /// Lends a database older than migration 10 the user columns, the sessions table, the token expiry (migration
-    /// 12), the memberships (13) and the install-wide limits (14) that today's identity and project repositories use; `takeBackUserColumns` removes them again, so that the database is
-    /// as the older Slipway left it.
+    /// 12), the memberships (13), the install-wide limits (14) and the build types (18) that today's identity and project
+    /// repositories use; `takeBackUserColumns` removes them again, so that the database is as the older Slipway left it.
     static func lendUserColumns(_ database: Database) async throws {
         try await database.withConnection { session in
             try await Migrations.addUsersAndSessions(session)
             try await Migrations.addTokenExpiry(session)
             try await Migrations.addMemberships(session)
             try await Migrations.addInstallLimits(session)
+            try await Migrations.addBuildTypes(session)
         }
     }
 
     /// Removes what `lendUserColumns` added (the rows written stay, in the older columns).
     static func takeBackUserColumns(_ database: Database) async throws {
         try await database.withConnection { session in
+            try await session.run("ALTER TABLE projects DROP COLUMN build_type_config")
+            try await session.run("ALTER TABLE projects DROP COLUMN build_type")
             try await session.run("DROP TABLE install_limits")
             try await session.run("DROP TABLE sessions")
             try await session.run("DROP TABLE invitations")

@@ -133,7 +133,9 @@ struct CloudflareDeploymentJSON: Encodable {
         }
     }
 
-    /// `build_config`: the deployment's frozen build settings.
+    /// `build_config`: the deployment's frozen build settings, in the seed's six fields and no more. Pages has no build
+    /// type: a `dockerfile` or `compose` build shows an empty `build_command`, since no command builds it
+    /// (docs/cloudflare.md).
     struct BuildConfiguration: Encodable {
         var config: BuildConfig
 
@@ -145,7 +147,7 @@ struct CloudflareDeploymentJSON: Encodable {
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: Key.self)
             try container.encode(false, forKey: .buildCaching)
-            try container.encode(config.buildCommand, forKey: .buildCommand)
+            try container.encode(config.build.type == .command ? config.buildCommand : "", forKey: .buildCommand)
             try container.encode(config.outputDir, forKey: .destinationDir)
             try container.encode(config.rootDir, forKey: .rootDir)
             try container.encodeNil(forKey: .webAnalyticsTag)

@@ -70,12 +70,14 @@ struct DeployJSON: Encodable {
     }
 }
 
-/// `metadata`: what Slipway knows of a deploy beyond the seed's fields.
+/// `metadata`: what Slipway knows of a deploy beyond the seed's fields; `buildType` is the build type of the deploy's
+/// config snapshot (`command`, `dockerfile`, `compose`).
 struct DeployMetadata: Encodable {
     var deployment: Deployment
 
     enum Key: String, CodingKey {
         case environment, gitBranch, commitId, commitMessage, commitAuthor, description, shortId, state, trigger, nativeId, reason
+        case buildType
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -91,6 +93,7 @@ struct DeployMetadata: Encodable {
         try container.encode(deployment.trigger, forKey: .trigger)
         try container.encode(deployment.id, forKey: .nativeId)
         try container.encode(deployment.progress.reason, forKey: .reason)
+        try container.encode(deployment.config.build.type, forKey: .buildType)
     }
 }
 
@@ -242,6 +245,8 @@ struct DeployJSONWriter {
         integer(deployment.id)
         key("reason")
         string(deployment.progress.reason)
+        key("buildType")
+        string(deployment.config.build.type.rawValue)
         raw("}")
         key("createdBy")
         string(json.createdBy)

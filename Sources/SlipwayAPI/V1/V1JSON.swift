@@ -165,6 +165,8 @@ struct V1Project: Encodable {
         case outputDir = "output_dir", serverID = "server_id", productionDeploymentID = "production_deployment_id"
         case createdAt = "created_at", updatedAt = "updated_at"
         case source, webhookSecret = "webhook_secret", productionPinned = "production_pinned", gitURL = "git_url", webhookURL = "webhook_url"
+        case buildType = "build_type", dockerfilePath = "dockerfile_path", dockerContext = "docker_context", buildArgs = "build_args"
+        case composePath = "compose_path", exposeService = "expose_service", exposePort = "expose_port"
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -183,6 +185,13 @@ struct V1Project: Encodable {
         try container.encode(project.rootDir, forKey: .rootDir)
         try container.encode(project.buildCommand, forKey: .buildCommand)
         try container.encode(project.outputDir, forKey: .outputDir)
+        try container.encode(project.build.type, forKey: .buildType)
+        try container.encode(project.build.dockerfilePath, forKey: .dockerfilePath)
+        try container.encode(project.build.dockerContext, forKey: .dockerContext)
+        try container.encode(project.build.buildArgs, forKey: .buildArgs)
+        try container.encode(project.build.composePath, forKey: .composePath)
+        try container.encode(project.build.exposeService.isEmpty ? nil : project.build.exposeService, forKey: .exposeService)
+        try container.encode(project.build.exposePort, forKey: .exposePort)
         try container.encode(project.service.startCommand, forKey: .startCommand)
         try container.encode(project.service.port, forKey: .port)
         try container.encode(project.service.healthCheckPath, forKey: .healthCheckPath)

@@ -52,12 +52,23 @@ struct V1ProjectsController {
         var healthCheckTimeout: Double?
         var healthCheckInterval: Double?
         var drainTimeout: Double?
+        var buildType: String?
+        var dockerfilePath: String?
+        var dockerContext: String?
+        var buildArgs: [String]?
+        var composePath: String?
+        var exposeService: String?
+        var exposePort: Int?
+        /// `"expose_port": null` unsets it.
+        var exposePortIsNull = false
 
         enum CodingKeys: String, CodingKey {
             case name, repository, kind, source, port
             case productionBranch = "production_branch", rootDir = "root_dir", buildCommand = "build_command", outputDir = "output_dir"
             case webhookSecret = "webhook_secret", startCommand = "start_command", healthCheckPath = "health_check_path"
             case healthCheckTimeout = "health_check_timeout", healthCheckInterval = "health_check_interval", drainTimeout = "drain_timeout"
+            case buildType = "build_type", dockerfilePath = "dockerfile_path", dockerContext = "docker_context", buildArgs = "build_args"
+            case composePath = "compose_path", exposeService = "expose_service", exposePort = "expose_port"
         }
 
         init(from decoder: any Decoder) throws {
@@ -78,6 +89,14 @@ struct V1ProjectsController {
             healthCheckTimeout = try container.decodeIfPresent(Double.self, forKey: .healthCheckTimeout)
             healthCheckInterval = try container.decodeIfPresent(Double.self, forKey: .healthCheckInterval)
             drainTimeout = try container.decodeIfPresent(Double.self, forKey: .drainTimeout)
+            buildType = try container.decodeIfPresent(String.self, forKey: .buildType)
+            dockerfilePath = try container.decodeIfPresent(String.self, forKey: .dockerfilePath)
+            dockerContext = try container.decodeIfPresent(String.self, forKey: .dockerContext)
+            buildArgs = try container.decodeIfPresent([String].self, forKey: .buildArgs)
+            composePath = try container.decodeIfPresent(String.self, forKey: .composePath)
+            exposeService = try container.decodeIfPresent(String.self, forKey: .exposeService)
+            exposePort = try container.decodeIfPresent(Int.self, forKey: .exposePort)
+            exposePortIsNull = try container.contains(.exposePort) && container.decodeNil(forKey: .exposePort)
         }
 
         func settings() throws -> ProjectSettings {
@@ -88,12 +107,23 @@ struct V1ProjectsController {
                 }
                 kind = parsed
             }
+            var buildType: BuildType?
+            if let text = self.buildType {
+                guard let parsed = BuildType(rawValue: text) else {
+                    throw SlipwayError.invalid("build_type", "must be 'command', 'dockerfile' or 'compose', got '\(text.prefix(80))'")
+                }
+                buildType = parsed
+            }
             return ProjectSettings(
                 name: name, repository: repository, productionBranch: productionBranch, kind: kind, rootDir: rootDir,
                 buildCommand: buildCommand, outputDir: outputDir, source: source?.settings, webhookSecret: webhookSecret,
                 service: ServiceSettings(
                     startCommand: startCommand, port: port, clearPort: portIsNull, healthCheckPath: healthCheckPath,
                     healthCheckTimeout: healthCheckTimeout, healthCheckInterval: healthCheckInterval, drainTimeout: drainTimeout
+                ),
+                build: BuildTypeSettings(
+                    type: buildType, dockerfilePath: dockerfilePath, dockerContext: dockerContext, buildArgs: buildArgs,
+                    composePath: composePath, exposeService: exposeService, exposePort: exposePort, clearExposePort: exposePortIsNull
                 )
             )
         }

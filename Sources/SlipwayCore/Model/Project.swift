@@ -31,12 +31,15 @@ public struct Project: Sendable, Equatable {
     public var productionPinned: Bool
     /// How a `service` runs: start command, port, health check, drain.
     public var service: ServiceConfig
+    /// How the build runs: a command, a Dockerfile or a compose file.
+    public var build: BuildTypeConfig
 
     public init(
         id: Int64, uid: UUID, workspaceID: Int64, name: String, repository: String, productionBranch: String,
         kind: ProjectKind, rootDir: String, buildCommand: String, outputDir: String, serverID: Int64,
         productionDeploymentID: Int64?, createdAt: Date, updatedAt: Date, source: SourceConfig = SourceConfig(),
-        webhookSecret: String = "", productionPinned: Bool = false, service: ServiceConfig = ServiceConfig()
+        webhookSecret: String = "", productionPinned: Bool = false, service: ServiceConfig = ServiceConfig(),
+        build: BuildTypeConfig = BuildTypeConfig()
     ) {
         self.id = id
         self.uid = uid
@@ -56,11 +59,12 @@ public struct Project: Sendable, Equatable {
         self.webhookSecret = webhookSecret
         self.productionPinned = productionPinned
         self.service = service
+        self.build = build
     }
 
     /// The build settings a deployment freezes when it is created.
     public var buildConfig: BuildConfig {
-        BuildConfig(kind: kind, rootDir: rootDir, buildCommand: buildCommand, outputDir: outputDir, service: service)
+        BuildConfig(kind: kind, rootDir: rootDir, buildCommand: buildCommand, outputDir: outputDir, service: service, build: build)
     }
 }
 
@@ -78,11 +82,13 @@ public struct ProjectSettings: Sendable, Equatable {
     public var webhookSecret: String?
     /// The service fields; each optional too.
     public var service: ServiceSettings
+    /// The build type fields; each optional too.
+    public var build: BuildTypeSettings
 
     public init(
         name: String? = nil, repository: String? = nil, productionBranch: String? = nil, kind: ProjectKind? = nil,
         rootDir: String? = nil, buildCommand: String? = nil, outputDir: String? = nil, source: SourceSettings? = nil,
-        webhookSecret: String? = nil, service: ServiceSettings = ServiceSettings()
+        webhookSecret: String? = nil, service: ServiceSettings = ServiceSettings(), build: BuildTypeSettings = BuildTypeSettings()
     ) {
         self.name = name
         self.repository = repository
@@ -94,6 +100,7 @@ public struct ProjectSettings: Sendable, Equatable {
         self.source = source
         self.webhookSecret = webhookSecret
         self.service = service
+        self.build = build
     }
 }
 
@@ -110,11 +117,13 @@ public struct NewProject: Sendable, Equatable {
     /// Generated at creation when not given (`SourceValidation.generateWebhookSecret`).
     public var webhookSecret: String
     public var service: ServiceConfig
+    public var build: BuildTypeConfig
 
     public init(
         name: String, repository: String, productionBranch: String = "main", kind: ProjectKind = .static,
         rootDir: String = "", buildCommand: String = "", outputDir: String = ".", source: SourceConfig = SourceConfig(),
-        webhookSecret: String = SourceValidation.generateWebhookSecret(), service: ServiceConfig = ServiceConfig()
+        webhookSecret: String = SourceValidation.generateWebhookSecret(), service: ServiceConfig = ServiceConfig(),
+        build: BuildTypeConfig = BuildTypeConfig()
     ) {
         self.name = name
         self.repository = repository
@@ -126,6 +135,7 @@ public struct NewProject: Sendable, Equatable {
         self.source = source
         self.webhookSecret = webhookSecret
         self.service = service
+        self.build = build
     }
 }
 
@@ -137,13 +147,19 @@ public struct BuildConfig: Sendable, Equatable, Codable {
     public var outputDir: String
     /// How the build runs when it is a service.
     public var service: ServiceConfig
+    /// The build type and its settings: what the build stage runs.
+    public var build: BuildTypeConfig
 
-    public init(kind: ProjectKind, rootDir: String, buildCommand: String, outputDir: String, service: ServiceConfig = ServiceConfig()) {
+    public init(
+        kind: ProjectKind, rootDir: String, buildCommand: String, outputDir: String, service: ServiceConfig = ServiceConfig(),
+        build: BuildTypeConfig = BuildTypeConfig()
+    ) {
         self.kind = kind
         self.rootDir = rootDir
         self.buildCommand = buildCommand
         self.outputDir = outputDir
         self.service = service
+        self.build = build
     }
 
     enum CodingKeys: String, CodingKey {
@@ -152,9 +168,11 @@ public struct BuildConfig: Sendable, Equatable, Codable {
         case buildCommand = "build_command"
         case outputDir = "output_dir"
         case service
+        case build
     }
 
-    /// Reads a stored snapshot; snapshots from before services have the default service config.
+    /// Reads a stored snapshot; snapshots from before services have the default service config, and those from
+    /// before build types build with a command.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         kind = try container.decode(ProjectKind.self, forKey: .kind)
@@ -162,5 +180,6 @@ public struct BuildConfig: Sendable, Equatable, Codable {
         buildCommand = try container.decode(String.self, forKey: .buildCommand)
         outputDir = try container.decode(String.self, forKey: .outputDir)
         service = try container.decodeIfPresent(ServiceConfig.self, forKey: .service) ?? ServiceConfig()
+        build = try container.decodeIfPresent(BuildTypeConfig.self, forKey: .build) ?? BuildTypeConfig()
     }
 }

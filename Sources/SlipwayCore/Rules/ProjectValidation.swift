@@ -8,14 +8,17 @@ public enum ProjectValidation {
         var problems = problems(in: settings, rules: rules)
         if settings.name == nil { problems.insert(FieldProblem(.name("name"), message: "is required"), at: 0) }
         if settings.repository == nil { problems.append(FieldProblem(.name("repository"), message: "is required")) }
+        let kind = settings.kind ?? .static
+        let build = settings.build.applied(to: BuildTypeConfig())
+        problems += BuildTypeRules.combinationProblems(kind: kind, build: build, settings: settings)
         guard problems.isEmpty, let name = settings.name, let repository = settings.repository else { throw .invalid(problems) }
         return NewProject(
             name: name, repository: repository, productionBranch: settings.productionBranch ?? "main",
-            kind: settings.kind ?? .static, rootDir: normalizedDirectory(settings.rootDir ?? ""),
+            kind: kind, rootDir: normalizedDirectory(settings.rootDir ?? ""),
             buildCommand: settings.buildCommand ?? "", outputDir: normalizedDirectory(settings.outputDir ?? ".", empty: "."),
             source: SourceValidation.apply(settings.source, to: SourceConfig()),
             webhookSecret: settings.webhookSecret ?? SourceValidation.generateWebhookSecret(),
-            service: settings.service.applied(to: ServiceConfig())
+            service: settings.service.applied(to: ServiceConfig()), build: build
         )
     }
 
@@ -34,6 +37,9 @@ public enum ProjectValidation {
         updated.source = SourceValidation.apply(settings.source, to: project.source)
         if let secret = settings.webhookSecret { updated.webhookSecret = secret }
         updated.service = settings.service.applied(to: project.service)
+        updated.build = settings.build.applied(to: project.build)
+        let combination = BuildTypeRules.combinationProblems(kind: updated.kind, build: updated.build, settings: settings)
+        guard combination.isEmpty else { throw .invalid(combination) }
         return updated
     }
 
@@ -58,6 +64,7 @@ public enum ProjectValidation {
             problems.append(FieldProblem(.name("buildCommand"), message: "must not contain NUL characters"))
         }
         problems += settings.service.problems
+        problems += BuildTypeRules.problems(in: settings.build)
         problems += SourceValidation.problems(in: settings)
         if let rules { problems += rules.problems(in: settings) }
         return problems
