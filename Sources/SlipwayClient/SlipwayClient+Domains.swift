@@ -32,7 +32,19 @@ public struct DomainInfo: Codable, Sendable, Equatable {
     /// The branch it serves; nil: production.
     public var branch: String?
     public var createdAt: String
+    /// Whether the workspace has proven the name its own (absent from servers before verification).
+    public struct Verification: Codable, Sendable, Equatable {
+        /// `pending` or `verified`.
+        public var status: String
+        public var verifiedAt: String?
+        /// `TXT`, with the record's name and value; nil when the server does not ask for proof.
+        public var type: String?
+        public var name: String?
+        public var value: String?
+    }
+
     public var dns: DNSRecord
+    public var verification: Verification?
     public var certificate: Certificate
 }
 
@@ -83,6 +95,12 @@ extension SlipwayClient {
         return try await send(
             .PUT, "/api/v1/projects/\(Self.pathComponent(project))/domains/\(Self.pathComponent(hostname))/certificate",
             body: Body(certificate: certificate.chainPEM, privateKey: certificate.privateKeyPEM))
+    }
+
+    /// Checks a domain's ownership record now: verified, it is served from then on; not found, a 409 that says
+    /// what to create.
+    public func verifyDomain(project: String, hostname: String) async throws -> DomainInfo {
+        try await send(.POST, "/api/v1/projects/\(Self.pathComponent(project))/domains/\(Self.pathComponent(hostname))/verify")
     }
 
     /// One custom domain of the project.

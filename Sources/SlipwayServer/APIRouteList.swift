@@ -116,7 +116,8 @@ func buildServerAPIRouter(
             environment: EnvironmentService(variables: environmentVariables),
             runtime: supervisor, serviceRestarts: store.serviceRestarts,
             domains: DomainService(
-                domains: store.domains, rules: DomainRules(platformDomain: configuration.domain), routes: routes, certificates: certificateWork)
+                domains: store.domains, rules: DomainRules(platformDomain: configuration.domain), routes: routes, certificates: certificateWork,
+                ownership: configuration.domainOwnership(secrets: secrets))
         ).withProtections(configuration, logger: logger)
     )
 }

@@ -1,5 +1,5 @@
 public import Foundation
-import SlipwayCore
+public import SlipwayCore
 public import SlipwaySandbox
 public import SlipwayStore
 
@@ -89,6 +89,12 @@ public struct SlipwayConfiguration: Sendable {
     public var strictTransportSecurity: Bool = false
     /// Certificates for custom domains through ACME (`--acme-*`, docs/domains.md).
     public var acme = ACMESettings()
+    /// `--domain-verification` / `SLIPWAY_DOMAIN_VERIFICATION`: how a workspace proves a custom domain its own
+    /// (`txt`, the default, or `off` for an install of one team; docs/domains.md).
+    public var domainVerification = DomainOwnership.Mode.txt
+    /// `--dns-resolver` / `SLIPWAY_DNS_RESOLVER`: the DNS server ownership records are looked up at (an IP address,
+    /// `:PORT` optional); nil: the first `nameserver` of /etc/resolv.conf.
+    public var dnsResolver: String?
 
     public init() {}
 
@@ -142,6 +148,7 @@ public struct SlipwayConfiguration: Sendable {
         try configuration.readConnectionProtections(from: environment)
         try configuration.readHTTPS(from: environment)
         try configuration.readACME(from: environment)
+        try configuration.readDomainOwnership(from: environment)
         if let value = environment["SLIPWAY_SANDBOX_NETWORK"], !value.isEmpty {
             try configuration.setSandboxNetwork(value, name: "SLIPWAY_SANDBOX_NETWORK")
         }

@@ -14,11 +14,12 @@ extension SQLCertificateRepository {
                     """
                     INSERT INTO domains (
                         hostname, project_id, branch, created_at, certificate_status, certificate_source, certificate_not_after,
-                        certificate_issuer, certificate_last_error, certificate_next_attempt_at
+                        certificate_issuer, certificate_last_error, certificate_next_attempt_at, verified_at
                     ) VALUES (
                         \(bind: new.hostname), \(bind: new.projectID), \(bind: new.branch), \(bind: StoredValue.microseconds(now)),
                         \(bind: state.status.rawValue), \(bind: state.source.rawValue), \(bind: StoredValue.microseconds(state.notAfter)),
-                        \(bind: state.issuer), \(bind: state.lastError), \(bind: StoredValue.microseconds(state.nextAttemptAt))
+                        \(bind: state.issuer), \(bind: state.lastError), \(bind: StoredValue.microseconds(state.nextAttemptAt)),
+                        \(bind: StoredValue.microseconds(new.verifiedAt.map(StoredValue.storedPrecision)))
                     )
                     RETURNING id
                     """
@@ -30,7 +31,9 @@ extension SQLCertificateRepository {
                     WHERE id = \(bind: id)
                     """
                 )
-                return Domain(id: id, hostname: new.hostname, projectID: new.projectID, branch: new.branch, createdAt: now, certificate: state)
+                return Domain(
+                    id: id, hostname: new.hostname, projectID: new.projectID, branch: new.branch, createdAt: now, certificate: state,
+                    verifiedAt: new.verifiedAt.map(StoredValue.storedPrecision))
             }
         }
     }

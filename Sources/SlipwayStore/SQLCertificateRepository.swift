@@ -45,7 +45,8 @@ struct SQLCertificateRepository: CertificateRepository {
                 CertificateRow.self,
                 """
                 SELECT id, hostname, certificate_chain_pem, certificate_sealed_private_key FROM domains
-                WHERE certificate_chain_pem IS NOT NULL AND certificate_sealed_private_key IS NOT NULL ORDER BY hostname
+                WHERE certificate_chain_pem IS NOT NULL AND certificate_sealed_private_key IS NOT NULL AND verified_at IS NOT NULL
+                ORDER BY hostname
                 """
             )
         }

@@ -21,6 +21,7 @@ struct SQLDomainRepository: DomainRepository {
         var certificateLastError: String?
         var certificateNextAttemptAt: Int64?
         var certificateFailedAttempts: Int
+        var verifiedAt: Int64?
 
         func domain() throws -> Domain {
             let status = try StoredValue.enumeration(CertificateState.Status.self, certificateStatus, table: "domains", column: "certificate_status")
@@ -30,7 +31,8 @@ struct SQLDomainRepository: DomainRepository {
                 certificate: CertificateState(
                     status: status, notAfter: StoredValue.date(certificateNotAfter), issuer: certificateIssuer, lastError: certificateLastError,
                     nextAttemptAt: StoredValue.date(certificateNextAttemptAt), failedAttempts: certificateFailedAttempts, source: source
-                )
+                ),
+                verifiedAt: StoredValue.date(verifiedAt)
             )
         }
     }
@@ -41,18 +43,48 @@ struct SQLDomainRepository: DomainRepository {
     }
 
     func create(_ new: NewDomain) async throws -> Domain {
+        try await UniqueConstraint.domainHostname.translatingViolation(into: Self.taken(new.hostname)) {
+            try await database.withConnection { session in try await Self.insert(new, session: session) }
+        }
+    }
+
+    /// Inserts a domain's row (its certificate `pending` from `acme`).
+    static func insert(_ new: NewDomain, session: Session) async throws -> Domain {
         let now = StoredValue.storedPrecision(Timestamp.now())
-        return try await UniqueConstraint.domainHostname.translatingViolation(into: Self.taken(new.hostname)) {
-            try await database.withConnection { session in
-                let id = try await session.insertReturningID(
-                    """
-                    INSERT INTO domains (hostname, project_id, branch, created_at)
-                    VALUES (\(bind: new.hostname), \(bind: new.projectID), \(bind: new.branch), \(bind: StoredValue.microseconds(now)))
-                    RETURNING id
-                    """
-                )
-                return Domain(id: id, hostname: new.hostname, projectID: new.projectID, branch: new.branch, createdAt: now)
+        let verifiedAt = new.verifiedAt.map(StoredValue.storedPrecision)
+        let id = try await session.insertReturningID(
+            """
+            INSERT INTO domains (hostname, project_id, branch, created_at, verified_at)
+            VALUES (\(bind: new.hostname), \(bind: new.projectID), \(bind: new.branch), \(bind: StoredValue.microseconds(now)),
+                \(bind: StoredValue.microseconds(verifiedAt)))
+            RETURNING id
+            """
+        )
+        return Domain(id: id, hostname: new.hostname, projectID: new.projectID, branch: new.branch, createdAt: now, verifiedAt: verifiedAt)
+    }
+
+    func takeOver(_ new: NewDomain) async throws -> (replaced: Domain?, created: Domain) {
+        try await UniqueConstraint.domainHostname.translatingViolation(into: Self.taken(new.hostname)) {
+            try await database.transaction { session in
+                let replaced = try await session.first(
+                    Row.self, "SELECT * FROM domains WHERE hostname = \(bind: new.hostname) \(session.rowLock(skipLocked: false))"
+                )?.domain()
+                if let replaced { try await session.run("DELETE FROM domains WHERE id = \(bind: replaced.id)") }
+                return (replaced, try await Self.insert(new, session: session))
             }
+        }
+    }
+
+    func setVerified(hostname: String, projectID: Int64, at date: Date) async throws -> Bool {
+        try await database.withConnection { session in
+            let updated = try await session.rows(
+                """
+                UPDATE domains SET verified_at = \(bind: StoredValue.microseconds(StoredValue.storedPrecision(date)))
+                WHERE hostname = \(bind: hostname) AND project_id = \(bind: projectID)
+                RETURNING id
+                """
+            )
+            return !updated.isEmpty
         }
     }
 
@@ -90,7 +122,10 @@ struct SQLDomainRepository: DomainRepository {
         let rows = try await database.withConnection { session in
             try await session.all(
                 RouteRow.self,
-                "SELECT domains.hostname, domains.branch, projects.name AS project_name FROM domains JOIN projects ON projects.id = domains.project_id"
+                """
+                SELECT domains.hostname, domains.branch, projects.name AS project_name FROM domains
+                JOIN projects ON projects.id = domains.project_id WHERE domains.verified_at IS NOT NULL
+                """
             )
         }
         return Dictionary(uniqueKeysWithValues: rows.map { ($0.hostname, DomainRoute(projectName: $0.projectName, branch: $0.branch)) })

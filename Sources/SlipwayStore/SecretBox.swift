@@ -1,6 +1,6 @@
 public import Crypto
 import Foundation
-import SlipwayCore
+public import SlipwayCore
 
 /// Encrypts and decrypts secret values with AES-GCM (256-bit key). Each sealed value is bound to where it is stored
 /// (its context, authenticated but not encrypted), so a ciphertext copied into another row does not open.
@@ -59,6 +59,10 @@ public struct SecretBox: Sendable {
     }
 
     /// `text` encrypted and authenticated together with `context`: `v1:` and the base64 of nonce, ciphertext and tag.
+    /// The tokens that prove domains (`DomainOwnership`): HMAC-SHA256 of the workspace and the name under the
+    /// install's key, 32 hex digits.
+    public var domainOwnershipTokens: any DomainOwnershipTokens { KeyedDomainTokens(keyBytes: keyBytes) }
+
     func seal(_ text: String, context: String) throws -> String {
         let box = try AES.GCM.seal(Data(text.utf8), using: key, authenticating: Data(context.utf8))
         guard let combined = box.combined else { throw SecretKeyError("AES-GCM produced no combined box") }
@@ -85,5 +89,16 @@ public struct SecretKeyError: Error, CustomStringConvertible, Equatable {
 
     public init(_ description: String) {
         self.description = description
+    }
+}
+
+/// `SecretBox.domainOwnershipTokens`.
+struct KeyedDomainTokens: DomainOwnershipTokens {
+    let keyBytes: Data
+
+    func token(for hostname: String, workspaceID: Int64) -> String {
+        let message = Data("slipway domain ownership/\(workspaceID)/\(hostname)".utf8)
+        let code = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: keyBytes))
+        return code.prefix(16).map { String(format: "%02x", $0) }.joined()
     }
 }

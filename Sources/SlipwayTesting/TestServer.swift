@@ -59,6 +59,8 @@ public struct TestServer: Sendable {
         // Local repositories only from the temporary repositories' directory (`run` allows it), not the checkout the
         // tests run in.
         configuration.allowsWorkingCheckout = false
+        // One team per test server: domains are verified as they are added (the ownership tests turn TXT on).
+        configuration.domainVerification = .off
         return configuration
     }
 

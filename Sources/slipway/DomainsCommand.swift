@@ -22,13 +22,18 @@ struct DomainsCommand: AsyncParsableCommand {
               slipway domains list shop
               slipway domains rm shop staging.example.com
             """,
-        subcommands: [DomainsAddCommand.self, DomainsListCommand.self, DomainsRemoveCommand.self, DomainsCertificateCommand.self]
+        subcommands: [
+            DomainsAddCommand.self, DomainsListCommand.self, DomainsVerifyCommand.self, DomainsRemoveCommand.self, DomainsCertificateCommand.self,
+        ]
     )
 
     /// The lines that describe a domain: what it serves, the DNS record to create, the certificate's state.
     static func describe(_ domain: DomainInfo) -> [String] {
         var lines = ["\(domain.hostname) → \(domain.branch.map { "branch \($0)" } ?? "production")"]
         lines.append("  DNS: " + record(domain.dns))
+        if let verification = domain.verification, verification.status != "verified", let name = verification.name, let value = verification.value {
+            lines.append("  ownership: not verified: create TXT \(name) \"\(value)\", then run slipway domains verify")
+        }
         lines.append("  certificate: " + certificate(domain.certificate))
         return lines
     }
@@ -126,15 +131,36 @@ struct DomainsListCommand: AsyncParsableCommand {
         if json { return try Output.json(domains) }
         if domains.isEmpty { return print("No custom domains.") }
         Output.table(
-            ["DOMAIN", "SERVES", "DNS", "CERTIFICATE", "NOT AFTER", "NEXT ATTEMPT", "LAST ERROR"],
+            ["DOMAIN", "SERVES", "OWNERSHIP", "DNS", "CERTIFICATE", "NOT AFTER", "NEXT ATTEMPT", "LAST ERROR"],
             domains.map {
                 [
-                    $0.hostname, $0.branch.map { "branch \($0)" } ?? "production", DomainsCommand.record($0.dns),
+                    $0.hostname, $0.branch.map { "branch \($0)" } ?? "production", $0.verification?.status ?? "-", DomainsCommand.record($0.dns),
                     "\($0.certificate.status) [\($0.certificate.source)]", $0.certificate.notAfter ?? "-", $0.certificate.nextAttemptAt ?? "-",
                     $0.certificate.lastError ?? "-",
                 ]
             }
         )
+    }
+}
+
+/// `slipway domains verify PROJECT DOMAIN`.
+struct DomainsVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify", abstract: "Check a custom domain's ownership record (TXT) now; verified, it is served from then on.",
+        discussion: "Example:\n  slipway domains verify shop shop.example.com"
+    )
+
+    @Argument(help: "The project's name or id.") var project: String
+    @Argument(help: "The host name.") var domain: String
+    @Flag(help: "Print the domain as JSON.") var json = false
+    @OptionGroup var client: ClientOptions
+
+    func run() async throws {
+        let api = try client.makeClient()
+        let verified = try await reportingErrors { try await api.verifyDomain(project: project, hostname: domain) }
+        if json { return try Output.json(verified) }
+        print(Output.paint("✓ \(verified.hostname) is verified", code: "32"))
+        DomainsCommand.describe(verified).dropFirst().forEach { print($0) }
     }
 }
 

@@ -22,6 +22,13 @@ struct ServeHTTPSOptions: ParsableArguments {
     var acmeCaFile: String?
     @Option(help: "The ACME challenges offered: http-01, tls-alpn-01, or both comma-separated (default both; SLIPWAY_ACME_CHALLENGE).")
     var acmeChallenge: String?
+    @Option(
+        help:
+            "How a workspace proves a custom domain its own: txt (a TXT record, the default) or off (one team per install; SLIPWAY_DOMAIN_VERIFICATION)."
+    )
+    var domainVerification: String?
+    @Option(help: "The DNS server ownership records are looked up at, IP[:PORT] (default: /etc/resolv.conf's first; SLIPWAY_DNS_RESOLVER).")
+    var dnsResolver: String?
 
     /// Sets what was given on the command line.
     func apply(to configuration: inout SlipwayConfiguration) throws {
@@ -36,12 +43,12 @@ struct ServeHTTPSOptions: ParsableArguments {
         if let acmeEmail { configuration.acme.email = acmeEmail }
         if acmeAcceptTerms { configuration.acme.acceptsTerms = true }
         if let acmeCaFile { configuration.acme.caFile = acmeCaFile }
-        if let acmeChallenge {
-            do {
-                try configuration.acme.setChallenges(acmeChallenge, name: "--acme-challenge")
-            } catch {
-                throw ValidationError("\(error)")
-            }
+        do {
+            if let acmeChallenge { try configuration.acme.setChallenges(acmeChallenge, name: "--acme-challenge") }
+            if let domainVerification { try configuration.setDomainVerification(domainVerification, name: "--domain-verification") }
+            if let dnsResolver { try configuration.setDNSResolver(dnsResolver, name: "--dns-resolver") }
+        } catch {
+            throw ValidationError("\(error)")
         }
     }
 }

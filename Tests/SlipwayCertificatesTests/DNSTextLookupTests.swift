@@ -23,7 +23,9 @@ import Testing
 
     /// An answer to query 7 for `a.example` TXT with `records` (each a list of character-strings), and a CNAME first.
     static func answer(id: UInt16 = 7, flags: UInt16 = 0x8180, records: [[String]]) -> [UInt8] {
-        var bytes: [UInt8] = [UInt8(id >> 8), UInt8(id & 0xFF), UInt8(flags >> 8), UInt8(flags & 0xFF), 0, 1, 0, UInt8(records.count + 1), 0, 0, 0, 0]
+        var bytes: [UInt8] = [
+            UInt8(id >> 8), UInt8(id & 0xFF), UInt8(flags >> 8), UInt8(flags & 0xFF), 0, 1, 0, UInt8(records.count + 1), 0, 0, 0, 0,
+        ]
         bytes += [1] + Array("a".utf8) + [7] + Array("example".utf8) + [0, 0, 16, 0, 1]
         // A CNAME, named by a pointer to the question's name (offset 12): skipped.
         bytes += [0xC0, 12, 0, 5, 0, 1, 0, 0, 0, 60, 0, 4, 1, UInt8(ascii: "b"), 0xC0, 12]

@@ -9,7 +9,7 @@ import Testing
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
     static func domain(_ state: CertificateState, hostname: String = "shop.example.com") -> Domain {
-        Domain(id: 1, hostname: hostname, projectID: 1, branch: nil, createdAt: now, certificate: state)
+        Domain(id: 1, hostname: hostname, projectID: 1, branch: nil, createdAt: now, certificate: state, verifiedAt: now)
     }
 
     @Test func aDomainIsDueWhenNewOrItsNextAttemptHasComeAndNeverWhenUploadedOrAWildcard() {
@@ -20,6 +20,10 @@ import Testing
         #expect(CertificateSchedule.isDue(Self.domain(CertificateState(status: .failed, nextAttemptAt: later)), at: Self.now) == false)
         #expect(CertificateSchedule.isDue(Self.domain(CertificateState(status: .issued, source: .uploaded)), at: Self.now) == false)
         #expect(CertificateSchedule.isDue(Self.domain(CertificateState(), hostname: "*.example.com"), at: Self.now) == false)
+        // A name not proven yet gets no certificate.
+        var unproven = Self.domain(CertificateState())
+        unproven.verifiedAt = nil
+        #expect(CertificateSchedule.isDue(unproven, at: Self.now) == false)
     }
 
     @Test func theRetryDelayDoublesFromAMinuteToSixHoursAndWaitsForTheCAsRetryAfter() {

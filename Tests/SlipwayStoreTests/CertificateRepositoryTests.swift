@@ -20,7 +20,7 @@ import Testing
     private static func domain(_ store: SQLStore, _ hostname: String) async throws -> Domain {
         let identity = try await Fixtures.bootstrap(store)
         let project = try await store.projects.create(Fixtures.newProject("shop"), workspaceID: identity.workspace.id)
-        return try await store.domains.create(NewDomain(hostname: hostname, projectID: project.id, branch: nil))
+        return try await store.domains.create(NewDomain(hostname: hostname, projectID: project.id, branch: nil, verifiedAt: Fixtures.time))
     }
 
     @Test("A certificate is stored with its state in one step, its key sealed, and reads back in clear", arguments: TestDatabase.all)
@@ -65,7 +65,9 @@ import Testing
                 status: .issued, notAfter: Date(timeIntervalSince1970: 1_900_000_000), issuer: "CN=Private CA", source: .uploaded)
             let wildcard = StoredCertificate(hostname: "*.example.com", chainPEM: Self.chainPEM, privateKeyPEM: Self.keyPEM)
             let created = try await certificates.createDomain(
-                NewDomain(hostname: "*.example.com", projectID: existing.projectID, branch: "staging"), certificate: wildcard, state: state)
+                NewDomain(hostname: "*.example.com", projectID: existing.projectID, branch: "staging", verifiedAt: Fixtures.time),
+                certificate: wildcard,
+                state: state)
             #expect(created.hostname == "*.example.com" && created.branch == "staging" && created.certificate == state)
             #expect(try await store.domains.domain(hostname: "*.example.com", projectID: existing.projectID) == created)
             #expect(try await certificates.certificate(hostname: "*.example.com") == wildcard)

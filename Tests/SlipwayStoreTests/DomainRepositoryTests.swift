@@ -12,8 +12,11 @@ import Testing
         try await database.withStore { store in
             let identity = try await Fixtures.bootstrap(store)
             let project = try await store.projects.create(Fixtures.newProject("shop"), workspaceID: identity.workspace.id)
-            let created = try await store.domains.create(NewDomain(hostname: "shop.example.com", projectID: project.id, branch: nil))
-            let staging = try await store.domains.create(NewDomain(hostname: "a-staging.example.com", projectID: project.id, branch: "staging"))
+            let created = try await store.domains.create(
+                NewDomain(hostname: "shop.example.com", projectID: project.id, branch: nil, verifiedAt: Fixtures.time))
+            let staging = try await store.domains.create(
+                NewDomain(hostname: "a-staging.example.com", projectID: project.id, branch: "staging", verifiedAt: Fixtures.time))
+            #expect(created.verifiedAt == Fixtures.time)
             #expect(created.certificate == CertificateState(status: .pending, source: .acme))
             #expect(try await store.domains.domain(hostname: "shop.example.com", projectID: project.id) == created)
             #expect(try await store.domains.domains(projectID: project.id) == [staging, created])
@@ -23,6 +26,33 @@ import Testing
                     "shop.example.com": DomainRoute(projectName: "shop", branch: nil),
                     "a-staging.example.com": DomainRoute(projectName: "shop", branch: "staging"),
                 ])
+        }
+    }
+
+    @Test(
+        "An unproven domain is stored but not routed until verified, and a takeover replaces another project's claim in one step",
+        arguments: TestDatabase.all)
+    func verificationAndTakeover(database: TestDatabase) async throws {
+        try await database.withStore { store in
+            let identity = try await Fixtures.bootstrap(store)
+            let squatter = try await store.projects.create(Fixtures.newProject("squat"), workspaceID: identity.workspace.id)
+            let owner = try await store.projects.create(Fixtures.newProject("owner"), workspaceID: identity.workspace.id)
+            let claimed = try await store.domains.create(NewDomain(hostname: "shop.example.com", projectID: squatter.id, branch: nil))
+            #expect(claimed.verifiedAt == nil)
+            #expect(try await store.domains.routes().isEmpty)
+            #expect(try await store.domains.setVerified(hostname: "shop.example.com", projectID: owner.id, at: Fixtures.time) == false)
+            #expect(try await store.domains.setVerified(hostname: "shop.example.com", projectID: squatter.id, at: Fixtures.time))
+            #expect(try await store.domains.routes() == ["shop.example.com": DomainRoute(projectName: "squat", branch: nil)])
+
+            let (replaced, created) = try await store.domains.takeOver(
+                NewDomain(hostname: "shop.example.com", projectID: owner.id, branch: "main", verifiedAt: Fixtures.time(plus: 1)))
+            #expect(replaced?.projectID == squatter.id)
+            #expect(created.projectID == owner.id && created.verifiedAt == Fixtures.time(plus: 1))
+            #expect(try await store.domains.domains(projectID: squatter.id).isEmpty)
+            #expect(try await store.domains.routes() == ["shop.example.com": DomainRoute(projectName: "owner", branch: "main")])
+            // A free name is simply added.
+            let (none, fresh) = try await store.domains.takeOver(NewDomain(hostname: "new.example.com", projectID: owner.id, branch: nil))
+            #expect(none == nil && fresh.hostname == "new.example.com")
         }
     }
 

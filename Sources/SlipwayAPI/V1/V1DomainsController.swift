@@ -17,6 +17,14 @@ struct V1DomainsController {
         group.get("projects/:project/domains/:domain", use: show)
         group.delete("projects/:project/domains/:domain", use: remove)
         group.put("projects/:project/domains/:domain/certificate", use: uploadCertificate)
+        group.post("projects/:project/domains/:domain/verify", use: verify)
+    }
+
+    /// A domain as the API shows it, with the DNS records to create.
+    private func shape(_ domain: Domain, of project: Project) -> V1Domain {
+        V1Domain(
+            domain, dns: domains.dnsRecord(for: domain, of: project),
+            ownership: domains.ownership.record(for: domain.hostname, workspaceID: project.workspaceID))
     }
 
     /// The body of a certificate upload: the PEM chain (leaf first) and its private key.
@@ -47,7 +55,7 @@ struct V1DomainsController {
         let identity = try context.require(.read)
         let project = try await lookup.project(context.parameters.get("project"), identity)
         let found = try await domains.list(of: project)
-        return try JSONBody.response(V1DomainList(data: found.map { V1Domain($0, dns: domains.dnsRecord(for: $0, of: project)) }))
+        return try JSONBody.response(V1DomainList(data: found.map { shape($0, of: project) }))
     }
 
     /// Adds a domain: 201 with it and the DNS record to create; 422 naming `hostname`, `branch`, `certificate` or
@@ -58,7 +66,7 @@ struct V1DomainsController {
         let body = try await JSONBody.decode(AddBody.self, from: request)
         let domain = try await domains.add(
             hostname: body.hostname, branch: body.branch, certificatePEM: body.certificate, privateKeyPEM: body.privateKey, to: project)
-        return try JSONBody.response(V1Domain(domain, dns: domains.dnsRecord(for: domain, of: project)), status: .created)
+        return try JSONBody.response(shape(domain, of: project), status: .created)
     }
 
     /// One domain of the project, by its name (normalised like a new one).
@@ -66,7 +74,7 @@ struct V1DomainsController {
         let identity = try context.require(.read)
         let project = try await lookup.project(context.parameters.get("project"), identity)
         let domain = try await domains.domain(try Self.domainReference(context), of: project)
-        return try JSONBody.response(V1Domain(domain, dns: domains.dnsRecord(for: domain, of: project)))
+        return try JSONBody.response(shape(domain, of: project))
     }
 
     /// Removes a domain: the edge stops serving it at once.
@@ -85,7 +93,16 @@ struct V1DomainsController {
         let body = try await JSONBody.decode(CertificateBody.self, from: request)
         let domain = try await domains.uploadCertificate(
             chainPEM: body.certificate, privateKeyPEM: body.privateKey, for: try Self.domainReference(context), of: project)
-        return try JSONBody.response(V1Domain(domain, dns: domains.dnsRecord(for: domain, of: project)))
+        return try JSONBody.response(shape(domain, of: project))
+    }
+
+    /// Checks the ownership record of a domain not verified yet: 200 with the domain, verified and served from now
+    /// on; 409 saying what to create and what was found instead.
+    @Sendable func verify(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
+        let identity = try context.require(.admin)
+        let project = try await lookup.project(context.parameters.get("project"), identity)
+        let domain = try await domains.verify(try Self.domainReference(context), of: project)
+        return try JSONBody.response(shape(domain, of: project))
     }
 
     /// The domain named in the path, its percent-encoding undone (`b%C3%BCcher.example`, `%2A.example.com`).
@@ -104,14 +121,21 @@ struct V1DomainList: Encodable {
 struct V1Domain: Encodable {
     var domain: Domain
     var dns: DomainDNSRecord
+    /// The record that proves the name the workspace's; nil when the install does not ask for one.
+    var ownership: DomainOwnership.Record?
 
-    init(_ domain: Domain, dns: DomainDNSRecord) {
+    init(_ domain: Domain, dns: DomainDNSRecord, ownership: DomainOwnership.Record?) {
         self.domain = domain
         self.dns = dns
+        self.ownership = ownership
     }
 
     enum Key: String, CodingKey {
-        case hostname, projectID = "project_id", branch, createdAt = "created_at", dns, certificate
+        case hostname, projectID = "project_id", branch, createdAt = "created_at", dns, certificate, verification
+    }
+
+    enum VerificationKey: String, CodingKey {
+        case status, verifiedAt = "verified_at", type, name, value
     }
 
     enum DNSKey: String, CodingKey {
@@ -134,6 +158,12 @@ struct V1Domain: Encodable {
         try record.encode(dns.name, forKey: .name)
         try record.encode(dns.value, forKey: .value)
         try record.encode(dns.note, forKey: .note)
+        var verification = container.nestedContainer(keyedBy: VerificationKey.self, forKey: .verification)
+        try verification.encode(domain.verifiedAt == nil ? "pending" : "verified", forKey: .status)
+        try verification.encode(domain.verifiedAt.map(Timestamp.format), forKey: .verifiedAt)
+        try verification.encode(ownership.map { _ in "TXT" }, forKey: .type)
+        try verification.encode(ownership?.name, forKey: .name)
+        try verification.encode(ownership?.value, forKey: .value)
         let state = domain.certificate
         var certificate = container.nestedContainer(keyedBy: CertificateKey.self, forKey: .certificate)
         try certificate.encode(state.status.rawValue, forKey: .status)

@@ -31,8 +31,8 @@ public enum DNSMessage {
         bytes.append(contentsOf: bigEndian(id))
         bytes.append(contentsOf: [0x01, 0x00])  // QR 0, opcode 0, RD 1
         bytes.append(contentsOf: [0, 1, 0, 0, 0, 0, 0, 0])  // one question, no answers, authorities or additionals
-        let labels = name.hasSuffix(".") ? name.dropLast().split(separator: ".", omittingEmptySubsequences: false) : name.split(
-            separator: ".", omittingEmptySubsequences: false)
+        let absolute = name.hasSuffix(".") ? String(name.dropLast()) : name
+        let labels = absolute.split(separator: ".", omittingEmptySubsequences: false)
         guard !labels.isEmpty, name.utf8.count <= 253 else { throw .unusableName(name) }
         for label in labels {
             let utf8 = Array(label.utf8)

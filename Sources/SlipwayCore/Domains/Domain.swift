@@ -12,14 +12,21 @@ public struct Domain: Sendable, Equatable {
     public var createdAt: Date
     /// Where its certificate stands (filled by the ACME work; `pending` until then).
     public var certificate: CertificateState
+    /// When the project's workspace proved the name its own (`DomainOwnership`); until then it is neither routed nor
+    /// given a certificate.
+    public var verifiedAt: Date?
 
-    public init(id: Int64, hostname: String, projectID: Int64, branch: String?, createdAt: Date, certificate: CertificateState = CertificateState()) {
+    public init(
+        id: Int64, hostname: String, projectID: Int64, branch: String?, createdAt: Date, certificate: CertificateState = CertificateState(),
+        verifiedAt: Date? = nil
+    ) {
         self.id = id
         self.hostname = hostname
         self.projectID = projectID
         self.branch = branch
         self.createdAt = createdAt
         self.certificate = certificate
+        self.verifiedAt = verifiedAt
     }
 }
 
@@ -28,11 +35,14 @@ public struct NewDomain: Sendable, Equatable {
     public var hostname: String
     public var projectID: Int64
     public var branch: String?
+    /// When its ownership was proven; nil: not yet.
+    public var verifiedAt: Date?
 
-    public init(hostname: String, projectID: Int64, branch: String?) {
+    public init(hostname: String, projectID: Int64, branch: String?, verifiedAt: Date? = nil) {
         self.hostname = hostname
         self.projectID = projectID
         self.branch = branch
+        self.verifiedAt = verifiedAt
     }
 }
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The use cases of custom domains: add, list, read and remove a project's domains, with the route table kept in
 /// step, so that the edge serves a domain from the moment it is added until it is removed.
@@ -9,16 +9,27 @@ public struct DomainService: Sendable {
     public let routes: RouteTable
     /// Certificates: uploads, and the certificate work told about additions and removals (nil: no certificates).
     public let certificates: DomainCertificateWork?
+    /// How a workspace proves a name is its own.
+    public let ownership: DomainOwnership
+    /// The time now (when a domain was verified).
+    public let now: @Sendable () -> Date
 
-    public init(domains: any DomainRepository, rules: DomainRules, routes: RouteTable, certificates: DomainCertificateWork? = nil) {
+    public init(
+        domains: any DomainRepository, rules: DomainRules, routes: RouteTable, certificates: DomainCertificateWork? = nil,
+        ownership: DomainOwnership = .off, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.domains = domains
         self.rules = rules
         self.routes = routes
         self.certificates = certificates
+        self.ownership = ownership
+        self.now = now
     }
 
-    /// Validates and adds a domain to `project` (production, or `branch`'s latest deployment), then routes it. A
-    /// hostname that any project of the install has is a 409. A certificate may come with it (`certificatePEM` and
+    /// Validates and adds a domain to `project` (production, or `branch`'s latest deployment). A domain whose name the
+    /// workspace has proven (`ownership`: its TXT record is there now, or ownership is not checked) is verified and
+    /// routed at once; another waits for `verify`. A hostname that another project has is a 409, unless the
+    /// workspace proves it: then it is taken over. A certificate may come with it (`certificatePEM` and
     /// `privateKeyPEM`, checked as an upload is); a wildcard (`*.example.com`) must bring one, since ACME cannot issue
     /// it. The domain and its certificate are stored together or not at all.
     public func add(
@@ -37,20 +48,74 @@ public struct DomainService: Sendable {
             problems.append(FieldProblem(field: "private_key", message: "is required with certificate"))
         }
         if !problems.isEmpty { throw SlipwayError.invalid(problems) }
-        let new = NewDomain(hostname: validHostname, projectID: project.id, branch: validBranch)
+        let proof = await ownership.check(validHostname, workspaceID: project.workspaceID)
+        let new = NewDomain(hostname: validHostname, projectID: project.id, branch: validBranch, verifiedAt: proof == .proven ? now() : nil)
         let domain: Domain
         var stored: StoredCertificate?
         if let certificatePEM, let privateKeyPEM {
             let (certificate, state) = try checkedUpload(chainPEM: certificatePEM, privateKeyPEM: privateKeyPEM, hostname: validHostname)
             guard let work = certificates else { throw Self.noCertificates }
-            domain = try await work.certificates.createDomain(new, certificate: certificate, state: state)
+            domain = try await takingOverIfProven(proof, new, project: project) {
+                try await work.certificates.createDomain(new, certificate: certificate, state: state)
+            }
             stored = certificate
         } else {
-            domain = try await domains.create(new)
+            domain = try await takingOverIfProven(proof, new, project: project) { try await domains.create(new) }
         }
+        if domain.verifiedAt != nil { serve(domain, of: project, certificate: stored) }
+        return domain
+    }
+
+    /// Adds the domain through `create`; when its name is another project's and the workspace has proven it, takes
+    /// it over instead (the other project's domain goes, and the edge stops serving it there). Otherwise the 409
+    /// says how to prove it.
+    private func takingOverIfProven(
+        _ proof: DomainOwnership.Check, _ new: NewDomain, project: Project, create: () async throws -> Domain
+    ) async throws -> Domain {
+        do {
+            return try await create()
+        } catch SlipwayError.conflict(let message) {
+            guard ownership.mode == .txt, let record = ownership.record(for: new.hostname, workspaceID: project.workspaceID) else {
+                throw SlipwayError.conflict(message)
+            }
+            guard proof == .proven, new.verifiedAt != nil else {
+                throw SlipwayError.conflict(
+                    "\(message); if the name is yours, create the DNS record TXT \(record.name) \"\(record.value)\" and add it again to take it over")
+            }
+            // Uploads are only for new names; a takeover comes without one (upload after it).
+            let (replaced, created) = try await domains.takeOver(new)
+            if let replaced {
+                routes.removeCustomDomain(replaced.hostname)
+                certificates?.observer.domainRemoved(hostname: replaced.hostname)
+            }
+            return created
+        }
+    }
+
+    /// Routes a verified domain and tells the certificate work (its uploaded certificate, if any, is served).
+    private func serve(_ domain: Domain, of project: Project, certificate: StoredCertificate?) {
         routes.setCustomDomain(domain.hostname, DomainRoute(projectName: project.name, branch: domain.branch))
-        if let stored { certificates?.observer.certificateStored(stored) }
+        if let certificate { certificates?.observer.certificateStored(certificate) }
         certificates?.observer.domainAdded(domain)
+    }
+
+    /// Checks the ownership record of a domain not verified yet: found, the domain is verified and served at once;
+    /// not found, a 409 that says what to create and what was found instead. A verified domain is answered as it is.
+    public func verify(_ reference: String, of project: Project) async throws -> Domain {
+        var domain = try await domain(reference, of: project)
+        guard domain.verifiedAt == nil else { return domain }
+        let proof = await ownership.check(domain.hostname, workspaceID: project.workspaceID)
+        guard proof == .proven else {
+            let record = ownership.record(for: domain.hostname, workspaceID: project.workspaceID)
+            let wanted = record.map { "create the DNS record TXT \($0.name) \"\($0.value)\"" } ?? ""
+            let reason = if case .notProven(let why) = proof { why } else { "" }
+            throw SlipwayError.conflict("\(domain.hostname) is not verified yet: \(reason); \(wanted), then verify again")
+        }
+        let date = now()
+        guard try await domains.setVerified(hostname: domain.hostname, projectID: project.id, at: date) else { throw Self.notFound(reference) }
+        domain.verifiedAt = date
+        let stored = try await certificates?.certificates.certificate(hostname: domain.hostname)
+        serve(domain, of: project, certificate: stored)
         return domain
     }
 
@@ -81,7 +146,8 @@ public struct DomainService: Sendable {
         let (certificate, state) = try checkedUpload(chainPEM: chainPEM, privateKeyPEM: privateKeyPEM, hostname: domain.hostname)
         guard let work = certificates else { throw Self.noCertificates }
         guard try await work.certificates.storeCertificate(certificate, state: state) else { throw Self.notFound(reference) }
-        work.observer.certificateStored(certificate)
+        // Served once the name is proven (`verify` loads it then).
+        if domain.verifiedAt != nil { work.observer.certificateStored(certificate) }
         var updated = domain
         updated.certificate = state
         return updated

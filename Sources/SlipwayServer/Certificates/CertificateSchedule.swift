@@ -9,10 +9,11 @@ struct CertificateSchedule: Sendable {
     /// The longest wait after a failure.
     var longestRetryDelay: Duration
 
-    /// Whether ACME looks after the domain at all: its certificate is not uploaded and its name is not a wildcard
-    /// (ACME issues wildcards only through DNS-01, which Slipway does not answer).
+    /// Whether ACME looks after the domain at all: its name is proven (no certificate for a name that may be someone
+    /// else's), its certificate is not uploaded and its name is not a wildcard (ACME issues wildcards only through
+    /// DNS-01, which Slipway does not answer).
     static func isManaged(_ domain: Domain) -> Bool {
-        domain.certificate.source == .acme && !domain.hostname.hasPrefix("*.")
+        domain.certificate.source == .acme && !domain.hostname.hasPrefix("*.") && domain.verifiedAt != nil
     }
 
     /// Whether an attempt for the domain is due at `now`: a new domain at once, a failed one at its retry time, an
