@@ -9,7 +9,7 @@ public struct DNSTextLookup: Sendable {
     public var timeout: Duration
     public var attempts: Int
 
-    public init(resolver: SocketAddress, timeout: Duration = .seconds(2), attempts: Int = 3) {
+    public init(resolver: SocketAddress, timeout: Duration = .milliseconds(1500), attempts: Int = 2) {
         self.resolver = resolver
         self.timeout = timeout
         self.attempts = max(1, attempts)
