@@ -43,35 +43,29 @@ struct SQLDomainRepository: DomainRepository {
     }
 
     func create(_ new: NewDomain) async throws -> Domain {
-        try await UniqueConstraint.domainHostname.translatingViolation(into: Self.taken(new.hostname)) {
-            try await database.withConnection { session in try await Self.insert(new, session: session) }
+        let now = StoredValue.storedPrecision(Timestamp.now())
+        let verifiedAt = new.verifiedAt.map(StoredValue.storedPrecision)
+        return try await UniqueConstraint.domainHostname.translatingViolation(into: Self.taken(new.hostname)) {
+            try await database.withConnection { session in
+                let id = try await session.insertReturningID(
+                    """
+                    INSERT INTO domains (hostname, project_id, branch, created_at, verified_at)
+                    VALUES (\(bind: new.hostname), \(bind: new.projectID), \(bind: new.branch), \(bind: StoredValue.microseconds(now)),
+                        \(bind: StoredValue.microseconds(verifiedAt)))
+                    RETURNING id
+                    """
+                )
+                return Domain(id: id, hostname: new.hostname, projectID: new.projectID, branch: new.branch, createdAt: now, verifiedAt: verifiedAt)
+            }
         }
     }
 
-    /// Inserts a domain's row (its certificate `pending` from `acme`).
-    static func insert(_ new: NewDomain, session: Session) async throws -> Domain {
-        let now = StoredValue.storedPrecision(Timestamp.now())
-        let verifiedAt = new.verifiedAt.map(StoredValue.storedPrecision)
-        let id = try await session.insertReturningID(
-            """
-            INSERT INTO domains (hostname, project_id, branch, created_at, verified_at)
-            VALUES (\(bind: new.hostname), \(bind: new.projectID), \(bind: new.branch), \(bind: StoredValue.microseconds(now)),
-                \(bind: StoredValue.microseconds(verifiedAt)))
-            RETURNING id
-            """
-        )
-        return Domain(id: id, hostname: new.hostname, projectID: new.projectID, branch: new.branch, createdAt: now, verifiedAt: verifiedAt)
-    }
-
-    func takeOver(_ new: NewDomain) async throws -> (replaced: Domain?, created: Domain) {
-        try await UniqueConstraint.domainHostname.translatingViolation(into: Self.taken(new.hostname)) {
-            try await database.transaction { session in
-                let replaced = try await session.first(
-                    Row.self, "SELECT * FROM domains WHERE hostname = \(bind: new.hostname) \(session.rowLock(skipLocked: false))"
-                )?.domain()
-                if let replaced { try await session.run("DELETE FROM domains WHERE id = \(bind: replaced.id)") }
-                return (replaced, try await Self.insert(new, session: session))
-            }
+    func release(hostname: String, exceptProjectID projectID: Int64) async throws -> Domain? {
+        try await database.withConnection { session in
+            try await session.first(
+                Row.self,
+                "DELETE FROM domains WHERE hostname = \(bind: hostname) AND project_id <> \(bind: projectID) RETURNING *"
+            )?.domain()
         }
     }
 

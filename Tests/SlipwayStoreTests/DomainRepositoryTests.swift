@@ -30,7 +30,7 @@ import Testing
     }
 
     @Test(
-        "An unproven domain is stored but not routed until verified, and a takeover replaces another project's claim in one step",
+        "An unproven domain is stored but not routed until verified, and a takeover releases another project's claim",
         arguments: TestDatabase.all)
     func verificationAndTakeover(database: TestDatabase) async throws {
         try await database.withStore { store in
@@ -44,15 +44,17 @@ import Testing
             #expect(try await store.domains.setVerified(hostname: "shop.example.com", projectID: squatter.id, at: Fixtures.time))
             #expect(try await store.domains.routes() == ["shop.example.com": DomainRoute(projectName: "squat", branch: nil)])
 
-            let (replaced, created) = try await store.domains.takeOver(
-                NewDomain(hostname: "shop.example.com", projectID: owner.id, branch: "main", verifiedAt: Fixtures.time(plus: 1)))
-            #expect(replaced?.projectID == squatter.id)
-            #expect(created.projectID == owner.id && created.verifiedAt == Fixtures.time(plus: 1))
+            // Its own project's name is not released; another project's is, and is added anew.
+            #expect(try await store.domains.release(hostname: "shop.example.com", exceptProjectID: squatter.id) == nil)
+            let released = try await store.domains.release(hostname: "shop.example.com", exceptProjectID: owner.id)
+            #expect(released?.projectID == squatter.id)
             #expect(try await store.domains.domains(projectID: squatter.id).isEmpty)
+            #expect(try await store.domains.routes().isEmpty)
+            let created = try await store.domains.create(
+                NewDomain(hostname: "shop.example.com", projectID: owner.id, branch: "main", verifiedAt: Fixtures.time(plus: 1)))
+            #expect(created.verifiedAt == Fixtures.time(plus: 1))
             #expect(try await store.domains.routes() == ["shop.example.com": DomainRoute(projectName: "owner", branch: "main")])
-            // A free name is simply added.
-            let (none, fresh) = try await store.domains.takeOver(NewDomain(hostname: "new.example.com", projectID: owner.id, branch: nil))
-            #expect(none == nil && fresh.hostname == "new.example.com")
+            #expect(try await store.domains.release(hostname: "free.example.com", exceptProjectID: owner.id) == nil)
         }
     }
 

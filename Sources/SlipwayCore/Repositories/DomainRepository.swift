@@ -12,9 +12,9 @@ public protocol DomainRepository: Sendable {
     func domain(hostname: String, projectID: Int64) async throws -> Domain?
     /// Removes one domain of the project; false when it has none by that name.
     func delete(hostname: String, projectID: Int64) async throws -> Bool
-    /// Adds `domain` in place of whatever other project's domain has its hostname (a takeover by a workspace that
-    /// proved the name), in one transaction; returns the domain replaced, if any, and the new one.
-    func takeOver(_ domain: NewDomain) async throws -> (replaced: Domain?, created: Domain)
+    /// Removes the domain named `hostname` if a project other than `projectID` has it (a takeover by a workspace that
+    /// proved the name); returns it.
+    func release(hostname: String, exceptProjectID projectID: Int64) async throws -> Domain?
     /// Records that the project's domain was proven at `date`; false when the project has no such domain.
     func setVerified(hostname: String, projectID: Int64, at date: Date) async throws -> Bool
     /// Every verified domain of the install with what the edge routes it by, for the route table at start-up.

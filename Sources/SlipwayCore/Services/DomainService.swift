@@ -82,13 +82,14 @@ public struct DomainService: Sendable {
                 throw SlipwayError.conflict(
                     "\(message); if the name is yours, create the DNS record TXT \(record.name) \"\(record.value)\" and add it again to take it over")
             }
-            // Uploads are only for new names; a takeover comes without one (upload after it).
-            let (replaced, created) = try await domains.takeOver(new)
-            if let replaced {
-                routes.removeCustomDomain(replaced.hostname)
-                certificates?.observer.domainRemoved(hostname: replaced.hostname)
+            // The other claim goes first, then the domain is added as any other (with its certificate, if it brings
+            // one, in one transaction). A claim the caller has proven wrong is not worth keeping should the addition
+            // then fail.
+            if let released = try await domains.release(hostname: new.hostname, exceptProjectID: project.id) {
+                routes.removeCustomDomain(released.hostname)
+                certificates?.observer.domainRemoved(hostname: released.hostname)
             }
-            return created
+            return try await create()
         }
     }
 
