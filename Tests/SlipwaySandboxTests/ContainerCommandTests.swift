@@ -198,6 +198,22 @@ import Testing
         #expect(commands.secretRemove(["s1", "s2"]).arguments == [p, "secret", "rm", "s1", "s2"])
     }
 
+    @Test func filesAreCopiedOutOfAnImageThroughAContainerThatNeverRuns() {
+        let p = "/usr/bin/podman"
+        #expect(
+            commands.createForCopy(image: "localhost/slipway/p:b", name: "slipway-output-d", labels: ["slipway.build": "b"]).arguments == [
+                p, "create", "--name", "slipway-output-d", "--label", "slipway.build=b", "--runtime", "runc", "--pull", "never", "--network",
+                "none", "localhost/slipway/p:b", "slipway-copy-only",
+            ])
+        #expect(
+            ContainerCommands(engine: docker).createForCopy(image: "i", name: "n", labels: [:]).arguments == [
+                "/usr/bin/docker", "create", "--name", "n", "--pull", "never", "--network", "none", "i", "slipway-copy-only",
+            ])
+        #expect(commands.copy(from: "slipway-output-d", path: "/site/.", to: "/data/work/x/image-output").arguments == [
+            p, "cp", "slipway-output-d:/site/.", "/data/work/x/image-output",
+        ])
+    }
+
     @Test func inspectOutputGivesTheMainProcessStateExitCodeAndOutOfMemoryKill() throws {
         let running = #"[{"Id":"abc","State":{"Status":"running","Running":true,"Pid":4242,"ExitCode":0,"OOMKilled":false}}]"#
         #expect(
