@@ -69,13 +69,14 @@ extension DeploymentRunner {
         if !missing.isEmpty {
             run.system("Build arguments not set in the environment, left out: \(missing.joined(separator: ", "))", stage: .build)
         }
-        let spec = ImageBuildSpec(
+        var spec = ImageBuildSpec(
             contextDirectory: context, dockerfile: dockerfile,
             tag: ImageBuildSpec.imageName(project: project.uid.lowercased, buildID: buildID.lowercased),
             labels: ["slipway.build": buildID.lowercased, "slipway.project": project.uid.lowercased], buildArguments: arguments,
             limits: ContainerLimits(resources: configuration.buildLimits), network: client.engine.buildNetwork,
             cgroupParent: Self.imageBuildCgroupParent(deploymentUID: run.deployment.uid)
         )
+        spec.engineEnvironment = ["SLIPWAY_DEPLOYMENT_UID": run.deployment.uid.lowercased]
         run.system("Building image \(spec.tag) with \(client.engine.kind.rawValue) \(client.engine.version)", stage: .build)
         let recent = Mutex<[String]>([])
         let termination: Termination

@@ -52,10 +52,11 @@ public struct LeaseReaper: Service {
         let abandoned = try await control.abandonedDeployments(at: Timestamp.now(), formerOwner: formerOwner)
         for var deployment in abandoned {
             if cgroups.isUsable { _ = try? await BuildCgroup.killAndRemove(name: deployment.uid.lowercased, support: cgroups) }
+            // The engine process of an image build carries the variable too: it goes first, then what it started.
+            let killed = OrphanProcesses.kill(environmentEntry: "SLIPWAY_DEPLOYMENT_UID=\(deployment.uid.lowercased)")
             if let containers, deployment.config.build.type != .command {
                 await DeploymentRunner.removeContainerBuildLeftovers(of: deployment, client: containers)
             }
-            let killed = OrphanProcesses.kill(environmentEntry: "SLIPWAY_DEPLOYMENT_UID=\(deployment.uid.lowercased)")
             try? FileManager.default.removeItem(atPath: layout.workDirectory(deployment.uid))
             let message = "interrupted: the worker running this deployment stopped before it finished"
             try? DeploymentLogWriter(path: layout.logFile(deployment.uid)).system(

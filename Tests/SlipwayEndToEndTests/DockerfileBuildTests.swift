@@ -198,6 +198,43 @@ struct DockerfileBuildTests {
         }
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable), "needs the slipway executable (swift build)"))
+    func aServerKilledDuringAnImageBuildRemovesWhatTheBuildLeftWhenItStartsAgain() async throws {
+        try await Scene.with { scene in
+            let site = try makeSite("FROM \(scene.baseImage)\nRUN echo about-to-sleep && sleep 300\nRUN echo never\n")
+            let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-crash-\(scene.token)").path
+            defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
+            let token = "slw_crash_test_token"
+            let port = try TestServer.freePort()
+            let api = SlipwayClient(baseURL: "http://127.0.0.1:\(port)", token: token)
+            let first = try CrashRecoveryTests.ServerProcess(dataDirectory: dataDirectory, port: port, token: token)
+            defer { first.stop() }
+            try await first.waitUntilReady(api)
+            let project = try await scene.createProject(api, name: "crashed", site: site)
+            let id = try await api.deploy(projectIDs: [project.id]).deploymentIds[0]
+            try await waitForLog(api, id, line: "about-to-sleep")
+            let cgroupName = "slipway-build-\(try await api.deployment(id).uid)"
+            #expect(!BuildLeftovers.processes(inCgroupNamed: cgroupName).isEmpty)
+            first.kill()
+            // Killing the server leaves the engine and the step running.
+            #expect(!BuildLeftovers.processes(inCgroupNamed: cgroupName).isEmpty)
+
+            let second = try CrashRecoveryTests.ServerProcess(dataDirectory: dataDirectory, port: port, token: token)
+            defer { second.stop() }
+            try await second.waitUntilReady(api)
+            let interrupted = try await api.deployment(id)
+            #expect(interrupted.state == "failed" && interrupted.error?.hasPrefix("interrupted") == true, "\(interrupted.error ?? "")")
+            #expect(BuildLeftovers.processes(inCgroupNamed: cgroupName).isEmpty, "a RUN step's process survived the restart")
+            #expect(Self.processes(withCommandLineContaining: cgroupName).isEmpty, "a podman or buildah process survived the restart")
+            let storage = try await scene.client.execute(scene.client.commands.allContainersWithBuildContainers(), operation: "listing")
+            #expect(
+                !storage.lines.contains {
+                    BuildLeftovers.workingContainer($0, engine: scene.client.engine, hasCgroupParent: "/" + cgroupName)
+                }, "a working container survived the restart")
+            #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/" + cgroupName))
+        }
+    }
+
     @Test func retentionRemovesTheImageOfARemovedBuild() async throws {
         try await Scene.with { scene in
             let site = try makeSite("FROM \(scene.baseImage)\nRUN mkdir -p /site && echo kept > /site/index.html\n")

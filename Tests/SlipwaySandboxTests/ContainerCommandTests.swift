@@ -37,6 +37,12 @@ import Testing
             ])
         #expect(command.environment == ["PATH": Sandbox.defaultPath, "API_KEY": "k3y value", "NODE_ENV": "production"])
         #expect(!command.arguments.contains { $0.contains("k3y") || $0.contains("production") })
+        // The pipeline marks the engine process itself, without a build argument.
+        var marked = buildSpec
+        marked.engineEnvironment = ["SLIPWAY_DEPLOYMENT_UID": "d-1"]
+        let markedCommand = try commands.build(marked)
+        #expect(markedCommand.arguments == command.arguments)
+        #expect(markedCommand.environment["SLIPWAY_DEPLOYMENT_UID"] == "d-1" && markedCommand.environment["API_KEY"] == "k3y value")
     }
 
     @Test func aBuildJoinsAGivenNetworkNamespaceAndDockerGetsNoPodmanOnlyFlags() throws {

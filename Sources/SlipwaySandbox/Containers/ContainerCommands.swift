@@ -37,7 +37,7 @@ public struct ContainerCommands: Sendable, Equatable {
         }
         arguments += ["-f", spec.dockerfile, "-t", spec.tag]
         arguments += Self.labelArguments(spec.labels)
-        var environment = baseEnvironment
+        var environment = baseEnvironment.merging(spec.engineEnvironment) { $1 }
         for (name, value) in spec.buildArguments.sorted(by: { $0.key < $1.key }) {
             try Self.checkVariableName(name, field: "build_args")
             if Self.isEngineVariable(name) {
