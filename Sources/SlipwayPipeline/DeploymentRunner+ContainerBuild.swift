@@ -63,7 +63,11 @@ extension DeploymentRunner {
         // Values from the env snapshot, by name; only the names reach the command line.
         var arguments: [String: String] = [:]
         for name in build.buildArgs {
-            if let variable = run.environmentVariables[name] { arguments[name] = variable.value }
+            guard let variable = run.environmentVariables[name] else { continue }
+            arguments[name] = variable.value
+            if variable.secret {
+                run.system("Warning: build argument \(name) is a secret variable: its value stays readable in the image's history", stage: .build)
+            }
         }
         let missing = build.buildArgs.filter { arguments[$0] == nil }
         if !missing.isEmpty {

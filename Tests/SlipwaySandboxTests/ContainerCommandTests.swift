@@ -215,9 +215,10 @@ import Testing
             ContainerCommands(engine: docker).createForCopy(image: "i", name: "n", labels: [:]).arguments == [
                 "/usr/bin/docker", "create", "--name", "n", "--pull", "never", "--network", "none", "i", "slipway-copy-only",
             ])
-        #expect(commands.copy(from: "slipway-output-d", path: "/site/.", to: "/data/work/x/image-output").arguments == [
-            p, "cp", "slipway-output-d:/site/.", "/data/work/x/image-output",
-        ])
+        #expect(
+            commands.copy(from: "slipway-output-d", path: "/site/.", to: "/data/work/x/image-output").arguments == [
+                p, "cp", "slipway-output-d:/site/.", "/data/work/x/image-output",
+            ])
     }
 
     @Test func inspectOutputGivesTheMainProcessStateExitCodeAndOutOfMemoryKill() throws {

@@ -61,7 +61,9 @@ public enum ProjectValidation {
         if let rootDir = settings.rootDir, let message = relativePathProblem(rootDir) {
             problems.append(FieldProblem(.name("rootDir"), message: message))
         }
-        if let outputDir = settings.outputDir, let message = relativePathProblem(outputDir.hasPrefix("/") ? String(outputDir.drop { $0 == "/" }) : outputDir) {
+        if let outputDir = settings.outputDir,
+            let message = relativePathProblem(outputDir.hasPrefix("/") ? String(outputDir.drop { $0 == "/" }) : outputDir)
+        {
             problems.append(FieldProblem(.name("outputDir"), message: message))
         }
         if let command = settings.buildCommand, command.contains("\0") {
