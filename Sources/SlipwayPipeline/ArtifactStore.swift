@@ -28,6 +28,20 @@ public struct ArtifactStore: Sendable {
         return try SandboxFiles.keepOnlyFilesAndInsideLinks(in: destination)
     }
 
+    /// Moves a directory the server made (files copied out of an image) into the store as build `id` (a rename), then
+    /// applies the same checks as `publish(workDirectory:…)`: only directories, regular files and links that resolve
+    /// inside the build stay (returned: what was left out). The directory is on the data directory's file system.
+    @discardableResult
+    public func publish(directory: String, as id: UUID) throws -> SandboxFiles.Removed {
+        let destination = layout.buildDirectory(id)
+        do {
+            try SandboxFiles.Directory.open(directory).move(to: destination)
+        } catch let error as SandboxFiles.PathError {
+            throw PipelineError(error.description)
+        }
+        return try SandboxFiles.keepOnlyFilesAndInsideLinks(in: destination)
+    }
+
     /// Deletes a build's files (never following a link in them), and the edge's manifest and compressed copies of them.
     public func remove(_ id: UUID) throws {
         try SandboxFiles.remove(layout.buildDirectory(id))

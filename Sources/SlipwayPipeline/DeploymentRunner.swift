@@ -28,13 +28,18 @@ public struct DeploymentRunner: Sendable {
         /// The first uid of the sandbox users (`SandboxUser.workspace`) when the server runs as root; nil runs builds
         /// as the server's own uid (an unprivileged server).
         public var sandboxUserBase: UInt32?
+        /// The container engine found at start-up, for `dockerfile` builds, or why there is none (the error of such a
+        /// build then).
+        public var containers: Result<ContainerClient, ContainerEngineUnavailable>
 
         public init(
             layout: DataLayout, sandbox: Sandbox, buildTimeout: Duration = .seconds(20 * 60), logCap: Int = 50 << 20,
             nodeName: String = "local", leaseDuration: Duration = .seconds(60), keepDeployments: Int = 50,
             cgroups: CgroupSupport = .unavailable(), buildLimits: ResourceLimits = .buildDefaults, repositories: RepositorySourceRules? = nil,
-            sandboxUserBase: UInt32? = SandboxUser.defaultBaseWhenRoot
+            sandboxUserBase: UInt32? = SandboxUser.defaultBaseWhenRoot,
+            containers: Result<ContainerClient, ContainerEngineUnavailable> = .failure(ContainerEngineUnavailable("no container engine was given"))
         ) {
+            self.containers = containers
             self.layout = layout
             self.sandbox = sandbox
             self.buildTimeout = buildTimeout
@@ -134,8 +139,10 @@ public struct DeploymentRunner: Sendable {
             group.cancelAll()
         }
         do {
-            try await Retention(projects: projects, control: control, routes: routes, files: files, keep: configuration.keepDeployments)
-                .apply(projectID: deployment.projectID, workspaceID: deployment.workspaceID)
+            try await Retention(
+                projects: projects, control: control, routes: routes, files: files, keep: configuration.keepDeployments,
+                images: try? configuration.containers.get()
+            ).apply(projectID: deployment.projectID, workspaceID: deployment.workspaceID)
         } catch {
             logger.error("retention for project \(deployment.projectID): \(error)")
         }
@@ -310,6 +317,13 @@ public struct DeploymentRunner: Sendable {
         let buildID = UUID()
         let removed = try ArtifactStore(layout: configuration.layout).publish(
             workDirectory: workDirectory, rootDir: config.rootDir, outputDir: config.outputDir, as: buildID)
+        try await store(buildID, removed: removed, project: project, run: run)
+    }
+
+    /// Records build `buildID`, whose files are in the artifact store already (`removed`: what its checks left out),
+    /// after indexing a static site's files for the edge.
+    func store(_ buildID: UUID, removed: SandboxFiles.Removed, project: Project, run: DeploymentRun) async throws {
+        let config = run.deployment.config
         for path in removed.links.prefix(20) {
             run.system("Left out of the build: '\(path)' is a link that leads outside it", stage: .build)
         }

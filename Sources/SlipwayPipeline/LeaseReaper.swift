@@ -15,11 +15,14 @@ public struct LeaseReaper: Service {
     let cgroups: CgroupSupport
     let interval: Duration
     let logger: Logger
+    /// The container engine: an abandoned image build's processes, working containers and cgroups are removed with it.
+    let containers: ContainerClient?
 
     public init(
         deployments: any DeploymentRepository, control: any DeploymentControlRepository, activity: DeploymentActivity, layout: DataLayout,
-        cgroups: CgroupSupport = .unavailable(), interval: Duration = .seconds(15), logger: Logger
+        cgroups: CgroupSupport = .unavailable(), interval: Duration = .seconds(15), containers: ContainerClient? = nil, logger: Logger
     ) {
+        self.containers = containers
         self.cgroups = cgroups
         self.deployments = deployments
         self.control = control
@@ -49,7 +52,11 @@ public struct LeaseReaper: Service {
         let abandoned = try await control.abandonedDeployments(at: Timestamp.now(), formerOwner: formerOwner)
         for var deployment in abandoned {
             if cgroups.isUsable { _ = try? await BuildCgroup.killAndRemove(name: deployment.uid.lowercased, support: cgroups) }
+            // The engine process of an image build carries the variable too: it goes first, then what it started.
             let killed = OrphanProcesses.kill(environmentEntry: "SLIPWAY_DEPLOYMENT_UID=\(deployment.uid.lowercased)")
+            if let containers, deployment.config.build.type != .command {
+                await DeploymentRunner.removeContainerBuildLeftovers(of: deployment, client: containers)
+            }
             try? FileManager.default.removeItem(atPath: layout.workDirectory(deployment.uid))
             let message = "interrupted: the worker running this deployment stopped before it finished"
             try? DeploymentLogWriter(path: layout.logFile(deployment.uid)).system(

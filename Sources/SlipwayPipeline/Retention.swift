@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 public import SlipwayCore
+public import SlipwaySandbox
 
 /// Keeps the newest `keep` finished deployments of a project whole; older ones lose their build and log
 /// (their records stay) unless they are the active production deployment or an alias points at them.
@@ -10,10 +11,14 @@ public struct Retention: Sendable {
     let routes: RouteTable
     let files: any DeploymentFileStore
     let keep: Int
+    /// The container engine that holds the images of `dockerfile` builds; nil: there are none to remove.
+    let images: ContainerClient?
 
     public init(
-        projects: any ProjectRepository, control: any DeploymentControlRepository, routes: RouteTable, files: any DeploymentFileStore, keep: Int
+        projects: any ProjectRepository, control: any DeploymentControlRepository, routes: RouteTable, files: any DeploymentFileStore, keep: Int,
+        images: ContainerClient? = nil
     ) {
+        self.images = images
         self.projects = projects
         self.control = control
         self.routes = routes
@@ -30,7 +35,13 @@ public struct Retention: Sendable {
             let ownKey = RouteKey.deployment(shortID: deployment.shortID, project: project.name)
             let aliased = routes.keys(pointingAt: deployment.id).contains { $0 != ownKey }
             if deployment.id == project.productionDeploymentID || aliased { continue }
-            if let build = try await control.releaseBuild(deploymentID: deployment.id) { try? files.removeBuild(build) }
+            if let build = try await control.releaseBuild(deploymentID: deployment.id) {
+                try? files.removeBuild(build)
+                // The image is the build too (its cached layers stay for the project's next builds).
+                if let images, deployment.config.build.type != .command {
+                    try? await images.removeImage(ImageBuildSpec.imageName(project: project.uid.lowercased, buildID: build.lowercased))
+                }
+            }
             try? files.removeLog(deploymentUID: deployment.uid)
             routes.remove([ownKey])
             stripped.append(deployment.id)

@@ -46,9 +46,14 @@ public enum SandboxFiles {
         /// The directory `relativePath` below this one, refusing a symbolic link on the way, `..`, and anything that
         /// is not a directory; `field` names the setting in errors (`output_dir`). An empty path or `.` is this one.
         public func directory(_ relativePath: String, field: String) throws -> Directory {
+            try descend(relativePath.split(separator: "/"), shownAs: relativePath, field: field)
+        }
+
+        /// The directory `components` below this one; errors show `relativePath`, the whole path the setting names.
+        private func descend(_ components: [Substring], shownAs relativePath: String, field: String) throws -> Directory {
             var current = self
             var walked: [Substring] = []
-            for component in relativePath.split(separator: "/") where component != "." {
+            for component in components where component != "." {
                 walked.append(component)
                 let shown = walked.joined(separator: "/")
                 guard component != ".." else { throw PathError("\(field) '\(relativePath)' leaves the repository ('..')") }
@@ -67,6 +72,31 @@ public enum SandboxFiles {
                 current = Directory(descriptor: next, parent: current, name: name)
             }
             return current
+        }
+
+        /// Checks that `relativePath` below this directory is a regular file reached without following a link (on the
+        /// way or at its end) and without `..`; `field` names the setting in errors (`dockerfile_path`). Returns the
+        /// path relative to this directory, normalized.
+        @discardableResult
+        public func regularFile(_ relativePath: String, field: String) throws -> String {
+            let components = relativePath.split(separator: "/").filter { $0 != "." }
+            guard let last = components.last else { throw PathError("\(field) '\(relativePath)' names no file") }
+            guard last != ".." else { throw PathError("\(field) '\(relativePath)' leaves the repository ('..')") }
+            let parent = try descend(Array(components.dropLast()), shownAs: relativePath, field: field)
+            var status = stat()
+            guard fstatat(parent.descriptor, String(last), &status, AT_SYMLINK_NOFOLLOW) == 0 else {
+                if errno == ENOENT { throw PathError("\(field) '\(relativePath)' does not exist") }
+                throw PathError("\(field) '\(relativePath)' cannot be read: \(String(cString: strerror(errno)))")
+            }
+            switch status.st_mode & S_IFMT {
+            case S_IFREG:
+                return components.joined(separator: "/")
+            case S_IFLNK:
+                let target = readLink(String(last), in: parent.descriptor)
+                throw PathError("\(field) '\(relativePath)' is a symbolic link (to '\(target)'); links are not followed")
+            default:
+                throw PathError("\(field) '\(relativePath)' is not a regular file")
+            }
         }
 
         /// Moves this directory to `destination` (a path of ours on the same file system) by renaming its entry in

@@ -43,8 +43,10 @@ public func buildApplication(
 
     let cgroups = CgroupSupport.detect()
     logger.info("\(cgroups.summary)")
+    let containers = await ContainerEngines.detect(configuration.containerEngine, logger: logger)
     let reaper = LeaseReaper(
-        deployments: store.deployments, control: store.control, activity: activity, layout: layout, cgroups: cgroups, logger: logger
+        deployments: store.deployments, control: store.control, activity: activity, layout: layout, cgroups: cgroups,
+        containers: try? containers.get(), logger: logger
     )
 
     let detection = await SandboxDetection.detect(hiddenDirectory: layout.root, network: configuration.sandboxNetwork)
@@ -105,7 +107,7 @@ public func buildApplication(
         configuration: .init(
             layout: layout, sandbox: buildSandbox, buildTimeout: configuration.buildTimeout, logCap: configuration.logCap,
             nodeName: nodeName, leaseDuration: configuration.leaseDuration, keepDeployments: configuration.keepDeployments,
-            cgroups: cgroups, buildLimits: configuration.buildLimits, repositories: repositoryRules
+            cgroups: cgroups, buildLimits: configuration.buildLimits, repositories: repositoryRules, containers: containers
         ),
         projects: store.projects, deployments: store.deployments, control: store.control, routes: routes, activity: activity,
         running: running, files: files, logger: logger, variables: environmentVariables, runtime: supervisor,

@@ -76,6 +76,9 @@ public struct SlipwayConfiguration: Sendable {
     /// `--sandbox-network` / `SLIPWAY_SANDBOX_NETWORK` (`auto`, `private`, `host`): whether builds and services get a
     /// network namespace of their own (slirp4netns, no way to the host's loopback) or share the host's.
     public var sandboxNetwork: SandboxNetworkChoice = .automatic
+    /// `--container-engine` / `SLIPWAY_CONTAINER_ENGINE` (`podman`, the default, `docker` or `none`): the engine of
+    /// `dockerfile` builds (docs/containers.md), detected once at start-up; nil (`none`): no container builds here.
+    public var containerEngine: ContainerEngine.Kind? = .podman
     /// Whether a first start prints the generated admin token and password (tests turn it off).
     public var printsAdminToken: Bool = true
     /// `--https-port` / `SLIPWAY_HTTPS_PORT`: the HTTPS listener's port beside `port`; nil (the default): none.
@@ -152,6 +155,9 @@ public struct SlipwayConfiguration: Sendable {
         if let value = environment["SLIPWAY_SANDBOX_NETWORK"], !value.isEmpty {
             try configuration.setSandboxNetwork(value, name: "SLIPWAY_SANDBOX_NETWORK")
         }
+        if let value = environment["SLIPWAY_CONTAINER_ENGINE"], !value.isEmpty {
+            try configuration.setContainerEngine(value, name: "SLIPWAY_CONTAINER_ENGINE")
+        }
         if let value = environment["SLIPWAY_ADMIN_TOKEN"], !value.isEmpty { configuration.adminToken = value }
         if let value = environment["SLIPWAY_ADMIN_PASSWORD"], !value.isEmpty { configuration.adminPassword = value }
         if let value = environment["SLIPWAY_SESSION_LIFETIME"], !value.isEmpty {
@@ -175,6 +181,18 @@ extension SlipwayConfiguration {
             throw ConfigurationError("\(name) must be auto, private or host, got '\(text)'")
         }
         sandboxNetwork = choice
+    }
+
+    /// Sets `containerEngine` from its text (`podman`, `docker`, `none`); `name` is the flag or variable named in the error.
+    public mutating func setContainerEngine(_ text: String, name: String) throws {
+        if text == "none" {
+            containerEngine = nil
+            return
+        }
+        guard let kind = ContainerEngine.Kind(rawValue: text) else {
+            throw ConfigurationError("\(name) must be podman, docker or none, got '\(text)'")
+        }
+        containerEngine = kind
     }
 }
 

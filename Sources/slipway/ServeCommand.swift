@@ -52,6 +52,12 @@ struct ServeCommand: AsyncParsableCommand {
                 + "unreachable) or on the host's network (default auto: private where slirp4netns works).",
             valueName: "mode"))
     var sandboxNetwork: String?
+    @Option(
+        help: ArgumentHelp(
+            "podman, docker or none: the container engine of dockerfile builds, detected at start-up (default podman; "
+                + "SLIPWAY_CONTAINER_ENGINE).",
+            valueName: "engine"))
+    var containerEngine: String?
     @OptionGroup(title: "Connection and authentication limits (docs/security-connections.md)") var limits: ServeLimitOptions
     @OptionGroup(title: "HTTPS (docs/edge.md)") var https: ServeHTTPSOptions
 
@@ -119,6 +125,13 @@ struct ServeCommand: AsyncParsableCommand {
         if let sandboxNetwork {
             do {
                 try configuration.setSandboxNetwork(sandboxNetwork, name: "--sandbox-network")
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        if let containerEngine {
+            do {
+                try configuration.setContainerEngine(containerEngine, name: "--container-engine")
             } catch {
                 throw ValidationError("\(error)")
             }

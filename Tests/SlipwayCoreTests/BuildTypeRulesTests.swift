@@ -104,6 +104,29 @@ import Testing
         #expect(rejectedFields(project(kind: .static, BuildTypeSettings(exposeService: "web"))) == [])
     }
 
+    @Test func onlyADockerfileBuildsOutputDirMayBeAbsoluteAPathInTheImage() throws {
+        var settings = project(kind: .static, BuildTypeSettings(type: .dockerfile))
+        settings.outputDir = "/srv/site/"
+        #expect(try ProjectValidation.validateNew(settings).outputDir == "/srv/site")
+        settings.outputDir = "/srv/../etc"
+        #expect(rejectedFields(settings) == ["output_dir"])
+        settings.outputDir = "/site"
+        settings.build.type = .command
+        #expect(rejectedFields(settings) == ["output_dir"])
+        settings.build.type = nil
+        #expect(rejectedFields(settings) == ["output_dir"])
+        // Switching such a project back to a command build names the build type, and keeps its output_dir.
+        settings.build.type = .dockerfile
+        let created = try ProjectValidation.validateNew(settings)
+        let site = Project(
+            id: 1, uid: UUID(), workspaceID: 1, name: "app", repository: "https://git.example.com/app.git", productionBranch: "main",
+            kind: .static, rootDir: "", buildCommand: "", outputDir: created.outputDir, serverID: 1, productionDeploymentID: nil,
+            createdAt: Date(), updatedAt: Date(), build: created.build)
+        #expect(throws: SlipwayError.self) { try ProjectValidation.apply(ProjectSettings(build: BuildTypeSettings(type: .command)), to: site) }
+        let relative = try ProjectValidation.apply(ProjectSettings(outputDir: "dist", build: BuildTypeSettings(type: .command)), to: site)
+        #expect(relative.outputDir == "dist" && relative.build.type == .command)
+    }
+
     @Test func anUpdateIsCheckedAsTheProjectItWouldMake() throws {
         let service = Project(
             id: 1, uid: UUID(), workspaceID: 1, name: "app", repository: "https://git.example.com/app.git", productionBranch: "main",

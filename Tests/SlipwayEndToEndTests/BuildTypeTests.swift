@@ -1,11 +1,12 @@
 import Foundation
 import NIOHTTP1
 import SlipwayClient
+import SlipwayServer
 import SlipwayTesting
 import Testing
 
 /// The `build_type` project setting end to end: the native API, the dialects that show a build config, the CLI, and
-/// a container build failing honestly at its build stage while no container engine is wired in.
+/// a container build failing honestly at its build stage on a server without a container engine.
 @Suite struct BuildTypeTests {
     /// A JSON request with the admin token, checked against the OpenAPI document.
     func send(_ server: TestServer, _ method: HTTPMethod, _ path: String, _ body: String? = nil) async throws -> (Int, [String: Any]) {
@@ -83,7 +84,8 @@ import Testing
         try site.write("build.sh", "mkdir -p dist && echo '<p>built by sh</p>' > dist/index.html && echo ran the command\n")
         try site.write("Dockerfile", "FROM scratch\nCOPY dist /dist\n")
         try site.commit("site")
-        try await TestServer.withServer { server in
+        // A server told to use no container engine (`--container-engine none`); DockerfileBuildTests build with Podman.
+        try await TestServer.withServer(configure: { $0.containerEngine = nil }) { server in
             let api = server.client
             let project = try await api.createProject(
                 NewProjectRequest(
@@ -93,7 +95,7 @@ import Testing
             let result = try await api.deploy(projectIDs: [project.id])
             let deployment = try await api.waitForDeployment(result.deploymentIds[0])
             let expected =
-                "dockerfile builds need a container engine: not available yet on this server "
+                "dockerfile builds need a container engine, and this server has none: turned off (--container-engine none) "
                 + "(build_type 'dockerfile'; build_type 'command' builds with a shell command)"
             #expect(deployment.state == "failed")
             #expect(deployment.error == expected)
@@ -127,7 +129,7 @@ import Testing
             _ = try await api.updateProject(
                 "boxed", ProjectUpdateRequest(kind: "service", build: BuildTypeRequest(buildType: "compose", exposeService: "web", exposePort: 8080)))
             let composed = try await api.waitForDeployment(try await api.deploy(projectIDs: [project.id]).deploymentIds[0])
-            #expect(composed.error?.hasPrefix("compose builds need a container engine: not available yet on this server") == true)
+            #expect(composed.error?.hasPrefix("compose builds need a container engine, and this server has none: turned off") == true)
             _ = try await api.updateProject("boxed", ProjectUpdateRequest(kind: "static", build: BuildTypeRequest(buildType: "command")))
             let commanded = try await api.waitForDeployment(try await api.deploy(projectIDs: [project.id]).deploymentIds[0])
             #expect(commanded.state == "success")

@@ -37,6 +37,12 @@ import Testing
             ])
         #expect(command.environment == ["PATH": Sandbox.defaultPath, "API_KEY": "k3y value", "NODE_ENV": "production"])
         #expect(!command.arguments.contains { $0.contains("k3y") || $0.contains("production") })
+        // The pipeline marks the engine process itself, without a build argument.
+        var marked = buildSpec
+        marked.engineEnvironment = ["SLIPWAY_DEPLOYMENT_UID": "d-1"]
+        let markedCommand = try commands.build(marked)
+        #expect(markedCommand.arguments == command.arguments)
+        #expect(markedCommand.environment["SLIPWAY_DEPLOYMENT_UID"] == "d-1" && markedCommand.environment["API_KEY"] == "k3y value")
     }
 
     @Test func aBuildJoinsAGivenNetworkNamespaceAndDockerGetsNoPodmanOnlyFlags() throws {
@@ -196,6 +202,23 @@ import Testing
                 p, "secret", "create", "--label", "slipway.deployment=d", "s1", "-",
             ])
         #expect(commands.secretRemove(["s1", "s2"]).arguments == [p, "secret", "rm", "s1", "s2"])
+    }
+
+    @Test func filesAreCopiedOutOfAnImageThroughAContainerThatNeverRuns() {
+        let p = "/usr/bin/podman"
+        #expect(
+            commands.createForCopy(image: "localhost/slipway/p:b", name: "slipway-output-d", labels: ["slipway.build": "b"]).arguments == [
+                p, "create", "--name", "slipway-output-d", "--label", "slipway.build=b", "--runtime", "runc", "--pull", "never", "--network",
+                "none", "localhost/slipway/p:b", "slipway-copy-only",
+            ])
+        #expect(
+            ContainerCommands(engine: docker).createForCopy(image: "i", name: "n", labels: [:]).arguments == [
+                "/usr/bin/docker", "create", "--name", "n", "--pull", "never", "--network", "none", "i", "slipway-copy-only",
+            ])
+        #expect(
+            commands.copy(from: "slipway-output-d", path: "/site/.", to: "/data/work/x/image-output").arguments == [
+                p, "cp", "slipway-output-d:/site/.", "/data/work/x/image-output",
+            ])
     }
 
     @Test func inspectOutputGivesTheMainProcessStateExitCodeAndOutOfMemoryKill() throws {

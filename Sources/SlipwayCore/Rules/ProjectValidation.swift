@@ -11,6 +11,9 @@ public enum ProjectValidation {
         let kind = settings.kind ?? .static
         let build = settings.build.applied(to: BuildTypeConfig())
         problems += BuildTypeRules.combinationProblems(kind: kind, build: build, settings: settings)
+        if let problem = outputDirProblem(normalizedDirectory(settings.outputDir ?? ".", empty: "."), build: build, settings: settings) {
+            problems.append(problem)
+        }
         guard problems.isEmpty, let name = settings.name, let repository = settings.repository else { throw .invalid(problems) }
         return NewProject(
             name: name, repository: repository, productionBranch: settings.productionBranch ?? "main",
@@ -38,7 +41,8 @@ public enum ProjectValidation {
         if let secret = settings.webhookSecret { updated.webhookSecret = secret }
         updated.service = settings.service.applied(to: project.service)
         updated.build = settings.build.applied(to: project.build)
-        let combination = BuildTypeRules.combinationProblems(kind: updated.kind, build: updated.build, settings: settings)
+        var combination = BuildTypeRules.combinationProblems(kind: updated.kind, build: updated.build, settings: settings)
+        if let problem = outputDirProblem(updated.outputDir, build: updated.build, settings: settings) { combination.append(problem) }
         guard combination.isEmpty else { throw .invalid(combination) }
         return updated
     }
@@ -57,7 +61,9 @@ public enum ProjectValidation {
         if let rootDir = settings.rootDir, let message = relativePathProblem(rootDir) {
             problems.append(FieldProblem(.name("rootDir"), message: message))
         }
-        if let outputDir = settings.outputDir, let message = relativePathProblem(outputDir) {
+        if let outputDir = settings.outputDir,
+            let message = relativePathProblem(outputDir.hasPrefix("/") ? String(outputDir.drop { $0 == "/" }) : outputDir)
+        {
             problems.append(FieldProblem(.name("outputDir"), message: message))
         }
         if let command = settings.buildCommand, command.contains("\0") {
@@ -119,8 +125,21 @@ public enum ProjectValidation {
         return isHex && (4...40).contains(commit.count) ? nil : "must be 4 to 40 hex digits"
     }
 
+    /// `./a//b/` is `a/b`; an absolute path keeps its leading `/` (`/site/` is `/site`, `/` stays `/`).
     private static func normalizedDirectory(_ path: String, empty: String = "") -> String {
         let parts = path.split(separator: "/").filter { $0 != "." }
+        if path.hasPrefix("/") { return "/" + parts.joined(separator: "/") }
         return parts.isEmpty ? empty : parts.joined(separator: "/")
+    }
+
+    /// An absolute `output_dir` is a directory of the image a `dockerfile` build made (docs/containers.md "Dockerfile
+    /// builds"); every other build's output is a directory of the checkout, relative to `root_dir`.
+    static func outputDirProblem(_ outputDir: String, build: BuildTypeConfig, settings: ProjectSettings) -> FieldProblem? {
+        guard outputDir.hasPrefix("/"), build.type != .dockerfile else { return nil }
+        let field = settings.outputDir == nil && settings.build.type != nil ? "buildType" : "outputDir"
+        return FieldProblem(
+            .name(field),
+            message: "output_dir '\(outputDir)' is absolute: only a 'dockerfile' build's output_dir may be (a directory of the image); "
+                + "other builds' output_dir is relative to root_dir")
     }
 }

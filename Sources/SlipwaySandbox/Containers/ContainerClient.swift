@@ -213,6 +213,36 @@ public struct ContainerClient: Sendable {
         return command
     }
 
+    /// The image's working directory (`WORKDIR`; `/` when it sets none).
+    public func imageWorkingDirectory(_ image: String) async throws -> String {
+        let output = try await execute(commands.imageInspect(image), operation: "inspecting image \(image)")
+        guard
+            let array = try? JSONSerialization.jsonObject(with: Data(output.standardOutput.utf8)) as? [[String: Any]],
+            let config = array.first?["Config"] as? [String: Any]
+        else { throw ContainerEngineError("inspecting image \(image): no configuration in the engine's answer") }
+        let directory = config["WorkingDir"] as? String ?? ""
+        return directory.isEmpty ? "/" : directory
+    }
+
+    /// Copies the contents of the directory `path` of `image` (absolute; resolved inside the image's own files, never
+    /// the host's) into the existing host directory `destination`, through a container named `name` that is created
+    /// for it, never started, and removed (also when the copy fails or the task is cancelled). Links are copied as
+    /// links: what they point at is the caller's to check.
+    public func copyDirectory(_ path: String, of image: String, to destination: String, name: String, labels: [String: String]) async throws {
+        // A container of that name left by a crash is in the way.
+        _ = try? await Self.execute(commands.remove(name), timeout: commandTimeout)
+        try await execute(commands.createForCopy(image: image, name: name, labels: labels), operation: "creating a container of \(image)")
+        let client = self
+        do {
+            let source = path.hasSuffix("/") ? path + "." : path + "/."
+            try await execute(commands.copy(from: name, path: source, to: destination), operation: "copying \(path) out of the image")
+        } catch {
+            try? await Task.detached { try await client.remove(name) }.value
+            throw error
+        }
+        try await Task.detached { try await client.remove(name) }.value
+    }
+
     /// The container's state.
     public func inspect(_ container: String) async throws -> ContainerState {
         let output = try await execute(commands.inspect(container), operation: "inspecting container \(container)")
@@ -258,6 +288,11 @@ public struct ContainerClient: Sendable {
     /// Whether the image exists locally.
     public func imageExists(_ image: String) async throws -> Bool {
         try await Self.execute(commands.imageExists(image), timeout: commandTimeout).termination.succeeded
+    }
+
+    /// Removes an image by its name (its layers stay while other images use them); one that is not there is no error.
+    public func removeImage(_ image: String) async throws {
+        try await execute(commands.imageRemove(image), operation: "removing image \(image)")
     }
 
     /// The ids of the containers carrying `label`.

@@ -37,7 +37,7 @@ public struct ContainerCommands: Sendable, Equatable {
         }
         arguments += ["-f", spec.dockerfile, "-t", spec.tag]
         arguments += Self.labelArguments(spec.labels)
-        var environment = baseEnvironment
+        var environment = baseEnvironment.merging(spec.engineEnvironment) { $1 }
         for (name, value) in spec.buildArguments.sorted(by: { $0.key < $1.key }) {
             try Self.checkVariableName(name, field: "build_args")
             if Self.isEngineVariable(name) {
@@ -80,6 +80,25 @@ public struct ContainerCommands: Sendable, Equatable {
     /// The full ids of every image, intermediate ones too, that carries `label` (`key` or `key=value`).
     public func imagesWithLabel(_ label: String) -> Command {
         command(["images", "--all", "--quiet", "--no-trunc", "--filter", "label=" + label])
+    }
+
+    /// Creates, without starting, a container of `image` only to copy files out of it (`copy(from:path:to:)`): never
+    /// pulled, no network, and a placeholder command (an image made from scratch may have none; it never runs).
+    public func createForCopy(image: String, name: String, labels: [String: String]) -> Command {
+        var arguments = ["create", "--name", name]
+        arguments += Self.labelArguments(labels)
+        if let runtime = engine.runtime { arguments += ["--runtime", runtime] }
+        arguments += ["--pull", "never", "--network", "none", image, Self.copyOnlyCommand]
+        return command(arguments)
+    }
+
+    /// The command of a container made only to copy files out of it: never run.
+    public static let copyOnlyCommand = "slipway-copy-only"
+
+    /// Copies `path` of `container` (an absolute path, resolved inside the container's own files; `<dir>/.` copies a
+    /// directory's contents) to the host path `destination`. Links are copied as links.
+    public func copy(from container: String, path: String, to destination: String) -> Command {
+        command(["cp", container + ":" + path, destination])
     }
 
     // MARK: Containers

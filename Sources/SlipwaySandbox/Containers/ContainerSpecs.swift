@@ -46,6 +46,10 @@ public struct ImageBuildSpec: Sendable, Equatable {
     /// The cgroup every `RUN` step's processes go under, unique per build: a killed build's processes and working
     /// containers are found by it (`ContainerClient.removeBuildLeftovers`).
     public var cgroupParent: String
+    /// Variables added to the engine process's own environment, not build arguments (the steps do not see them): the
+    /// pipeline marks a deployment's build with `SLIPWAY_DEPLOYMENT_UID`, so that a server that died during it finds
+    /// the engine process by it (`OrphanProcesses`).
+    public var engineEnvironment: [String: String] = [:]
 
     public init(
         contextDirectory: String, dockerfile: String, tag: String, labels: [String: String], buildArguments: [String: String] = [:],
