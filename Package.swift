@@ -208,6 +208,8 @@ let package = Package(
             name: "SlipwayTesting",
             dependencies: [
                 "SlipwayCore", "SlipwayStore", "SlipwayServer", "SlipwayClient", "SlipwayAPI",
+                // PodmanMachine: whether the container tests can run here.
+                "SlipwaySandbox",
                 // PebbleServer: its HTTPS certificate and the HTTP client that trusts it.
                 "SlipwayCertificates",
                 .product(name: "Yams", package: "Yams"),

@@ -16,7 +16,7 @@ import Testing
 /// image is made by each test from busybox (no registry is reachable) and everything is removed by label afterwards.
 @Suite(
     .enabled("needs root, podman, runc and busybox-static (apt-get install podman buildah runc busybox-static)") {
-        await MachinePodman.works()
+        await PodmanMachine.canRunContainers()
     })
 struct DockerfileBuildTests {
     /// One test's engine, base image and the labels everything it made carries.
@@ -185,7 +185,7 @@ struct DockerfileBuildTests {
                 #expect(stopped.deployment.state == "canceled")
                 #expect(stopped.deployment.stages.first { $0.name == "build" }?.status == "canceled")
                 #expect(BuildLeftovers.processes(inCgroupNamed: cgroupName).isEmpty, "a RUN step's process survived")
-                #expect(Self.processes(withCommandLineContaining: cgroupName).isEmpty, "a podman or buildah process survived")
+                #expect(ProcessTable.matching(cgroupName).isEmpty, "a podman or buildah process survived")
                 let storage = try await scene.client.execute(scene.client.commands.allContainersWithBuildContainers(), operation: "listing")
                 #expect(
                     !storage.lines.contains {
@@ -226,7 +226,7 @@ struct DockerfileBuildTests {
             let interrupted = try await api.deployment(id)
             #expect(interrupted.state == "failed" && interrupted.error?.hasPrefix("interrupted") == true, "\(interrupted.error ?? "")")
             #expect(BuildLeftovers.processes(inCgroupNamed: cgroupName).isEmpty, "a RUN step's process survived the restart")
-            #expect(Self.processes(withCommandLineContaining: cgroupName).isEmpty, "a podman or buildah process survived the restart")
+            #expect(ProcessTable.matching(cgroupName).isEmpty, "a podman or buildah process survived the restart")
             let storage = try await scene.client.execute(scene.client.commands.allContainersWithBuildContainers(), operation: "listing")
             #expect(
                 !storage.lines.contains {
@@ -290,26 +290,5 @@ struct DockerfileBuildTests {
                 #expect(try await scene.client.images(withLabel: "slipway.project=\(project.uid)").isEmpty)
             }
         }
-    }
-
-    /// The pids whose command line contains `text`.
-    static func processes(withCommandLineContaining text: String) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { entry in
-            guard let pid = Int32(entry), pid != getpid(), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else {
-                return nil
-            }
-            return String(decoding: data, as: UTF8.self).contains(text) ? pid : nil
-        }
-    }
-}
-
-/// Whether this machine can run the Dockerfile build tests.
-enum MachinePodman {
-    /// Root (rootful Podman), Podman with runc, and a static busybox for the base image.
-    static func works() async -> Bool {
-        guard geteuid() == 0, ContainerEngine.isStaticExecutable("/bin/busybox") else { return false }
-        guard case .success(let engine) = await ContainerEngine.detect(.podman) else { return false }
-        return engine.runtime == "runc"
     }
 }

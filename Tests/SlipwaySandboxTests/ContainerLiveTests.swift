@@ -1,4 +1,5 @@
 import Foundation
+import SlipwayTesting
 import Synchronization
 import Testing
 
@@ -13,7 +14,7 @@ import Testing
 /// of its own and removes it by that label.
 @Suite(
     .enabled("needs root, podman, runc and busybox-static (apt-get install podman buildah runc busybox-static)") {
-        await MachineContainers.engineWorks()
+        await PodmanMachine.canRunContainers()
     })
 struct ContainerLiveTests {
 
@@ -124,7 +125,7 @@ struct ContainerLiveTests {
 
         let cgroupName = String(spec.cgroupParent.dropFirst())
         #expect(BuildLeftovers.processes(inCgroupNamed: cgroupName).isEmpty, "a RUN step's process survived")
-        #expect(Self.processes(withCommandLineContaining: cgroupName).isEmpty, "a podman or buildah process survived")
+        #expect(ProcessTable.matching(cgroupName).isEmpty, "a podman or buildah process survived")
         let storage = try await scene.client.execute(scene.client.commands.allContainersWithBuildContainers(), operation: "listing")
         #expect(!storage.lines.contains { BuildLeftovers.workingContainer($0, engine: scene.client.engine, hasCgroupParent: spec.cgroupParent) })
         #expect(!FileManager.default.fileExists(atPath: "/sys/fs/cgroup/pids/" + cgroupName))
@@ -137,7 +138,7 @@ struct ContainerLiveTests {
             try await scene.buildBaseImage()
             let hostServer = try LoopbackListener()
             defer { hostServer.close() }
-            let holdersBefore = Set(Self.processes(withCommandLineContaining: "sleep\0infinity"))
+            let holdersBefore = Set(ProcessTable.matching("sleep infinity"))
             let dockerfile = [
                 "FROM \(scene.baseImage)",
                 "RUN ip route && cat /etc/resolv.conf && (timeout 5 nc 10.0.2.2 \(hostServer.port) </dev/null || echo no-host-loopback)",
@@ -157,10 +158,10 @@ struct ContainerLiveTests {
             #expect(output.contains("no-host-loopback"))
             #expect(hostServer.pendingConnections() == 0)
             // The namespace's holder ends with the build.
-            var holders = Set(Self.processes(withCommandLineContaining: "sleep\0infinity")).subtracting(holdersBefore)
+            var holders = Set(ProcessTable.matching("sleep infinity")).subtracting(holdersBefore)
             for _ in 0..<100 where !holders.isEmpty {
                 try await Task.sleep(for: .milliseconds(20))
-                holders = Set(Self.processes(withCommandLineContaining: "sleep\0infinity")).subtracting(holdersBefore)
+                holders = Set(ProcessTable.matching("sleep infinity")).subtracting(holdersBefore)
             }
             #expect(holders.isEmpty)
             spec.network = .none
@@ -230,7 +231,7 @@ struct ContainerLiveTests {
         let inspect = try await scene.client.execute(scene.client.commands.inspect(name), operation: "inspect")
         #expect(inspect.standardOutput.contains("\"Pid\": \(pid)"))
         #expect(!inspect.standardOutput.contains(secret))
-        #expect(Self.processes(withCommandLineContaining: secret).isEmpty)
+        #expect(ProcessTable.matching(secret).isEmpty)
         let secrets = try await scene.client.execute(
             Command(arguments: ["podman", "secret", "ls", "--format", "{{.Name}}"], environment: ["PATH": Sandbox.defaultPath]),
             operation: "secret ls")
@@ -289,27 +290,6 @@ struct ContainerLiveTests {
         let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
         let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Uid:") })
         return try #require(Int(line.split(whereSeparator: \.isWhitespace)[1]))
-    }
-
-    /// The pids whose command line contains `text`.
-    static func processes(withCommandLineContaining text: String) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap { entry in
-            guard let pid = Int32(entry), pid != getpid(), let data = FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") else {
-                return nil
-            }
-            return String(decoding: data, as: UTF8.self).contains(text) ? pid : nil
-        }
-    }
-}
-
-/// Whether this machine can run the live container tests.
-enum MachineContainers {
-    /// Root (rootful Podman), Podman with runc, and a static busybox for the test images.
-    static func engineWorks() async -> Bool {
-        guard geteuid() == 0, ContainerEngine.isStaticExecutable("/bin/busybox") else { return false }
-        guard case .success(let engine) = await ContainerEngine.detect(.podman) else { return false }
-        return engine.runtime == "runc"
     }
 }
 

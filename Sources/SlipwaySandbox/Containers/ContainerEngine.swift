@@ -189,7 +189,7 @@ extension ContainerEngine {
 
     /// Whether `path` is an ELF executable without a program interpreter (statically linked): only such a binary
     /// runs inside any image.
-    static func isStaticExecutable(_ path: String) -> Bool {
+    public static func isStaticExecutable(_ path: String) -> Bool {
         guard FileManager.default.isExecutableFile(atPath: path), let handle = FileHandle(forReadingAtPath: path) else { return false }
         defer { try? handle.close() }
         guard let header = try? handle.read(upToCount: 64), header.count == 64 else { return false }
