@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOPosix
 import PostgresKit
 import PostgresNIO
 import SQLKit
@@ -240,10 +241,19 @@ extension Database {
 }
 
 /// One SQLite connection, opened by the first statement and used by one caller at a time.
+///
+/// A file's connection runs its calls on a thread of its own, not on NIO's shared pool, and waits for another
+/// connection's lock by sleeping (`busy_timeout`). sqlite-nio installs a busy handler that retries at once, forever:
+/// with the shared pool (two threads here), two connections to the same file spinning for a lock could hold both
+/// threads while the connection that holds the lock waited for one to run its next statement, and every store in
+/// the process would stop answering.
 private final class SQLiteFile: Sendable {
+    /// How long a statement waits for another connection's lock before it fails with "database is locked".
+    static let busyTimeoutMilliseconds = 10_000
+
     private enum State {
         case notOpened
-        case open(SQLiteConnection)
+        case open(SQLiteConnection, NIOThreadPool?)
         case closed
     }
 
@@ -273,34 +283,52 @@ private final class SQLiteFile: Sendable {
                 defer { state = .closed }
                 return state
             }
-            guard case .open(let connection) = previous else { return }
+            guard case .open(let connection, let threadPool) = previous else { return }
             do {
                 try await connection.close().get()
             } catch {
                 logger.warning("closing the SQLite database: \(error)")
             }
+            try? await threadPool?.shutdownGracefully()
         }
     }
 
     /// The open connection; opened with WAL journaling and foreign keys on at the first call. Only under `lock`.
     private func openedConnection() async throws -> SQLiteConnection {
         switch state.withLock({ $0 }) {
-        case .open(let connection): return connection
+        case .open(let connection, _): return connection
         case .closed: throw StoreError.closed
         case .notOpened: break
         }
-        let connection = try await SQLiteConnection.open(storage: storage, logger: logger)
+        // An in-memory database is private to its connection and never waits for another: the shared pool will do.
+        var threadPool: NIOThreadPool?
+        if case .file = storage {
+            let ownThread = NIOThreadPool(numberOfThreads: 1)
+            ownThread.start()
+            threadPool = ownThread
+        }
+        let connection: SQLiteConnection
+        do {
+            connection = try await SQLiteConnection.open(
+                storage: storage, threadPool: threadPool ?? .singleton, logger: logger, on: MultiThreadedEventLoopGroup.singleton.any())
+        } catch {
+            try? await threadPool?.shutdownGracefully()
+            throw error
+        }
         do {
             let database = connection.sql(queryLogLevel: .trace)
+            // Replaces sqlite-nio's busy handler (retry at once, forever) with SQLite's own, which sleeps and gives up.
+            try await database.raw("PRAGMA busy_timeout = \(unsafeRaw: String(Self.busyTimeoutMilliseconds))").run()
             // A file database switches to WAL; an in-memory one answers "memory" and stays so.
             try await database.raw("PRAGMA journal_mode = WAL").run()
             try await database.raw("PRAGMA synchronous = NORMAL").run()
             try await database.raw("PRAGMA foreign_keys = ON").run()
         } catch {
             try? await connection.close().get()
+            try? await threadPool?.shutdownGracefully()
             throw error
         }
-        state.withLock { $0 = .open(connection) }
+        state.withLock { $0 = .open(connection, threadPool) }
         return connection
     }
 }

@@ -83,7 +83,7 @@ public final class PebbleServer: Sendable {
     public static func start(_ configuration: Configuration) async throws -> PebbleServer {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-pebble-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let ports = try (0..<4).map { _ in try freePort() }
+        let ports = try (0..<4).map { _ in try LoopbackSocket.freePort() }
         let (dnsPort, challengeManagementPort, listenPort, managementPort) = (ports[0], ports[1], ports[2], ports[3])
 
         let https = try SelfSignedCertificate.make(names: ["localhost"], ipAddresses: ["127.0.0.1"])
@@ -198,13 +198,6 @@ public final class PebbleServer: Sendable {
     public func stop() {
         for process in processes.reversed() { process.stop() }
         try? FileManager.default.removeItem(at: directory)
-    }
-
-    /// A free TCP port on 127.0.0.1 (bound, read, closed; the program started next binds it).
-    private static func freePort() throws -> Int {
-        let (descriptor, port) = try LoopbackSocket.bind()
-        close(descriptor)
-        return port
     }
 
     /// Waits until something accepts TCP connections on 127.0.0.1:`port`, or throws when `process` has exited or a

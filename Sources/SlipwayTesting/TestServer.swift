@@ -159,11 +159,7 @@ public struct TestServer: Sendable {
     }
 
     /// A loopback port nobody listens on right now.
-    public static func freePort() throws -> Int {
-        let (fd, port) = try LoopbackSocket.bind()
-        close(fd)
-        return port
-    }
+    public static func freePort() throws -> Int { try LoopbackSocket.freePort() }
 }
 
 /// What the edge answered.
