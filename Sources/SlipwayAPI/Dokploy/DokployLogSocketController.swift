@@ -59,7 +59,7 @@ struct DokployLogSocketController {
         }
         let (deployment, _) = try await lookup.deployment(String(id), identity)
         if let server = request.uri.queryParameters.get("serverId"), !server.isEmpty,
-            (server == "local" ? 1 : Int64(server)) != deployment.serverID
+            (server == "local" ? 1 : Int64(server)) != Optional(deployment.serverID)
         {
             throw SlipwayError.notFound("serverId '\(server.prefix(80))' not found for this deployment")
         }
