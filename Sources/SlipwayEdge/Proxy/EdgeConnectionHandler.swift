@@ -88,6 +88,8 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     private var lastRoute: (host: [UInt8], version: Int, key: String?, target: RouteTarget?)?
     /// The client's frames after Hummingbird switched protocols (`answeredWebSocket`).
     private var clientFrames = WebSocketClientFrames()
+    /// The edge has closed an answered WebSocket: nothing more of Hummingbird's response goes out.
+    private var webSocketClosed = false
     /// Closes an answered WebSocket whose client has not sent its close frame a while after the server's.
     private var webSocketCloseTimer: Scheduled<Void>?
     /// How long a client has to answer the server's close frame before the connection closes anyway.
@@ -667,6 +669,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         do {
             controls = try clientFrames.take(from: &input!)
         } catch {
+            webSocketClosed = true
             close(context)
             return
         }
@@ -679,6 +682,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
                     let code = payload.getSlice(at: payload.readerIndex, length: min(2, payload.readableBytes)) ?? ByteBuffer()
                     context.write(wrapOutboundOut(WebSocketClientFrames.serverFrame(opcode: 0x8, payload: code)), promise: nil)
                 }
+                webSocketClosed = true
                 close(context)
                 return
             }
@@ -693,6 +697,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             state = .answeredWebSocket(responseEnded: true)
             webSocketCloseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.webSocketCloseWait) { [weak self] in
                 guard let self, let context = self.context, case .answeredWebSocket = self.state else { return }
+                self.webSocketClosed = true
                 self.close(context)
             }
             process()
@@ -779,6 +784,11 @@ extension EdgeConnectionHandler {
     /// decoder they show it is busy.
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .handedOver = state { keepHandedOverAlive() }
+        if webSocketClosed {
+            // Hummingbird's next frames after the close frame the edge sent: a WebSocket has nothing after its close.
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
         context.write(data, promise: promise)
     }
 
