@@ -66,7 +66,8 @@ import Testing
         let site = try Self.makeSite()
         try await TestServer.withServer { server in
             let api = server.client
-            let web = try await api.createProject(NewProjectRequest(name: "web", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
+            let web = try await api.createProject(
+                NewProjectRequest(name: "web", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
             let done = try await api.waitForDeployment(try await api.deploy(projectIDs: [web.id]).deploymentIds[0])
             #expect(done.state == "success")
             let logPath = try await Self.logPath(server, application: web.uid, deployment: done.uid)
@@ -104,20 +105,23 @@ import Testing
         try site.commit("forever")
         try await TestServer.withServer { server in
             let api = server.client
-            let web = try await api.createProject(NewProjectRequest(name: "web", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
+            let web = try await api.createProject(
+                NewProjectRequest(name: "web", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
             let id = try await api.deploy(projectIDs: [web.id]).deploymentIds[0]
             let running = try await api.deployment(id)
             let logPath = try await Self.logPath(server, application: web.uid, deployment: running.uid)
 
             // A client that leaves: its close frame is answered and the connection ends, the build goes on.
-            let leaving = try await WebSocketTestClient.open(port: server.port, target: Self.target(logPath), headers: [("x-api-key", server.adminToken)])
+            let leaving = try await WebSocketTestClient.open(
+                port: server.port, target: Self.target(logPath), headers: [("x-api-key", server.adminToken)])
             #expect(leaving.head.status == 101)
             try await leaving.send(opcode: 0x8, payload: [0x03, 0xE8])
             var leavingFrames: [WebSocketTestClient.Frame] = []
             while let frame = try await leaving.next() { leavingFrames.append(frame) }
             #expect(leavingFrames.last == .close(code: 1000, reason: ""))
 
-            let socket = try await WebSocketTestClient.open(port: server.port, target: Self.target(logPath), headers: [("x-api-key", server.adminToken)])
+            let socket = try await WebSocketTestClient.open(
+                port: server.port, target: Self.target(logPath), headers: [("x-api-key", server.adminToken)])
             #expect(socket.head.status == 101)
             // The build never ends by itself: ticks that arrive came while it ran.
             var frames: [WebSocketTestClient.Frame] = []
@@ -132,7 +136,8 @@ import Testing
             }
 
             let killed = try await server.send(
-                .POST, "/api/deployment.killProcess", headers: [("x-api-key", server.adminToken)], body: Data(#"{"deploymentId": "\#(running.uid)"}"#.utf8))
+                .POST, "/api/deployment.killProcess", headers: [("x-api-key", server.adminToken)],
+                body: Data(#"{"deploymentId": "\#(running.uid)"}"#.utf8))
             #expect(killed.status == 200)
             frames += try await Self.framesUntilClose(socket)
             #expect(frames.last == .close(code: 1000, reason: "deployment canceled"))
@@ -148,7 +153,8 @@ import Testing
         let site = try Self.makeSite()
         try await TestServer.withServer { server in
             let api = server.client
-            let web = try await api.createProject(NewProjectRequest(name: "web", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
+            let web = try await api.createProject(
+                NewProjectRequest(name: "web", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
             let done = try await api.waitForDeployment(try await api.deploy(projectIDs: [web.id]).deploymentIds[0])
             let logPath = try await Self.logPath(server, application: web.uid, deployment: done.uid)
             let otherToken = try await server.createWorkspace("elsewhere")

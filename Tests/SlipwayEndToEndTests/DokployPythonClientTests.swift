@@ -35,7 +35,8 @@ import Testing
         let site = try DokployLiveLogTests.makeSite()
         try await TestServer.withServer { server in
             let api = server.client
-            let web = try await api.createProject(NewProjectRequest(name: "web", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
+            let web = try await api.createProject(
+                NewProjectRequest(name: "web", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
             let stack = try await api.createProject(
                 NewProjectRequest(
                     name: "stack", repository: site.path, kind: "service",

@@ -121,7 +121,8 @@ struct DokployQueueJobJSON: Encodable {
         try container.encode(
             JobData(
                 deploymentId: deployment.uid.uuidString.lowercased(), applicationId: serviceType == .application ? serviceID : nil,
-                composeId: serviceType == .compose ? serviceID : nil, applicationType: serviceType.rawValue, type: deployment.trigger == .rerun ? "redeploy" : "deploy",
+                composeId: serviceType == .compose ? serviceID : nil, applicationType: serviceType.rawValue,
+                type: deployment.trigger == .rerun ? "redeploy" : "deploy",
                 titleLog: DokployDeploymentJSON.title(deployment), descriptionLog: DokployDeploymentJSON.description(deployment),
                 server: false, serverId: String(deployment.serverID), projectName: entry.projectName, position: entry.position
             ), forKey: .data)

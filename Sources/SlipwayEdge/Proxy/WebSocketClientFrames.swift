@@ -49,7 +49,9 @@ struct WebSocketClientFrames {
     }
 
     /// A frame's header: its opcode, lengths and masking key; nil while incomplete.
-    private static func header(in input: ByteBuffer) throws(ProtocolViolation) -> (opcode: UInt8, headerLength: Int, payloadLength: Int, maskKey: [UInt8])? {
+    private static func header(in input: ByteBuffer) throws(ProtocolViolation) -> (
+        opcode: UInt8, headerLength: Int, payloadLength: Int, maskKey: [UInt8]
+    )? {
         guard let first = input.getInteger(at: input.readerIndex, as: UInt8.self),
             let second = input.getInteger(at: input.readerIndex + 1, as: UInt8.self)
         else { return nil }
