@@ -176,6 +176,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
 
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
         if case .proxying(let exchange) = state, context.channel.isWritable { exchange.upstream?.resumeReading() }
+        if case .answeredWebSocket = state, context.channel.isWritable { resumeReading() }
         context.fireChannelWritabilityChanged()
     }
 
@@ -220,6 +221,9 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             readPending = true
         case .tunneling:
             // A tunnel's relay reads for itself.
+            readPending = true
+        case .answeredWebSocket where !context.channel.isWritable:
+            // A client that sends pings faster than it reads the pongs (and the log) waits.
             readPending = true
         default:
             // Closing, too: what arrives is dropped, but reading lets a TLS handler before this one see the
