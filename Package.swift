@@ -34,7 +34,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
-        // Test support only (parsing the OpenAPI document in SlipwayTesting); never a dependency of a shipping target.
+        // YAML: the OpenAPI document read back in SlipwayTesting, and SlipwayAPI's Dokploy document
+        // (`settings.getOpenApiDocument`), which is derived from openapi.yaml at run time.
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
     ],
     targets: [
@@ -131,6 +132,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The Dokploy dialect's OpenAPI document is read out of openapi.yaml (DokployOpenAPIDocument).
+                .product(name: "Yams", package: "Yams"),
             ],
             // The OpenAPI document, compiled into the binary (no resource bundle to install next to it).
             resources: [.embedInCode("OpenAPI/openapi.yaml")],
@@ -219,6 +222,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                // WebSocketTestClient's connections.
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: upcomingFeatures
         ),

@@ -48,6 +48,11 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     let dokploy = router.group("api").add(middleware: DokployErrorMiddleware()).add(middleware: authenticator)
     DokployDeploymentsController(projects: d.projects, deployments: d.deployments, control: d.control, queries: d.queries)
         .addRoutes(to: dokploy)
+    DokploySettingsController(queries: d.queries)
+        .addRoutes(public: router.group("api").add(middleware: DokployErrorMiddleware()), authenticated: dokploy)
+    // Dokploy's live log WebSocket sits at the root, as in Dokploy (`/listen-deployment`, not under `/api`).
+    let dokployRoot = router.group().add(middleware: DokployErrorMiddleware()).add(middleware: authenticator)
+    DokployLogSocketController(logReader: d.logs, lookup: lookup, deployments: d.deployments, activity: d.activity).addRoutes(to: dokployRoot)
 
     // The Cloudflare Pages dialect (docs/cloudflare.md): the envelope on every answer, even a 401.
     let cloudflare = router.group("client/v4/accounts/:account_id/pages/projects/:project_name/deployments")

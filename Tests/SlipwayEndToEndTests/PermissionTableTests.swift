@@ -224,6 +224,8 @@ extension PermissionTableTests {
         let projectID: Int64
         let projectUID: String
         let projectName = "tbl-site-alpha"
+        /// A's compose project (build type `compose`): Dokploy's `composeId`.
+        let composeUID: String
         let deploymentID: Int64
         let deploymentUID: String
         /// What only A's people may see.
@@ -271,6 +273,12 @@ extension PermissionTableTests {
                 server, .POST, "/api/v1/projects", as: ownerA.token,
                 body: json(["name": "tbl-site-alpha", "repository": repository, "build_command": "sh build.sh", "output_dir": "dist"]))
             let projectID = try #require(project["id"].int)
+            let compose = try await call(
+                server, .POST, "/api/v1/projects", as: ownerA.token,
+                body:
+                    #"{"name": "tbl-compose-alpha", "repository": "\#(repository)", "kind": "service", "build_type": "compose", "expose_service": "web", "expose_port": 8080}"#
+            )
+            let composeUID = try #require(compose["uid"].string)
             let deployed = try await call(server, .POST, "/api/v1/deployments", as: ownerA.token, body: #"{"project_ids": [\#(projectID)]}"#)
             let deploymentID = try #require(deployed["deployments"][0]["id"].int)
             let finished = try await server.client(token: ownerA.token).waitForDeployment(deploymentID)
@@ -286,9 +294,10 @@ extension PermissionTableTests {
             return Install(
                 server: server, repository: repository, accounts: members, loner: loner, resetTargetID: resetTarget.userID,
                 spareMemberID: spare.userID, removable: removable, workspaceA: workspaceA, projectID: projectID, projectUID: projectUID,
-                deploymentID: deploymentID, deploymentUID: deploymentUID,
+                composeUID: composeUID, deploymentID: deploymentID, deploymentUID: deploymentUID,
                 markers: [
-                    workspaceA.name, workspaceA.accountID, "tbl-site-alpha", projectUID, deploymentUID, "tbl-owner-a", "tbl-admin-a",
+                    workspaceA.name, workspaceA.accountID, "tbl-site-alpha", projectUID, "tbl-compose-alpha", composeUID, deploymentUID,
+                    "tbl-owner-a", "tbl-admin-a",
                     "tbl-developer-a",
                     "tbl-viewer-a", "tbl-spare-a", "tbl-token-alpha", "tbl-invitee-alpha",
                 ]
@@ -535,11 +544,15 @@ extension PermissionTableTests {
             case "POST /api/deploys/{deploy}/cancel": return make(.POST, "/api/deploys/dep_\(hex(try await freshDeployment().uid))/cancel", "{}")
 
             case "GET /api/deployment.all": return make(.GET, "/api/deployment.all?applicationId=\(projectUID)")
-            case "GET /api/deployment.allByCompose": return make(.GET, "/api/deployment.allByCompose?composeId=\(projectUID)")
+            case "GET /api/deployment.allByCompose": return make(.GET, "/api/deployment.allByCompose?composeId=\(composeUID)")
             case "GET /api/deployment.allByServer": return make(.GET, "/api/deployment.allByServer?serverId=local")
             case "GET /api/deployment.allCentralized": return make(.GET, "/api/deployment.allCentralized")
             case "GET /api/deployment.queueList": return make(.GET, "/api/deployment.queueList")
             case "GET /api/deployment.allByType": return make(.GET, "/api/deployment.allByType?type=application&id=\(projectUID)")
+            case "GET /api/settings.health": return make(.GET, "/api/settings.health")
+            case "GET /api/settings.getOpenApiDocument": return make(.GET, "/api/settings.getOpenApiDocument")
+            // Without an upgrade: 426 once the caller and the deployment have passed (docs/dokploy.md).
+            case "GET /listen-deployment": return make(.GET, "/listen-deployment?logPath=/api/v1/deployments/\(deploymentID)/logs")
             case "POST /api/deployment.killProcess":
                 return make(.POST, "/api/deployment.killProcess", Self.json(["deploymentId": try await freshDeployment().uid]))
             case "POST /api/deployment.removeDeployment":

@@ -5,7 +5,8 @@ import SlipwayCore
 /// The Dokploy dialect (seed 002): `/api/deployment.*` listings by application, compose, server and type, the
 /// centralized listing, the queue, kill and remove. Mounted on `/api` behind bearer (or `x-api-key`) authentication
 /// and `DokployErrorMiddleware`. Ids are UUIDs: `deploymentId` is the deployment's, `applicationId` and `composeId`
-/// the project's (docs/dokploy.md).
+/// the project's (docs/dokploy.md). A project whose build type is `compose` is a Dokploy compose (`composeId`), every other
+/// project an application (`applicationId`): an id given as the other kind is not found, as in Dokploy.
 struct DokployDeploymentsController {
     /// Projects of the workspace.
     let projects: any ProjectRepository
@@ -34,16 +35,15 @@ struct DokployDeploymentsController {
     /// `GET /api/deployment.all?applicationId=`: the project's deployments, newest first.
     @Sendable func all(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
-        let project = try await visibleProject(try required("applicationId", in: request), field: "applicationId", identity)
-        return try JSONBody.response(try await deployments(of: project).map { DokployDeploymentJSON(deployment: $0, projectUID: project.uid) })
+        let project = try await visibleProject(try required("applicationId", in: request), field: "applicationId", as: .application, identity)
+        return try JSONBody.response(try await deployments(of: project).map { DokployDeploymentJSON(deployment: $0, project: project) })
     }
 
-    /// `GET /api/deployment.allByCompose?composeId=`: a compose is a project too.
+    /// `GET /api/deployment.allByCompose?composeId=`: the deployments of a project whose build type is `compose`.
     @Sendable func allByCompose(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
-        let project = try await visibleProject(try required("composeId", in: request), field: "composeId", identity)
-        return try JSONBody.response(
-            try await deployments(of: project).map { DokployDeploymentJSON(deployment: $0, projectUID: project.uid, serviceType: .compose) })
+        let project = try await visibleProject(try required("composeId", in: request), field: "composeId", as: .compose, identity)
+        return try JSONBody.response(try await deployments(of: project).map { DokployDeploymentJSON(deployment: $0, project: project) })
     }
 
     /// `GET /api/deployment.allByServer?serverId=`: the deployments of the workspace that ran on that server
@@ -68,12 +68,12 @@ struct DokployDeploymentsController {
     @Sendable func queueList(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
         let entries = try await control.queue(for: identity)
-        let references = try await queries.projectReferences(
-            ids: entries.map(\.deployment.projectID), workspaceID: identity.workspace.id)
-        return try JSONBody.response(entries.map { DokployQueueJobJSON(entry: $0, projectUID: references[$0.deployment.projectID]?.uid) })
+        let projects = try await projects(ids: entries.map(\.deployment.projectID), identity)
+        return try JSONBody.response(entries.map { DokployQueueJobJSON(entry: $0, project: projects[$0.deployment.projectID]) })
     }
 
-    /// `GET /api/deployment.allByType?type=&id=`: `application` and `compose` are projects; database types answer 400.
+    /// `GET /api/deployment.allByType?type=&id=`: `application` and `compose` are projects of those build types; database
+    /// types answer 400.
     @Sendable func allByType(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.read)
         let typeText = try required("type", in: request)
@@ -84,9 +84,8 @@ struct DokployDeploymentsController {
             throw SlipwayError.invalid(
                 "type", "must be one of application, compose, postgres, mysql, mariadb, mongo, redis; got '\(Self.clipped(typeText))'")
         }
-        let project = try await visibleProject(try required("id", in: request), field: "id", identity)
-        return try JSONBody.response(
-            try await deployments(of: project).map { DokployDeploymentJSON(deployment: $0, projectUID: project.uid, serviceType: type) })
+        let project = try await visibleProject(try required("id", in: request), field: "id", as: type, identity)
+        return try JSONBody.response(try await deployments(of: project).map { DokployDeploymentJSON(deployment: $0, project: project) })
     }
 
     /// The body of `killProcess` and `removeDeployment`.
@@ -118,8 +117,16 @@ struct DokployDeploymentsController {
     }
 
     private func json(_ deployment: Deployment, _ identity: Identity) async throws -> DokployDeploymentJSON {
-        let references = try await queries.projectReferences(ids: [deployment.projectID], workspaceID: identity.workspace.id)
-        return DokployDeploymentJSON(deployment: deployment, projectUID: references[deployment.projectID]?.uid)
+        DokployDeploymentJSON(deployment: deployment, project: try await projects(ids: [deployment.projectID], identity)[deployment.projectID])
+    }
+
+    /// The workspace's projects of `ids`, by id (a project deleted meanwhile is absent).
+    private func projects(ids: [Int64], _ identity: Identity) async throws -> [Int64: Project] {
+        var found: [Int64: Project] = [:]
+        for id in Set(ids) {
+            if let project = try await projects.project(id: id, workspaceID: identity.workspace.id) { found[id] = project }
+        }
+        return found
     }
 
     /// A required query parameter; 400 naming it when absent or empty.
@@ -130,9 +137,11 @@ struct DokployDeploymentsController {
 
     private static func clipped(_ text: String) -> String { text.count > 80 ? String(text.prefix(80)) + "…" : text }
 
-    private func visibleProject(_ text: String, field: String, _ identity: Identity) async throws -> Project {
+    /// The project `text` names, when the caller's workspace has it and it is of `type`: a compose's id given as an
+    /// `applicationId` (or the reverse) is not found, as in Dokploy, where they are different tables.
+    private func visibleProject(_ text: String, field: String, as type: DokployServiceType, _ identity: Identity) async throws -> Project {
         guard let uid = UUID(uuidString: text), let id = try await queries.projectID(uid: uid, workspaceID: identity.workspace.id),
-            let project = try await projects.project(id: id, workspaceID: identity.workspace.id)
+            let project = try await projects.project(id: id, workspaceID: identity.workspace.id), DokployServiceType(of: project) == type
         else { throw SlipwayError.notFound("\(field) '\(Self.clipped(text))' not found") }
         return project
     }
@@ -164,7 +173,7 @@ struct DokployDeploymentsController {
             let (projects, total) = try await projects.projects(
                 workspaceID: identity.workspace.id, page: Page(number: number, size: 500))
             for project in projects {
-                shown += try await deployments(of: project).map { DokployDeploymentJSON(deployment: $0, projectUID: project.uid) }
+                shown += try await deployments(of: project).map { DokployDeploymentJSON(deployment: $0, project: project) }
             }
             if projects.isEmpty || number * 500 >= total { break }
             number += 1

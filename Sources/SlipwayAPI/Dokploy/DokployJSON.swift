@@ -3,18 +3,30 @@ import SlipwayCore
 
 /// The JSON shapes of the Dokploy dialect (seed 002): camelCase, UUID ids, Dokploy's status words (docs/dokploy.md).
 
-/// Which of Dokploy's two service ids a deployment is shown under: both map to the one Slipway project.
+/// Which of Dokploy's two services with deployments a project is: a `compose` by its build type, else an `application`.
 enum DokployServiceType: String {
     case application
     case compose
+
+    /// The kind of `project`: its build type decides (docs/dokploy.md "Ids").
+    init(of project: Project) {
+        self = project.build.type == .compose ? .compose : .application
+    }
 }
 
 /// A deployment as Dokploy shows it.
 struct DokployDeploymentJSON: Encodable {
     var deployment: Deployment
-    /// The project's UUID: Dokploy's `applicationId` (or `composeId` when listed as a compose).
+    /// The project's UUID: Dokploy's `composeId` for a compose, else its `applicationId`; nil when the project is gone.
     var projectUID: UUID?
-    var serviceType: DokployServiceType = .application
+    var serviceType: DokployServiceType
+
+    /// The deployment of `project` (nil: deleted meanwhile, both ids are null).
+    init(deployment: Deployment, project: Project?) {
+        self.deployment = deployment
+        self.projectUID = project?.uid
+        self.serviceType = project.map(DokployServiceType.init(of:)) ?? .application
+    }
 
     enum Key: String, CodingKey {
         case deploymentId, title, description, status, logPath, applicationId, composeId, serverId, isPreviewDeployment
@@ -51,7 +63,7 @@ struct DokployDeploymentJSON: Encodable {
         try container.encode(Self.title(deployment), forKey: .title)
         try container.encode(Self.description(deployment), forKey: .description)
         try container.encode(Self.status(deployment.state), forKey: .status)
-        try container.encode("/api/v1/deployments/\(deployment.id)/logs", forKey: .logPath)
+        try container.encode(DokployLogSocketController.logPath(deploymentID: deployment.id), forKey: .logPath)
         try container.encode(serviceType == .application ? serviceID : nil, forKey: .applicationId)
         try container.encode(serviceType == .compose ? serviceID : nil, forKey: .composeId)
         try container.encode(String(deployment.serverID), forKey: .serverId)
@@ -66,7 +78,8 @@ struct DokployDeploymentJSON: Encodable {
 /// One job of `deployment.queueList`, in the shape of Dokploy's BullMQ jobs.
 struct DokployQueueJobJSON: Encodable {
     var entry: QueueEntry
-    var projectUID: UUID?
+    /// The deployment's project (nil: deleted meanwhile).
+    var project: Project?
 
     enum Key: String, CodingKey {
         case id, name, data, state, timestamp, processedOn, finishedOn, failedReason
@@ -76,6 +89,7 @@ struct DokployQueueJobJSON: Encodable {
     struct JobData: Encodable {
         var deploymentId: String
         var applicationId: String?
+        var composeId: String?
         var applicationType: String
         var type: String
         var titleLog: String
@@ -100,12 +114,15 @@ struct DokployQueueJobJSON: Encodable {
     func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: Key.self)
         let deployment = entry.deployment
+        let serviceType = project.map(DokployServiceType.init(of:)) ?? .application
+        let serviceID = project?.uid.uuidString.lowercased()
         try container.encode(deployment.uid.uuidString.lowercased(), forKey: .id)
         try container.encode("deployments", forKey: .name)
         try container.encode(
             JobData(
-                deploymentId: deployment.uid.uuidString.lowercased(), applicationId: projectUID?.uuidString.lowercased(),
-                applicationType: "application", type: deployment.trigger == .rerun ? "redeploy" : "deploy",
+                deploymentId: deployment.uid.uuidString.lowercased(), applicationId: serviceType == .application ? serviceID : nil,
+                composeId: serviceType == .compose ? serviceID : nil, applicationType: serviceType.rawValue,
+                type: deployment.trigger == .rerun ? "redeploy" : "deploy",
                 titleLog: DokployDeploymentJSON.title(deployment), descriptionLog: DokployDeploymentJSON.description(deployment),
                 server: false, serverId: String(deployment.serverID), projectName: entry.projectName, position: entry.position
             ), forKey: .data)

@@ -111,7 +111,8 @@ extension Request {
 
 /// Follows one deployment's log as Server-Sent Events: every line as it is written (`id:` the byte offset just past it,
 /// `data:` `{line, ts, stream, stage}`), a `: keep-alive` comment while nothing happens, and once the deployment has
-/// ended and every line is sent, `event: end` with its final state; then the stream closes.
+/// ended and every line is sent, `event: end` with its final state; then the stream closes. With `framing`
+/// `.webSocket` the same follow writes the frames of Dokploy's `/listen-deployment` instead (`WebSocketFrame`).
 ///
 /// Never holds the log: it reads a chunk, writes it (the writer waits while the client is slow), and reads the next.
 /// It waits on `DeploymentActivity` rather than polling; a slow fallback re-check covers changes nobody announced.
@@ -132,12 +133,22 @@ struct LogEventStream: Sendable {
         var linesPerRead = 2000
     }
 
+    /// How the stream is written on the wire.
+    enum Framing: Sendable {
+        /// Server-Sent Events (the native log follow, docs/logs.md).
+        case serverSentEvents
+        /// The body after a `101 Switching Protocols`: WebSocket frames, one text frame per line (its text and a
+        /// newline, as Dokploy's `tail -f` sends them), a ping as keep-alive, a close frame at the end.
+        case webSocket
+    }
+
     let deployment: Deployment
     let start: Int64
     let logs: any DeploymentLogReader
     let deployments: any DeploymentRepository
     let activity: DeploymentActivity
     let configuration: Configuration
+    var framing = Framing.serverSentEvents
 
     /// Writes the stream until the deployment has ended (then `end`), the server shuts down, or the client goes away.
     func run(writer: inout any ResponseBodyWriter) async throws {
@@ -145,9 +156,12 @@ struct LogEventStream: Sendable {
         let uid = deployment.uid
         var offset = start
         var lastWrite = clock.now
-        // Tells EventSource clients to reconnect after 2 s (with Last-Event-ID) if the connection drops.
-        try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+        if framing == .serverSentEvents {
+            // Tells EventSource clients to reconnect after 2 s (with Last-Event-ID) if the connection drops.
+            try await writer.write(ByteBuffer(string: "retry: 2000\n\n"))
+        }
         var nextStateCheck = clock.now
+        var ended = false
         while !Task.isShuttingDownGracefully {
             let generation = activity.generation(of: uid)
             if try await sendLines(writer: &writer, offset: &offset) {
@@ -162,16 +176,26 @@ struct LogEventStream: Sendable {
                 nextStateCheck = clock.now + configuration.stateCheckInterval
                 guard let current = try await deployments.deployment(id: deployment.id, workspaceID: deployment.workspaceID)
                 else {
-                    break  // deleted while followed: nothing more will come
+                    // Deleted while followed: nothing more will come.
+                    if framing == .webSocket { try await writer.write(WebSocketFrame.close(code: 1000, reason: "deployment deleted")) }
+                    ended = true
+                    break
                 }
                 if current.state.isFinished {
                     try await drainAfterEnd(current, writer: &writer, offset: &offset)
-                    try await writer.write(Self.endEvent(current))
+                    switch framing {
+                    case .serverSentEvents: try await writer.write(Self.endEvent(current))
+                    case .webSocket: try await writer.write(WebSocketFrame.close(code: 1000, reason: "deployment \(current.state.rawValue)"))
+                    }
+                    ended = true
                     break
                 }
             }
             if clock.now - lastWrite >= configuration.keepAliveInterval {
-                try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                switch framing {
+                case .serverSentEvents: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                case .webSocket: try await writer.write(WebSocketFrame.ping())
+                }
                 lastWrite = clock.now
             }
             let untilKeepAlive = configuration.keepAliveInterval - (clock.now - lastWrite)
@@ -183,7 +207,11 @@ struct LogEventStream: Sendable {
             let activity = activity
             await cancelWhenGracefulShutdown { [timeout] in await activity.wait(for: uid, after: generation, timeout: timeout) }
         }
-        // On shutdown the stream closes without `end`: the client reconnects with Last-Event-ID.
+        // On shutdown the stream closes without `end`: the client reconnects with Last-Event-ID. A WebSocket says
+        // "going away".
+        if !ended, framing == .webSocket {
+            try await writer.write(WebSocketFrame.close(code: 1001, reason: "server shutting down"))
+        }
         try await writer.finish(nil)
     }
 
@@ -197,7 +225,12 @@ struct LogEventStream: Sendable {
             guard !chunk.lines.isEmpty else { break }
             var buffer = ByteBuffer()
             buffer.reserveCapacity(chunk.lines.count * 160)
-            for (lineOffset, line) in chunk.lines { Self.writeLineEvent(line, id: lineOffset, to: &buffer, timestamps: &timestamps) }
+            switch framing {
+            case .serverSentEvents:
+                for (lineOffset, line) in chunk.lines { Self.writeLineEvent(line, id: lineOffset, to: &buffer, timestamps: &timestamps) }
+            case .webSocket:
+                for (_, line) in chunk.lines { WebSocketFrame.writeText(line.text + "\n", to: &buffer) }
+            }
             try await writer.write(buffer)
             sent = true
         }

@@ -34,6 +34,10 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         case discarding(BodyFraming)
         /// A protocol upgrade passed through: the connection belongs to an `UpgradeTunnel` from now on.
         case tunneling
+        /// Hummingbird answered a request for it with `101 Switching Protocols` (a WebSocket of the API, whose frames
+        /// are the response's body): what the client sends now are WebSocket frames, which the edge reads for pings
+        /// and the close (`WebSocketClientFrames`). Once the response has ended the connection closes.
+        case answeredWebSocket(responseEnded: Bool)
         /// The connection closes after what has been written: nothing more is read.
         case closing
         /// Everything goes to NIO's decoder and Hummingbird from now on.
@@ -82,6 +86,14 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     /// The last `Host` value looked up, its route key and target, and the route table's version then: a connection
     /// asks for one host over and over, and the answer holds until the table changes.
     private var lastRoute: (host: [UInt8], version: Int, key: String?, target: RouteTarget?)?
+    /// The client's frames after Hummingbird switched protocols (`answeredWebSocket`).
+    private var clientFrames = WebSocketClientFrames()
+    /// The edge has closed an answered WebSocket: nothing more of Hummingbird's response goes out.
+    private var webSocketClosed = false
+    /// Closes an answered WebSocket whose client has not sent its close frame a while after the server's.
+    private var webSocketCloseTimer: Scheduled<Void>?
+    /// How long a client has to answer the server's close frame before the connection closes anyway.
+    static let webSocketCloseWait = TimeAmount.seconds(2)
 
     /// Adds Hummingbird's HTTP/1 handlers after this one; nil once they are there.
     private var http1Handlers: ((EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void)?
@@ -112,6 +124,8 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         headTimer = nil
         deadlineTimer?.cancel()
         deadlineTimer = nil
+        webSocketCloseTimer?.cancel()
+        webSocketCloseTimer = nil
         uncount()
         abortExchange()
         self.context = nil
@@ -162,6 +176,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
 
     public func channelWritabilityChanged(context: ChannelHandlerContext) {
         if case .proxying(let exchange) = state, context.channel.isWritable { exchange.upstream?.resumeReading() }
+        if case .answeredWebSocket = state, context.channel.isWritable { resumeReading() }
         context.fireChannelWritabilityChanged()
     }
 
@@ -206,6 +221,9 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             readPending = true
         case .tunneling:
             // A tunnel's relay reads for itself.
+            readPending = true
+        case .answeredWebSocket where !context.channel.isWritable:
+            // A client that sends pings faster than it reads the pongs (and the log) waits.
             readPending = true
         default:
             // Closing, too: what arrives is dropped, but reading lets a TLS handler before this one see the
@@ -277,6 +295,9 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
                     guard responseEnded else { return }
                     state = .idle
                 }
+            case .answeredWebSocket(let responseEnded):
+                answerClientFrames(responseEnded: responseEnded, context: context)
+                return
             case .proxying(let exchange):
                 guard !exchange.requestEnded else { return }
                 do {
@@ -636,8 +657,56 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
 
     // MARK: - Called by Hummingbird's side and by the exchange
 
+    /// Hummingbird has written the head of a `101 Switching Protocols` to the request passed on last: the bytes the
+    /// client sends from now on are WebSocket frames.
+    func passedResponseSwitchedProtocols() {
+        guard !isStream, case .passing(let body, _) = state, body.isComplete else { return }
+        state = .answeredWebSocket(responseEnded: false)
+        process()
+    }
+
+    /// Answers the client frames that have come whole after a `101` of Hummingbird's: a ping its pong; a close frame
+    /// the closing of the connection, after echoing its code unless the server's close frame has gone out already.
+    private func answerClientFrames(responseEnded: Bool, context: ChannelHandlerContext) {
+        guard input != nil else { return }
+        let controls: [WebSocketClientFrames.Control]
+        do {
+            controls = try clientFrames.take(from: &input!)
+        } catch {
+            webSocketClosed = true
+            close(context)
+            return
+        }
+        for control in controls {
+            switch control {
+            case .ping(let payload):
+                context.writeAndFlush(wrapOutboundOut(WebSocketClientFrames.serverFrame(opcode: 0xA, payload: payload)), promise: nil)
+            case .close(let payload):
+                if !responseEnded {
+                    let code = payload.getSlice(at: payload.readerIndex, length: min(2, payload.readableBytes)) ?? ByteBuffer()
+                    context.write(wrapOutboundOut(WebSocketClientFrames.serverFrame(opcode: 0x8, payload: code)), promise: nil)
+                }
+                webSocketClosed = true
+                close(context)
+                return
+            }
+        }
+    }
+
     /// Hummingbird has written the end of its response to the request passed on last.
     func passedResponseEnded() {
+        if case .answeredWebSocket = state, let context {
+            // The server's close frame was the body's last: the client answers it with its own, then the connection
+            // closes (RFC 6455 §7.1.1: the server closes the TCP connection first); a client that does not, soon anyway.
+            state = .answeredWebSocket(responseEnded: true)
+            webSocketCloseTimer = context.eventLoop.assumeIsolated().scheduleTask(in: Self.webSocketCloseWait) { [weak self] in
+                guard let self, let context = self.context, case .answeredWebSocket = self.state else { return }
+                self.webSocketClosed = true
+                self.close(context)
+            }
+            process()
+            return
+        }
         guard case .passing(let body, _) = state else { return }
         state = .passing(body: body, responseEnded: true)
         process()
@@ -719,6 +788,11 @@ extension EdgeConnectionHandler {
     /// decoder they show it is busy.
     public func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         if case .handedOver = state { keepHandedOverAlive() }
+        if webSocketClosed {
+            // Hummingbird's next frames after the close frame the edge sent: a WebSocket has nothing after its close.
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
         context.write(data, promise: promise)
     }
 

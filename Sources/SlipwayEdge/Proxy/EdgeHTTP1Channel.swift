@@ -116,7 +116,7 @@ final class UnservedConnectionCloser: Sendable {
 }
 
 /// Tells the connection's `EdgeConnectionHandler` when Hummingbird has written the end of a response (the next
-/// request may then start), right after NIO's HTTP/1 codecs.
+/// request may then start), or the head of a `101 Switching Protocols`, right after NIO's HTTP/1 codecs.
 final class PassedResponseObserver: ChannelOutboundHandler, RemovableChannelHandler {
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
@@ -128,8 +128,14 @@ final class PassedResponseObserver: ChannelOutboundHandler, RemovableChannelHand
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        let isEnd = if case .end = unwrapOutboundIn(data) { true } else { false }
+        let part = unwrapOutboundIn(data)
+        let isEnd = if case .end = part { true } else { false }
         context.write(data, promise: promise)
+        if case .head(let head) = part, head.status == .switchingProtocols {
+            // An upgrade answered by the API itself (a WebSocket whose frames are the body): the edge reads the
+            // client's frames from now on.
+            edge.passedResponseSwitchedProtocols()
+        }
         if isEnd {
             // Not inside Hummingbird's write: the next request may start at once, and pass its bytes inbound.
             context.eventLoop.assumeIsolated().execute { [edge] in edge.passedResponseEnded() }
