@@ -1,5 +1,6 @@
-import Foundation
-import SlipwayCore
+public import Foundation
+public import SlipwayCore
+import SlipwaySandbox
 import Synchronization
 
 extension DeploymentRunner {
@@ -15,7 +16,8 @@ extension DeploymentRunner {
         let launch = ServiceLaunch(
             deploymentID: deployment.id, deploymentUID: deployment.uid, workspaceID: deployment.workspaceID, projectID: project.id,
             projectName: project.name,
-            buildID: buildID, config: config, variables: run.environmentVariables
+            buildID: buildID, config: config, variables: run.environmentVariables,
+            image: Self.serviceImage(config: deployment.config, projectUID: project.uid, buildID: buildID)
         )
         // The process's own lines go to the stage that runs while it prints them.
         let currentStage = Mutex(StageName.deploy)
@@ -72,5 +74,12 @@ extension DeploymentRunner {
             defer { group.cancelAll() }
             guard try await group.next() == true else { throw CancellationError() }
         }
+    }
+
+    /// The image a service deployment runs: its build's image when its config snapshot builds with a Dockerfile, else nil
+    /// (a process in its build directory).
+    public static func serviceImage(config: BuildConfig, projectUID: UUID, buildID: UUID) -> String? {
+        guard config.build.type == .dockerfile else { return nil }
+        return ImageBuildSpec.imageName(project: projectUID.lowercased, buildID: buildID.lowercased)
     }
 }

@@ -14,6 +14,16 @@ public struct RuntimeLog: Sendable {
     }
 }
 
+/// What a service runs: a sandboxed process in its build directory, or a container of its image.
+enum ServiceProgram: Sendable {
+    /// `spec` under `sandbox` (each start is a new sandbox, with a new network namespace), in `cgroup` when the machine
+    /// offers cgroups (limits, whole-tree kill).
+    case process(spec: SandboxSpec, sandbox: Sandbox, cgroup: BuildCgroup?)
+    /// A container started from `spec` (each start is a new container, with a new network namespace), removed when it
+    /// ends.
+    case container(spec: ContainerRunSpec, client: ContainerClient)
+}
+
 /// The process of one service deployment on its port. Before it is live, an exit ends it (the deploy fails);
 /// once live, an exit is a crash: it is started again after a `RestartBackoff` pause, on the same port.
 ///
@@ -22,15 +32,17 @@ public struct RuntimeLog: Sendable {
 final class ServiceProcess: Sendable {
     let launch: ServiceLaunch
     let port: Int
-    /// What runs, and the sandbox it runs in (each start is a new sandbox, with a new network namespace).
-    let spec: SandboxSpec
-    let sandbox: Sandbox
+    /// What runs.
+    let program: ServiceProgram
     /// Told the process's address at every start, before the process can listen.
     let onAddress: @Sendable (ServiceAddress) -> Void
     let startedAt: Date
     let gracePeriod: Duration
     /// The cgroup the process runs in (limits, whole-tree kill), when the machine offers cgroups.
-    let cgroup: BuildCgroup?
+    var cgroup: BuildCgroup? {
+        if case .process(_, _, let cgroup) = program { return cgroup }
+        return nil
+    }
     /// Runs for every restart after a crash.
     let onRestart: @Sendable (ServiceRestart) async -> Void
 
@@ -45,6 +57,8 @@ final class ServiceProcess: Sendable {
         var stopping = false
         /// Where the current run of the process listens.
         var address: ServiceAddress?
+        /// The host pid of the current container's main process.
+        var containerProcessID: Int32?
     }
 
     private let state: Mutex<State>
@@ -55,16 +69,14 @@ final class ServiceProcess: Sendable {
     private let supervisionEnded = OneTimeEvent()
 
     init(
-        launch: ServiceLaunch, port: Int, spec: SandboxSpec, sandbox: Sandbox, gracePeriod: Duration, cgroup: BuildCgroup? = nil,
+        launch: ServiceLaunch, port: Int, program: ServiceProgram, gracePeriod: Duration,
         deployOutput: @escaping @Sendable (LogLine) -> Void, onAddress: @escaping @Sendable (ServiceAddress) -> Void,
         onRestart: @escaping @Sendable (ServiceRestart) async -> Void
     ) {
         self.onRestart = onRestart
-        self.cgroup = cgroup
         self.launch = launch
         self.port = port
-        self.spec = spec
-        self.sandbox = sandbox
+        self.program = program
         self.onAddress = onAddress
         self.startedAt = Date()
         self.gracePeriod = gracePeriod
@@ -99,7 +111,7 @@ final class ServiceProcess: Sendable {
         state.withLock { state in
             ServiceStatus(
                 deploymentID: launch.deploymentID, projectID: launch.projectID, port: port, state: state.phase,
-                processID: handle.processID, startedAt: startedAt, restarts: state.restarts
+                processID: state.containerProcessID ?? handle.processID, startedAt: startedAt, restarts: state.restarts
             )
         }
     }
@@ -119,6 +131,10 @@ final class ServiceProcess: Sendable {
         state.withLock { $0.stopping = true }
         handle.stop(gracePeriod: gracePeriod)
         stopRequested.signal()
+        if case .container(let spec, let client) = program {
+            // Its end ends the run's `logs --follow`; one still being started is removed by the loop once it is.
+            await Self.removeContainer(spec.name, client: client, gracePeriod: gracePeriod)
+        }
         await supervisionEnded.wait()
         let log = state.withLock { state -> RuntimeLog? in
             defer { state.runtimeLog = nil }
@@ -133,22 +149,11 @@ final class ServiceProcess: Sendable {
             let clock = ContinuousClock()
             let began = clock.now
             let ended: String
-            let killsBefore = cgroup?.outOfMemoryKills() ?? 0
-            do {
-                if !sandbox.hasPrivateNetwork { publish(ServiceAddress(port: port)) }
-                let termination = try await SandboxedProcess.run(
-                    spec, in: sandbox, gracePeriod: gracePeriod, handle: handle, cgroup: cgroup,
-                    onNetwork: { [weak self] namespace in
-                        guard let self else { return }
-                        self.publish(ServiceAddress(port: self.port, namespace: namespace))
-                    }
-                ) { [weak self] line in
-                    self?.emit(LogLine(timestamp: Date(), stream: line.stream == .stdout ? .stdout : .stderr, stage: nil, text: line.text))
-                }
-                let outOfMemory = (cgroup?.outOfMemoryKills() ?? 0) > killsBefore ? " (out of memory)" : ""
-                ended = termination.summary + outOfMemory
-            } catch {
-                ended = "could not start: \(error)"
+            switch program {
+            case .process(let spec, let sandbox, let cgroup):
+                ended = await runProcess(spec, sandbox: sandbox, cgroup: cgroup)
+            case .container(let spec, let client):
+                ended = await runContainer(spec, client: client)
             }
             if isStopping { return }
             let isLive = state.withLock { state -> Bool in
@@ -175,6 +180,68 @@ final class ServiceProcess: Sendable {
             await stopRequested.wait(timeout: pause)
             state.withLock { $0.phase = .running }
         }
+    }
+
+    /// One run of the sandboxed process, to its end; returns how it ended.
+    private func runProcess(_ spec: SandboxSpec, sandbox: Sandbox, cgroup: BuildCgroup?) async -> String {
+        let killsBefore = cgroup?.outOfMemoryKills() ?? 0
+        do {
+            if !sandbox.hasPrivateNetwork { publish(ServiceAddress(port: port)) }
+            let termination = try await SandboxedProcess.run(
+                spec, in: sandbox, gracePeriod: gracePeriod, handle: handle, cgroup: cgroup,
+                onNetwork: { [weak self] namespace in
+                    guard let self else { return }
+                    self.publish(ServiceAddress(port: self.port, namespace: namespace))
+                }
+            ) { [weak self] line in
+                self?.emit(LogLine(timestamp: Date(), stream: line.stream == .stdout ? .stdout : .stderr, stage: nil, text: line.text))
+            }
+            let outOfMemory = (cgroup?.outOfMemoryKills() ?? 0) > killsBefore ? " (out of memory)" : ""
+            return termination.summary + outOfMemory
+        } catch {
+            return "could not start: \(error)"
+        }
+    }
+
+    /// One run of the container, to its end; returns how it ended. The container is started detached, its network
+    /// namespace told to the edge, its output followed (`logs --follow` ends when the container does), its exit read
+    /// from `inspect`, and it is removed.
+    private func runContainer(_ spec: ContainerRunSpec, client: ContainerClient) async -> String {
+        // One of the same name left by an earlier run (or a killed server) is in the way.
+        try? await client.remove(spec.name)
+        defer { state.withLock { $0.containerProcessID = nil } }
+        do {
+            try await client.run(spec)
+            if isStopping {
+                await Self.removeContainer(spec.name, client: client, gracePeriod: .zero)
+                return "stopped"
+            }
+            let running = try await client.inspect(spec.name)
+            if running.running, let pid = running.processID {
+                state.withLock { $0.containerProcessID = pid }
+                publish(ServiceAddress(port: port, namespace: try NetworkNamespace.of(processID: pid)))
+            }
+            _ = try await ChildProcess.run(client.commands.logs(spec.name), timeout: nil, gracePeriod: .seconds(1)) { [weak self] line in
+                self?.emit(LogLine(timestamp: Date(), stream: line.stream == .stdout ? .stdout : .stderr, stage: nil, text: line.text))
+            }
+            let ended = try? await client.inspect(spec.name)
+            await Self.removeContainer(spec.name, client: client, gracePeriod: .zero)
+            guard let ended else { return "was removed" }
+            return "exited with status \(ended.exitCode)" + (ended.outOfMemoryKilled ? " (out of memory)" : "")
+        } catch {
+            await Self.removeContainer(spec.name, client: client, gracePeriod: .zero)
+            return "could not start: \(error)"
+        }
+    }
+
+    /// Stops the container (its stop signal, then SIGKILL after `gracePeriod`) and removes it, in a task of its own: a
+    /// cancelled task's engine commands would be stopped as they start.
+    static func removeContainer(_ name: String, client: ContainerClient, gracePeriod: Duration) async {
+        let seconds = Int(gracePeriod.components.seconds)
+        await Task.detached {
+            if seconds > 0 { try? await client.stop(name, timeoutSeconds: seconds) }
+            try? await client.remove(name)
+        }.value
     }
 
     private var isStopping: Bool { state.withLock { $0.stopping } || Task.isCancelled }

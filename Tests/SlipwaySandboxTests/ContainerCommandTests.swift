@@ -175,6 +175,7 @@ import Testing
         #expect(commands.version().arguments == [p, "version", "--format", "json"])
         #expect(commands.info().arguments == [p, "info", "--format", "json"])
         #expect(commands.stop("slipway-dpl_1", timeoutSeconds: 7).arguments == [p, "stop", "--time", "7", "slipway-dpl_1"])
+        #expect(commands.logs("slipway-dpl_1").arguments == [p, "logs", "--follow", "slipway-dpl_1"])
         #expect(commands.kill("slipway-dpl_1").arguments == [p, "kill", "--signal", "KILL", "slipway-dpl_1"])
         #expect(commands.remove("slipway-dpl_1").arguments == [p, "rm", "--force", "--time", "0", "slipway-dpl_1"])
         #expect(commands.remove(containers: ["a1", "b2"]).arguments == [p, "rm", "--force", "--time", "0", "a1", "b2"])

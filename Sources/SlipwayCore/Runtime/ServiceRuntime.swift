@@ -14,11 +14,15 @@ public struct ServiceLaunch: Sendable {
     public var config: ServiceConfig
     /// The deployment's env snapshot (values in clear; secrets are masked in its log lines).
     public var variables: EnvironmentVariables
+    /// The image a container service runs (its build, `localhost/slipway/<project uid>:<build id>`); nil for a process
+    /// that runs in its build directory.
+    public var image: String?
 
     public init(
         deploymentID: Int64, deploymentUID: UUID, workspaceID: Int64, projectID: Int64, projectName: String, buildID: UUID,
-        config: ServiceConfig, variables: EnvironmentVariables
+        config: ServiceConfig, variables: EnvironmentVariables, image: String? = nil
     ) {
+        self.image = image
         self.deploymentID = deploymentID
         self.deploymentUID = deploymentUID
         self.workspaceID = workspaceID

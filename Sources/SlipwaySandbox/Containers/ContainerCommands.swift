@@ -154,6 +154,9 @@ public struct ContainerCommands: Sendable, Equatable {
         command(["stop", "--time", String(timeoutSeconds), container])
     }
 
+    /// The container's output from its start, standard output and error apart, followed until the container ends.
+    public func logs(_ container: String) -> Command { command(["logs", "--follow", container]) }
+
     /// SIGKILL to the container's processes at once.
     public func kill(_ container: String) -> Command { command(["kill", "--signal", "KILL", container]) }
 
