@@ -352,8 +352,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         return ContainerRunSpec(
             name: ContainerRunSpec.serviceName(deploymentUID: launch.deploymentUID.lowercased), image: image,
             labels: [
-                "slipway.deployment": launch.deploymentUID.lowercased, "slipway.project": String(launch.projectID),
-                Self.runtimeLabel: configuration.layout.root,
+                "slipway.deployment": launch.deploymentUID.lowercased, Self.runtimeLabel: configuration.layout.root,
             ],
             environment: environment, secrets: secrets, command: command.isEmpty ? nil : ["sh", "-c", command],
             limits: ContainerLimits(resources: configuration.limits)

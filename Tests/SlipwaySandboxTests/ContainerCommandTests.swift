@@ -102,7 +102,7 @@ import Testing
             command.arguments == [
                 "/usr/bin/podman", "run", "--detach", "--name", "slipway-dpl_1",
                 "--label", "slipway.deployment=dpl_1", "--label", "slipway.project=shop",
-                "--runtime", "runc", "--pull", "never", "--cap-drop", "all", "--security-opt", "no-new-privileges", "--userns", "auto",
+                "--runtime", "runc", "--pull", "never", "--init", "--cap-drop", "all", "--security-opt", "no-new-privileges", "--userns", "auto",
                 "--pids-limit", "256", "--memory", "536870912", "--memory-swap", "536870912",
                 "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=2048:2048",
                 "--network", "slirp4netns:allow_host_loopback=false", "--env-file", "/tmp/slipway-container-x/env",
