@@ -35,7 +35,7 @@ final class ServiceProcess: Sendable {
     /// What runs.
     let program: ServiceProgram
     /// Told the process's address at every start, before the process can listen.
-    let onAddress: @Sendable (ServiceAddress) -> Void
+    let onAddress: @Sendable (ServiceAddress, _ deploymentID: Int64) -> Void
     let startedAt: Date
     let gracePeriod: Duration
     /// The cgroup the process runs in (limits, whole-tree kill), when the machine offers cgroups.
@@ -45,6 +45,8 @@ final class ServiceProcess: Sendable {
     }
     /// Runs for every restart after a crash.
     let onRestart: @Sendable (ServiceRestart) async -> Void
+    /// Runs when it exits while it is a standby: it is dropped, not restarted.
+    let onStandbyEnded: @Sendable (ServiceProcess) -> Void
 
     private struct State {
         var deployOutput: (@Sendable (LogLine) -> Void)?
@@ -59,6 +61,12 @@ final class ServiceProcess: Sendable {
         var address: ServiceAddress?
         /// The host pid of the current container's main process.
         var containerProcessID: Int32?
+        /// The deployment it serves: the one that started it, or a rollback that took it over as a warm standby.
+        var servingDeploymentID: Int64
+        /// Out of the route, kept for a rollback until its window ends; not restarted when it exits.
+        var isStandby = false
+        /// Stops it when its standby window ends.
+        var standbyExpiry: Task<Void, Never>?
     }
 
     private let state: Mutex<State>
@@ -70,9 +78,11 @@ final class ServiceProcess: Sendable {
 
     init(
         launch: ServiceLaunch, port: Int, program: ServiceProgram, gracePeriod: Duration,
-        deployOutput: @escaping @Sendable (LogLine) -> Void, onAddress: @escaping @Sendable (ServiceAddress) -> Void,
-        onRestart: @escaping @Sendable (ServiceRestart) async -> Void
+        deployOutput: @escaping @Sendable (LogLine) -> Void, onAddress: @escaping @Sendable (ServiceAddress, Int64) -> Void,
+        onRestart: @escaping @Sendable (ServiceRestart) async -> Void,
+        onStandbyEnded: @escaping @Sendable (ServiceProcess) -> Void = { _ in }
     ) {
+        self.onStandbyEnded = onStandbyEnded
         self.onRestart = onRestart
         self.launch = launch
         self.port = port
@@ -80,7 +90,7 @@ final class ServiceProcess: Sendable {
         self.onAddress = onAddress
         self.startedAt = Date()
         self.gracePeriod = gracePeriod
-        self.state = Mutex(State(deployOutput: deployOutput))
+        self.state = Mutex(State(deployOutput: deployOutput, servingDeploymentID: launch.deploymentID))
     }
 
     /// Runs the process (and, while it is live, restarts it after each crash) until `stop()` or cancellation.
@@ -104,13 +114,42 @@ final class ServiceProcess: Sendable {
     /// Whether the process is live (adopted after its deploy, or restored at start-up).
     var isLive: Bool { state.withLock { $0.isLive } }
 
+    /// The deployment it serves now.
+    var servingDeploymentID: Int64 { state.withLock { $0.servingDeploymentID } }
+
+    /// Whether it is a warm standby.
+    var isStandby: Bool { state.withLock { $0.isStandby } }
+
+    /// Out of the route and kept for a rollback: an exit drops it from now on; `expiry` stops it when the window ends.
+    func becomeStandby(expiry: Task<Void, Never>) {
+        state.withLock { state in
+            state.isStandby = true
+            state.standbyExpiry = expiry
+        }
+    }
+
+    /// A rollback takes the standby over: it serves `deploymentID` from now on, restarted again when it crashes.
+    /// Returns its current address, or nil when it is not running (then it stays a standby).
+    func takeOver(for deploymentID: Int64) -> ServiceAddress? {
+        let (address, expiry) = state.withLock { state -> (ServiceAddress?, Task<Void, Never>?) in
+            guard state.isStandby, !state.stopping, state.phase == .running, let address = state.address else { return (nil, nil) }
+            state.isStandby = false
+            state.servingDeploymentID = deploymentID
+            defer { state.standbyExpiry = nil }
+            return (address, state.standbyExpiry)
+        }
+        expiry?.cancel()
+        return address
+    }
+
     /// How the process ended before it went live, if it did.
     var endedBeforeLive: String? { state.withLock { $0.endedBeforeLive } }
 
     var status: ServiceStatus {
         state.withLock { state in
             ServiceStatus(
-                deploymentID: launch.deploymentID, projectID: launch.projectID, port: port, state: state.phase,
+                deploymentID: state.servingDeploymentID, projectID: launch.projectID, port: port,
+                state: state.isStandby ? .standby : state.phase,
                 processID: state.containerProcessID ?? handle.processID, startedAt: startedAt, restarts: state.restarts
             )
         }
@@ -128,7 +167,12 @@ final class ServiceProcess: Sendable {
 
     /// Stops the process for good: SIGTERM to its group, SIGKILL after the grace period; returns once it has ended.
     func stop() async {
-        state.withLock { $0.stopping = true }
+        let expiry = state.withLock { state -> Task<Void, Never>? in
+            state.stopping = true
+            defer { state.standbyExpiry = nil }
+            return state.standbyExpiry
+        }
+        expiry?.cancel()
         handle.stop(gracePeriod: gracePeriod)
         stopRequested.signal()
         if case .container(let spec, let client) = program {
@@ -161,6 +205,12 @@ final class ServiceProcess: Sendable {
                 return state.isLive
             }
             guard isLive else { return }
+            if isStandby {
+                emit(LogLine(timestamp: Date(), stream: .system, stage: nil, text: "The warm standby \(ended): dropped, not restarted"))
+                state.withLock { $0.standbyExpiry?.cancel() }
+                onStandbyEnded(self)
+                return
+            }
 
             let pause = backoff.next(afterUptime: clock.now - began)
             let restarts = state.withLock { state -> Int in
@@ -175,7 +225,7 @@ final class ServiceProcess: Sendable {
                 )
             )
             await onRestart(
-                ServiceRestart(projectID: launch.projectID, deploymentID: launch.deploymentID, restartedAt: Date(), exitSummary: ended)
+                ServiceRestart(projectID: launch.projectID, deploymentID: servingDeploymentID, restartedAt: Date(), exitSummary: ended)
             )
             await stopRequested.wait(timeout: pause)
             state.withLock { $0.phase = .running }
@@ -248,11 +298,11 @@ final class ServiceProcess: Sendable {
 
     /// The address of a new run: kept, and told to the edge (never once the process is being stopped).
     private func publish(_ address: ServiceAddress) {
-        let stopping = state.withLock { state -> Bool in
+        let (stopping, deploymentID) = state.withLock { state -> (Bool, Int64) in
             if !state.stopping { state.address = address }
-            return state.stopping
+            return (state.stopping, state.servingDeploymentID)
         }
-        if !stopping { onAddress(address) }
+        if !stopping { onAddress(address, deploymentID) }
     }
 
     /// One line of the process (or about it): to the deploy's log before it is live, to the runtime log after.

@@ -173,13 +173,17 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         }
         let process = ServiceProcess(
             launch: launch, port: port, program: program, gracePeriod: configuration.stopGracePeriod, deployOutput: output,
-            onAddress: { [endpoints] address in endpoints.setAddress(address, for: launch.deploymentID) },
+            onAddress: { [endpoints] address, deploymentID in endpoints.setAddress(address, for: deploymentID) },
             onRestart: { [restarts, logger] restart in
                 do {
                     try await restarts?.record(restart)
                 } catch {
                     logger.error("deployment \(restart.deploymentID): cannot record a restart: \(error)")
                 }
+            },
+            onStandbyEnded: { [weak self] process in
+                // Not awaited here: the process's own supervision calls this, and its stop waits for that to end.
+                Task { await self?.dropStandby(process) }
             }
         )
         let replaced = processes.withLock { processes -> ServiceProcess? in
@@ -231,32 +235,104 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
     }
 
     public func adopt(deploymentID: Int64) async {
-        guard let process = processes.withLock({ $0[deploymentID] }) else { return }
+        // A standby a rollback took over is live already, with its runtime log open.
+        guard let process = processes.withLock({ $0[deploymentID] }), !process.isLive else { return }
         process.goLive(log: openLog(process.launch))
     }
 
-    public func retire(projectID: Int64, keeping: Set<Int64>) async {
-        let retiring = processes.withLock { processes -> [ServiceProcess] in
+    public func retire(projectID: Int64, keeping: Set<Int64>, standby: Int64?, window: Duration) async {
+        let (retiring, keptAsStandby) = processes.withLock { processes -> ([ServiceProcess], ServiceProcess?) in
             // Only live processes: a deploy of the same project that is still health checking its new one keeps it.
-            let retiring = processes.values.filter {
-                $0.launch.projectID == projectID && $0.isLive && !keeping.contains($0.launch.deploymentID)
+            let retiring = processes.filter { id, process in
+                process.launch.projectID == projectID && process.isLive && !keeping.contains(id)
             }
-            for process in retiring { processes[process.launch.deploymentID] = nil }
-            return retiring
+            var standbyProcess: ServiceProcess?
+            for (id, process) in retiring {
+                if id == standby && window > .zero && !process.isStandby {
+                    standbyProcess = process
+                } else {
+                    processes[id] = nil
+                }
+            }
+            return (retiring.values.filter { $0 !== standbyProcess }, standbyProcess)
         }
         await withTaskGroup(of: Void.self) { group in
             for process in retiring {
                 group.addTask {
-                    // No new request reaches it; the ones it was sent get up to the drain timeout to finish.
-                    let deploymentID = process.launch.deploymentID
-                    self.endpoints.removePort(of: deploymentID)
-                    if await !self.endpoints.waitUntilIdle(deploymentID, timeout: process.launch.config.drainTimeoutDuration) {
-                        self.logger.warning("deployment \(deploymentID): requests still in flight after the drain timeout; stopping anyway")
-                    }
+                    await self.drain(process)
                     await self.finish(process)
                 }
             }
+            if let keptAsStandby {
+                group.addTask { await self.keepAsStandby(keptAsStandby, window: window) }
+            }
         }
+    }
+
+    /// No new request reaches the process; the ones it was sent get up to the drain timeout to finish.
+    private func drain(_ process: ServiceProcess) async {
+        let deploymentID = process.servingDeploymentID
+        endpoints.removePort(of: deploymentID)
+        if await !endpoints.waitUntilIdle(deploymentID, timeout: process.launch.config.drainTimeoutDuration) {
+            logger.warning("deployment \(deploymentID): requests still in flight after the drain timeout; stopping anyway")
+        }
+    }
+
+    /// The production process just replaced stays running out of the route for `window`, then stops (a rollback can
+    /// take it over before that: `takeOverStandby`).
+    private func keepAsStandby(_ process: ServiceProcess, window: Duration) async {
+        let deploymentID = process.servingDeploymentID
+        let expiry = Task { [weak self] in
+            guard (try? await Task.sleep(for: window)) != nil, let self else { return }
+            let expired = self.processes.withLock { processes -> Bool in
+                guard processes[deploymentID] === process, process.isStandby else { return false }
+                processes[deploymentID] = nil
+                return true
+            }
+            if expired { await self.finish(process) }
+        }
+        process.becomeStandby(expiry: expiry)
+        endpoints.removePort(of: deploymentID)
+        logger.info("deployment \(deploymentID): kept as a warm standby for \(window)")
+    }
+
+    public func takeOverStandby(for launch: ServiceLaunch) async -> Int? {
+        let candidate = processes.withLock { processes -> ServiceProcess? in
+            processes.values.first {
+                $0.launch.projectID == launch.projectID && $0.isStandby && $0.launch.buildID == launch.buildID
+                    && $0.launch.config == launch.config && $0.launch.variables == launch.variables && $0.launch.image == launch.image
+            }
+        }
+        guard let candidate else { return nil }
+        let previousID = candidate.servingDeploymentID
+        // Re-keyed under the lock first: its expiry and a crash's drop look it up by the id it serves.
+        let taken = processes.withLock { processes -> Bool in
+            guard processes[previousID] === candidate, processes[launch.deploymentID] == nil else { return false }
+            processes[previousID] = nil
+            processes[launch.deploymentID] = candidate
+            return true
+        }
+        guard taken else { return nil }
+        guard let address = candidate.takeOver(for: launch.deploymentID) else {
+            processes.withLock { processes in
+                processes[launch.deploymentID] = nil
+                processes[previousID] = candidate
+            }
+            return nil
+        }
+        endpoints.setAddress(address, for: launch.deploymentID)
+        return candidate.port
+    }
+
+    /// A standby that exited leaves the table and frees what it held.
+    private func dropStandby(_ process: ServiceProcess) async {
+        let deploymentID = process.servingDeploymentID
+        let dropped = processes.withLock { processes -> Bool in
+            guard processes[deploymentID] === process else { return false }
+            processes[deploymentID] = nil
+            return true
+        }
+        if dropped { await finish(process) }
     }
 
     public func stop(deploymentID: Int64) async {
@@ -276,7 +352,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
 
     /// Stops a process that has left the table, and frees what it held.
     private func finish(_ process: ServiceProcess) async {
-        endpoints.removePort(of: process.launch.deploymentID)
+        endpoints.removePort(of: process.servingDeploymentID)
         await process.stop()
         if let cgroup = process.cgroup { try? cgroup.remove() }
         configuration.ports.release(process.port)
