@@ -59,42 +59,20 @@ import Testing
         }
     }
 
-    @Test func aStandbyThatCrashesIsDroppedAndAWindowOfZeroKeepsNone() async throws {
+    @Test func aWindowOfZeroKeepsNoStandbyAndAStandbyThatCrashesIsDropped() async throws {
         let app = try ServiceDeploymentTests.makeApp()
         try await TestServer.withServer { server in
             let api = server.client
             let project = try await ServiceDeploymentTests.createService(api, name: "cold", repository: app.path)
-            let first = try await ServiceDeploymentTests.deploy(api, project.id)
-            #expect(first.state == "success", "\(first.error ?? "")")
-            _ = try await Self.deployVersion(app, "v2", api, project.id)
-            let standby = try #require(try await api.project("cold").services?.processes.first { $0.state == "standby" })
-            #expect(standby.deploymentId == first.id)
-
-            // Killed: dropped, not restarted, no restart recorded.
-            #expect(kill(try #require(standby.pid), SIGKILL) == 0)
-            let dropped = await ProcessTable.eventually(timeout: .seconds(20)) {
-                (try? await api.project("cold").services?.processes.map(\.deploymentId)) == [first.id + 1]
-            }
-            #expect(dropped)
-            #expect(try await api.project("cold").services?.restartCount == 0)
-            #expect(try await api.logs(first.id).data.contains { $0.line.hasPrefix("The warm standby ") && $0.line.hasSuffix(": dropped, not restarted") })
-
-            // A rollback to it now starts its process again and health checks it.
-            let rollbackID = try #require(try await api.rollback(to: first.id).deploymentId)
-            let rollback = try await api.waitForDeployment(rollbackID, timeout: .seconds(60))
-            #expect(rollback.state == "success", "\(rollback.error ?? "")")
-            let log = try await api.logs(rollbackID).data
-            #expect(log.contains { $0.line.hasPrefix("Starting: perl app.pl") })
-            #expect(!log.contains { $0.line.hasPrefix("Warm standby taken over") })
-            #expect(try await server.edge("cold").body == "v1\n")
 
             // standby_window 0: the replaced version stops at once, as before warm standbys.
             let updated = try await api.updateProject("cold", ProjectUpdateRequest(standbyWindow: 0))
             #expect(updated.standbyWindow == 0)
-            let third = try await Self.deployVersion(app, "v3", api, project.id)
-            let processes = try #require(try await api.project("cold").services?.processes)
-            #expect(processes.map(\.deploymentId) == [third.id])
-            #expect(!(try await api.logs(third.id).data.contains { $0.line.hasSuffix("(warm standby)") }))
+            let first = try await ServiceDeploymentTests.deploy(api, project.id)
+            #expect(first.state == "success", "\(first.error ?? "")")
+            let second = try await Self.deployVersion(app, "v2", api, project.id)
+            #expect(try await api.project("cold").services?.processes.map(\.deploymentId) == [second.id])
+            #expect(!(try await api.logs(second.id).data.contains { $0.line.hasSuffix("(warm standby)") }))
 
             // Out of range: 422 naming the field.
             for body in [#"{"standby_window": -1}"#, #"{"standby_window": 86401}"#] {
@@ -102,6 +80,31 @@ import Testing
                 #expect(status == 422)
                 #expect(String(decoding: answer, as: UTF8.self).contains("standby_window"))
             }
+
+            _ = try await api.updateProject("cold", ProjectUpdateRequest(standbyWindow: 300))
+            let third = try await Self.deployVersion(app, "v3", api, project.id)
+            let standby = try #require(try await api.project("cold").services?.processes.first { $0.state == "standby" })
+            #expect(standby.deploymentId == second.id)
+            #expect(try await api.logs(third.id).data.contains { $0.line.hasSuffix("for 300 s (warm standby)") })
+
+            // Killed: dropped, not restarted, no restart recorded.
+            #expect(kill(try #require(standby.pid), SIGKILL) == 0)
+            let dropped = await ProcessTable.eventually(timeout: .seconds(20)) {
+                (try? await api.project("cold").services?.processes.map(\.deploymentId)) == [third.id]
+            }
+            #expect(dropped)
+            #expect(try await api.project("cold").services?.restartCount == 0)
+            #expect(
+                try await api.logs(second.id).data.contains { $0.line.hasPrefix("The warm standby ") && $0.line.hasSuffix(": dropped, not restarted") })
+
+            // A rollback to it now starts its process again and health checks it.
+            let rollbackID = try #require(try await api.rollback(to: second.id).deploymentId)
+            let rollback = try await api.waitForDeployment(rollbackID, timeout: .seconds(60))
+            #expect(rollback.state == "success", "\(rollback.error ?? "")")
+            let log = try await api.logs(rollbackID).data
+            #expect(log.contains { $0.line.hasPrefix("Starting: perl app.pl") })
+            #expect(!log.contains { $0.line.hasPrefix("Warm standby taken over") })
+            #expect(try await server.edge("cold").body == "v2\n")
         }
     }
 }
