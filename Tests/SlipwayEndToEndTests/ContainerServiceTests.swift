@@ -41,11 +41,13 @@ struct ContainerServiceTests {
         return app
     }
 
-    static func createService(_ api: SlipwayClient, _ scene: Scene, name: String, repository: String) async throws -> ProjectInfo {
+    static func createService(
+        _ api: SlipwayClient, _ scene: Scene, name: String, repository: String, standbyWindow: Double? = nil
+    ) async throws -> ProjectInfo {
         let project = try await api.createProject(
             NewProjectRequest(
                 name: name, repository: repository, kind: "service", healthCheckPath: "/", healthCheckTimeout: 60, healthCheckInterval: 0.1,
-                drainTimeout: 5, build: BuildTypeRequest(buildType: "dockerfile")))
+                drainTimeout: 5, standbyWindow: standbyWindow, build: BuildTypeRequest(buildType: "dockerfile")))
         scene.projects.withLock { $0.append(project.uid) }
         return project
     }
@@ -65,7 +67,8 @@ struct ContainerServiceTests {
             let deployments = Mutex<[DeploymentInfo]>([])
             try await TestServer.withServer { server in
                 let api = server.client
-                let project = try await Self.createService(api, scene, name: "boxed", repository: app.path)
+                // No warm standby: the replaced container stops, and the rollback starts the old image again.
+                let project = try await Self.createService(api, scene, name: "boxed", repository: app.path, standbyWindow: 0)
                 let first = try await Self.deploy(api, project.id)
                 deployments.withLock { $0.append(first) }
                 let firstLog = try await api.logs(first.id).data
@@ -118,8 +121,12 @@ struct ContainerServiceTests {
                 #expect(answers["v1\n", default: 0] > 0)
                 #expect(answers["v2\n", default: 0] > 0)
                 #expect(try await server.edge("boxed").body == "v2\n")
-                // The old container is stopped and removed, with its conmon.
-                #expect(try await scene.client.containers(withLabel: "slipway.deployment=\(first.uid)").isEmpty)
+                // The old container is stopped and removed (after its drain, which follows the switch), with its conmon.
+                let client = scene.client
+                #expect(
+                    await ProcessTable.eventually(timeout: .seconds(30)) {
+                        (try? await client.containers(withLabel: "slipway.deployment=\(first.uid)").isEmpty) == true
+                    })
                 #expect(await ProcessTable.eventually(timeout: .seconds(10)) { Self.engineProcesses(of: first).isEmpty })
 
                 // A rollback starts the old image: no clone, no build, no new image.
@@ -212,6 +219,49 @@ struct ContainerServiceTests {
                 #expect(try await api.project("slow").services?.processes.isEmpty != false)
                 let edgeStatus = try await server.edge("slow").status
                 #expect(edgeStatus == 404 || edgeStatus == 502)
+            }
+        }
+    }
+
+    @Test func aRollbackToTheWarmStandbyContainerIsARouteSwitch() async throws {
+        try await Scene.with { scene in
+            let app = try Self.makeApp(scene)
+            let made = Mutex<[String]>([])
+            try await TestServer.withServer { server in
+                let api = server.client
+                let project = try await Self.createService(api, scene, name: "warmbox", repository: app.path)
+                let first = try await Self.deploy(api, project.id)
+                made.withLock { $0.append(first.uid) }
+                #expect(first.state == "success", "\(first.error ?? "")")
+                try app.write("version.txt", "v2\n")
+                try app.commit("v2")
+                let second = try await Self.deploy(api, project.id)
+                made.withLock { $0.append(second.uid) }
+                #expect(second.state == "success", "\(second.error ?? "")")
+                #expect(try await server.edge("warmbox").body == "v2\n")
+                // The replaced container runs on, out of the route.
+                #expect(try await scene.client.containers(withLabel: "slipway.deployment=\(first.uid)").count == 1)
+                let processes = try #require(try await api.project("warmbox").services?.processes)
+                #expect(processes.map(\.state) == ["standby", "running"])
+
+                let rollbackID = try #require(try await api.rollback(to: first.id).deploymentId)
+                let rollback = try await api.waitForDeployment(rollbackID, timeout: .seconds(60))
+                #expect(rollback.state == "success", "\(rollback.error ?? "")")
+                #expect(try await server.edge("warmbox").body == "v1\n")
+                let log = try await api.logs(rollbackID).data
+                #expect(log.contains { $0.line.hasPrefix("Warm standby taken over") })
+                #expect(!log.contains { $0.line.hasPrefix("Starting: ") })
+                // The same container serves the rollback; no new one was made for it.
+                #expect(try await scene.client.containers(withLabel: "slipway.deployment=\(first.uid)").count == 1)
+                #expect(try await scene.client.containers(withLabel: "slipway.deployment=\(rollback.uid)").isEmpty)
+                let after = try #require(try await api.project("warmbox").services?.processes)
+                #expect(after.map(\.deploymentId) == [second.id, rollbackID])
+                #expect(after[1].pid == processes[0].pid)
+            }
+            // The server stopped: the standby and the live container are gone, with their conmon.
+            for uid in made.withLock({ $0 }) {
+                #expect(try await scene.client.containers(withLabel: "slipway.deployment=\(uid)").isEmpty)
+                #expect(await ProcessTable.eventually(timeout: .seconds(10)) { ProcessTable.matching("slipway-\(uid)").isEmpty })
             }
         }
     }
