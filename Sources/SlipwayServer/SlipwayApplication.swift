@@ -90,7 +90,8 @@ public func buildApplication(
         offReason: configuration.acmeOffReason, listening: [plainListening, httpsListening], logger: logger)
     let certificateWork = DomainCertificateWork(
         certificates: certificateRepository, checker: BundleCertificateChecker(), observer: certificateManager, now: configuration.acme.now)
-    let restoration = ServiceRestoration(supervisor: supervisor, deployments: store.deployments, projects: store.projects, variables: environmentVariables, logger: logger)
+    let restoration = ServiceRestoration(
+        supervisor: supervisor, deployments: store.deployments, projects: store.projects, variables: environmentVariables, logger: logger)
     let startUp = StartUp.steps(
         store: store, secrets: secrets,
         bootstrap: Bootstrap(

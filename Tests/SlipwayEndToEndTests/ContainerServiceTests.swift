@@ -75,7 +75,8 @@ struct ContainerServiceTests {
                 #expect(first.state == "success", "\(first.error ?? "") \(firstLog.map(\.line).suffix(15))")
                 #expect(try await server.edge("boxed").body == "v1\n")
                 #expect(firstLog.contains { $0.stage == "build" && $0.line.hasPrefix("Successfully tagged localhost/slipway/\(project.uid):") })
-                #expect(firstLog.contains { $0.stage == "deploy" && $0.line.hasPrefix("Starting: container slipway-\(first.uid) of localhost/slipway/") })
+                #expect(
+                    firstLog.contains { $0.stage == "deploy" && $0.line.hasPrefix("Starting: container slipway-\(first.uid) of localhost/slipway/") })
                 #expect(firstLog.contains { $0.line.hasPrefix("listening on ") && $0.line.hasSuffix(" as v1 secret []") })
                 let running = try await scene.client.containers(withLabel: "slipway.deployment=\(first.uid)")
                 #expect(running.count == 1)

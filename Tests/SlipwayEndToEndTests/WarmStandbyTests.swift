@@ -39,9 +39,10 @@ import Testing
             #expect(processes.map(\.deploymentId) == [first.id, second.id])
             #expect(processes.map(\.state) == ["standby", "running"])
             let standby = processes[0]
-            #expect(try await api.logs(second.id).data.contains {
-                $0.line == "Deployment \(first.id) stays running out of the route for 600 s (warm standby)"
-            })
+            #expect(
+                try await api.logs(second.id).data.contains {
+                    $0.line == "Deployment \(first.id) stays running out of the route for 600 s (warm standby)"
+                })
 
             let rollbackID = try #require(try await api.rollback(to: first.id).deploymentId)
             let rollback = try await api.waitForDeployment(rollbackID, timeout: .seconds(60))
@@ -95,7 +96,9 @@ import Testing
             #expect(dropped)
             #expect(try await api.project("cold").services?.restartCount == 0)
             #expect(
-                try await api.logs(second.id).data.contains { $0.line.hasPrefix("The warm standby ") && $0.line.hasSuffix(": dropped, not restarted") })
+                try await api.logs(second.id).data.contains {
+                    $0.line.hasPrefix("The warm standby ") && $0.line.hasSuffix(": dropped, not restarted")
+                })
 
             // A rollback to it now starts its process again and health checks it.
             let rollbackID = try #require(try await api.rollback(to: second.id).deploymentId)
