@@ -186,9 +186,13 @@ struct ContainerServiceTests {
                 #expect(back)
                 let shown = try await api.project("crashy")
                 #expect(shown.services?.restarts.first?.exit == "exited with status 137")
-                let runtime = try await api.logs(first.id).data.filter { $0.stage == "runtime" }
-                #expect(runtime.contains { $0.line.contains("restarting in") })
-                #expect(runtime.contains { $0.line.hasPrefix("listening on ") && $0.line.hasSuffix("secret [•••]") })
+                // The restarted container's own lines follow it into the runtime log (through `logs --follow`).
+                let restartLogged = await ProcessTable.eventually(timeout: .seconds(20)) {
+                    let runtime = (try? await api.logs(first.id).data.filter { $0.stage == "runtime" }) ?? []
+                    return runtime.contains { $0.line.contains("restarting in") }
+                        && runtime.contains { $0.line.hasPrefix("listening on ") && $0.line.hasSuffix("secret [•••]") }
+                }
+                #expect(restartLogged)
                 #expect(!(try await api.logs(first.id).data.contains { $0.line.contains(secret) }))
                 let again = try await scene.client.execute(scene.client.commands.inspect(name), operation: "inspect")
                 #expect(!again.standardOutput.contains(secret))
