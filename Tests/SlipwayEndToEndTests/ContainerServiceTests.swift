@@ -46,14 +46,14 @@ struct ContainerServiceTests {
     ) async throws -> ProjectInfo {
         let project = try await api.createProject(
             NewProjectRequest(
-                name: name, repository: repository, kind: "service", healthCheckPath: "/", healthCheckTimeout: 60, healthCheckInterval: 0.1,
+                name: name, repository: repository, kind: "service", healthCheckPath: "/", healthCheckTimeout: 300, healthCheckInterval: 0.1,
                 drainTimeout: 5, standbyWindow: standbyWindow, build: BuildTypeRequest(buildType: "dockerfile")))
         scene.projects.withLock { $0.append(project.uid) }
         return project
     }
 
     static func deploy(_ api: SlipwayClient, _ projectID: Int64) async throws -> DeploymentInfo {
-        try await api.waitForDeployment(try await api.deploy(projectIDs: [projectID]).deploymentIds[0], timeout: .seconds(180))
+        try await api.waitForDeployment(try await api.deploy(projectIDs: [projectID]).deploymentIds[0], timeout: .seconds(400))
     }
 
     /// The processes whose command line names the deployment's container (conmon, a `podman logs` follower).
