@@ -64,6 +64,8 @@ public struct ProjectInfo: Decodable, Sendable, Equatable {
     public var startCommand: String?
     public var port: Int?
     public var healthCheckPath: String?
+    /// Seconds the replaced production version stays running as a warm standby (0: none).
+    public var standbyWindow: Double?
     public var services: ServiceProcessesInfo?
     /// `command`, `dockerfile` or `compose` (nil from a server older than build types).
     public var buildType: String?
@@ -199,6 +201,7 @@ public struct NewProjectRequest: Encodable, Sendable {
     public var healthCheckTimeout: Double?
     public var healthCheckInterval: Double?
     public var drainTimeout: Double?
+    public var standbyWindow: Double?
     /// The build type and its settings (docs/api-v1.md "Build types").
     public var buildType: String?
     public var dockerfilePath: String?
@@ -212,8 +215,9 @@ public struct NewProjectRequest: Encodable, Sendable {
         name: String, repository: String, productionBranch: String? = nil, kind: String? = nil, rootDir: String? = nil,
         buildCommand: String? = nil, outputDir: String? = nil, startCommand: String? = nil, port: Int? = nil,
         healthCheckPath: String? = nil, healthCheckTimeout: Double? = nil, healthCheckInterval: Double? = nil, drainTimeout: Double? = nil,
-        build: BuildTypeRequest = BuildTypeRequest()
+        standbyWindow: Double? = nil, build: BuildTypeRequest = BuildTypeRequest()
     ) {
+        self.standbyWindow = standbyWindow
         self.buildType = build.buildType
         self.dockerfilePath = build.dockerfilePath
         self.dockerContext = build.dockerContext
@@ -272,13 +276,15 @@ public struct ProjectUpdateRequest: Encodable, Sendable {
     public var outputDir: String?
     public var startCommand: String?
     public var healthCheckPath: String?
+    public var standbyWindow: Double?
     public var build: BuildTypeRequest
 
     public init(
         name: String? = nil, repository: String? = nil, productionBranch: String? = nil, kind: String? = nil, rootDir: String? = nil,
         buildCommand: String? = nil, outputDir: String? = nil, startCommand: String? = nil, healthCheckPath: String? = nil,
-        build: BuildTypeRequest = BuildTypeRequest()
+        standbyWindow: Double? = nil, build: BuildTypeRequest = BuildTypeRequest()
     ) {
+        self.standbyWindow = standbyWindow
         self.name = name
         self.repository = repository
         self.productionBranch = productionBranch
@@ -292,7 +298,7 @@ public struct ProjectUpdateRequest: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case name, repository, productionBranch, kind, rootDir, buildCommand, outputDir, startCommand, healthCheckPath
+        case name, repository, productionBranch, kind, rootDir, buildCommand, outputDir, startCommand, healthCheckPath, standbyWindow
     }
 
     /// The fields given, flat (the build type fields beside the others, as the API takes them).
@@ -307,13 +313,14 @@ public struct ProjectUpdateRequest: Encodable, Sendable {
         try container.encodeIfPresent(outputDir, forKey: .outputDir)
         try container.encodeIfPresent(startCommand, forKey: .startCommand)
         try container.encodeIfPresent(healthCheckPath, forKey: .healthCheckPath)
+        try container.encodeIfPresent(standbyWindow, forKey: .standbyWindow)
         try build.encode(to: encoder)
     }
 
     /// Whether nothing would change.
     public var isEmpty: Bool {
         [name, repository, productionBranch, kind, rootDir, buildCommand, outputDir, startCommand, healthCheckPath].allSatisfy { $0 == nil }
-            && build == BuildTypeRequest()
+            && standbyWindow == nil && build == BuildTypeRequest()
     }
 }
 

@@ -16,15 +16,19 @@ extension DeploymentRunner {
         guard build.type == .dockerfile else {
             throw PipelineError("compose builds are not available yet on this server (build_type 'compose')")
         }
-        guard run.deployment.config.kind == .static else {
-            throw PipelineError(
-                "a dockerfile build of a service needs container services, not available yet on this server (kind 'service', "
-                    + "build_type 'dockerfile'); a static project may build with a Dockerfile")
-        }
         let buildID = UUID()
         let image = try await buildImage(build, buildID: buildID, project: project, workDirectory: workDirectory, client: client, run: run)
         do {
-            let removed = try await copyOutput(of: image, workDirectory: workDirectory, buildID: buildID, client: client, run: run)
+            let removed: SandboxFiles.Removed
+            if run.deployment.config.kind == .service {
+                // The image is the build; its directory in the artifact store stays empty.
+                let staging = workDirectory + "/image-build"
+                try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+                removed = try ArtifactStore(layout: configuration.layout).publish(directory: staging, as: buildID)
+                try run.checkStop()
+            } else {
+                removed = try await copyOutput(of: image, workDirectory: workDirectory, buildID: buildID, client: client, run: run)
+            }
             try await store(buildID, removed: removed, project: project, run: run)
         } catch {
             // Not a build: its image goes (its layers stay, as the project's cache).
@@ -158,5 +162,7 @@ extension DeploymentRunner {
     static func removeContainerBuildLeftovers(of deployment: Deployment, client: ContainerClient) async {
         await client.removeBuildLeftovers(cgroupParent: imageBuildCgroupParent(deploymentUID: deployment.uid))
         try? await client.remove(outputCopyContainer(deploymentUID: deployment.uid))
+        // A container service that was being started or health checked.
+        try? await client.remove(ContainerRunSpec.serviceName(deploymentUID: deployment.uid.lowercased))
     }
 }

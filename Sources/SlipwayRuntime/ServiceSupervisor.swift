@@ -22,12 +22,15 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         public var limits: ResourceLimits
         /// The first uid of the sandbox users when the server runs as root; nil runs services as the server's uid.
         public var sandboxUserBase: UInt32?
+        /// The container engine that runs the services whose build is an image; nil: this server runs none.
+        public var containers: ContainerClient?
 
         public init(
             layout: DataLayout, sandbox: Sandbox, ports: PortAllocator = PortAllocator(), stopGracePeriod: Duration = .seconds(10),
             cgroups: CgroupSupport = .unavailable(), limits: ResourceLimits = .buildDefaults,
-            sandboxUserBase: UInt32? = SandboxUser.defaultBaseWhenRoot
+            sandboxUserBase: UInt32? = SandboxUser.defaultBaseWhenRoot, containers: ContainerClient? = nil
         ) {
+            self.containers = containers
             self.layout = layout
             self.sandbox = sandbox
             self.ports = ports
@@ -69,9 +72,22 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
     public var marker: String { "SLIPWAY_RUNTIME=" + configuration.layout.root }
 
     /// Kills every service process a previous run of this data directory left behind (the server was killed).
+    /// Its containers (labelled with this data directory) are removed too.
     @discardableResult
-    public func killLeftovers() -> Int {
-        OrphanProcesses.kill(environmentEntry: marker)
+    public func killLeftovers() async -> Int {
+        var count = OrphanProcesses.kill(environmentEntry: marker)
+        if let client = configuration.containers {
+            let label = Self.runtimeLabel + "=" + configuration.layout.root
+            if let left = try? await client.containers(withLabel: label), !left.isEmpty {
+                do {
+                    try await client.removeAll(withLabel: label)
+                    count += left.count
+                } catch {
+                    logger.error("service containers left by the previous server could not be removed: \(error)")
+                }
+            }
+        }
+        return count
     }
 
     /// Supervises every process started, each in a child task, until the server shuts down; then stops them all
@@ -104,14 +120,23 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
 
     public func start(_ launch: ServiceLaunch, output: @escaping @Sendable (LogLine) -> Void) async throws -> Int {
         let buildDirectory = configuration.layout.buildDirectory(launch.buildID)
-        let startCommand = try Self.startCommand(for: launch.config, buildDirectory: buildDirectory)
+        let client: ContainerClient?
+        if launch.image != nil {
+            guard let containers = configuration.containers else {
+                throw ServiceFailure("this service runs an image, and this server has no container engine")
+            }
+            client = containers
+        } else {
+            client = nil
+        }
+        let startCommand = client == nil ? try Self.startCommand(for: launch.config, buildDirectory: buildDirectory) : nil
         let port: Int
         if let fixed = launch.config.port {
             let holders = processes.withLock { $0.values.filter { $0.port == fixed } }
             // On the host's network one port is one socket for everybody. Another project's process there (on a port
             // assigned to it, or fixed before the rules) is never stopped for this one, and the edge never sends this
             // project's traffic to it. In network namespaces of their own, other projects' ports do not meet.
-            let sharesHostNetwork = !configuration.sandbox.hasPrivateNetwork
+            let sharesHostNetwork = client == nil && !configuration.sandbox.hasPrivateNetwork
             if sharesHostNetwork, holders.contains(where: { $0.launch.projectID != launch.projectID }) {
                 throw ServiceFailure("port \(fixed) is held by another project's service; choose another port or leave it unset")
             }
@@ -133,31 +158,32 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         } else {
             port = try configuration.ports.allocate()
         }
-        let home = configuration.layout.runtimeDirectory(launch.deploymentUID)
-        try? SandboxFiles.remove(home)
-        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
-        let user = configuration.sandboxUser(workspaceID: launch.workspaceID)
-        try SandboxFiles.handOver(home, to: user)
-        // The process sees its build read-only and its home writable, nothing else of the data directory.
-        let sandbox = configuration.sandbox
-        let buildMount = SandboxMount(hostPath: buildDirectory, name: "build", writable: false)
-        let homeMount = SandboxMount(hostPath: home, name: "home", writable: true)
-        let spec = SandboxSpec(
-            shellCommand: startCommand, workingDirectory: sandbox.insidePath(of: buildMount), mounts: [homeMount, buildMount],
-            hiddenDirectory: configuration.layout.root,
-            environment: environment(for: launch, port: port, home: sandbox.insidePath(of: homeMount)), user: user
-        )
-        let cgroup = await makeCgroup(for: launch, output: output)
+        let program: ServiceProgram
+        let starting: String
+        if let client, let image = launch.image {
+            let spec = containerSpec(for: launch, image: image, port: port)
+            program = .container(spec: spec, client: client)
+            let command = spec.command.map { ": " + $0.joined(separator: " ") } ?? " (the image's command)"
+            starting = "container \(spec.name) of \(image)\(command) (PORT=\(port), limits: \(configuration.limits.summary))"
+        } else {
+            let spec = try processSpec(for: launch, startCommand: startCommand ?? "", buildDirectory: buildDirectory, port: port)
+            let cgroup = await makeCgroup(for: launch, output: output)
+            program = .process(spec: spec, sandbox: configuration.sandbox, cgroup: cgroup)
+            starting = (startCommand ?? "") + " (PORT=\(port)" + (cgroup == nil ? "" : ", limits: \(configuration.limits.summary)") + ")"
+        }
         let process = ServiceProcess(
-            launch: launch, port: port, spec: spec, sandbox: sandbox, gracePeriod: configuration.stopGracePeriod,
-            cgroup: cgroup, deployOutput: output,
-            onAddress: { [endpoints] address in endpoints.setAddress(address, for: launch.deploymentID) },
+            launch: launch, port: port, program: program, gracePeriod: configuration.stopGracePeriod, deployOutput: output,
+            onAddress: { [endpoints] address, deploymentID in endpoints.setAddress(address, for: deploymentID) },
             onRestart: { [restarts, logger] restart in
                 do {
                     try await restarts?.record(restart)
                 } catch {
                     logger.error("deployment \(restart.deploymentID): cannot record a restart: \(error)")
                 }
+            },
+            onStandbyEnded: { [weak self] process in
+                // Not awaited here: the process's own supervision calls this, and its stop waits for that to end.
+                Task { await self?.dropStandby(process) }
             }
         )
         let replaced = processes.withLock { processes -> ServiceProcess? in
@@ -165,8 +191,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
             return processes[launch.deploymentID]
         }
         if let replaced { await finish(replaced) }
-        let limits = cgroup == nil ? "" : ", limits: \(configuration.limits.summary)"
-        output(LogLine(timestamp: Date(), stream: .system, stage: nil, text: "Starting: \(startCommand) (PORT=\(port)\(limits))"))
+        output(LogLine(timestamp: Date(), stream: .system, stage: nil, text: "Starting: \(starting)"))
         guard supervision.add(process) else {
             process.abandon(reason: "was not started: the server is stopping")
             await stop(deploymentID: launch.deploymentID)
@@ -210,32 +235,104 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
     }
 
     public func adopt(deploymentID: Int64) async {
-        guard let process = processes.withLock({ $0[deploymentID] }) else { return }
+        // A standby a rollback took over is live already, with its runtime log open.
+        guard let process = processes.withLock({ $0[deploymentID] }), !process.isLive else { return }
         process.goLive(log: openLog(process.launch))
     }
 
-    public func retire(projectID: Int64, keeping: Set<Int64>) async {
-        let retiring = processes.withLock { processes -> [ServiceProcess] in
+    public func retire(projectID: Int64, keeping: Set<Int64>, standby: Int64?, window: Duration) async {
+        let (retiring, keptAsStandby) = processes.withLock { processes -> ([ServiceProcess], ServiceProcess?) in
             // Only live processes: a deploy of the same project that is still health checking its new one keeps it.
-            let retiring = processes.values.filter {
-                $0.launch.projectID == projectID && $0.isLive && !keeping.contains($0.launch.deploymentID)
+            let retiring = processes.filter { id, process in
+                process.launch.projectID == projectID && process.isLive && !keeping.contains(id)
             }
-            for process in retiring { processes[process.launch.deploymentID] = nil }
-            return retiring
+            var standbyProcess: ServiceProcess?
+            for (id, process) in retiring {
+                if id == standby && window > .zero && !process.isStandby {
+                    standbyProcess = process
+                } else {
+                    processes[id] = nil
+                }
+            }
+            return (retiring.values.filter { $0 !== standbyProcess }, standbyProcess)
         }
         await withTaskGroup(of: Void.self) { group in
             for process in retiring {
                 group.addTask {
-                    // No new request reaches it; the ones it was sent get up to the drain timeout to finish.
-                    let deploymentID = process.launch.deploymentID
-                    self.endpoints.removePort(of: deploymentID)
-                    if await !self.endpoints.waitUntilIdle(deploymentID, timeout: process.launch.config.drainTimeoutDuration) {
-                        self.logger.warning("deployment \(deploymentID): requests still in flight after the drain timeout; stopping anyway")
-                    }
+                    await self.drain(process)
                     await self.finish(process)
                 }
             }
+            if let keptAsStandby {
+                group.addTask { await self.keepAsStandby(keptAsStandby, window: window) }
+            }
         }
+    }
+
+    /// No new request reaches the process; the ones it was sent get up to the drain timeout to finish.
+    private func drain(_ process: ServiceProcess) async {
+        let deploymentID = process.servingDeploymentID
+        endpoints.removePort(of: deploymentID)
+        if await !endpoints.waitUntilIdle(deploymentID, timeout: process.launch.config.drainTimeoutDuration) {
+            logger.warning("deployment \(deploymentID): requests still in flight after the drain timeout; stopping anyway")
+        }
+    }
+
+    /// The production process just replaced stays running out of the route for `window`, then stops (a rollback can
+    /// take it over before that: `takeOverStandby`).
+    private func keepAsStandby(_ process: ServiceProcess, window: Duration) async {
+        let deploymentID = process.servingDeploymentID
+        let expiry = Task { [weak self] in
+            guard (try? await Task.sleep(for: window)) != nil, let self else { return }
+            let expired = self.processes.withLock { processes -> Bool in
+                guard processes[deploymentID] === process, process.isStandby else { return false }
+                processes[deploymentID] = nil
+                return true
+            }
+            if expired { await self.finish(process) }
+        }
+        process.becomeStandby(expiry: expiry)
+        endpoints.removePort(of: deploymentID)
+        logger.info("deployment \(deploymentID): kept as a warm standby for \(window)")
+    }
+
+    public func takeOverStandby(for launch: ServiceLaunch) async -> Int? {
+        let candidate = processes.withLock { processes -> ServiceProcess? in
+            processes.values.first {
+                $0.launch.projectID == launch.projectID && $0.isStandby && $0.launch.buildID == launch.buildID
+                    && $0.launch.config == launch.config && $0.launch.variables == launch.variables && $0.launch.image == launch.image
+            }
+        }
+        guard let candidate else { return nil }
+        let previousID = candidate.servingDeploymentID
+        // Re-keyed under the lock first: its expiry and a crash's drop look it up by the id it serves.
+        let taken = processes.withLock { processes -> Bool in
+            guard processes[previousID] === candidate, processes[launch.deploymentID] == nil else { return false }
+            processes[previousID] = nil
+            processes[launch.deploymentID] = candidate
+            return true
+        }
+        guard taken else { return nil }
+        guard let address = candidate.takeOver(for: launch.deploymentID) else {
+            processes.withLock { processes in
+                processes[launch.deploymentID] = nil
+                processes[previousID] = candidate
+            }
+            return nil
+        }
+        endpoints.setAddress(address, for: launch.deploymentID)
+        return candidate.port
+    }
+
+    /// A standby that exited leaves the table and frees what it held.
+    private func dropStandby(_ process: ServiceProcess) async {
+        let deploymentID = process.servingDeploymentID
+        let dropped = processes.withLock { processes -> Bool in
+            guard processes[deploymentID] === process else { return false }
+            processes[deploymentID] = nil
+            return true
+        }
+        if dropped { await finish(process) }
     }
 
     public func stop(deploymentID: Int64) async {
@@ -255,7 +352,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
 
     /// Stops a process that has left the table, and frees what it held.
     private func finish(_ process: ServiceProcess) async {
-        endpoints.removePort(of: process.launch.deploymentID)
+        endpoints.removePort(of: process.servingDeploymentID)
         await process.stop()
         if let cgroup = process.cgroup { try? cgroup.remove() }
         configuration.ports.release(process.port)
@@ -292,6 +389,54 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         }
         return web
     }
+
+    /// The sandbox spec of a process service: its build read-only and its home writable, nothing else of the data
+    /// directory.
+    private func processSpec(for launch: ServiceLaunch, startCommand: String, buildDirectory: String, port: Int) throws -> SandboxSpec {
+        let home = configuration.layout.runtimeDirectory(launch.deploymentUID)
+        try? SandboxFiles.remove(home)
+        try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true)
+        let user = configuration.sandboxUser(workspaceID: launch.workspaceID)
+        try SandboxFiles.handOver(home, to: user)
+        let sandbox = configuration.sandbox
+        let buildMount = SandboxMount(hostPath: buildDirectory, name: "build", writable: false)
+        let homeMount = SandboxMount(hostPath: home, name: "home", writable: true)
+        return SandboxSpec(
+            shellCommand: startCommand, workingDirectory: sandbox.insidePath(of: buildMount), mounts: [homeMount, buildMount],
+            hiddenDirectory: configuration.layout.root,
+            environment: environment(for: launch, port: port, home: sandbox.insidePath(of: homeMount)), user: user
+        )
+    }
+
+    /// The container of a container service (docs/containers.md "Container services"): named after the deployment,
+    /// labelled with it and with this data directory (a killed server's containers are found by it), the service
+    /// limits, `PORT` and the deployment's plain variables in its environment and its secret ones as engine secrets.
+    /// `start_command`, when set, runs as `sh -c` in the image; else the image's own entrypoint and command.
+    func containerSpec(for launch: ServiceLaunch, image: String, port: Int) -> ContainerRunSpec {
+        var environment: [String: String] = [:]
+        var secrets: [String: String] = [:]
+        for (name, variable) in launch.variables {
+            if variable.secret { secrets[name] = variable.value } else { environment[name] = variable.value }
+        }
+        let facts = [
+            "PORT": String(port), "HOST": "127.0.0.1", "SLIPWAY": "1", "SLIPWAY_PROJECT": launch.projectName,
+            "SLIPWAY_DEPLOYMENT_ID": String(launch.deploymentID), "SLIPWAY_DEPLOYMENT_UID": launch.deploymentUID.lowercased,
+        ]
+        environment.merge(facts) { _, slipway in slipway }
+        for name in facts.keys { secrets[name] = nil }
+        let command = launch.config.startCommand.trimmingCharacters(in: .whitespacesAndNewlines)
+        return ContainerRunSpec(
+            name: ContainerRunSpec.serviceName(deploymentUID: launch.deploymentUID.lowercased), image: image,
+            labels: [
+                "slipway.deployment": launch.deploymentUID.lowercased, Self.runtimeLabel: configuration.layout.root,
+            ],
+            environment: environment, secrets: secrets, command: command.isEmpty ? nil : ["sh", "-c", command],
+            limits: ContainerLimits(resources: configuration.limits)
+        )
+    }
+
+    /// The label every service container carries, with this data directory as its value.
+    public static let runtimeLabel = "slipway.runtime"
 
     private func environment(for launch: ServiceLaunch, port: Int, home: String) -> [String: String] {
         // The project's variables first: PORT, HOME and Slipway's facts win over them.

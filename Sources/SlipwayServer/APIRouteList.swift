@@ -57,7 +57,8 @@ public func apiRouteList() async throws -> [APIRoute] {
             activity: DeploymentActivity(), files: DataDirectoryFiles(layout: layout), routes: RouteTable(),
             urls: PublicURLs(domain: configuration.domain, port: configuration.port), supervisor: supervisor,
             environmentVariables: environmentVariables,
-            restoration: ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger),
+            restoration: ServiceRestoration(
+                supervisor: supervisor, deployments: store.deployments, projects: store.projects, variables: environmentVariables, logger: logger),
             certificateWork: nil
         )
     }

@@ -15,6 +15,7 @@ import SlipwayRuntime
 final class ServiceRestoration: Service {
     let supervisor: ServiceSupervisor
     let deployments: any DeploymentRepository
+    let projects: any ProjectRepository
     let variables: any EnvironmentVariableRepository
     let logger: Logger
     private let requests = WorkQueue<Request>()
@@ -25,9 +26,11 @@ final class ServiceRestoration: Service {
     }
 
     init(
-        supervisor: ServiceSupervisor, deployments: any DeploymentRepository, variables: any EnvironmentVariableRepository, logger: Logger
+        supervisor: ServiceSupervisor, deployments: any DeploymentRepository, projects: any ProjectRepository,
+        variables: any EnvironmentVariableRepository, logger: Logger
     ) {
         self.supervisor = supervisor
+        self.projects = projects
         self.deployments = deployments
         self.variables = variables
         self.logger = logger
@@ -69,11 +72,14 @@ final class ServiceRestoration: Service {
 
     private func restore(_ live: LiveDeployment, reason: String) async -> Bool {
         do {
-            guard let deployment = try await deployments.deployment(id: live.deploymentID) else { return false }
+            guard let deployment = try await deployments.deployment(id: live.deploymentID),
+                let project = try await projects.project(id: deployment.projectID, workspaceID: deployment.workspaceID)
+            else { return false }
             let launch = ServiceLaunch(
                 deploymentID: deployment.id, deploymentUID: deployment.uid, workspaceID: deployment.workspaceID,
                 projectID: deployment.projectID, projectName: live.projectName,
-                buildID: live.buildID, config: deployment.config.service, variables: try await variables.snapshot(of: deployment)
+                buildID: live.buildID, config: deployment.config.service, variables: try await variables.snapshot(of: deployment),
+                image: DeploymentRunner.serviceImage(config: deployment.config, projectUID: project.uid, buildID: live.buildID)
             )
             let log = supervisor.openLog(launch)
             log?.append(LogLine(timestamp: Date(), stream: .system, stage: nil, text: reason, isRuntime: true))

@@ -70,7 +70,8 @@ public func buildApplication(
     let supervisor = ServiceSupervisor(
         configuration: .init(
             layout: layout, sandbox: serviceSandbox, ports: PortAllocator(range: configuration.servicePorts),
-            stopGracePeriod: configuration.serviceStopGracePeriod, cgroups: cgroups, limits: configuration.buildLimits
+            stopGracePeriod: configuration.serviceStopGracePeriod, cgroups: cgroups, limits: configuration.buildLimits,
+            containers: try? containers.get()
         ),
         endpoints: endpoints, restarts: store.serviceRestarts,
         openLog: RuntimeLogs(layout: layout, cap: configuration.logCap, activity: activity).open, logger: logger
@@ -89,7 +90,8 @@ public func buildApplication(
         offReason: configuration.acmeOffReason, listening: [plainListening, httpsListening], logger: logger)
     let certificateWork = DomainCertificateWork(
         certificates: certificateRepository, checker: BundleCertificateChecker(), observer: certificateManager, now: configuration.acme.now)
-    let restoration = ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger)
+    let restoration = ServiceRestoration(
+        supervisor: supervisor, deployments: store.deployments, projects: store.projects, variables: environmentVariables, logger: logger)
     let startUp = StartUp.steps(
         store: store, secrets: secrets,
         bootstrap: Bootstrap(

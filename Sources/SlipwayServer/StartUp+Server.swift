@@ -22,7 +22,7 @@ extension StartUp {
                 if interrupted > 0 {
                     logger.warning("\(interrupted) deployments that were running when the server stopped were marked failed (interrupted)")
                 }
-                let leftovers = supervisor.killLeftovers()
+                let leftovers = await supervisor.killLeftovers()
                 if leftovers > 0 { logger.warning("killed \(leftovers) service processes left running by the previous server") }
             },
             // The edge routes from the store, and every live service starts again from its build, before the

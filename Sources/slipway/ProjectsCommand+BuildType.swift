@@ -45,6 +45,8 @@ extension ProjectsCommand {
         @Option(help: "The directory the build writes the site to.") var outputDir: String?
         @Option(help: "service: the command that starts the app on $PORT.") var startCommand: String?
         @Option(help: "service: the path polled until it answers 2xx before traffic switches.") var healthCheckPath: String?
+        @Option(help: "service: seconds the replaced production version keeps running as a warm standby (0: none).")
+        var standbyWindow: Double?
         @OptionGroup var build: BuildTypeOptions
         @Flag(help: "Print the project as JSON.") var json = false
         @OptionGroup var client: ClientOptions
@@ -52,7 +54,8 @@ extension ProjectsCommand {
         func run() async throws {
             let update = ProjectUpdateRequest(
                 name: name, repository: repository, productionBranch: branch, kind: kind, rootDir: rootDir, buildCommand: buildCommand,
-                outputDir: outputDir, startCommand: startCommand, healthCheckPath: healthCheckPath, build: build.request
+                outputDir: outputDir, startCommand: startCommand, healthCheckPath: healthCheckPath, standbyWindow: standbyWindow,
+                build: build.request
             )
             guard !update.isEmpty else { throw ValidationError("nothing to change: give at least one option") }
             let api = try client.makeClient()

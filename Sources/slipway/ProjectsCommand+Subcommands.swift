@@ -92,6 +92,7 @@ extension ProjectsCommand {
                 rows += [
                     ("start command", project.startCommand.flatMap { $0.isEmpty ? nil : $0 } ?? "(Procfile web:)"),
                     ("port", project.port.map(String.init) ?? "assigned"), ("health check", project.healthCheckPath ?? "/"),
+                    ("standby window", project.standbyWindow.map { $0 == $0.rounded() ? "\(Int($0)) s" : "\($0) s" } ?? "600 s"),
                 ]
                 for process in project.services?.processes ?? [] {
                     rows.append(

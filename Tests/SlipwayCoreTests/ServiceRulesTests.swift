@@ -16,12 +16,17 @@ import Testing
 
     @Test func serviceSettingsNameEveryWrongField() {
         let settings = ServiceSettings(
-            startCommand: "a\0b", port: 70000, healthCheckPath: "health", healthCheckTimeout: 0, healthCheckInterval: 0.001, drainTimeout: -1
+            startCommand: "a\0b", port: 70000, healthCheckPath: "health", healthCheckTimeout: 0, healthCheckInterval: 0.001, drainTimeout: -1,
+            standbyWindow: 86401
         )
         #expect(
             settings.problems.map { $0.field.rendered(.snakeCase) } == [
                 "start_command", "port", "health_check_path", "health_check_timeout", "health_check_interval", "drain_timeout",
+                "standby_window",
             ])
+        #expect(ServiceSettings(standbyWindow: -1).problems.map { $0.field.rendered(.snakeCase) } == ["standby_window"])
+        #expect(ServiceSettings(standbyWindow: 0).problems.isEmpty)
+        #expect(ServiceConfig().standbyWindow == 600)
         #expect(ServiceSettings(port: 3000, healthCheckPath: "/up", healthCheckTimeout: 5).problems.isEmpty)
         let applied = ServiceSettings(clearPort: true, healthCheckPath: "/up").applied(to: ServiceConfig(startCommand: "x", port: 3000))
         #expect(applied == ServiceConfig(startCommand: "x", port: nil, healthCheckPath: "/up"))

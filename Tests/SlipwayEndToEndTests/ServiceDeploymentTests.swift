@@ -121,9 +121,10 @@ import Testing
             #expect(Set(answers.keys) == ["v1\n", "v2\n"])
             for _ in 0..<20 { #expect(try await server.edge("zero").body == "v2\n") }
 
-            // The old process has drained and stopped: only the new deployment's process runs.
+            // The old process has drained out of the route: it runs on only as the warm standby (docs/containers.md).
             let shown = try await api.project("zero")
-            #expect(shown.services?.processes.map(\.deploymentId) == [shown.productionDeploymentId].compactMap { $0 })
+            #expect(shown.services?.processes.map(\.deploymentId) == [first.id] + [shown.productionDeploymentId].compactMap { $0 })
+            #expect(shown.services?.processes.map(\.state) == ["standby", "running"])
             #expect(try await server.edge("\(first.shortId).zero").status == 502)
         }
     }

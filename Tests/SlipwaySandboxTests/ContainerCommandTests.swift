@@ -102,7 +102,7 @@ import Testing
             command.arguments == [
                 "/usr/bin/podman", "run", "--detach", "--name", "slipway-dpl_1",
                 "--label", "slipway.deployment=dpl_1", "--label", "slipway.project=shop",
-                "--runtime", "runc", "--pull", "never", "--cap-drop", "all", "--security-opt", "no-new-privileges", "--userns", "auto",
+                "--runtime", "runc", "--pull", "never", "--init", "--cap-drop", "all", "--security-opt", "no-new-privileges", "--userns", "auto",
                 "--pids-limit", "256", "--memory", "536870912", "--memory-swap", "536870912",
                 "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=2048:2048",
                 "--network", "slirp4netns:allow_host_loopback=false", "--env-file", "/tmp/slipway-container-x/env",
@@ -175,6 +175,7 @@ import Testing
         #expect(commands.version().arguments == [p, "version", "--format", "json"])
         #expect(commands.info().arguments == [p, "info", "--format", "json"])
         #expect(commands.stop("slipway-dpl_1", timeoutSeconds: 7).arguments == [p, "stop", "--time", "7", "slipway-dpl_1"])
+        #expect(commands.logs("slipway-dpl_1").arguments == [p, "logs", "--follow", "slipway-dpl_1"])
         #expect(commands.kill("slipway-dpl_1").arguments == [p, "kill", "--signal", "KILL", "slipway-dpl_1"])
         #expect(commands.remove("slipway-dpl_1").arguments == [p, "rm", "--force", "--time", "0", "slipway-dpl_1"])
         #expect(commands.remove(containers: ["a1", "b2"]).arguments == [p, "rm", "--force", "--time", "0", "a1", "b2"])

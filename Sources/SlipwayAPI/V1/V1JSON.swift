@@ -160,7 +160,7 @@ struct V1Project: Encodable {
     enum Key: String, CodingKey {
         case id, uid, name, repository, kind, url, port, services
         case startCommand = "start_command", healthCheckPath = "health_check_path", healthCheckTimeout = "health_check_timeout"
-        case healthCheckInterval = "health_check_interval", drainTimeout = "drain_timeout"
+        case healthCheckInterval = "health_check_interval", drainTimeout = "drain_timeout", standbyWindow = "standby_window"
         case productionBranch = "production_branch", rootDir = "root_dir", buildCommand = "build_command"
         case outputDir = "output_dir", serverID = "server_id", productionDeploymentID = "production_deployment_id"
         case createdAt = "created_at", updatedAt = "updated_at"
@@ -198,6 +198,7 @@ struct V1Project: Encodable {
         try container.encode(project.service.healthCheckTimeout, forKey: .healthCheckTimeout)
         try container.encode(project.service.healthCheckInterval, forKey: .healthCheckInterval)
         try container.encode(project.service.drainTimeout, forKey: .drainTimeout)
+        try container.encode(project.service.standbyWindow, forKey: .standbyWindow)
         if let services { try container.encode(services, forKey: .services) }
         try container.encode(project.serverID, forKey: .serverID)
         try container.encode(project.productionDeploymentID, forKey: .productionDeploymentID)

@@ -52,6 +52,7 @@ struct V1ProjectsController {
         var healthCheckTimeout: Double?
         var healthCheckInterval: Double?
         var drainTimeout: Double?
+        var standbyWindow: Double?
         var buildType: String?
         var dockerfilePath: String?
         var dockerContext: String?
@@ -67,6 +68,7 @@ struct V1ProjectsController {
             case productionBranch = "production_branch", rootDir = "root_dir", buildCommand = "build_command", outputDir = "output_dir"
             case webhookSecret = "webhook_secret", startCommand = "start_command", healthCheckPath = "health_check_path"
             case healthCheckTimeout = "health_check_timeout", healthCheckInterval = "health_check_interval", drainTimeout = "drain_timeout"
+            case standbyWindow = "standby_window"
             case buildType = "build_type", dockerfilePath = "dockerfile_path", dockerContext = "docker_context", buildArgs = "build_args"
             case composePath = "compose_path", exposeService = "expose_service", exposePort = "expose_port"
         }
@@ -89,6 +91,7 @@ struct V1ProjectsController {
             healthCheckTimeout = try container.decodeIfPresent(Double.self, forKey: .healthCheckTimeout)
             healthCheckInterval = try container.decodeIfPresent(Double.self, forKey: .healthCheckInterval)
             drainTimeout = try container.decodeIfPresent(Double.self, forKey: .drainTimeout)
+            standbyWindow = try container.decodeIfPresent(Double.self, forKey: .standbyWindow)
             buildType = try container.decodeIfPresent(String.self, forKey: .buildType)
             dockerfilePath = try container.decodeIfPresent(String.self, forKey: .dockerfilePath)
             dockerContext = try container.decodeIfPresent(String.self, forKey: .dockerContext)
@@ -119,7 +122,8 @@ struct V1ProjectsController {
                 buildCommand: buildCommand, outputDir: outputDir, source: source?.settings, webhookSecret: webhookSecret,
                 service: ServiceSettings(
                     startCommand: startCommand, port: port, clearPort: portIsNull, healthCheckPath: healthCheckPath,
-                    healthCheckTimeout: healthCheckTimeout, healthCheckInterval: healthCheckInterval, drainTimeout: drainTimeout
+                    healthCheckTimeout: healthCheckTimeout, healthCheckInterval: healthCheckInterval, drainTimeout: drainTimeout,
+                    standbyWindow: standbyWindow
                 ),
                 build: BuildTypeSettings(
                     type: buildType, dockerfilePath: dockerfilePath, dockerContext: dockerContext, buildArgs: buildArgs,

@@ -15,11 +15,15 @@ public struct ServiceConfig: Sendable, Equatable, Codable {
     public var healthCheckInterval: Double
     /// How long the old process may take to answer the requests it was sent before it is stopped, in seconds.
     public var drainTimeout: Double
+    /// How long the production version just replaced keeps running out of the route, in seconds, so that a rollback to
+    /// it is a route switch (a warm standby); 0: none.
+    public var standbyWindow: Double
 
     /// The health check timeout, interval and drain timeout as durations.
     public var healthCheckTimeoutDuration: Duration { Self.duration(healthCheckTimeout) }
     public var healthCheckIntervalDuration: Duration { Self.duration(healthCheckInterval) }
     public var drainTimeoutDuration: Duration { Self.duration(drainTimeout) }
+    public var standbyWindowDuration: Duration { Self.duration(standbyWindow) }
 
     /// Seconds as the log writes them: `60`, `0.5`.
     public static func text(seconds: Double) -> String {
@@ -31,12 +35,15 @@ public struct ServiceConfig: Sendable, Equatable, Codable {
     public static let defaultHealthCheckTimeout = 60.0
     public static let defaultHealthCheckInterval = 0.5
     public static let defaultDrainTimeout = 30.0
+    /// Ten minutes.
+    public static let defaultStandbyWindow = 600.0
 
     public init(
         startCommand: String = "", port: Int? = nil, healthCheckPath: String = "/",
         healthCheckTimeout: Double = Self.defaultHealthCheckTimeout, healthCheckInterval: Double = Self.defaultHealthCheckInterval,
-        drainTimeout: Double = Self.defaultDrainTimeout
+        drainTimeout: Double = Self.defaultDrainTimeout, standbyWindow: Double = Self.defaultStandbyWindow
     ) {
+        self.standbyWindow = standbyWindow
         self.startCommand = startCommand
         self.port = port
         self.healthCheckPath = healthCheckPath
@@ -52,6 +59,7 @@ public struct ServiceConfig: Sendable, Equatable, Codable {
         case healthCheckTimeout = "health_check_timeout"
         case healthCheckInterval = "health_check_interval"
         case drainTimeout = "drain_timeout"
+        case standbyWindow = "standby_window"
     }
 
     /// Reads a stored config; fields missing from older rows take their defaults.
@@ -64,6 +72,7 @@ public struct ServiceConfig: Sendable, Equatable, Codable {
         healthCheckTimeout = try container.decodeIfPresent(Double.self, forKey: .healthCheckTimeout) ?? defaults.healthCheckTimeout
         healthCheckInterval = try container.decodeIfPresent(Double.self, forKey: .healthCheckInterval) ?? defaults.healthCheckInterval
         drainTimeout = try container.decodeIfPresent(Double.self, forKey: .drainTimeout) ?? defaults.drainTimeout
+        standbyWindow = try container.decodeIfPresent(Double.self, forKey: .standbyWindow) ?? defaults.standbyWindow
     }
 }
 
@@ -77,11 +86,13 @@ public struct ServiceSettings: Sendable, Equatable {
     public var healthCheckTimeout: Double?
     public var healthCheckInterval: Double?
     public var drainTimeout: Double?
+    public var standbyWindow: Double?
 
     public init(
         startCommand: String? = nil, port: Int? = nil, clearPort: Bool = false, healthCheckPath: String? = nil,
-        healthCheckTimeout: Double? = nil, healthCheckInterval: Double? = nil, drainTimeout: Double? = nil
+        healthCheckTimeout: Double? = nil, healthCheckInterval: Double? = nil, drainTimeout: Double? = nil, standbyWindow: Double? = nil
     ) {
+        self.standbyWindow = standbyWindow
         self.startCommand = startCommand
         self.port = port
         self.clearPort = clearPort
@@ -101,6 +112,7 @@ public struct ServiceSettings: Sendable, Equatable {
         if let healthCheckTimeout { config.healthCheckTimeout = healthCheckTimeout }
         if let healthCheckInterval { config.healthCheckInterval = healthCheckInterval }
         if let drainTimeout { config.drainTimeout = drainTimeout }
+        if let standbyWindow { config.standbyWindow = standbyWindow }
         return config
     }
 
@@ -124,6 +136,9 @@ public struct ServiceSettings: Sendable, Equatable {
         }
         if let drain = drainTimeout, !(0...3600).contains(drain) {
             problems.append(FieldProblem(.name("drainTimeout"), message: "must be 0 to 3600 seconds"))
+        }
+        if let window = standbyWindow, !(0...86400).contains(window) {
+            problems.append(FieldProblem(.name("standbyWindow"), message: "must be 0 (no standby) to 86400 seconds"))
         }
         return problems
     }

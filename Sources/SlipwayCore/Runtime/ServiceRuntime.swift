@@ -14,11 +14,15 @@ public struct ServiceLaunch: Sendable {
     public var config: ServiceConfig
     /// The deployment's env snapshot (values in clear; secrets are masked in its log lines).
     public var variables: EnvironmentVariables
+    /// The image a container service runs (its build, `localhost/slipway/<project uid>:<build id>`); nil for a process
+    /// that runs in its build directory.
+    public var image: String?
 
     public init(
         deploymentID: Int64, deploymentUID: UUID, workspaceID: Int64, projectID: Int64, projectName: String, buildID: UUID,
-        config: ServiceConfig, variables: EnvironmentVariables
+        config: ServiceConfig, variables: EnvironmentVariables, image: String? = nil
     ) {
+        self.image = image
         self.deploymentID = deploymentID
         self.deploymentUID = deploymentUID
         self.workspaceID = workspaceID
@@ -47,6 +51,9 @@ public enum ServiceState: String, Sendable, Codable {
     case running
     /// It exited; the supervisor starts it again after a pause.
     case restarting
+    /// The production version just replaced: out of the route, kept running for its project's `standby_window` so that
+    /// a rollback to it is a route switch; not restarted when it exits.
+    case standby
 }
 
 /// One service process as the runtime sees it.
@@ -84,12 +91,24 @@ public protocol ServiceRuntime: Sendable {
     func waitUntilHealthy(deploymentID: Int64) async throws
     /// The process is live: supervise it from now on.
     func adopt(deploymentID: Int64) async
-    /// Drains and stops the project's processes that are not in `keeping`.
-    func retire(projectID: Int64, keeping: Set<Int64>) async
+    /// Drains and stops the project's processes that are not in `keeping`; `standby`'s process is drained out of the
+    /// route and kept running for `window` instead (a warm standby), then stopped.
+    func retire(projectID: Int64, keeping: Set<Int64>, standby: Int64?, window: Duration) async
+    /// Takes over the project's warm standby for `launch` (a rollback to it) when it runs the same build with the same
+    /// config, variables and image: it serves `launch.deploymentID` from now on, live, and its port is returned. Nil
+    /// when there is none to take: the caller starts a process.
+    func takeOverStandby(for launch: ServiceLaunch) async -> Int?
     /// Stops one process at once (SIGTERM, then SIGKILL after the grace period), without a drain.
     func stop(deploymentID: Int64) async
     /// The processes of a project, running or restarting.
     func statuses(projectID: Int64) -> [ServiceStatus]
+}
+
+extension ServiceRuntime {
+    /// Drains and stops the project's processes that are not in `keeping`, with no standby.
+    public func retire(projectID: Int64, keeping: Set<Int64>) async {
+        await retire(projectID: projectID, keeping: keeping, standby: nil, window: .zero)
+    }
 }
 
 /// Which deployments of service projects must have a running process: each project's production deployment and

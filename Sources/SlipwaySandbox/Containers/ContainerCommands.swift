@@ -109,7 +109,9 @@ public struct ContainerCommands: Sendable, Equatable {
         var arguments = ["run", "--detach", "--name", spec.name]
         arguments += Self.labelArguments(spec.labels)
         if let runtime = engine.runtime { arguments += ["--runtime", runtime] }
-        arguments += ["--pull", "never", "--cap-drop", "all", "--security-opt", "no-new-privileges"]
+        // `--init`: a small init (Podman's catatonit, Docker's tini) is the container's pid 1 and passes the stop signal
+        // on; an app that is pid 1 itself has no default signal handlers and would ignore SIGTERM until SIGKILL.
+        arguments += ["--pull", "never", "--init", "--cap-drop", "all", "--security-opt", "no-new-privileges"]
         switch engine.userMode {
         case .automaticNamespace: arguments += ["--userns", "auto"]
         case .fixed(let uid, let gid): arguments += ["--user", "\(uid):\(gid)"]
@@ -153,6 +155,9 @@ public struct ContainerCommands: Sendable, Equatable {
     public func stop(_ container: String, timeoutSeconds: Int) -> Command {
         command(["stop", "--time", String(timeoutSeconds), container])
     }
+
+    /// The container's output from its start, standard output and error apart, followed until the container ends.
+    public func logs(_ container: String) -> Command { command(["logs", "--follow", container]) }
 
     /// SIGKILL to the container's processes at once.
     public func kill(_ container: String) -> Command { command(["kill", "--signal", "KILL", container]) }
