@@ -1,12 +1,14 @@
 import Foundation
 
-/// The things a deployment query can reach: the deployments themselves and the four relations of DESIGN.md §9.
+/// The things a query can reach: the deployments themselves and the four relations of DESIGN.md §9, and the
+/// audit trail's events (docs/audit.md).
 public enum QueryEntity: String, Sendable, Hashable {
     case deployment
     case project
     case build
     case workspace
     case user
+    case auditEvent
 }
 
 /// What an attribute holds, as a query compares it. Timestamps are compared as microseconds since 1970.
