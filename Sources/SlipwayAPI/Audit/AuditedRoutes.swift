@@ -109,10 +109,15 @@ enum AuditedRoutes {
 
     /// The non-GET routes that change nothing a person is accountable for here: a fetch through the git remote
     /// (a read), and signed git webhooks (no person or token: the forge, checked by the project's secret).
-    static let unaudited: [(method: HTTPRequest.Method, path: String)] = [
-        (.post, "git/:repository/git-upload-pack"),
-        (.post, "api/v1/hooks/git/:project_uid"),
+    static let unaudited: [(method: String, path: String)] = [
+        ("POST", "git/:repository/git-upload-pack"),
+        ("POST", "api/v1/hooks/git/:project_uid"),
     ]
+
+    /// The audited route a method (by its name, `POST`) and path match.
+    static func route(method: String, path: String) -> AuditedRoute? {
+        HTTPRequest.Method(method).flatMap { route($0, path: path)?.0 }
+    }
 
     /// The audited route `method` and `path` match, and the segments it captured.
     static func route(_ method: HTTPRequest.Method, path: String) -> (AuditedRoute, [String: String])? {
