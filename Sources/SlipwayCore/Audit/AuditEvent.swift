@@ -119,26 +119,8 @@ public struct AuditScope: Sendable, Equatable {
     }
 }
 
-/// One page of audit events with Relay-style page information.
-public struct AuditPage: Sendable, Equatable {
-    public var items: [AuditEvent]
-    /// How many events the whole filtered set holds.
-    public var total: Int
-    public var hasNextPage: Bool
-    public var hasPreviousPage: Bool
-    public var startCursor: String?
-    public var endCursor: String?
-
-    /// A page.
-    public init(items: [AuditEvent], total: Int, hasNextPage: Bool, hasPreviousPage: Bool, startCursor: String?, endCursor: String?) {
-        self.items = items
-        self.total = total
-        self.hasNextPage = hasNextPage
-        self.hasPreviousPage = hasPreviousPage
-        self.startCursor = startCursor
-        self.endCursor = endCursor
-    }
-}
+/// One page of audit events.
+public typealias AuditPage = QueryPage<AuditEvent>
 
 /// The audit trail: recording, listing through the query language, and pruning what is older than the retention.
 public protocol AuditRepository: Sendable {
