@@ -250,6 +250,25 @@ import Testing
         }
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CommandLineTests.executable)))
+    func slipwayAuditPrintsTheTrailAsATableAndAsJSON() async throws {
+        try await TestServer.withServer { server in
+            _ = try await server.client.createToken(name: "cli-made", scopes: ["read"])
+            let environment = ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": server.adminToken]
+            let (status, table) = try await CommandLineTests.slipway(
+                ["audit", "--filter", #"{"action": {"eq": "token.create"}}"#], environment: environment)
+            #expect(status == 0, "\(table)")
+            #expect(table.contains("ACTION") && table.contains("token.create") && table.contains("token cli-made"), "\(table)")
+            let (jsonStatus, json) = try await CommandLineTests.slipway(["audit", "--json", "--limit", "5"], environment: environment)
+            #expect(jsonStatus == 0, "\(json)")
+            let entries = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+            #expect(entries.first?["action"] as? String == "token.create")
+            #expect((entries.first?["result"] as? [String: Any])?["status"] as? Int == 201)
+            let (badStatus, bad) = try await CommandLineTests.slipway(["audit", "--filter", #"{"nope": {"eq": 1}}"#], environment: environment)
+            #expect(badStatus != 0 && bad.contains("filter.nope"), "\(bad)")
+        }
+    }
+
     @Test func everyRouteThatChangesSomethingHasAnAuditAction() async throws {
         let routes = try await apiRouteList()
         let unaudited = Set(AuditedRoutes.unaudited.map { "\($0.method) /\($0.path)" })
