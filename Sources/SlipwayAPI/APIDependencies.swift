@@ -1,3 +1,4 @@
+public import Foundation
 public import SlipwayCore
 
 /// Everything the API's controllers need, handed over by the composition root.
@@ -39,6 +40,10 @@ public struct APIDependencies: Sendable {
     public var authenticationFailures = AuthenticationFailureLimiter()
     /// How many unverified webhook bodies may be read at once.
     public var webhookBodies = WebhookBodyGate()
+    /// The audit trail (docs/audit.md); nil records nothing and leaves `GET /api/v1/audit` out.
+    public var audit: (any AuditRepository)?
+    /// The clock of the audit trail's entries.
+    public var auditClock: @Sendable () -> Date = { Date() }
 
     public init(
         identities: any IdentityRepository, accounts: AccountService, tenancy: TenancyService, installLimits: InstallLimitsService,
@@ -72,5 +77,12 @@ public struct APIDependencies: Sendable {
         self.runtime = runtime
         self.serviceRestarts = serviceRestarts
         self.domains = domains
+    }
+
+    /// These dependencies recording changes in `audit` and serving `GET /api/v1/audit` from it.
+    public func withAudit(_ audit: any AuditRepository) -> APIDependencies {
+        var dependencies = self
+        dependencies.audit = audit
+        return dependencies
     }
 }

@@ -6,6 +6,8 @@ import SlipwayCore
 public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayRequestContext> {
     let d = dependencies
     let router = Router(context: SlipwayRequestContext.self)
+    // Outermost: the audit trail records each change with the final status every dialect answered.
+    if let audit = d.audit { router.add(middleware: AuditMiddleware(audit: audit, now: d.auditClock)) }
     router.add(middleware: V1ErrorMiddleware())
     router.add(middleware: CloudflarePathMiddleware())
     router.get("/health") { _, _ in try JSONBody.response(["status": "ok"]) }
@@ -31,6 +33,7 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     ).addRoutes(to: v1)
     V1LogsController(logReader: d.logs, lookup: lookup, deployments: d.deployments, activity: d.activity).addRoutes(to: v1)
     V1DeploymentListController(projects: d.projects, routes: d.routes, urls: d.urls, queries: d.queries).addRoutes(to: v1)
+    if let audit = d.audit { V1AuditController(audit: audit).addRoutes(to: v1) }
     V1PromoteController(deployments: d.service).addRoutes(to: v1)
     V1PinController(projects: d.projects, lookup: lookup).addRoutes(to: v1)
     if let environment = d.environment {

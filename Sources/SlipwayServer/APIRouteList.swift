@@ -119,6 +119,6 @@ func buildServerAPIRouter(
             domains: DomainService(
                 domains: store.domains, rules: DomainRules(platformDomain: configuration.domain), routes: routes, certificates: certificateWork,
                 ownership: configuration.domainOwnership(secrets: secrets))
-        ).withProtections(configuration, logger: logger)
+        ).withProtections(configuration, logger: logger).withAudit(store.audit)
     )
 }

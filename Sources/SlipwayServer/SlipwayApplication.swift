@@ -173,10 +173,12 @@ public func buildApplication(
         // - the lease reaper and the scheduler, once the start-up work is done; the scheduler stops first (its
         //   deployments end and record it while the store and the supervisor still run);
         // - the certificate work (ACME), once the start-up work has loaded the stored certificates;
+        // - the audit retention, once the migrations have made the audit trail;
         // - the edge (Hummingbird's server) binds once the start-up work is done, below.
         services: [
             store, supervisor, restoration, startUp, AfterStartUp(startUp: startUp, service: reaper),
             AfterStartUp(startUp: startUp, service: scheduler), AfterStartUp(startUp: startUp, service: certificateManager),
+            AfterStartUp(startUp: startUp, service: AuditRetention(audit: store.audit, days: configuration.auditRetentionDays, logger: logger)),
         ] + edgeServices,
         onServerRunning: { channel in
             plainListening.signal()

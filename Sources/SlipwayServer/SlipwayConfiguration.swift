@@ -26,6 +26,8 @@ public struct SlipwayConfiguration: Sendable {
     public var logCap: Int = 50 * 1024 * 1024
     /// How many bytes of static files the edge holds in memory (`--edge-cache`; docs/edge.md).
     public var edgeCacheBytes: Int = 256 << 20
+    /// `--audit-retention` / `SLIPWAY_AUDIT_RETENTION`: how many days the audit trail keeps an entry (docs/audit.md).
+    public var auditRetentionDays: Int = 365
     /// `--keep-deployments` / `SLIPWAY_KEEP_DEPLOYMENTS`: finished deployments per project that keep their build and log.
     public var keepDeployments: Int = 50
     /// `--queue-cap` / `SLIPWAY_QUEUE_CAP`: the most deployments a workspace may have waiting.
@@ -131,6 +133,12 @@ public struct SlipwayConfiguration: Sendable {
                 throw ConfigurationError("SLIPWAY_KEEP_DEPLOYMENTS must be a positive integer, got '\(value)'")
             }
             configuration.keepDeployments = keep
+        }
+        if let value = environment["SLIPWAY_AUDIT_RETENTION"], !value.isEmpty {
+            guard let days = Int(value), days >= 1 else {
+                throw ConfigurationError("SLIPWAY_AUDIT_RETENTION must be a positive number of days, got '\(value)'")
+            }
+            configuration.auditRetentionDays = days
         }
         if let value = environment["SLIPWAY_EDGE_CACHE"], !value.isEmpty {
             guard let bytes = value == "0" ? 0 : ByteCount.parse(value) else {

@@ -3,6 +3,8 @@ import SQLKit
 import SlipwayCore
 
 /// Compiles a parsed `DeploymentQuery` into SQL with bound parameters: the same text on SQLite and PostgreSQL.
+/// The audit trail's listings use its conditions, orders and keyset bounds too (their attributes have no relations;
+/// `SQLAuditRepository` writes its own scope).
 ///
 /// Core names attributes as the domain does; this compiler maps them to tables and columns (`table(_:)`, `column(_:)`).
 /// Column and table names come only from `QueryAttributes` (never from a request) and are quoted as identifiers; every
@@ -79,6 +81,7 @@ struct DeploymentQueryCompiler {
         case .build: "builds"
         case .workspace: "workspaces"
         case .user: "users"
+        case .auditEvent: "audit_events"
         }
     }
 

@@ -32,7 +32,7 @@ extension Migrations {
         try await session.run(
             """
             INSERT INTO signing_keys (name, secret, created_at)
-            VALUES (\(bind: SQLDeploymentQueryRepository.cursorKeyName), \(bind: HMACCursorSigner.newKeyText()), \(bind: StoredValue.microseconds(Timestamp.now())))
+            VALUES (\(bind: CursorSigners.cursorKeyName), \(bind: HMACCursorSigner.newKeyText()), \(bind: StoredValue.microseconds(Timestamp.now())))
             """
         )
     }

@@ -48,6 +48,7 @@ enum Migrations {
         Migration(version: 17, name: "failed certificate attempts in a row", apply: addCertificateFailedAttempts),
         Migration(version: 18, name: "project build types", apply: addBuildTypes),
         Migration(version: 19, name: "domain ownership verification", apply: addDomainVerification),
+        Migration(version: 20, name: "audit trail", apply: addAuditEvents),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

@@ -2,15 +2,15 @@ import Crypto
 import Foundation
 import SQLKit
 import SlipwayCore
-import Synchronization
 
 /// Deployment listings through the query language, and the lookups the Deploys dialect needs, in SQL.
 ///
 /// A page is three statements on one connection: the page itself (keyset, `LIMIT n + 1`, never `OFFSET`), the
-/// total of the filtered set, and a one-row probe for a page on the other side.
+/// total of the filtered set, and a one-row probe for a page on the other side (`Session.keysetPage`).
 final class SQLDeploymentQueryRepository: DeploymentQueryRepository {
     let database: Database
-    private let signerCache = Mutex<HMACCursorSigner?>(nil)
+    /// The signer of this database's cursors.
+    let signers = CursorSigners()
 
     init(database: Database) {
         self.database = database
@@ -44,74 +44,18 @@ final class SQLDeploymentQueryRepository: DeploymentQueryRepository {
         var name: String
     }
 
-    private struct KeyRow: Decodable {
-        var secret: String
-    }
-
-    /// The name of the key that signs cursors in `signing_keys`.
-    static let cursorKeyName = "query_cursor"
-
-    /// The signer of this database's cursors; its key is read once from `signing_keys`.
-    func signer(_ session: Session) async throws -> HMACCursorSigner {
-        if let cached = signerCache.withLock({ $0 }) { return cached }
-        guard
-            let row = try await session.first(KeyRow.self, "SELECT secret FROM signing_keys WHERE name = \(bind: Self.cursorKeyName)"),
-            let key = Data(base64Encoded: row.secret)
-        else { throw MissingRowError(expected: "the cursor signing key") }
-        let signer = HMACCursorSigner(key: Array(key))
-        signerCache.withLock { $0 = signer }
-        return signer
-    }
-
     func page(_ query: DeploymentQuery, workspaceID: Int64) async throws -> DeploymentPage {
         let compiler = DeploymentQueryCompiler(workspaceID: workspaceID)
         let condition: SQLQueryString = "\(compiler.scope) AND \(compiler.condition(query.filter))"
-        let order = query.order
-        let reversed = DeploymentQueryCompiler.reversed(order)
         return try await database.withConnection { session in
-            let signer = try await signer(session)
-            func values(_ text: String, _ parameter: String) throws -> [Int64?] {
-                try QueryCursor.decode(text, parameter: parameter, order: order, signer: signer)
-            }
-            func fetch(_ extra: SQLQueryString, _ order: [QueryOrderKey]) async throws -> [SQLDeploymentRepository.DeploymentRow] {
-                try await session.all(
-                    SQLDeploymentRepository.DeploymentRow.self,
-                    "SELECT * FROM deployments WHERE \(condition) AND \(extra) ORDER BY \(compiler.orderBy(order)) LIMIT \(bind: Int64(query.limit + 1))"
-                )
-            }
-            func exists(_ extra: SQLQueryString) async throws -> Bool {
-                try await !session.rows("SELECT deployments.id FROM deployments WHERE \(condition) AND \(extra) LIMIT 1").isEmpty
-            }
-
-            var rows: [SQLDeploymentRepository.DeploymentRow]
-            let hasNext: Bool
-            let hasPrevious: Bool
-            switch query.position {
-            case .first, .after:
-                var cursor: [Int64?]?
-                if case .after(let text) = query.position { cursor = try values(text, "after") }
-                rows = try await fetch(cursor.map { compiler.after($0, in: order) } ?? "1 = 1", order)
-                hasNext = rows.count > query.limit
-                rows = Array(rows.prefix(query.limit))
-                if let anchor = rows.first.map({ Self.sortValues($0, order) }) ?? cursor {
-                    hasPrevious = try await exists(compiler.after(anchor, in: reversed))
-                } else {
-                    hasPrevious = false
-                }
-            case .before(let text):
-                let cursor = try values(text, "before")
-                rows = try await fetch(compiler.after(cursor, in: reversed), reversed)
-                hasPrevious = rows.count > query.limit
-                rows = Array(rows.prefix(query.limit).reversed())
-                let anchor = rows.last.map { Self.sortValues($0, order) } ?? cursor
-                hasNext = try await exists(compiler.after(anchor, in: order))
-            }
+            let page = try await session.keysetPage(
+                SQLDeploymentRepository.DeploymentRow.self, from: "deployments", where: condition, query: query, compiler: compiler,
+                signer: try await signers.signer(session), sortValues: Self.sortValues
+            )
             let total = try await session.first(CountRow.self, compiler.count(query.filter))?.count ?? 0
-            let items = try rows.map { try $0.deployment() }
             return DeploymentPage(
-                items: items, total: Int(total), hasNextPage: hasNext, hasPreviousPage: hasPrevious,
-                startCursor: rows.first.map { QueryCursor.encode(Self.sortValues($0, order), order: order, signer: signer) },
-                endCursor: rows.last.map { QueryCursor.encode(Self.sortValues($0, order), order: order, signer: signer) }
+                items: try page.rows.map { try $0.deployment() }, total: Int(total), hasNextPage: page.hasNextPage,
+                hasPreviousPage: page.hasPreviousPage, startCursor: page.startCursor, endCursor: page.endCursor
             )
         }
     }

@@ -44,6 +44,8 @@ public final class SQLStore: Sendable, Service {
     public let domains: any DomainRepository
     /// Deployment listings through the query language (filters, orderBy, keyset cursors) and build lookups.
     public let queries: any DeploymentQueryRepository
+    /// The audit trail: who changed what, when, from where, and the result.
+    public let audit: any AuditRepository
 
     /// A store for the database at `location`, not connected yet. `secrets` is the install's key (`SecretBox.load`):
     /// it seals the webhook secrets of projects. Throws only for a database URL that is not a PostgreSQL URL.
@@ -61,6 +63,7 @@ public final class SQLStore: Sendable, Service {
         self.control = SQLDeploymentControlRepository(database: database)
         self.queries = SQLDeploymentQueryRepository(database: database)
         self.domains = SQLDomainRepository(database: database)
+        self.audit = SQLAuditRepository(database: database)
     }
 
     /// The database's lifetime: until the server shuts down gracefully (or the task is cancelled); then the

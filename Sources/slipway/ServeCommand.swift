@@ -34,6 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The largest log a build may write, e.g. 50MB (default 50MB); a service's output goes on past it in rotated segments.")
     var logCap: String?
     @Option(help: "Finished deployments per project that keep their build and log (default 50).") var keepDeployments: Int?
+    @Option(help: "How many days the audit trail keeps an entry (default 365; SLIPWAY_AUDIT_RETENTION).") var auditRetention: Int?
     @Option(help: "How many bytes of static files the edge holds in memory, e.g. 256MB (default 256MB; 0 holds none).")
     var edgeCache: String?
     @Option(help: "The most deployments a workspace may have waiting (default 100).") var queueCap: Int?
@@ -102,6 +103,10 @@ struct ServeCommand: AsyncParsableCommand {
         if let keepDeployments {
             guard keepDeployments >= 1 else { throw ValidationError("--keep-deployments must be at least 1") }
             configuration.keepDeployments = keepDeployments
+        }
+        if let auditRetention {
+            guard auditRetention >= 1 else { throw ValidationError("--audit-retention must be at least 1 day") }
+            configuration.auditRetentionDays = auditRetention
         }
         if let queueCap {
             guard queueCap >= 1 else { throw ValidationError("--queue-cap must be at least 1") }

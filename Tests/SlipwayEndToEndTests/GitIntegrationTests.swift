@@ -325,6 +325,14 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: clone + "/message.txt"))
             _ = try await onOwnThread { try site.git("push", "--quiet", remote, "--delete", "feature/login") }
             #expect(try await api.deployments(project: "own").totalItems == 2)
+
+            // The audit trail has each push made with the token (docs/audit.md); not the anonymous attempt, not the clone.
+            let pushes = try await api.audit(filter: #"{"action": {"eq": "git.push"}}"#)
+            #expect(pushes.data.count == 3, "\(pushes.data)")
+            #expect(
+                pushes.data.allSatisfy {
+                    $0.via == "token" && $0.tokenId != nil && $0.target.name == "own" && $0.result.status == 200 && $0.address == "127.0.0.1"
+                })
         }
     }
 }

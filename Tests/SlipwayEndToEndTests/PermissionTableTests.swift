@@ -524,6 +524,7 @@ extension PermissionTableTests {
                 // Verification is off on this server: every domain is verified already, and the answer is it.
                 return make(.POST, "/api/v1/projects/\(projectID)/domains/\(try await freshDomain())/verify")
 
+            case "GET /api/v1/audit": return make(.GET, "/api/v1/audit")
             case "GET /api/v1/deployments": return make(.GET, "/api/v1/deployments")
             case "POST /api/v1/deployments":
                 return make(.POST, "/api/v1/deployments", #"{"project_ids": [\#(projectID)], "git_branch": "\#(Self.missingBranch)"}"#)

@@ -125,6 +125,7 @@ struct CloudflareDeploymentsController {
             gitBranch: body.branch, commitID: body.commitHash,
             description: body.commitMessage.flatMap { $0.isEmpty ? nil : $0 } ?? "Deployment started from the Cloudflare Pages API")
         let created = try await deploymentService.deploy(projectIDs: [project.id], request: deployRequest, by: identity)
+        context.audit.target(id: String(created[0].id), name: project.name)
         return try await answer(try await json(created[0], project))
     }
 

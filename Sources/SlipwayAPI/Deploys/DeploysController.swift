@@ -84,6 +84,7 @@ struct DeploysController {
             throw SlipwayError.invalid("appId", "give either buildId or appId, not both")
         }
         let related = try await related([deployment], identity)
+        context.audit.target(id: String(deployment.id))
         return try JSONBody.response(json(deployment, related, identity), status: .created)
     }
 

@@ -100,6 +100,7 @@ struct DokployDeploymentsController {
     @Sendable func killProcess(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.deploy)
         let body = try await JSONBody.decode(DeploymentBody.self, from: request)
+        context.audit.target(id: body.deploymentId)
         let deployment = try await visibleDeployment(body.deploymentId, identity)
         let killed = try await control.cancel(deploymentID: deployment.id, reason: nil, immediately: true, by: identity)
         return try JSONBody.response(try await json(killed, identity))
@@ -110,6 +111,7 @@ struct DokployDeploymentsController {
     @Sendable func removeDeployment(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.deploy)
         let body = try await JSONBody.decode(DeploymentBody.self, from: request)
+        context.audit.target(id: body.deploymentId)
         let deployment = try await visibleDeployment(body.deploymentId, identity)
         let shown = try await json(deployment, identity)
         try await control.delete(deploymentID: deployment.id, force: body.force ?? false, by: identity)

@@ -62,11 +62,13 @@ struct GitRemoteController {
             if let named { throw SlipwayError.notFound("workspace '\(named.description)' not found among yours") }
             throw SlipwayError.forbidden("user '\(caller.user.login)' is not a member of any workspace yet")
         }
+        context.audit.authenticated(caller, acting: identity)
         var name = context.parameters.get("repository") ?? ""
         if name.hasSuffix(".git") { name.removeLast(4) }
         guard let project = try await projects.project(name: name, workspaceID: identity.workspace.id) else {
             throw SlipwayError.notFound("no project named '\(name)'")
         }
+        context.audit.target(id: String(project.id), name: project.name)
         var headers = request.headers.lowercasedDictionary
         headers["content-length"] = request.headers[.contentLength]
         let gitRequest = GitRemoteRequest(

@@ -49,6 +49,7 @@ struct BearerAuthenticator: RouterMiddleware {
         } else {
             context.identity = caller.identity
         }
+        context.audit.authenticated(caller, acting: context.identity)
         return try await next(request, context)
     }
 

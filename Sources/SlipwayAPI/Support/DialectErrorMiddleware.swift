@@ -25,6 +25,7 @@ extension DialectErrorMiddleware {
         do {
             return try await next(request, context)
         } catch {
+            context.audit.failed(error)
             let (status, body) = Self.answer(for: error)
             if status == .internalServerError {
                 context.logger.error("unhandled error on \(request.method) \(request.uri.path): \(String(reflecting: error))")

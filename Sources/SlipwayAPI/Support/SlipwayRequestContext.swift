@@ -13,12 +13,15 @@ public struct SlipwayRequestContext: RequestContext, RemoteAddressRequestContext
     /// The caller acting in a workspace (`X-Slipway-Workspace`, else their default one); nil on public routes and
     /// for a user who belongs to no workspace.
     public var identity: Identity?
+    /// What this request tells the audit trail (who, in which workspace, names, the error); one per request.
+    public let audit: AuditNotes
 
     public init(source: Source) {
         self.coreContext = .init(source: source)
         self.remoteAddress = source.channel.remoteAddress
         self.caller = nil
         self.identity = nil
+        self.audit = AuditNotes()
     }
 
     /// The caller, on a route behind `BearerAuthenticator`, for what belongs to the user rather than a workspace

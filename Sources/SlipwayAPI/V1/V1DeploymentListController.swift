@@ -22,30 +22,11 @@ struct V1DeploymentListController {
     /// The page shape: the native deployments and Relay-style page information.
     struct ListPage: Encodable {
         var data: [V1Deployment]
-        var pageInfo: PageInfo
+        var pageInfo: V1PageInfo
 
         enum CodingKeys: String, CodingKey {
             case data
             case pageInfo = "page_info"
-        }
-    }
-
-    /// `page_info`.
-    struct PageInfo: Encodable {
-        var page: DeploymentPage
-
-        enum CodingKeys: String, CodingKey {
-            case total, hasNextPage = "has_next_page", hasPreviousPage = "has_previous_page", startCursor = "start_cursor"
-            case endCursor = "end_cursor"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(page.total, forKey: .total)
-            try container.encode(page.hasNextPage, forKey: .hasNextPage)
-            try container.encode(page.hasPreviousPage, forKey: .hasPreviousPage)
-            try container.encode(page.startCursor, forKey: .startCursor)
-            try container.encode(page.endCursor, forKey: .endCursor)
         }
     }
 
@@ -61,6 +42,35 @@ struct V1DeploymentListController {
                 V1Deployment(deployment: deployment, project: $0, urls: urls, routes: routes)
             }
         }
-        return try JSONBody.response(ListPage(data: data, pageInfo: PageInfo(page: page)))
+        return try JSONBody.response(
+            ListPage(
+                data: data,
+                pageInfo: V1PageInfo(
+                    total: page.total, hasNextPage: page.hasNextPage, hasPreviousPage: page.hasPreviousPage, startCursor: page.startCursor,
+                    endCursor: page.endCursor)
+            ))
+    }
+}
+
+/// `page_info` of a native listing: the filtered set's total and the keyset cursors of the page's ends.
+struct V1PageInfo: Encodable {
+    var total: Int
+    var hasNextPage: Bool
+    var hasPreviousPage: Bool
+    var startCursor: String?
+    var endCursor: String?
+
+    enum CodingKeys: String, CodingKey {
+        case total, hasNextPage = "has_next_page", hasPreviousPage = "has_previous_page", startCursor = "start_cursor"
+        case endCursor = "end_cursor"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(total, forKey: .total)
+        try container.encode(hasNextPage, forKey: .hasNextPage)
+        try container.encode(hasPreviousPage, forKey: .hasPreviousPage)
+        try container.encode(startCursor, forKey: .startCursor)
+        try container.encode(endCursor, forKey: .endCursor)
     }
 }

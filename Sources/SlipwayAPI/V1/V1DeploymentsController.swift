@@ -75,6 +75,8 @@ struct V1DeploymentsController {
             request: DeployRequest(gitBranch: body.gitBranch, commitID: body.commitID, environment: environment, description: body.description),
             by: identity
         )
+        context.audit.target(id: deployments.map { String($0.id) }.joined(separator: ","))
+        context.audit.detail("project_ids", .names(projectIDs.map(String.init)))
         var projects: [Int64: Project] = [:]
         var shown: [V1Deployment] = []
         for deployment in deployments {

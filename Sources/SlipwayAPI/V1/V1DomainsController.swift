@@ -64,6 +64,8 @@ struct V1DomainsController {
         let identity = try context.require(.admin)
         let project = try await lookup.project(context.parameters.get("project"), identity)
         let body = try await JSONBody.decode(AddBody.self, from: request)
+        context.audit.target(id: nil, name: body.hostname)
+        context.audit.detail("project", .text(project.name))
         let domain = try await domains.add(
             hostname: body.hostname, branch: body.branch, certificatePEM: body.certificate, privateKeyPEM: body.privateKey, to: project)
         return try JSONBody.response(shape(domain, of: project), status: .created)

@@ -33,6 +33,7 @@ struct V1EnvironmentVariablesController {
         let identity = try context.require(.admin)
         let project = try await lookup.project(context.parameters.get("project"), identity)
         let body = try await JSONBody.decode([String: [String: VariableBody]].self, from: request)
+        Self.noteNames(body.mapValues { Array($0.keys) }, project: project, in: context)
         try await environment.replace(
             body.mapValues { variables in variables.mapValues { EnvironmentVariable(value: $0.value, secret: $0.secret ?? false) } },
             of: project
@@ -45,11 +46,18 @@ struct V1EnvironmentVariablesController {
         let identity = try context.require(.admin)
         let project = try await lookup.project(context.parameters.get("project"), identity)
         let body = try await JSONBody.decode([String: [String: VariableBody?]].self, from: request)
+        Self.noteNames(body.mapValues { Array($0.keys) }, project: project, in: context)
         try await environment.update(
             body.mapValues { variables in variables.mapValues { $0.map { EnvironmentVariable(value: $0.value, secret: $0.secret ?? false) } } },
             of: project
         )
         return try JSONBody.response(try await shown(project))
+    }
+
+    /// The audit trail keeps the names of the variables a change gives, per environment, never their values.
+    private static func noteNames(_ names: [String: [String]], project: Project, in context: SlipwayRequestContext) {
+        context.audit.target(id: String(project.id), name: project.name)
+        for (environment, variables) in names { context.audit.detail(environment, .names(variables.sorted())) }
     }
 
     private func shown(_ project: Project) async throws -> [String: EnvironmentVariables] {

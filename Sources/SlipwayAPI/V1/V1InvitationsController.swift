@@ -26,6 +26,7 @@ struct V1InvitationsController {
         try identity.requireOwner()
         let body = try await JSONBody.decode(InviteBody.self, from: request)
         let invited = try await tenancy.invite(body.login, role: try V1RoleField.parse(body.role), by: identity)
+        context.audit.target(id: String(invited.invitation.id), name: body.login)
         return try JSONBody.response(V1Invitation(invitation: invited.invitation, code: invited.code), status: .created)
     }
 
@@ -38,6 +39,8 @@ struct V1InvitationsController {
         let identity = try context.requireIdentity()
         try identity.requireOwner()
         let text = context.parameters.get("code") ?? ""
+        // An id is kept; a code is a credential and is not.
+        if let id = Int64(text) { context.audit.target(id: String(id)) }
         try await tenancy.withdrawInvitation(Int64(text).map(InvitationReference.id) ?? .code(text), by: identity)
         return try JSONBody.response(V1ActionResult(message: "Invitation withdrawn."))
     }
@@ -45,6 +48,8 @@ struct V1InvitationsController {
     @Sendable func accept(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let caller = try context.requireCaller()
         let membership = try await tenancy.accept(code: context.parameters.get("code") ?? "", by: caller)
+        context.audit.workspace(membership.workspace.id)
+        context.audit.target(id: nil, name: membership.workspace.name)
         return try JSONBody.response(V1WorkspaceSummary(membership), status: .created)
     }
 }

@@ -137,6 +137,7 @@ struct V1ProjectsController {
         let identity = try context.require(.admin)
         let settings = try await JSONBody.decode(SettingsBody.self, from: request).settings()
         let project = try await projectSettings.create(settings, workspaceID: identity.workspace.id)
+        context.audit.target(id: String(project.id), name: project.name)
         return try JSONBody.response(V1Project(project: project, urls: urls, showsSecret: true), status: .created)
     }
 
@@ -167,6 +168,7 @@ struct V1ProjectsController {
         let identity = try context.require(.admin)
         let project = try await resolveProject(context.parameters.get("project"), identity)
         let settings = try await JSONBody.decode(SettingsBody.self, from: request).settings()
+        context.audit.target(id: String(project.id), name: project.name)
         let updated = try await projectSettings.update(project, with: settings)
         return try JSONBody.response(V1Project(project: updated, urls: urls, showsSecret: true))
     }
@@ -174,6 +176,7 @@ struct V1ProjectsController {
     @Sendable func delete(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let identity = try context.require(.admin)
         let project = try await resolveProject(context.parameters.get("project"), identity)
+        context.audit.target(id: String(project.id), name: project.name)
         try await projectSettings.delete(project)
         return try JSONBody.response(V1ActionResult(message: "Project deleted."))
     }

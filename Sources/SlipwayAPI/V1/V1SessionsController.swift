@@ -53,9 +53,15 @@ struct V1SessionsController {
             let session = loggedIn.caller.session
         else {
             failures.recordFailure(.password, address: address)
+            // The audit trail names the user a failed login named, if one exists; never the text of one that names
+            // nobody (it may be a password typed in the wrong field).
+            let login = UserLogin.normalize(body.login)
+            if !login.isEmpty, let known = try await accounts.identities.credentials(login: login) { context.audit.attempted(by: known.user) }
             throw APIError.wrongCredentials
         }
         let caller = loggedIn.caller
+        context.audit.authenticated(caller, acting: nil)
+        context.audit.target(id: String(session.id))
         var response = try JSONBody.response(
             LoggedIn(
                 token: loggedIn.secret, expiresAt: Timestamp.format(session.expiresAt), session: V1Session(session: session, isCurrent: true),

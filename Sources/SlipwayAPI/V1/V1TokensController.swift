@@ -60,6 +60,8 @@ struct V1TokensController {
         let token = try await identities.createToken(
             workspaceID: identity.workspace.id, userID: identity.user.id, name: name, scopes: scopes, secret: secret, expiresAt: expiresAt
         )
+        context.audit.target(id: String(token.id), name: token.name)
+        context.audit.detail("scopes", .names(token.scopes.map(\.rawValue).sorted()))
         return try JSONBody.response(V1Token(token: token, secret: secret), status: .created)
     }
 

@@ -1,12 +1,14 @@
 import Foundation
 
-/// The things a deployment query can reach: the deployments themselves and the four relations of DESIGN.md §9.
+/// The things a query can reach: the deployments themselves and the four relations of DESIGN.md §9, and the
+/// audit trail's events (docs/audit.md).
 public enum QueryEntity: String, Sendable, Hashable {
     case deployment
     case project
     case build
     case workspace
     case user
+    case auditEvent
 }
 
 /// What an attribute holds, as a query compares it. Timestamps are compared as microseconds since 1970.
@@ -158,10 +160,10 @@ public struct DeploymentQuery: Sendable, Equatable {
     public var orderFingerprint: String { order.map(\.fingerprint).joined(separator: ",") }
 }
 
-/// One page of a deployment listing with Relay-style page information.
-public struct DeploymentPage: Sendable, Equatable {
-    public var items: [Deployment]
-    /// How many deployments the whole filtered set holds.
+/// One page of a listing through the query language (deployments, audit events) with Relay-style page information.
+public struct QueryPage<Item> {
+    public var items: [Item]
+    /// How many items the whole filtered set holds.
     public var total: Int
     public var hasNextPage: Bool
     public var hasPreviousPage: Bool
@@ -171,7 +173,7 @@ public struct DeploymentPage: Sendable, Equatable {
     public var endCursor: String?
 
     /// A page.
-    public init(items: [Deployment], total: Int, hasNextPage: Bool, hasPreviousPage: Bool, startCursor: String?, endCursor: String?) {
+    public init(items: [Item], total: Int, hasNextPage: Bool, hasPreviousPage: Bool, startCursor: String?, endCursor: String?) {
         self.items = items
         self.total = total
         self.hasNextPage = hasNextPage
@@ -180,6 +182,12 @@ public struct DeploymentPage: Sendable, Equatable {
         self.endCursor = endCursor
     }
 }
+
+extension QueryPage: Sendable where Item: Sendable {}
+extension QueryPage: Equatable where Item: Equatable {}
+
+/// One page of a deployment listing.
+public typealias DeploymentPage = QueryPage<Deployment>
 
 /// The attributes queries can use, one constant each, in the domain's names.
 public enum QueryAttributes {

@@ -3,7 +3,8 @@ import Foundation
 /// Turns the query-string parameters of a listing (`filter`, `orderBy`, `limit`, `after`, `before`, `ids` and
 /// the Deploys shorthands) into a validated `DeploymentQuery`, or a `QueryError` naming the offending part.
 ///
-/// Pure: no IO, no SQL. The field names, value types and operators come from the dialect's `QueryCatalog`.
+/// Pure: no IO, no SQL. The field names, value types and operators come from the dialect's `QueryCatalog`, and so do
+/// the id and the default order of what is listed: deployments, or the audit trail's events (`QueryCatalog.audit`).
 public struct DeploymentQueryParser: Sendable {
     /// The dialect's names.
     public let catalog: QueryCatalog
@@ -108,13 +109,13 @@ public struct DeploymentQueryParser: Sendable {
         let attribute: QueryAttribute
         switch catalog.ids {
         case .prefixed: attribute = QueryAttributes.uid
-        case .integer: attribute = QueryAttributes.id
+        case .integer: attribute = catalog.idAttribute
         }
         return .compare(attribute, .oneOf(Self.unique(values)))
     }
 
     private func parseOrder(_ text: String?, catalog: QueryCatalog) throws -> [QueryOrderKey] {
-        guard let text else { return DeploymentQuery.defaultOrder }
+        guard let text else { return catalog.defaultOrder }
         let json = try JSONValue.parse(text, parameter: "orderBy")
         let entries: [JSONValue]
         switch json {
@@ -122,7 +123,7 @@ public struct DeploymentQueryParser: Sendable {
         case .object: entries = [json]
         default: throw QueryError("orderBy", "must be an array of {\"field\": \"direction\"} objects, got \(json.kindName)")
         }
-        if entries.isEmpty { return DeploymentQuery.defaultOrder }
+        if entries.isEmpty { return catalog.defaultOrder }
         if entries.count > Self.maximumOrderKeys { throw QueryError("orderBy", "may have at most \(Self.maximumOrderKeys) keys") }
         var keys: [QueryOrderKey] = []
         for (index, entry) in entries.enumerated() {
@@ -141,9 +142,9 @@ public struct DeploymentQueryParser: Sendable {
             if keys.contains(where: { $0.attribute == column }) { throw QueryError("\(path).\(name)", "is already a sort key") }
             keys.append(QueryOrderKey(attribute: column, direction: direction, nullsFirst: nullsFirst))
         }
-        if keys.last?.attribute != QueryAttributes.id {
-            keys.append(QueryOrderKey(attribute: QueryAttributes.id, direction: keys.last?.direction ?? .descending, nullsFirst: false))
-        } else if let index = keys.firstIndex(where: { $0.attribute == QueryAttributes.id }), index != keys.count - 1 {
+        if keys.last?.attribute != catalog.idAttribute {
+            keys.append(QueryOrderKey(attribute: catalog.idAttribute, direction: keys.last?.direction ?? .descending, nullsFirst: false))
+        } else if let index = keys.firstIndex(where: { $0.attribute == catalog.idAttribute }), index != keys.count - 1 {
             keys = Array(keys[...index])
         }
         return keys

@@ -67,11 +67,16 @@ public struct QueryCatalog: Sendable {
     public var ids: QueryIDStyle
     /// Parameters that compare one field with `eq` (the Deploys seed's `status=…`): parameter name, then field name.
     public var shorthands: [(parameter: String, field: String)]
+    /// The integer id of the listed rows: the last sort key of every order, so that cursors are exact.
+    public var idAttribute: QueryAttribute
+    /// The order when `orderBy` is absent; it ends with `idAttribute`.
+    public var defaultOrder: [QueryOrderKey]
 
     /// A catalog.
     public init(
         fields: [String: QueryField], relations: [String: QueryRelation], relationFields: [QueryRelation: [String: QueryField]],
-        orderFields: [String: QueryAttribute], ids: QueryIDStyle, shorthands: [(parameter: String, field: String)] = []
+        orderFields: [String: QueryAttribute], ids: QueryIDStyle, shorthands: [(parameter: String, field: String)] = [],
+        idAttribute: QueryAttribute = QueryAttributes.id, defaultOrder: [QueryOrderKey] = DeploymentQuery.defaultOrder
     ) {
         self.fields = fields
         self.relations = relations
@@ -79,6 +84,8 @@ public struct QueryCatalog: Sendable {
         self.orderFields = orderFields
         self.ids = ids
         self.shorthands = shorthands
+        self.idAttribute = idAttribute
+        self.defaultOrder = defaultOrder
     }
 
     /// A field whose values are some words, each standing for itself.
