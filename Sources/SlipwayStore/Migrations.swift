@@ -48,6 +48,9 @@ enum Migrations {
         Migration(version: 17, name: "failed certificate attempts in a row", apply: addCertificateFailedAttempts),
         Migration(version: 18, name: "project build types", apply: addBuildTypes),
         Migration(version: 19, name: "domain ownership verification", apply: addDomainVerification),
+        // MERGE: placeholder for another branch's migration 20 (the numbers must be contiguous); replace on merge.
+        Migration(version: 20, name: "reserved", apply: { _ in }),
+        Migration(version: 21, name: "notification destinations and deliveries", apply: addNotifications),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its
