@@ -14,7 +14,7 @@ struct Slipway: AsyncParsableCommand {
             ServeCommand.self, LoginCommand.self, WhoamiCommand.self, InitCommand.self, ProjectsCommand.self, DeployCommand.self,
             ListCommand.self, ShowCommand.self, LogsCommand.self, CancelCommand.self, KillCommand.self, RerunCommand.self,
             RollbackCommand.self, RemoveCommand.self, QueueCommand.self, TokensCommand.self, SessionsCommand.self, WorkspacesCommand.self,
-            MembersCommand.self, InvitesCommand.self, AdminCommand.self, EnvCommand.self, PromoteCommand.self, DomainsCommand.self,
+            MembersCommand.self, InvitesCommand.self, AdminCommand.self, EnvCommand.self, PromoteCommand.self, DomainsCommand.self, NotificationsCommand.self,
         ]
     )
 
