@@ -16,6 +16,8 @@ public final class RecordingHTTPServer: Sendable {
         /// Header names in lower case.
         public var headers: [String: String]
         public var body: Data
+        /// When it arrived.
+        public var receivedAt: Date
     }
 
     /// How to answer a request.
@@ -118,7 +120,8 @@ public final class RecordingHTTPServer: Sendable {
         var headers: [String: String] = [:]
         for field in request.headers { headers[field.name.canonicalName] = field.value }
         let received = Received(
-            method: request.method.rawValue, path: request.uri.description, headers: headers, body: Data(body.readableBytesView))
+            method: request.method.rawValue, path: request.uri.description, headers: headers, body: Data(body.readableBytesView),
+            receivedAt: Date())
         let index = state.withLock { state in
             state.received.append(received)
             return state.received.count - 1
