@@ -41,6 +41,7 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     }
     if let notifications = d.notifications {
         V1NotificationsController(notifications: notifications).addRoutes(to: v1.group("notifications"))
+        V1CommitStatusController(lookup: lookup, notifications: notifications).addRoutes(to: v1)
     }
 
     // The Deploys dialect maps its own errors (400 for invalid input), inside the router-wide v1 mapping.

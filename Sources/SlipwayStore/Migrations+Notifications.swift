@@ -44,4 +44,12 @@ extension Migrations {
         try await session.run("CREATE INDEX notification_deliveries_due ON notification_deliveries (state, next_attempt_at)")
         try await session.run("CREATE INDEX notification_deliveries_destination ON notification_deliveries (destination_id, id)")
     }
+
+    /// Migration 22: commit statuses are destinations of one project (`project_id`), on a forge's `repository`; the
+    /// forge's API base is the sealed URL and its token the sealed secret.
+    @Sendable static func addCommitStatuses(_ session: Session) async throws {
+        try await session.run("ALTER TABLE notification_destinations ADD COLUMN project_id BIGINT")
+        try await session.run("ALTER TABLE notification_destinations ADD COLUMN repository TEXT")
+        try await session.run("CREATE INDEX notification_destinations_project ON notification_destinations (project_id)")
+    }
 }

@@ -51,6 +51,7 @@ enum Migrations {
         // MERGE: placeholder for another branch's migration 20 (the numbers must be contiguous); replace on merge.
         Migration(version: 20, name: "reserved", apply: { _ in }),
         Migration(version: 21, name: "notification destinations and deliveries", apply: addNotifications),
+        Migration(version: 22, name: "commit statuses of projects", apply: addCommitStatuses),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

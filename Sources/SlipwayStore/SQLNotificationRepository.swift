@@ -19,14 +19,22 @@ enum NotificationOutbox {
     private struct DestinationRow: Decodable {
         var id: Int64
         var events: String
+        var kind: String
+        var projectID: Int64?
     }
 
     static let pending = NotificationDeliveryState.pending.rawValue
 
     static func publish(_ event: NotificationEvent, _ session: Session) async throws {
         let destinations = try await session.all(
-            DestinationRow.self, "SELECT id, events FROM notification_destinations WHERE workspace_id = \(bind: event.workspaceID)")
-        let matching = destinations.filter { StoredEvents.parse($0.events).contains(event.kind) }
+            DestinationRow.self,
+            "SELECT id, events, kind, project_id FROM notification_destinations WHERE workspace_id = \(bind: event.workspaceID)")
+        let matching = destinations.filter { destination in
+            guard StoredEvents.parse(destination.events).contains(event.kind) else { return false }
+            guard let projectID = destination.projectID else { return true }
+            // A commit status needs the commit: a deployment queued before its commit is known posts from `started` on.
+            return projectID == event.projectID && event.deployment?.commitID != nil
+        }
         guard !matching.isEmpty else { return }
         let payload = try StoredEvents.json(event)
         for destination in matching {
@@ -92,6 +100,8 @@ struct SQLNotificationRepository: NotificationRepository {
         var events: String
         var sealedSecret: String?
         var createdAt: Int64
+        var projectID: Int64?
+        var repository: String?
 
         func destination(_ box: SecretBox) throws -> NotificationDestination {
             NotificationDestination(
@@ -100,7 +110,7 @@ struct SQLNotificationRepository: NotificationRepository {
                 url: try box.unseal(sealedURL, context: SQLNotificationRepository.urlContext(uid)),
                 events: StoredEvents.parse(events),
                 secret: try sealedSecret.map { try box.unseal($0, context: SQLNotificationRepository.secretContext(uid)) },
-                createdAt: StoredValue.date(createdAt))
+                createdAt: StoredValue.date(createdAt), projectID: projectID, repository: repository)
         }
     }
 
@@ -149,7 +159,9 @@ struct SQLNotificationRepository: NotificationRepository {
             }
             let count =
                 try await session.first(
-                    CountRow.self, "SELECT COUNT(*) AS count FROM notification_destinations WHERE workspace_id = \(bind: workspaceID)")?.count ?? 0
+                    CountRow.self,
+                    "SELECT COUNT(*) AS count FROM notification_destinations WHERE workspace_id = \(bind: workspaceID) AND project_id IS NULL"
+                )?.count ?? 0
             guard count < maximum else {
                 throw SlipwayError.invalid("url", "this workspace already has \(count) notification destinations, the most it may have")
             }
@@ -172,7 +184,7 @@ struct SQLNotificationRepository: NotificationRepository {
     func destinations(workspaceID: Int64) async throws -> [NotificationDestination] {
         try await database.withConnection { session in
             try await session.all(
-                DestinationRow.self, "SELECT * FROM notification_destinations WHERE workspace_id = \(bind: workspaceID) ORDER BY id"
+                DestinationRow.self, "SELECT * FROM notification_destinations WHERE workspace_id = \(bind: workspaceID) AND project_id IS NULL ORDER BY id"
             ).map { try $0.destination(box) }
         }
     }
@@ -181,7 +193,7 @@ struct SQLNotificationRepository: NotificationRepository {
         try await database.withConnection { session in
             try await session.first(
                 DestinationRow.self,
-                "SELECT * FROM notification_destinations WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)"
+                "SELECT * FROM notification_destinations WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID) AND project_id IS NULL"
             )?.destination(box)
         }
     }
@@ -190,12 +202,63 @@ struct SQLNotificationRepository: NotificationRepository {
         try await database.transaction { session in
             let found = try await session.value(
                 Int64.self, column: "id",
-                "SELECT id FROM notification_destinations WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID)")
+                "SELECT id FROM notification_destinations WHERE id = \(bind: id) AND workspace_id = \(bind: workspaceID) AND project_id IS NULL")
             guard found != nil else { return false }
             try await session.run("DELETE FROM notification_deliveries WHERE destination_id = \(bind: id)")
             try await session.run("DELETE FROM notification_destinations WHERE id = \(bind: id)")
             return true
         }
+    }
+
+    func setCommitStatus(_ destination: NewNotificationDestination, workspaceID: Int64, at time: Date) async throws -> NotificationDestination {
+        guard let projectID = destination.projectID else { throw SlipwayError.invalid("project", "a commit status belongs to a project") }
+        let uid = UUID().uuidString.lowercased()
+        let sealedURL = try box.seal(destination.url, context: Self.urlContext(uid))
+        let sealedSecret = try destination.secret.map { try box.seal($0, context: Self.secretContext(uid)) }
+        return try await database.transaction { session in
+            _ = try await Self.deleteCommitStatus(projectID: projectID, session)
+            let id = try await session.insertReturningID(
+                """
+                INSERT INTO notification_destinations (
+                    uid, workspace_id, kind, sealed_url, events, sealed_secret, created_at, project_id, repository
+                ) VALUES (
+                    \(bind: uid), \(bind: workspaceID), \(bind: destination.kind.rawValue), \(bind: sealedURL),
+                    \(bind: StoredEvents.text(destination.events)), \(bind: sealedSecret), \(bind: StoredValue.microseconds(time)),
+                    \(bind: projectID), \(bind: destination.repository)
+                )
+                RETURNING id
+                """
+            )
+            return NotificationDestination(
+                id: id, workspaceID: workspaceID, kind: destination.kind, url: destination.url, events: destination.events,
+                secret: destination.secret, createdAt: StoredValue.storedPrecision(time), projectID: projectID, repository: destination.repository)
+        }
+    }
+
+    func commitStatus(projectID: Int64) async throws -> NotificationDestination? {
+        try await database.withConnection { session in
+            try await session.first(DestinationRow.self, "SELECT * FROM notification_destinations WHERE project_id = \(bind: projectID)")?
+                .destination(box)
+        }
+    }
+
+    func removeCommitStatus(projectID: Int64) async throws -> Bool {
+        try await database.transaction { session in try await Self.deleteCommitStatus(projectID: projectID, session) }
+    }
+
+    /// Deletes the project's commit-status destination and its deliveries; whether there was one.
+    private static func deleteCommitStatus(projectID: Int64, _ session: Session) async throws -> Bool {
+        let ids = try await session.all(
+            DeliveryIDRow.self, "SELECT id FROM notification_destinations WHERE project_id = \(bind: projectID)"
+        ).map(\.id)
+        guard !ids.isEmpty else { return false }
+        try await session.run("DELETE FROM notification_deliveries WHERE destination_id IN (\(binds: ids))")
+        try await session.run("DELETE FROM notification_destinations WHERE id IN (\(binds: ids))")
+        return true
+    }
+
+    private struct DeliveryIDRow: Decodable {
+        var id: Int64
     }
 
     func deliveries(destinationID: Int64, limit: Int) async throws -> [NotificationDelivery] {

@@ -41,6 +41,18 @@ public enum NotificationDestinationKind: String, Sendable, Codable, CaseIterable
     case webhook
     case slack
     case discord
+    /// A project's commit statuses on GitHub (`POST /repos/{owner}/{repo}/statuses/{sha}`).
+    case github
+    /// A project's commit statuses on GitLab (`POST /projects/:id/statuses/:sha`).
+    case gitlab
+    /// A project's commit statuses on Gitea or Forgejo (`POST /repos/{owner}/{repo}/statuses/{sha}`).
+    case gitea
+
+    /// The kinds a workspace's notification destinations may have (the rest are commit statuses of a project).
+    public static let notificationKinds: [NotificationDestinationKind] = [.webhook, .slack, .discord]
+
+    /// Whether this kind posts commit statuses to a forge.
+    public var isForge: Bool { !Self.notificationKinds.contains(self) }
 }
 
 /// One thing that happened, as it is stored with each of its deliveries and rendered into every payload.
@@ -110,13 +122,17 @@ public struct NotificationDestination: Sendable, Equatable {
     public var kind: NotificationDestinationKind
     public var url: String
     public var events: Set<NotificationEventKind>
-    /// The generic webhook's signing secret.
+    /// The generic webhook's signing secret; a forge's API token.
     public var secret: String?
     public var createdAt: Date
+    /// The project whose commit statuses a forge destination posts; nil for a workspace's notification destination.
+    public var projectID: Int64?
+    /// A forge's repository: `owner/name` (GitHub, Gitea), the project's id or path (GitLab).
+    public var repository: String?
 
     public init(
         id: Int64, workspaceID: Int64, kind: NotificationDestinationKind, url: String, events: Set<NotificationEventKind>, secret: String?,
-        createdAt: Date
+        createdAt: Date, projectID: Int64? = nil, repository: String? = nil
     ) {
         self.id = id
         self.workspaceID = workspaceID
@@ -125,6 +141,8 @@ public struct NotificationDestination: Sendable, Equatable {
         self.events = events
         self.secret = secret
         self.createdAt = createdAt
+        self.projectID = projectID
+        self.repository = repository
     }
 
     /// The URL as the API shows it: scheme and host only, since the path and query of an incoming webhook are its
@@ -144,12 +162,19 @@ public struct NewNotificationDestination: Sendable, Equatable {
     public var url: String
     public var events: Set<NotificationEventKind>
     public var secret: String?
+    public var projectID: Int64?
+    public var repository: String?
 
-    public init(kind: NotificationDestinationKind, url: String, events: Set<NotificationEventKind>, secret: String?) {
+    public init(
+        kind: NotificationDestinationKind, url: String, events: Set<NotificationEventKind>, secret: String?, projectID: Int64? = nil,
+        repository: String? = nil
+    ) {
         self.kind = kind
         self.url = url
         self.events = events
         self.secret = secret
+        self.projectID = projectID
+        self.repository = repository
     }
 }
 

@@ -20,9 +20,9 @@ public struct NotificationRules: Sendable {
     /// allowed; `events` a non-empty list of known events; `secret` 16 to 256 characters, for webhooks only.
     public func validate(kind: String?, url: String?, events: [String]?, secret: String?) throws -> NewNotificationDestination {
         var problems: [FieldProblem] = []
-        let parsedKind = kind.flatMap(NotificationDestinationKind.init(rawValue:))
+        let parsedKind = kind.flatMap(NotificationDestinationKind.init(rawValue:)).flatMap { $0.isForge ? nil : $0 }
         if parsedKind == nil {
-            let names = NotificationDestinationKind.allCases.map(\.rawValue).joined(separator: ", ")
+            let names = NotificationDestinationKind.notificationKinds.map(\.rawValue).joined(separator: ", ")
             problems.append(FieldProblem(field: "kind", message: kind == nil ? "is required (\(names))" : "must be one of \(names)"))
         }
         if let message = urlProblem(url) { problems.append(FieldProblem(field: "url", message: message)) }

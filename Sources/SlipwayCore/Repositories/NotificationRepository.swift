@@ -17,6 +17,13 @@ public protocol NotificationRepository: Sendable {
     /// Queues `event` for one destination (the test button): the new delivery.
     func enqueue(_ event: NotificationEvent, destinationID: Int64, at time: Date) async throws -> NotificationDelivery
 
+    /// Replaces the project's commit-status destination (`destination.projectID`) with this one; its deliveries go too.
+    func setCommitStatus(_ destination: NewNotificationDestination, workspaceID: Int64, at time: Date) async throws -> NotificationDestination
+    /// The project's commit-status destination.
+    func commitStatus(projectID: Int64) async throws -> NotificationDestination?
+    /// Removes the project's commit-status destination; false when it has none.
+    func removeCommitStatus(projectID: Int64) async throws -> Bool
+
     /// Claims up to `limit` deliveries due at `time` for an attempt, leased until `leaseUntil` (an attempt that never
     /// reports, its process killed, is tried again after that). Per destination only the oldest unfinished delivery
     /// is ever claimed, so each destination receives its events in order. Each claim counts as an attempt.
@@ -74,6 +81,29 @@ public struct NotificationService: Sendable {
         let delivery = try await repository.enqueue(event, destinationID: destination.id, at: now)
         wakeUp.signal()
         return delivery
+    }
+
+    /// Sets the project's commit statuses: validated, the token sealed.
+    public func setCommitStatus(
+        forge: String?, repository: String?, token: String?, apiURL: String?, of project: Project
+    ) async throws -> NotificationDestination {
+        let valid = try CommitStatusRules.validate(
+            forge: forge, repository: repository, token: token, apiURL: apiURL, projectID: project.id, rules: rules)
+        return try await self.repository.setCommitStatus(valid, workspaceID: project.workspaceID, at: Date())
+    }
+
+    /// The project's commit-status settings and their newest deliveries; `notFound` when it has none.
+    public func commitStatus(of project: Project) async throws -> (NotificationDestination, [NotificationDelivery]) {
+        guard let destination = try await repository.commitStatus(projectID: project.id) else {
+            throw SlipwayError.notFound("project \(project.name) posts no commit statuses")
+        }
+        return (destination, try await repository.deliveries(destinationID: destination.id, limit: 10))
+    }
+
+    public func removeCommitStatus(of project: Project) async throws {
+        guard try await repository.removeCommitStatus(projectID: project.id) else {
+            throw SlipwayError.notFound("project \(project.name) posts no commit statuses")
+        }
     }
 
     /// The destination's newest deliveries (at most `limit`, 1 to 100).

@@ -84,7 +84,7 @@ final class NotificationDeliveryService: Service {
         let outcome: NotificationAttemptOutcome
         do {
             let message = try NotificationMessage.make(due, urls: urls)
-            let result = await sender.send(message, to: due.destination.url)
+            let result = await sender.send(message, to: message.url)
             outcome = self.outcome(of: result, attempt: due.delivery.attempts)
         } catch {
             outcome = .failed(statusCode: nil, error: "cannot build the message: \(error)", retryAt: nil)

@@ -7,9 +7,11 @@ import SlipwayCore
 struct NotificationMessage: Equatable {
     var body: Data
     var headers: [(String, String)]
+    /// Where it goes: the destination's URL, or a forge's status endpoint under its API.
+    var url: String = ""
 
     static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.body == rhs.body && lhs.headers.map { "\($0.0): \($0.1)" } == rhs.headers.map { "\($0.0): \($0.1)" }
+        lhs.body == rhs.body && lhs.url == rhs.url && lhs.headers.map { "\($0.0): \($0.1)" } == rhs.headers.map { "\($0.0): \($0.1)" }
     }
 
     /// The message of `due`: a generic webhook gets the JSON event signed with its secret (`X-Slipway-Signature:
@@ -38,8 +40,10 @@ struct NotificationMessage: Equatable {
             body = try encoder.encode(["text": summary(event, projectName: due.projectName, url: deploymentURL)])
         case .discord:
             body = try encoder.encode(["content": summary(event, projectName: due.projectName, url: deploymentURL)])
+        case .github, .gitlab, .gitea:
+            return try CommitStatusRequest.make(due, deploymentURL: deploymentURL)
         }
-        return NotificationMessage(body: body, headers: headers)
+        return NotificationMessage(body: body, headers: headers, url: due.destination.url)
     }
 
     /// `sha256=` and the hex HMAC-SHA256 of `body` under `secret`.
@@ -76,7 +80,7 @@ struct NotificationMessage: Equatable {
         return line
     }
 
-    private static let encoder: JSONEncoder = {
+    static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
