@@ -219,11 +219,15 @@ final class Database: Sendable {
     }
 
     private func session(_ connection: SQLiteConnection) -> Session {
-        Session(database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .sqlite, counter: statements, notificationsQueued: notificationsQueued)
+        Session(
+            database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .sqlite, counter: statements,
+            notificationsQueued: notificationsQueued)
     }
 
     private func session(_ connection: PostgresConnection) -> Session {
-        Session(database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .postgres, counter: statements, notificationsQueued: notificationsQueued)
+        Session(
+            database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .postgres, counter: statements,
+            notificationsQueued: notificationsQueued)
     }
 }
 

@@ -109,8 +109,9 @@ struct SQLCertificateRepository: CertificateRepository {
                 """
             )
             guard let projectID = updated else { return false }
-            if state.status == .failed, let workspaceID = try await session.value(
-                Int64.self, column: "workspace_id", "SELECT workspace_id FROM projects WHERE id = \(bind: projectID)")
+            if state.status == .failed,
+                let workspaceID = try await session.value(
+                    Int64.self, column: "workspace_id", "SELECT workspace_id FROM projects WHERE id = \(bind: projectID)")
             {
                 let event = NotificationEvent(
                     kind: .certificateFailing, key: "\(NotificationEventKind.certificateFailing.rawValue)/\(hostname)/\(state.failedAttempts)",

@@ -184,7 +184,8 @@ struct SQLNotificationRepository: NotificationRepository {
     func destinations(workspaceID: Int64) async throws -> [NotificationDestination] {
         try await database.withConnection { session in
             try await session.all(
-                DestinationRow.self, "SELECT * FROM notification_destinations WHERE workspace_id = \(bind: workspaceID) AND project_id IS NULL ORDER BY id"
+                DestinationRow.self,
+                "SELECT * FROM notification_destinations WHERE workspace_id = \(bind: workspaceID) AND project_id IS NULL ORDER BY id"
             ).map { try $0.destination(box) }
         }
     }

@@ -25,7 +25,8 @@ import Testing
         for url in ["ftp://x.example/", "not a url", "", "https://user:pw@x.example/", "https://x.example/#frag", "/relative"] {
             #expect(field { try rules.validate(kind: "webhook", url: url, events: ["deployment.failed"], secret: nil) } == "url", "\(url)")
         }
-        for url in ["http://127.0.0.1:9/", "http://localhost/", "http://[::1]/", "http://10.1.2.3/", "http://169.254.169.254/", "http://100.64.0.1/"] {
+        for url in ["http://127.0.0.1:9/", "http://localhost/", "http://[::1]/", "http://10.1.2.3/", "http://169.254.169.254/", "http://100.64.0.1/"]
+        {
             #expect(field { try rules.validate(kind: "webhook", url: url, events: ["deployment.failed"], secret: nil) } == "url", "\(url)")
             #expect(
                 field {
@@ -40,7 +41,9 @@ import Testing
         #expect(
             field { try rules.validate(kind: "webhook", url: good, events: ["deployment.failed"], secret: String(repeating: "s", count: 257)) }
                 == "secret")
-        #expect(field { try rules.validate(kind: "slack", url: good, events: ["deployment.failed"], secret: String(repeating: "s", count: 20)) } == "secret")
+        #expect(
+            field { try rules.validate(kind: "slack", url: good, events: ["deployment.failed"], secret: String(repeating: "s", count: 20)) }
+                == "secret")
     }
 
     @Test func onlyPublicAddressesPass() {

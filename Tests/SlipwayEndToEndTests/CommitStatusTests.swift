@@ -46,7 +46,8 @@ import Testing
                 let api = server.client
                 let project = try await api.createProject(
                     NewProjectRequest(name: "status-\(forge.name)", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
-                let body = #"{"forge":"\#(forge.name)","repository":"\#(forge.repository)","token":"\#(Self.token)","api_url":"\#(receiver.baseURL)/api/"}"#
+                let body =
+                    #"{"forge":"\#(forge.name)","repository":"\#(forge.repository)","token":"\#(Self.token)","api_url":"\#(receiver.baseURL)/api/"}"#
                 let (status, data) = try await api.raw(.PUT, "/api/v1/projects/\(project.id)/commit-status", body: Data(body.utf8))
                 let text = String(decoding: data, as: UTF8.self)
                 #expect(status == 200, "\(text)")

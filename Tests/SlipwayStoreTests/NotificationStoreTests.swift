@@ -85,7 +85,8 @@ import Testing
             #expect(retried.map(\.delivery.id) == [second[0].delivery.id] && retried.first?.delivery.attempts == 2)
             // An expired lease (a killed attempt) is claimed again.
             let expired = retryAt.addingTimeInterval(61)
-            #expect(try await notifications.claimDue(at: expired, limit: 10, leaseUntil: expired.addingTimeInterval(60)).map(\.delivery.attempts) == [3])
+            #expect(
+                try await notifications.claimDue(at: expired, limit: 10, leaseUntil: expired.addingTimeInterval(60)).map(\.delivery.attempts) == [3])
 
             // Deleting the destination deletes its log; another workspace cannot.
             #expect(try await notifications.delete(id: everything.id, workspaceID: other.workspace.id) == false)

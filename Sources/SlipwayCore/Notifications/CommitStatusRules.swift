@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Commit statuses: a project's deployments posted back to its forge as the status of their commit, so that a pull
 /// request shows the state and the preview URL (docs/notifications.md). Each forge's published API shape is built by
@@ -29,7 +29,8 @@ public enum CommitStatusRules {
         if kind == nil { problems.append(FieldProblem(field: "forge", message: "must be one of github, gitlab, gitea")) }
         if let message = repositoryProblem(repository, forge: kind) { problems.append(FieldProblem(field: "repository", message: message)) }
         if let token {
-            if !(1...512).contains(token.count) || token.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x21 || $0 > 0x7e } ?? true }) {
+            if !(1...512).contains(token.count) || token.contains(where: { $0.isWhitespace || $0.asciiValue.map { $0 < 0x21 || $0 > 0x7e } ?? true })
+            {
                 problems.append(FieldProblem(field: "token", message: "must be 1 to 512 printable ASCII characters without spaces"))
             }
         } else {

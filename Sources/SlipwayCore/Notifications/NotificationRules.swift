@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// The rules of a notification destination's input: each broken rule is a `SlipwayError.invalid` naming the field.
 public struct NotificationRules: Sendable {
@@ -41,7 +41,8 @@ public struct NotificationRules: Sendable {
         }
         if let secret {
             if parsedKind != nil && parsedKind != .webhook {
-                problems.append(FieldProblem(field: "secret", message: "only a generic webhook is signed; Slack and Discord URLs are their own secret"))
+                problems.append(
+                    FieldProblem(field: "secret", message: "only a generic webhook is signed; Slack and Discord URLs are their own secret"))
             } else if !Self.secretLength.contains(secret.count) {
                 problems.append(
                     FieldProblem(

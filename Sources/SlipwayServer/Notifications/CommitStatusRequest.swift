@@ -39,7 +39,8 @@ enum CommitStatusRequest {
         let body: Body
         switch destination.kind {
         case .gitlab:
-            let project = repository.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? repository
+            let project =
+                repository.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-_."))) ?? repository
             path = "/projects/\(project)/statuses/\(sha)"
             headers.append(("PRIVATE-TOKEN", token))
             body = Body(state: state, targetURL: deploymentURL, description: description, context: nil, name: context)

@@ -47,7 +47,7 @@ final class NotificationDeliveryService: Service {
         }
         // Cancelled on graceful shutdown: in-flight attempts end with the service; their leases run out and they are
         // attempted again after a restart.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 while !Task.isCancelled {
                     let free = self.configuration.concurrency - self.inFlight.withLock { $0 }
@@ -92,7 +92,8 @@ final class NotificationDeliveryService: Service {
         if case .failed(_, let error, let retryAt) = outcome {
             let ending = retryAt == nil ? "; giving up" : ""
             logger.info(
-                "notifications: delivery \(due.delivery.id) to destination \(due.destination.id) failed (attempt \(due.delivery.attempts)): \(error)\(ending)")
+                "notifications: delivery \(due.delivery.id) to destination \(due.destination.id) failed (attempt \(due.delivery.attempts)): \(error)\(ending)"
+            )
         }
         do {
             try await repository.record(outcome, deliveryID: due.delivery.id, at: configuration.now())

@@ -116,7 +116,10 @@ struct NotificationSender: Sendable {
         if !configuration.allowsPrivateTargets {
             for address in addresses {
                 if let refusal = NetworkAddressRules.refusal(address: address.bytes) {
-                    return .failure(Refusal(result: .refused("\(host) resolves to \(address.text), which \(refusal.split(separator: " ").dropFirst().joined(separator: " "))")))
+                    return .failure(
+                        Refusal(
+                            result: .refused(
+                                "\(host) resolves to \(address.text), which \(refusal.split(separator: " ").dropFirst().joined(separator: " "))")))
                 }
             }
         }
