@@ -201,8 +201,9 @@ struct SQLDeploymentRepository: DeploymentRepository {
     func saveProgress(_ deployment: Deployment) async throws {
         var deployment = deployment
         deployment.updatedAt = Timestamp.now()
-        // One transaction: the new state and the notifications it announces are stored together.
-        try await database.transaction { session in
+        // Not a transaction: a deployment ended by a shutdown records its state from a cancelled task, and one
+        // statement gets through where BEGIN … COMMIT is rolled back. The notifications follow the state at once.
+        try await database.withConnection { session in
             try await Self.write(deployment, session)
         }
     }
