@@ -155,6 +155,10 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 // SIGHUP reloads the certificate files (CertificateReloadService).
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                // Notifications out: the HMAC signature of webhook bodies, and destination lookups off the event loops.
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: upcomingFeatures
         ),

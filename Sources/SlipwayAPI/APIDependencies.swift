@@ -36,6 +36,8 @@ public struct APIDependencies: Sendable {
     /// The service supervisor and the record of restarts, shown on a project; nil shows no processes.
     public var runtime: (any ServiceRuntime)?
     public var serviceRestarts: (any ServiceRestartRepository)?
+    /// Notification destinations and their delivery log; nil leaves their routes out.
+    public var notifications: NotificationService?
     /// Failed authentications per client address: 429 with `Retry-After` beyond the budget.
     public var authenticationFailures = AuthenticationFailureLimiter()
     /// How many unverified webhook bodies may be read at once.

@@ -42,6 +42,10 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     if let domains = d.domains {
         V1DomainsController(lookup: lookup, domains: domains).addRoutes(to: v1)
     }
+    if let notifications = d.notifications {
+        V1NotificationsController(notifications: notifications).addRoutes(to: v1.group("notifications"))
+        V1CommitStatusController(lookup: lookup, notifications: notifications).addRoutes(to: v1)
+    }
 
     // The Deploys dialect maps its own errors (400 for invalid input), inside the router-wide v1 mapping.
     let deploys = router.group("api/deploys").add(middleware: DeploysErrorMiddleware()).add(middleware: authenticator)

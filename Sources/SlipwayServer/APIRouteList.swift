@@ -77,48 +77,49 @@ func buildServerAPIRouter(
     let admission = DeploymentAdmission(
         repository: store.admissions(box: secrets), queueSignal: queueSignal, queueCap: configuration.queueCap)
     let deploymentService = DeploymentService(projects: store.projects, deployments: store.deployments, admission: admission)
-    return buildAPIRouter(
-        APIDependencies(
-            identities: store.identities,
-            accounts: AccountService(
-                identities: store.identities, passwords: ScryptPasswordHasher(parameters: configuration.passwordHashing),
-                configuration: .init(sessionLifetime: configuration.sessionLifetime)
+    var dependencies = APIDependencies(
+        identities: store.identities,
+        accounts: AccountService(
+            identities: store.identities, passwords: ScryptPasswordHasher(parameters: configuration.passwordHashing),
+            configuration: .init(sessionLifetime: configuration.sessionLifetime)
+        ),
+        tenancy: TenancyService(tenancy: store.tenancy, identities: store.identities),
+        installLimits: InstallLimitsService(
+            limits: store.installLimits,
+            defaults: InstallLimits(
+                queuedDeploymentsPerWorkspace: configuration.queueCap, workspaceWorkers: configuration.effectiveWorkspaceWorkers)
+        ),
+        projects: store.projects, deployments: store.deployments,
+        projectSettings: ProjectService(
+            projects: store.projects,
+            rules: ProjectInputRules(
+                repositories: repositoryRules, servicePorts: configuration.servicePorts, slipwayPorts: [configuration.port]
             ),
-            tenancy: TenancyService(tenancy: store.tenancy, identities: store.identities),
-            installLimits: InstallLimitsService(
-                limits: store.installLimits,
-                defaults: InstallLimits(
-                    queuedDeploymentsPerWorkspace: configuration.queueCap, workspaceWorkers: configuration.effectiveWorkspaceWorkers)
-            ),
-            projects: store.projects, deployments: store.deployments,
-            projectSettings: ProjectService(
-                projects: store.projects,
-                rules: ProjectInputRules(
-                    repositories: repositoryRules, servicePorts: configuration.servicePorts, slipwayPorts: [configuration.port]
-                ),
-                deployments: store.deployments, routes: routes, files: files, runtime: supervisor
-            ),
-            service: deploymentService,
-            builds: BuildDeploymentService(projects: store.projects, queries: store.queries, admission: admission),
-            control: DeploymentControlService(
-                projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
-                routes: routes, files: files, queueSignal: queueSignal, workspaceWorkers: configuration.effectiveWorkspaceWorkers,
-                stopTimeout: configuration.cancelGracePeriod + .seconds(10),
-                runtime: supervisor,
-                startServices: { live, reason in restoration.enqueue(live, reason: reason) },
-                installLimits: store.installLimits
-            ),
-            logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
-            queries: store.queries,
-            git: GitIntegration(
-                pushes: GitPushService(sources: store.gitSources, admission: admission),
-                sources: store.gitSources, remote: GitHTTPBackend(layout: layout)
-            ),
-            environment: EnvironmentService(variables: environmentVariables),
-            runtime: supervisor, serviceRestarts: store.serviceRestarts,
-            domains: DomainService(
-                domains: store.domains, rules: DomainRules(platformDomain: configuration.domain), routes: routes, certificates: certificateWork,
-                ownership: configuration.domainOwnership(secrets: secrets))
-        ).withProtections(configuration, logger: logger).withAudit(store.audit)
+            deployments: store.deployments, routes: routes, files: files, runtime: supervisor
+        ),
+        service: deploymentService,
+        builds: BuildDeploymentService(projects: store.projects, queries: store.queries, admission: admission),
+        control: DeploymentControlService(
+            projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
+            routes: routes, files: files, queueSignal: queueSignal, workspaceWorkers: configuration.effectiveWorkspaceWorkers,
+            stopTimeout: configuration.cancelGracePeriod + .seconds(10),
+            runtime: supervisor,
+            startServices: { live, reason in restoration.enqueue(live, reason: reason) },
+            installLimits: store.installLimits
+        ),
+        logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
+        queries: store.queries,
+        git: GitIntegration(
+            pushes: GitPushService(sources: store.gitSources, admission: admission),
+            sources: store.gitSources, remote: GitHTTPBackend(layout: layout)
+        ),
+        environment: EnvironmentService(variables: environmentVariables),
+        runtime: supervisor, serviceRestarts: store.serviceRestarts,
+        domains: DomainService(
+            domains: store.domains, rules: DomainRules(platformDomain: configuration.domain), routes: routes, certificates: certificateWork,
+            ownership: configuration.domainOwnership(secrets: secrets))
     )
+    dependencies.notifications = NotificationService(
+        repository: store.notifications(box: secrets), rules: configuration.notifications.rules, wakeUp: store.notificationsQueued)
+    return buildAPIRouter(dependencies.withProtections(configuration, logger: logger).withAudit(store.audit))
 }

@@ -120,6 +120,10 @@ public func buildApplication(
         wakeUp: queueSignal, logger: logger
     )
 
+    // Notifications out: queued by the store with what they announce, delivered in the background.
+    let notificationDelivery = NotificationDeliveryService(
+        repository: store.notifications(box: secrets), wakeUp: store.notificationsQueued, urls: urls,
+        configuration: configuration.notifications.delivery, logger: logger)
     let api = buildServerAPIRouter(
         configuration, logger: logger, store: store, secrets: secrets, layout: layout, repositoryRules: repositoryRules,
         queueSignal: queueSignal, running: running, activity: activity, files: files, routes: routes, urls: urls, supervisor: supervisor,
@@ -174,11 +178,13 @@ public func buildApplication(
         //   deployments end and record it while the store and the supervisor still run);
         // - the certificate work (ACME), once the start-up work has loaded the stored certificates;
         // - the audit retention, once the migrations have made the audit trail;
+        // - the notification delivery, once the database is migrated;
         // - the edge (Hummingbird's server) binds once the start-up work is done, below.
         services: [
             store, supervisor, restoration, startUp, AfterStartUp(startUp: startUp, service: reaper),
             AfterStartUp(startUp: startUp, service: scheduler), AfterStartUp(startUp: startUp, service: certificateManager),
             AfterStartUp(startUp: startUp, service: AuditRetention(audit: store.audit, days: configuration.auditRetentionDays, logger: logger)),
+            AfterStartUp(startUp: startUp, service: notificationDelivery),
         ] + edgeServices,
         onServerRunning: { channel in
             plainListening.signal()

@@ -75,6 +75,8 @@ public struct SlipwayConfiguration: Sendable {
     /// `--unverified-webhook-bodies` / `SLIPWAY_UNVERIFIED_WEBHOOK_BODIES`: large webhook bodies read at once before
     /// their signatures are checked.
     public var unverifiedWebhookBodies: Int = 4
+    /// Notifications out: private targets, delivery on or off, timeouts and retries (docs/notifications.md).
+    public var notifications = NotificationSettings()
     /// `--sandbox-network` / `SLIPWAY_SANDBOX_NETWORK` (`auto`, `private`, `host`): whether builds and services get a
     /// network namespace of their own (slirp4netns, no way to the host's loopback) or share the host's.
     public var sandboxNetwork: SandboxNetworkChoice = .automatic

@@ -24,6 +24,8 @@ struct Session: Sendable {
     let dialect: DatabaseDialect
     /// Counts the statements run through this session.
     var counter = StatementCounter()
+    /// Told when a statement of this session queued a notification delivery (`NotificationOutbox`).
+    var notificationsQueued: WakeUpSignal? = nil
 
     /// The clause that locks the rows a `SELECT` returns until the transaction ends: PostgreSQL only, since SQLite
     /// runs one writer at a time anyway. With `skipLocked`, rows another transaction holds are passed over.
@@ -109,6 +111,8 @@ final class Database: Sendable {
     let dialect: DatabaseDialect
     /// Every statement run on this database.
     let statements = StatementCounter()
+    /// Signalled when a notification delivery is queued: the delivery service waits on it.
+    let notificationsQueued = WakeUpSignal()
     private let backend: Backend
     private let logger: Logger
     private let isClosed = Mutex(false)
@@ -216,11 +220,15 @@ final class Database: Sendable {
     }
 
     private func session(_ connection: SQLiteConnection) -> Session {
-        Session(database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .sqlite, counter: statements)
+        Session(
+            database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .sqlite, counter: statements,
+            notificationsQueued: notificationsQueued)
     }
 
     private func session(_ connection: PostgresConnection) -> Session {
-        Session(database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .postgres, counter: statements)
+        Session(
+            database: connection.sql(queryLogLevel: Self.queryLogLevel), dialect: .postgres, counter: statements,
+            notificationsQueued: notificationsQueued)
     }
 }
 

@@ -49,6 +49,8 @@ enum Migrations {
         Migration(version: 18, name: "project build types", apply: addBuildTypes),
         Migration(version: 19, name: "domain ownership verification", apply: addDomainVerification),
         Migration(version: 20, name: "audit trail", apply: addAuditEvents),
+        Migration(version: 21, name: "notification destinations and deliveries", apply: addNotifications),
+        Migration(version: 22, name: "commit statuses of projects", apply: addCommitStatuses),
     ]
 
     /// The primary key column of a table with auto-incremented 64-bit ids. SQLite needs exactly `INTEGER` for its

@@ -97,16 +97,29 @@ struct SQLCertificateRepository: CertificateRepository {
         }
     }
 
+    /// A failed state queues `certificate.failing` (once per failed attempt) in the same transaction.
     func setACMEState(_ state: CertificateState, hostname: String) async throws -> Bool {
-        try await database.withConnection { session in
-            let updated = try await session.rows(
+        try await database.transaction { session in
+            let updated = try await session.value(
+                Int64.self, column: "project_id",
                 """
                 UPDATE domains SET \(SQLDomainRepository.certificateAssignments(state))
                 WHERE hostname = \(bind: hostname) AND certificate_source = 'acme'
-                RETURNING id
+                RETURNING project_id
                 """
             )
-            return !updated.isEmpty
+            guard let projectID = updated else { return false }
+            if state.status == .failed,
+                let workspaceID = try await session.value(
+                    Int64.self, column: "workspace_id", "SELECT workspace_id FROM projects WHERE id = \(bind: projectID)")
+            {
+                let event = NotificationEvent(
+                    kind: .certificateFailing, key: "\(NotificationEventKind.certificateFailing.rawValue)/\(hostname)/\(state.failedAttempts)",
+                    occurredAt: Timestamp.now(), workspaceID: workspaceID, projectID: projectID,
+                    detail: "\(hostname): \(state.lastError ?? "the certificate could not be obtained")")
+                try await NotificationOutbox.publish(event, session)
+            }
+            return true
         }
     }
 

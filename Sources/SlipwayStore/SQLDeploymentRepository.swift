@@ -125,7 +125,7 @@ struct SQLDeploymentRepository: DeploymentRepository {
             RETURNING id
             """
         )
-        return Deployment(
+        let deployment = Deployment(
             id: id, uid: uid, workspaceID: new.workspaceID, projectID: new.projectID, serverID: new.serverID,
             sequenceNumber: sequenceNumber, initiatedBy: new.initiatedBy, environment: new.environment, trigger: new.trigger,
             gitBranch: new.gitBranch, commitID: new.commitID, commitMessage: new.commitMessage, commitAuthor: new.commitAuthor,
@@ -133,6 +133,13 @@ struct SQLDeploymentRepository: DeploymentRepository {
             rollbackOf: new.rollbackOf, progress: progress, error: nil, createdAt: now, updatedAt: now,
             sourceEventID: new.sourceEventID, commitURL: new.commitURL
         )
+        if new.rollbackOf != nil || new.trigger == .rollback {
+            try await NotificationOutbox.publish(.deployment(.deploymentRollback, deployment, at: now), session)
+        }
+        if let event = NotificationEventKind.deploymentEvent(for: deployment.state) {
+            try await NotificationOutbox.publish(.deployment(event, deployment, at: now), session)
+        }
+        return deployment
     }
 
     func deployment(id: Int64, workspaceID: Int64) async throws -> Deployment? {
@@ -194,6 +201,8 @@ struct SQLDeploymentRepository: DeploymentRepository {
     func saveProgress(_ deployment: Deployment) async throws {
         var deployment = deployment
         deployment.updatedAt = Timestamp.now()
+        // Not a transaction: a deployment ended by a shutdown records its state from a cancelled task, and one
+        // statement gets through where BEGIN … COMMIT is rolled back. The notifications follow the state at once.
         try await database.withConnection { session in
             try await Self.write(deployment, session)
         }
@@ -253,7 +262,8 @@ struct SQLDeploymentRepository: DeploymentRepository {
         }
     }
 
-    /// Writes what changes while a deployment runs; throws `notFound` when the row is gone (deleted meanwhile).
+    /// Writes what changes while a deployment runs, and queues the notifications of its state (`NotificationOutbox`);
+    /// throws `notFound` when the row is gone (deleted meanwhile).
     /// A finished deployment loses its lease: nobody works on it any more.
     static func write(_ deployment: Deployment, _ session: Session) async throws {
         let releaseLease: SQLQueryString = deployment.state.isFinished ? ", lease_owner = NULL, lease_expires_at = NULL" : ""
@@ -273,6 +283,11 @@ struct SQLDeploymentRepository: DeploymentRepository {
             """
         )
         if updated == nil { throw SlipwayError.notFound("deployment \(deployment.id) not found") }
+        // Each state announces itself once per destination (the outbox ignores a repeat: a running deployment is
+        // written at every stage).
+        if let event = NotificationEventKind.deploymentEvent(for: deployment.state) {
+            try await NotificationOutbox.publish(.deployment(event, deployment, at: deployment.updatedAt), session)
+        }
     }
 
 }

@@ -23,17 +23,28 @@ struct SQLServiceRestartRepository: ServiceRestartRepository {
         var count: Int64
     }
 
+    /// Records the restart and, in the same transaction, queues `service.crashed` and `service.restarted`.
     func record(_ restart: ServiceRestart) async throws {
-        try await database.withConnection { session in
-            try await session.run(
+        try await database.transaction { session in
+            let id = try await session.insertReturningID(
                 """
                 INSERT INTO service_restarts (project_id, deployment_id, restarted_at, exit_summary)
                 VALUES (
                     \(bind: restart.projectID), \(bind: restart.deploymentID), \(bind: StoredValue.microseconds(restart.restartedAt)),
                     \(bind: restart.exitSummary)
                 )
+                RETURNING id
                 """
             )
+            let deployment = try await session.first(
+                SQLDeploymentRepository.DeploymentRow.self, "SELECT * FROM deployments WHERE id = \(bind: restart.deploymentID)")
+            guard let deployment = try deployment?.deployment() else { return }
+            for kind in [NotificationEventKind.serviceCrashed, .serviceRestarted] {
+                var event = NotificationEvent.deployment(kind, deployment, at: restart.restartedAt)
+                event.key = "\(kind.rawValue)/\(id)"
+                event.detail = restart.exitSummary
+                try await NotificationOutbox.publish(event, session)
+            }
         }
     }
 

@@ -61,6 +61,8 @@ public struct TestServer: Sendable {
         configuration.allowsWorkingCheckout = false
         // One team per test server: domains are verified as they are added (the ownership tests turn TXT on).
         configuration.domainVerification = .off
+        // Notification destinations served by the tests listen on 127.0.0.1 (the SSRF tests turn this off).
+        configuration.notifications.allowsPrivateTargets = true
         return configuration
     }
 

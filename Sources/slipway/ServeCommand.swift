@@ -61,6 +61,7 @@ struct ServeCommand: AsyncParsableCommand {
     var containerEngine: String?
     @OptionGroup(title: "Connection and authentication limits (docs/security-connections.md)") var limits: ServeLimitOptions
     @OptionGroup(title: "HTTPS (docs/edge.md)") var https: ServeHTTPSOptions
+    @OptionGroup(title: "Notifications (docs/notifications.md)") var notifications: ServeNotificationOptions
 
     func run() async throws {
         MallocPolicy.apply()
@@ -143,6 +144,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try limits.apply(to: &configuration)
         try https.apply(to: &configuration)
+        try notifications.apply(to: &configuration, environment: ProcessInfo.processInfo.environment)
         var logger = Logger(label: "slipway")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let domain = configuration.domain

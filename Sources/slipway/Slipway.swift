@@ -15,7 +15,7 @@ struct Slipway: AsyncParsableCommand {
             ListCommand.self, ShowCommand.self, LogsCommand.self, CancelCommand.self, KillCommand.self, RerunCommand.self,
             RollbackCommand.self, RemoveCommand.self, QueueCommand.self, TokensCommand.self, SessionsCommand.self, WorkspacesCommand.self,
             MembersCommand.self, InvitesCommand.self, AdminCommand.self, EnvCommand.self, PromoteCommand.self, DomainsCommand.self,
-            AuditCommand.self,
+            AuditCommand.self, NotificationsCommand.self,
         ]
     )
 

@@ -68,6 +68,8 @@ import Testing
                 // Hundreds of requests from one address, some with deliberately wrong signatures; deployments pile up.
                 $0.authFailureLimit = 100_000
                 $0.queueCap = 100_000
+                // A fresh notification destination for each probe that deletes, tests or reads one.
+                $0.notifications.maximumDestinationsPerWorkspace = 1000
             }
         ) { server in
             let install = try await Install.make(server, repository: site.path)
@@ -403,6 +405,18 @@ extension PermissionTableTests {
             return try #require(try await call(.POST, "/api/v1/projects/\(projectID)/domains", as: owner, body: body)["hostname"].string)
         }
 
+        /// A destination of workspace A on a closed loopback port (nothing leaves the machine).
+        func freshDestinationID() async throws -> Int64 {
+            let body = #"{"kind": "webhook", "url": "http://127.0.0.1:9/", "events": ["deployment.failed"]}"#
+            return try #require(try await call(.POST, "/api/v1/notifications", as: owner, body: body)["id"].int)
+        }
+
+        /// Gives project A commit statuses, to a closed loopback port.
+        func setCommitStatus() async throws {
+            let body = #"{"forge": "github", "repository": "a/b", "token": "t", "api_url": "http://127.0.0.1:9"}"#
+            _ = try await call(.PUT, "/api/v1/projects/\(projectID)/commit-status", as: owner, body: body)
+        }
+
         func freshTokenID() async throws -> Int64 {
             try #require(try await call(.POST, "/api/v1/tokens", as: owner, body: Self.json(["name": freshName("tbl-doomed")]))["id"].int)
         }
@@ -496,6 +510,24 @@ extension PermissionTableTests {
             case "GET /api/v1/tokens": return make(.GET, "/api/v1/tokens")
             case "POST /api/v1/tokens": return make(.POST, "/api/v1/tokens", Self.json(["name": freshName("tbl-token")]))
             case "DELETE /api/v1/tokens/{id}": return make(.DELETE, "/api/v1/tokens/\(try await freshTokenID())")
+
+            case "GET /api/v1/notifications": return make(.GET, "/api/v1/notifications")
+            case "POST /api/v1/notifications":
+                return make(.POST, "/api/v1/notifications", #"{"kind": "slack", "url": "http://127.0.0.1:9/x", "events": ["deployment.failed"]}"#)
+            case "DELETE /api/v1/notifications/{id}": return make(.DELETE, "/api/v1/notifications/\(try await freshDestinationID())")
+            case "POST /api/v1/notifications/{id}/test": return make(.POST, "/api/v1/notifications/\(try await freshDestinationID())/test")
+            case "GET /api/v1/notifications/{id}/deliveries":
+                return make(.GET, "/api/v1/notifications/\(try await freshDestinationID())/deliveries")
+            case "GET /api/v1/projects/{project}/commit-status":
+                try await setCommitStatus()
+                return make(.GET, "/api/v1/projects/\(projectID)/commit-status")
+            case "PUT /api/v1/projects/{project}/commit-status":
+                return make(
+                    .PUT, "/api/v1/projects/\(projectID)/commit-status",
+                    #"{"forge": "gitlab", "repository": "1", "token": "t", "api_url": "http://127.0.0.1:9"}"#)
+            case "DELETE /api/v1/projects/{project}/commit-status":
+                try await setCommitStatus()
+                return make(.DELETE, "/api/v1/projects/\(projectID)/commit-status")
 
             case "GET /api/v1/projects": return make(.GET, "/api/v1/projects")
             case "POST /api/v1/projects":

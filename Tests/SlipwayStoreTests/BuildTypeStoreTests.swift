@@ -78,6 +78,7 @@ import Testing
                 try await SQLEnvironmentVariableRepository(database: opened, box: Fixtures.secrets).verifyKey()
                 // Today's repositories write the new columns: lend them, write, and take them back.
                 try await opened.withConnection { session in try await Migrations.addBuildTypes(session) }
+                try await Fixtures.lendNotificationTables(opened)
                 let identity = try await SQLIdentityRepository(database: opened).bootstrap(
                     workspaceName: "default", userName: "admin", tokenSecret: APIToken.generateSecret())
                 let project = try await SQLProjectRepository(database: opened, secrets: Fixtures.secrets).create(
@@ -86,6 +87,8 @@ import Testing
                 try await opened.withConnection { session in
                     try await session.run("ALTER TABLE projects DROP COLUMN build_type_config")
                     try await session.run("ALTER TABLE projects DROP COLUMN build_type")
+                    try await session.run("DROP TABLE notification_deliveries")
+                    try await session.run("DROP TABLE notification_destinations")
                     // The snapshot as an older Slipway wrote it: no `build` key.
                     let old = #"{"kind":"static","root_dir":"site","build_command":"make build","output_dir":"public","service":{}}"#
                     try await session.run("UPDATE deployments SET config = \(bind: old) WHERE id = \(bind: deployment.id)")

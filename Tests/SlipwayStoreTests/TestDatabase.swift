@@ -107,10 +107,28 @@ enum Fixtures {
             try await Migrations.addInstallLimits(session)
             try await Migrations.addBuildTypes(session)
         }
+        try await lendNotificationTables(database)
+    }
+
+    /// The tables of migrations 21 and 22, which today's deployment writer queues notifications in.
+    static func lendNotificationTables(_ database: Database) async throws {
+        try await database.withConnection { session in
+            try await Migrations.addNotifications(session)
+            try await Migrations.addCommitStatuses(session)
+        }
+    }
+
+    /// Removes what `lendNotificationTables` added.
+    static func takeBackNotificationTables(_ database: Database) async throws {
+        try await database.withConnection { session in
+            try await session.run("DROP TABLE notification_deliveries")
+            try await session.run("DROP TABLE notification_destinations")
+        }
     }
 
     /// Removes what `lendUserColumns` added (the rows written stay, in the older columns).
     static func takeBackUserColumns(_ database: Database) async throws {
+        try await takeBackNotificationTables(database)
         try await database.withConnection { session in
             try await session.run("ALTER TABLE projects DROP COLUMN build_type_config")
             try await session.run("ALTER TABLE projects DROP COLUMN build_type")

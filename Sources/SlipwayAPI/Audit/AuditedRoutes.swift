@@ -83,6 +83,12 @@ enum AuditedRoutes {
         AuditedRoute(.delete, "api/v1/projects/:project/domains/:domain", "domain.remove", target: "domain", "domain"),
         AuditedRoute(.put, "api/v1/projects/:project/domains/:domain/certificate", "domain.certificate_upload", target: "domain", "domain"),
         AuditedRoute(.post, "api/v1/projects/:project/domains/:domain/verify", "domain.verify", target: "domain", "domain"),
+        AuditedRoute(.put, "api/v1/projects/:project/commit-status", "commit_status.set", target: "project", "project"),
+        AuditedRoute(.delete, "api/v1/projects/:project/commit-status", "commit_status.remove", target: "project", "project"),
+        // Notification destinations (their URLs and secrets are never noted).
+        AuditedRoute(.post, "api/v1/notifications", "notification.create", target: "notification"),
+        AuditedRoute(.delete, "api/v1/notifications/:id", "notification.delete", target: "notification", "id"),
+        AuditedRoute(.post, "api/v1/notifications/:id/test", "notification.test", target: "notification", "id"),
         // Deployments, native.
         AuditedRoute(.post, "api/v1/deployments", "deployment.create", target: "deployment"),
         AuditedRoute(.post, "api/v1/deployments/:deployment/rerun", "deployment.rerun", target: "deployment", "deployment"),
