@@ -39,6 +39,9 @@ public struct APIDependencies: Sendable {
     public var authenticationFailures = AuthenticationFailureLimiter()
     /// How many unverified webhook bodies may be read at once.
     public var webhookBodies = WebhookBodyGate()
+    /// The metrics page in Prometheus' text format (`GET /metrics`, a `metrics` token of an install administrator);
+    /// nil: no such route (metrics off, or served on `--metrics-address` only).
+    public var metricsPage: (@Sendable () async -> String)?
 
     public init(
         identities: any IdentityRepository, accounts: AccountService, tenancy: TenancyService, installLimits: InstallLimitsService,

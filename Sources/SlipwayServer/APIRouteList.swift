@@ -58,7 +58,7 @@ public func apiRouteList() async throws -> [APIRoute] {
             urls: PublicURLs(domain: configuration.domain, port: configuration.port), supervisor: supervisor,
             environmentVariables: environmentVariables,
             restoration: ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger),
-            certificateWork: nil
+            certificateWork: nil, metrics: SlipwayMetrics()
         )
     }
     return router.apiRoutes
@@ -70,13 +70,15 @@ func buildServerAPIRouter(
     _ configuration: SlipwayConfiguration, logger: Logger, store: SQLStore, secrets: SecretBox, layout: DataLayout,
     repositoryRules: RepositorySourceRules, queueSignal: WakeUpSignal, running: RunningDeployments, activity: DeploymentActivity,
     files: DataDirectoryFiles, routes: RouteTable, urls: PublicURLs, supervisor: ServiceSupervisor,
-    environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration, certificateWork: DomainCertificateWork?
+    environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration, certificateWork: DomainCertificateWork?,
+    metrics: SlipwayMetrics?
 ) -> Router<SlipwayRequestContext> {
-    // Every deployment, whoever asks for it, is created through this one admission.
-    let admission = DeploymentAdmission(
-        repository: store.admissions(box: secrets), queueSignal: queueSignal, queueCap: configuration.queueCap)
+    // Every deployment, whoever asks for it, is created through this one admission (and counted there).
+    let admissions: any DeploymentAdmissionRepository = metrics.map { CountedAdmissions(store: store.admissions(box: secrets), metrics: $0) }
+        ?? store.admissions(box: secrets)
+    let admission = DeploymentAdmission(repository: admissions, queueSignal: queueSignal, queueCap: configuration.queueCap)
     let deploymentService = DeploymentService(projects: store.projects, deployments: store.deployments, admission: admission)
-    return buildAPIRouter(
+    var dependencies =
         APIDependencies(
             identities: store.identities,
             accounts: AccountService(
@@ -119,5 +121,9 @@ func buildServerAPIRouter(
                 domains: store.domains, rules: DomainRules(platformDomain: configuration.domain), routes: routes, certificates: certificateWork,
                 ownership: configuration.domainOwnership(secrets: secrets))
         ).withProtections(configuration, logger: logger)
-    )
+    if let metrics {
+        let page: @Sendable () async -> String = { await metrics.page(store: store, supervisor: supervisor) }
+        dependencies.metricsPage = page
+    }
+    return buildAPIRouter(dependencies)
 }
