@@ -60,6 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
     var containerEngine: String?
     @OptionGroup(title: "Connection and authentication limits (docs/security-connections.md)") var limits: ServeLimitOptions
     @OptionGroup(title: "HTTPS (docs/edge.md)") var https: ServeHTTPSOptions
+    @OptionGroup(title: "Metrics and logs (docs/operations.md)") var operations: ServeOperationsOptions
 
     func run() async throws {
         MallocPolicy.apply()
@@ -138,6 +139,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         try limits.apply(to: &configuration)
         try https.apply(to: &configuration)
+        try operations.apply(to: &configuration)
+        try operations.bootstrapLogging()
         var logger = Logger(label: "slipway")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let domain = configuration.domain
@@ -150,6 +153,10 @@ struct ServeCommand: AsyncParsableCommand {
                 },
                 onHTTPSServerRunning: { port in
                     print("HTTPS on port \(port)")
+                    fflush(nil)
+                },
+                onMetricsServerRunning: { port in
+                    print("Metrics on port \(port) (/metrics, no authentication)")
                     fflush(nil)
                 })
             try await app.runService()
