@@ -38,7 +38,7 @@ import Testing
         #expect(first.hasPrefix(#"{"time":"2026-11-30T"#), "\(first)")
         #expect(first.contains(#""level":"info","label":"slipway.test","message":"a \"quoted\" line\nwith a break, a tab\t and a bell \u0007""#))
         let objects = try lines.objects()
-        #expect(objects[0]["time"] as? String == "2026-11-30T01:33:20.250Z")
+        #expect(objects[0]["time"] as? String == "2026-11-30T00:53:20.250Z")
         let metadata = try #require(objects[0]["metadata"] as? [String: Any])
         // The call's metadata wins over the logger's.
         #expect(metadata["deployment_id"] as? String == "43")

@@ -71,7 +71,7 @@ public struct JSONLogHandler: LogHandler {
 
     /// ISO 8601 in UTC with milliseconds: `2026-12-04T20:56:06.123Z`.
     static func timestamp(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().dateSeparator(.dash).time(includingFractionalSeconds: true).timeSeparator(.colon))
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     private static func appendDictionary(_ metadata: Logger.Metadata, to text: inout String) {
