@@ -74,7 +74,8 @@ func buildServerAPIRouter(
     metrics: SlipwayMetrics?
 ) -> Router<SlipwayRequestContext> {
     // Every deployment, whoever asks for it, is created through this one admission (and counted there).
-    let admissions: any DeploymentAdmissionRepository = metrics.map { CountedAdmissions(store: store.admissions(box: secrets), metrics: $0) }
+    let admissions: any DeploymentAdmissionRepository =
+        metrics.map { CountedAdmissions(store: store.admissions(box: secrets), metrics: $0) }
         ?? store.admissions(box: secrets)
     let admission = DeploymentAdmission(repository: admissions, queueSignal: queueSignal, queueCap: configuration.queueCap)
     let deploymentService = DeploymentService(projects: store.projects, deployments: store.deployments, admission: admission)

@@ -119,7 +119,9 @@ import Testing
             #expect(after.value("slipway_edge_request_duration_seconds_count", ["kind": "static"]) == 4)
             #expect((after.value("slipway_edge_response_bytes_total", ["kind": "static"]) ?? 0) >= 3 * 12)
             // The API's own requests (the deploy, the waits, the first page) are counted as such.
-            #expect(after.sum("slipway_edge_requests_total", matching: ["kind": "api"]) > before.sum("slipway_edge_requests_total", matching: ["kind": "api"]))
+            #expect(
+                after.sum("slipway_edge_requests_total", matching: ["kind": "api"])
+                    > before.sum("slipway_edge_requests_total", matching: ["kind": "api"]))
             // No label carries a deployment id or a path.
             for sample in after.samples {
                 for value in sample.labels.values {

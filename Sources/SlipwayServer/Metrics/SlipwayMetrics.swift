@@ -1,10 +1,10 @@
+import CoreMetrics
 import Foundation
 import Hummingbird
 import Logging
 import NIOCore
-import ServiceLifecycle
-import CoreMetrics
 import Prometheus
+import ServiceLifecycle
 import SlipwayCore
 import SlipwayEdge
 import SlipwayPipeline
@@ -39,7 +39,8 @@ final class SlipwayMetrics: Sendable {
         self.runtime = RuntimeMetrics(factory: factory)
         var created: [DeploymentTrigger: CoreMetrics.Counter] = [:]
         for trigger in DeploymentTrigger.allCases {
-            created[trigger] = CoreMetrics.Counter(label: MetricCatalog.deploymentsCreated, dimensions: [("trigger", trigger.rawValue)], factory: factory)
+            created[trigger] = CoreMetrics.Counter(
+                label: MetricCatalog.deploymentsCreated, dimensions: [("trigger", trigger.rawValue)], factory: factory)
         }
         self.created = created
         self.queueWaiting = CoreMetrics.Meter(label: MetricCatalog.queueWaiting, dimensions: [], factory: factory)
