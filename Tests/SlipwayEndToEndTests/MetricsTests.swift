@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOHTTP1
+import SlipwayCertificates
 import SlipwayClient
 import SlipwayServer
 import SlipwayTesting
@@ -164,6 +165,25 @@ import Testing
             if crashed?.status == 502 {
                 #expect(page.value("slipway_edge_upstream_errors_total", ["project": "svc", "status": "502"]) == 1)
             }
+        }
+    }
+
+    @Test func aCustomDomainsCertificateShowsItsDaysLeft() async throws {
+        let site = try Self.makeSite()
+        try await TestServer.withServer { server in
+            let api = server.client
+            let token = try #require(try await api.createToken(name: "prometheus", scopes: ["metrics"]).token)
+            _ = try await api.createProject(NewProjectRequest(name: "shop", repository: site.path, buildCommand: "sh build.sh", outputDir: "dist"))
+            let certificate = try SelfSignedCertificate.make(names: ["shop.example.test"], validity: 30 * 24 * 3600)
+            _ = try await api.addDomain(
+                project: "shop", hostname: "shop.example.test",
+                certificate: CertificateFiles(chainPEM: certificate.certificatePEM, privateKeyPEM: certificate.privateKeyPEM))
+            _ = try await api.addDomain(project: "shop", hostname: "bare.example.test")
+            let page = try await Self.page(server, token: token)
+            let days = try #require(page.value("slipway_certificate_days_left", ["domain": "shop.example.test"]))
+            #expect(days > 29 && days <= 30)
+            // A domain without a certificate has no figure.
+            #expect(page.value("slipway_certificate_days_left", ["domain": "bare.example.test"]) == nil)
         }
     }
 

@@ -58,7 +58,21 @@ final class SlipwayMetrics: Sendable {
     func page(store: SQLStore, supervisor: ServiceSupervisor) async -> String {
         if let waiting = try? await store.queuedDeploymentCount() { queueWaiting.set(waiting) }
         serviceProcesses.set(supervisor.processCount)
+        if let domains = try? await store.domains.allDomains() {
+            let now = Date()
+            for domain in domains {
+                guard let notAfter = domain.certificate.notAfter else { continue }
+                // Bounded by the custom domains the install has (a domain removed keeps its last figure until restart).
+                registry.makeGauge(descriptor: certificateDaysLeft, labels: [("domain", domain.hostname)])
+                    .set(notAfter.timeIntervalSince(now) / 86_400)
+            }
+        }
         return registry.emitToString()
+    }
+
+    private var certificateDaysLeft: MetricNameDescriptor {
+        MetricNameDescriptor(
+            metricName: MetricCatalog.certificateDaysLeft, unitName: "", helpText: MetricCatalog.help[MetricCatalog.certificateDaysLeft] ?? "")
     }
 
     /// The content type of the page.

@@ -65,6 +65,7 @@ struct SlipwayMetricsFactory: MetricsFactory {
 enum MetricCatalog {
     static let deploymentsCreated = "slipway_deployments_created_total"
     static let queueWaiting = "slipway_queue_waiting"
+    static let certificateDaysLeft = "slipway_certificate_days_left"
 
     static let help: [String: String] = [
         deploymentsCreated: "Deployments created, by trigger.",
@@ -73,6 +74,7 @@ enum MetricCatalog {
         PipelineMetrics.Name.queueWait: "How long deployments waited in the queue before a worker started them.",
         PipelineMetrics.Name.buildsRunning: "Deployments running on this node now.",
         queueWaiting: "Deployments waiting in the queue now, in every workspace.",
+        certificateDaysLeft: "Days until the certificate of each custom domain that has one expires (negative: expired).",
         RuntimeMetrics.Name.processes: "Service processes this node holds now (starting, live or draining).",
         RuntimeMetrics.Name.restarts: "Service processes restarted after they ended on their own, by project and reason (exit or signal).",
         EdgeMetrics.Name.requests: "Requests the edge answered, by kind (static, proxy, api) and status class.",
