@@ -34,6 +34,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        // Metrics: the small API (Counter, Timer, Gauge) for every layer; the Prometheus registry for the composition root only.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // YAML: the OpenAPI document read back in SlipwayTesting, and SlipwayAPI's Dokploy document
         // (`settings.getOpenApiDocument`), which is derived from openapi.yaml at run time.
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
@@ -75,6 +78,7 @@ let package = Package(
             dependencies: [
                 "SlipwayCore", "SlipwaySandbox",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures
@@ -86,6 +90,7 @@ let package = Package(
             dependencies: [
                 "SlipwayCore", "SlipwaySandbox",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: upcomingFeatures
@@ -103,6 +108,8 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "NIOHTTPTypesHTTP1", package: "swift-nio-extras"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
+                // The request figures (Metrics/EdgeMetrics), made once through the factory the server gives.
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 // The HTTPS listener: TLS 1.2 and 1.3, the certificate chosen per connection (TLS/).
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -150,6 +157,9 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // The Prometheus registry behind every layer's metrics, one per server (SlipwayMetrics), and its page.
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Logging", package: "swift-log"),
                 // The listening socket's errors (the port in use) that StartupError turns into words.
                 .product(name: "NIOCore", package: "swift-nio"),

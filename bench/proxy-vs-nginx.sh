@@ -14,6 +14,8 @@ Usage: bench/proxy-vs-nginx.sh [options]
   --nginx-workers N    worker processes of the nginx proxy (default 2: one per core, like Slipway's event loops)
   --binary PATH        the slipway binary (default .build/release/slipway)
   --no-build           do not run `swift build -c release --product slipway` first
+  --metrics MODE       on, off or both (default both): Slipway with metrics on, off, or one server of each measured
+                       in the same run (two `slipway serve`, each with its own deployment of the service)
   --edge-command CMD   do not run `slipway serve`: run CMD (through sh) as the edge instead. The script exports
                        UPSTREAM_PORT (the upstream nginx it started) and EDGE_PORT (where CMD must listen); the
                        edge must proxy requests for Host `app.localhost` to 127.0.0.1:$UPSTREAM_PORT. For measuring
@@ -26,7 +28,8 @@ its own when the machine allows it (run as root with bubblewrap and slirp4netns)
 a socket made in that namespace. The nginx proxy of bench/nginx/proxy.conf forwards to an identical upstream nginx
 on the host's loopback (the sandboxed one is out of its reach). Then `wrk -tT -cC -dD --latency` against
 http://127.0.0.1:PORT/ with `Host: bench.localhost` for each proxy, RUNS times, alternating which goes first.
-Prints each run, the median requests/s and p99 latency of both, and the ratio Slipway / nginx.
+Prints each run, the median requests/s and p99 latency of each, and the ratios Slipway / nginx and, with
+--metrics both, metrics on / metrics off (docs/operations.md: within 5%).
 EOF
 }
 
@@ -39,6 +42,7 @@ NGINX_WORKERS=2
 BINARY="$ROOT/.build/release/slipway"
 BUILD=1
 EDGE_COMMAND=""
+METRICS=both
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -50,12 +54,14 @@ while [[ $# -gt 0 ]]; do
         --binary) BINARY="$2"; shift 2 ;;
         --no-build) BUILD=0; shift ;;
         --edge-command) EDGE_COMMAND="$2"; shift 2 ;;
+        --metrics) METRICS="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
 done
 
 [[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -ge 1 ]] || { echo "--runs must be a positive integer" >&2; exit 2; }
+[[ "$METRICS" =~ ^(on|off|both)$ ]] || { echo "--metrics must be on, off or both" >&2; exit 2; }
 for tool in nginx wrk curl python3 git; do
     command -v "$tool" >/dev/null || { echo "$tool is required (Debian: apt-get install -y nginx wrk curl python3 git)" >&2; exit 2; }
 done
@@ -82,6 +88,9 @@ render() {
 }
 
 UPSTREAM_PORT="$(free_port)"
+# The servers measured, in order: nginx first, then each Slipway (metrics on: `slipway`, off: `slipway-off`).
+SIDES=(nginx)
+declare -A PID_OF PORT_OF
 NGINX_PORT="$(free_port)"
 EDGE_PORT="$(free_port)"
 
@@ -109,40 +118,58 @@ SH
     git -C "$REPO" add upstream.conf start.sh
     git -C "$REPO" -c user.name="Slipway Bench" -c user.email=bench@example.invalid -c commit.gpgsign=false commit --quiet -m "upstream"
 
-    mkdir -p "$WORK/data"
-    (cd "$WORK" && exec env SLIPWAY_ADMIN_TOKEN="$TOKEN" "$BINARY" serve \
-        --data-dir "$WORK/data" --host 127.0.0.1 --port "$EDGE_PORT" --domain localhost \
-        --allow-local-repositories "$REPO" >"$WORK/slipway.log" 2>&1) &
-    EDGE_PID=$!
-    PIDS+=("$EDGE_PID")
-    wait_for_ok "$API/health" "localhost" 60 "$EDGE_PID"
-    grep -m1 "sandbox:" "$WORK/slipway.log" >&2 || true
-
-    deploy_project "{\"name\":\"bench\",\"repository\":\"$REPO\",\"production_branch\":\"main\",
-        \"kind\":\"service\",\"build_command\":\"\",\"output_dir\":\".\",\"start_command\":\"sh start.sh\",
-        \"health_check_path\":\"/\"}" 120
+    # One `slipway serve` per metrics setting, each with the service deployed: $1 the side's name, $2 on|off, $3 its
+    # edge port, $4 the service ports it gives out (apart, so two servers never pick the same).
+    start_slipway() {
+        local side="$1" metrics="$2" port="$3" service_ports="$4" pid
+        mkdir -p "$WORK/data-$side"
+        (cd "$WORK" && exec env SLIPWAY_ADMIN_TOKEN="$TOKEN" "$BINARY" serve \
+            --data-dir "$WORK/data-$side" --host 127.0.0.1 --port "$port" --domain localhost --metrics "$metrics" \
+            --service-ports "$service_ports" --allow-local-repositories "$REPO" >"$WORK/$side.log" 2>&1) &
+        pid=$!
+        PIDS+=("$pid")
+        PID_OF[$side]=$pid
+        PORT_OF[$side]=$port
+        API="http://127.0.0.1:$port"
+        wait_for_ok "$API/health" "localhost" 60 "$pid"
+        grep -m1 "sandbox:" "$WORK/$side.log" >&2 || true
+        deploy_project "{\"name\":\"bench\",\"repository\":\"$REPO\",\"production_branch\":\"main\",
+            \"kind\":\"service\",\"build_command\":\"\",\"output_dir\":\".\",\"start_command\":\"sh start.sh\",
+            \"health_check_path\":\"/\"}" 120
+        wait_for_ok "http://127.0.0.1:$port/" "$HOST" 60 "$pid"
+    }
+    if [[ "$METRICS" != off ]]; then start_slipway slipway on "$EDGE_PORT" 20000-24999; SIDES+=(slipway); fi
+    if [[ "$METRICS" != on ]]; then start_slipway slipway-off off "$(free_port)" 25000-29999; SIDES+=(slipway-off); fi
+    EDGE_PID="${PID_OF[${SIDES[1]}]}"
+    EDGE_PORT="${PORT_OF[${SIDES[1]}]}"
 else
     HOST="app.localhost"
     (cd "$ROOT" && UPSTREAM_PORT="$UPSTREAM_PORT" EDGE_PORT="$EDGE_PORT" exec sh -c "$EDGE_COMMAND" >"$WORK/edge.log" 2>&1) &
     EDGE_PID=$!
     PIDS+=("$EDGE_PID")
+    PID_OF[slipway]=$EDGE_PID
+    PORT_OF[slipway]=$EDGE_PORT
+    SIDES+=(slipway)
 fi
 # The reference's upstream: the same nginx configuration on the host's loopback (with --edge-command, the edge's too).
 render "$ROOT/bench/nginx/upstream.conf" "$WORK/upstream.conf" "PORT=$UPSTREAM_PORT" "PREFIX=$WORK"
 nginx -p "$WORK" -c "$WORK/upstream.conf" >"$WORK/upstream.log" 2>&1 &
 PIDS+=("$!")
 wait_for_ok "http://127.0.0.1:$UPSTREAM_PORT/" "$HOST" 10 "${PIDS[-1]}"
-wait_for_ok "http://127.0.0.1:$EDGE_PORT/" "$HOST" 60 "$EDGE_PID"
+if [[ -n "$EDGE_COMMAND" ]]; then wait_for_ok "http://127.0.0.1:$EDGE_PORT/" "$HOST" 60 "$EDGE_PID"; fi
 
 render "$ROOT/bench/nginx/proxy.conf" "$WORK/proxy.conf" "PORT=$NGINX_PORT" "UPSTREAM_PORT=$UPSTREAM_PORT" "PREFIX=$WORK" "WORKERS=$NGINX_WORKERS"
 nginx -p "$WORK" -c "$WORK/proxy.conf" >"$WORK/nginx-proxy.log" 2>&1 &
 NGINX_PID=$!
 PIDS+=("$NGINX_PID")
+PID_OF[nginx]=$NGINX_PID
+PORT_OF[nginx]=$NGINX_PORT
 wait_for_ok "http://127.0.0.1:$NGINX_PORT/" "$HOST" 10 "${PIDS[-1]}"
 
 # Both proxies must deliver the upstream's page.
 UPSTREAM_BODY="$(curl -s "http://127.0.0.1:$UPSTREAM_PORT/")"
-for port in "$NGINX_PORT" "$EDGE_PORT"; do
+for side in "${SIDES[@]}"; do
+    port="${PORT_OF[$side]}"
     [[ "$(curl -s -H "Host: $HOST" "http://127.0.0.1:$port/")" == "$UPSTREAM_BODY" ]] \
         || { echo "the proxy on port $port does not return the upstream's page" >&2; exit 1; }
 done
@@ -153,7 +180,7 @@ done
 proxy_pids() {
     case "$1" in
         nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID") ;;
-        slipway) if [[ -z "$EDGE_COMMAND" ]]; then echo "$EDGE_PID"; else echo "$EDGE_PID" $(pgrep -P "$EDGE_PID"); fi ;;
+        slipway*) if [[ -z "$EDGE_COMMAND" ]]; then echo "${PID_OF[$1]}"; else echo "$EDGE_PID" $(pgrep -P "$EDGE_PID"); fi ;;
     esac
 }
 
@@ -161,7 +188,7 @@ proxy_pids() {
 # Host and path (default the service's, /).
 measure() {
     local side="$1" duration="$2" host="${3:-$HOST}" path="${4:-/}" port before after
-    if [[ "$side" == nginx ]]; then port="$NGINX_PORT"; else port="$EDGE_PORT"; fi
+    port="${PORT_OF[$side]}"
     local pids
     pids="$(proxy_pids "$side")"
     # shellcheck disable=SC2086
@@ -185,47 +212,26 @@ measure() {
 if [[ -z "$EDGE_COMMAND" ]]; then OWN_PATH="/health"; else OWN_PATH="/"; fi
 curl -sf -o /dev/null -H "Host: localhost" "http://127.0.0.1:$EDGE_PORT$OWN_PATH" || { echo "the edge does not answer $OWN_PATH for Host localhost" >&2; exit 1; }
 
-echo "upstream 127.0.0.1:$UPSTREAM_PORT, nginx proxy :$NGINX_PORT ($NGINX_WORKERS workers), slipway edge :$EDGE_PORT; Host: $HOST"
+echo "upstream 127.0.0.1:$UPSTREAM_PORT, nginx proxy :$NGINX_PORT ($NGINX_WORKERS workers), slipway edges:$(for side in "${SIDES[@]:1}"; do printf ' %s :%s' "$side" "${PORT_OF[$side]}"; done); Host: $HOST"
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $RUNS runs each, alternating"
-measure nginx 2s >/dev/null
-measure slipway 2s >/dev/null
+for side in "${SIDES[@]}"; do measure "$side" 2s >/dev/null; done
 
-NGINX_RESULTS=()
-SLIPWAY_RESULTS=()
+: >"$WORK/results"
 for run in $(seq 1 "$RUNS"); do
-    if ((run % 2 == 1)); then order=(nginx slipway); else order=(slipway nginx); fi
+    # Each run starts with another server: every one goes first, in the middle and last as often.
+    count=${#SIDES[@]}
+    order=()
+    for ((i = 0; i < count; i++)); do order+=("${SIDES[$(((i + run - 1) % count))]}"); done
     for side in "${order[@]}"; do
-        if [[ "$side" == nginx ]]; then
-            result="$(measure nginx "$DURATION")"
-            NGINX_RESULTS+=("$result")
-        else
-            result="$(measure slipway "$DURATION")"
-            SLIPWAY_RESULTS+=("$result")
-        fi
+        result="$(measure "$side" "$DURATION")"
+        echo "$run $side $result" >>"$WORK/results"
         read -r rps p99 bad cpu <<<"$result"
-        printf "run %d  %-8s %8s req/s  p99 %7s ms  %6s µs CPU/request%s\n" "$run" "$side" "$rps" "$p99" "$cpu" \
+        printf "run %d  %-11s %8s req/s  p99 %7s ms  %6s µs CPU/request%s\n" "$run" "$side" "$rps" "$p99" "$cpu" \
             "$([[ $bad -gt 0 ]] && echo "  ($bad non-2xx!)")"
     done
 done
 
-read -r own_rps own_p99 _ _ <<<"$(measure slipway "$DURATION" localhost "$OWN_PATH")"
+read -r own_rps own_p99 _ _ <<<"$(measure "${SIDES[1]}" "$DURATION" localhost "$OWN_PATH")"
 printf "ceiling  slipway's own %s (Host: localhost), no proxying: %s req/s  p99 %s ms\n" "$OWN_PATH" "$own_rps" "$own_p99"
 
-python3 - "${NGINX_RESULTS[@]}" -- "${SLIPWAY_RESULTS[@]}" <<'PY'
-import statistics, sys
-args = sys.argv[1:]
-split = args.index("--")
-def parse(rows): return [tuple(float(x) for x in row.split()) for row in rows]
-nginx, slipway = parse(args[:split]), parse(args[split + 1:])
-n_rps = statistics.median(r[0] for r in nginx); s_rps = statistics.median(r[0] for r in slipway)
-n_p99 = statistics.median(r[1] for r in nginx); s_p99 = statistics.median(r[1] for r in slipway)
-n_cpu = statistics.median(r[3] for r in nginx); s_cpu = statistics.median(r[3] for r in slipway)
-print(f"median  nginx    {n_rps:8.0f} req/s  p99 {n_p99:7.2f} ms  {n_cpu:6.2f} µs CPU/request")
-print(f"median  slipway  {s_rps:8.0f} req/s  p99 {s_p99:7.2f} ms  {s_cpu:6.2f} µs CPU/request")
-# Each run's pair was measured back to back, so its ratio is less exposed to the machine's slower and faster spells.
-pairs = [s[0] / n[0] for n, s in zip(nginx, slipway)]
-print("ratio of each run (requests/s): " + " ".join(f"{p:.2f}" for p in pairs))
-print(f"ratio slipway/nginx (requests/s, medians): {s_rps / n_rps:.2f}")
-print(f"ratio slipway/nginx (CPU per request, medians): {s_cpu / n_cpu:.2f}")
-if any(r[2] for r in nginx + slipway): print("warning: some responses were not 2xx/3xx")
-PY
+python3 "$ROOT/bench/ratios.py" "$WORK/results"

@@ -13,6 +13,8 @@ Usage: bench/static-vs-nginx.sh [options]
   --connections N      wrk connections (default 50)
   --nginx-workers N    worker processes of nginx (default 2: one per core, like Slipway's event loops)
   --edge-cache SIZE    slipway serve --edge-cache (default its own, 256MB)
+  --metrics MODE       on, off or both (default both): Slipway with metrics on, off, or one server of each measured
+                       in the same run (two `slipway serve`, each with the site deployed)
   --binary PATH        the slipway binary (default .build/release/slipway)
   --no-build           do not run `swift build -c release --product slipway` first
   -h, --help           this text
@@ -22,7 +24,8 @@ the API; nginx (bench/nginx/static.conf) serves the same files from the same dir
 4 KiB page, a 100 KiB script (compressible; its `.gz` sits next to it for nginx's gzip_static, and the script asks
 with Accept-Encoding: gzip) and a 5 MiB file. For each file `wrk -tT -cC -dD --latency` runs RUNS times per server,
 alternating which goes first. Prints each run and, per file, the median requests/s, p99 latency, CPU time per
-request and bytes/s of both, and the ratios Slipway / nginx. Then Slipway's resident memory.
+request and bytes/s of each, the ratios Slipway / nginx and, with --metrics both, metrics on / metrics off
+(docs/operations.md: within 5%). Then Slipway's resident memory.
 USAGE
 }
 
@@ -35,6 +38,7 @@ NGINX_WORKERS=2
 EDGE_CACHE=""
 BINARY="$ROOT/.build/release/slipway"
 BUILD=1
+METRICS=both
 
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -46,12 +50,14 @@ while [[ $# -gt 0 ]]; do
         --edge-cache) EDGE_CACHE="$2"; shift 2 ;;
         --binary) BINARY="$2"; shift 2 ;;
         --no-build) BUILD=0; shift ;;
+        --metrics) METRICS="$2"; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
 done
 
 [[ "$RUNS" =~ ^[0-9]+$ && "$RUNS" -ge 1 ]] || { echo "--runs must be a positive integer" >&2; exit 2; }
+[[ "$METRICS" =~ ^(on|off|both)$ ]] || { echo "--metrics must be on, off or both" >&2; exit 2; }
 for tool in nginx wrk curl python3 git gzip; do
     command -v "$tool" >/dev/null || { echo "$tool is required (Debian: apt-get install -y nginx wrk curl python3 git gzip)" >&2; exit 2; }
 done
@@ -98,31 +104,45 @@ gzip -9 -k -n "$SITE/app.js"
 git -C "$SITE" add -A
 git -C "$SITE" -c user.name="Slipway Bench" -c user.email=bench@example.invalid -c commit.gpgsign=false commit --quiet -m "site"
 
-EDGE_PORT="$(free_port)"
 NGINX_PORT="$(free_port)"
 TOKEN="bench-$(python3 -c 'import secrets; print(secrets.token_hex(16))')"
-API="http://127.0.0.1:$EDGE_PORT"
 HOST="site.localhost"
-mkdir -p "$WORK/data"
-(cd "$WORK" && exec env SLIPWAY_ADMIN_TOKEN="$TOKEN" "$BINARY" serve \
-    --data-dir "$WORK/data" --host 127.0.0.1 --port "$EDGE_PORT" --domain localhost \
-    --allow-local-repositories "$SITE" ${EDGE_CACHE:+--edge-cache "$EDGE_CACHE"} >"$WORK/slipway.log" 2>&1) &
-EDGE_PID=$!
-PIDS+=("$EDGE_PID")
-wait_for_ok "$API/health" "localhost" 60 "$EDGE_PID"
-
-deploy_project "{\"name\":\"site\",\"repository\":\"$SITE\",\"production_branch\":\"main\",\"build_command\":\"true\",\"output_dir\":\".\"}" 120
+# The servers measured, in order: nginx first, then each Slipway (metrics on: `slipway`, off: `slipway-off`).
+SIDES=(nginx)
+declare -A PID_OF PORT_OF
+# One `slipway serve` per metrics setting, each with the site deployed: $1 the side's name, $2 on|off.
+start_slipway() {
+    local side="$1" metrics="$2" port pid
+    port="$(free_port)"
+    mkdir -p "$WORK/data-$side"
+    (cd "$WORK" && exec env SLIPWAY_ADMIN_TOKEN="$TOKEN" "$BINARY" serve \
+        --data-dir "$WORK/data-$side" --host 127.0.0.1 --port "$port" --domain localhost --metrics "$metrics" \
+        --allow-local-repositories "$SITE" ${EDGE_CACHE:+--edge-cache "$EDGE_CACHE"} >"$WORK/$side.log" 2>&1) &
+    pid=$!
+    PIDS+=("$pid")
+    PID_OF[$side]=$pid
+    PORT_OF[$side]=$port
+    SIDES+=("$side")
+    API="http://127.0.0.1:$port"
+    wait_for_ok "$API/health" "localhost" 60 "$pid"
+    deploy_project "{\"name\":\"site\",\"repository\":\"$SITE\",\"production_branch\":\"main\",\"build_command\":\"true\",\"output_dir\":\".\"}" 120
+}
+if [[ "$METRICS" != off ]]; then start_slipway slipway on; fi
+if [[ "$METRICS" != on ]]; then start_slipway slipway-off off; fi
 
 sed -e "s|@PORT@|$NGINX_PORT|g" -e "s|@PREFIX@|$WORK|g" -e "s|@ROOT@|$SITE|g" -e "s|@WORKERS@|$NGINX_WORKERS|g" \
     -e "s|@MIME_TYPES@|$MIME_TYPES|g" "$ROOT/bench/nginx/static.conf" >"$WORK/static.conf"
 nginx -p "$WORK" -c "$WORK/static.conf" >"$WORK/nginx.log" 2>&1 &
 NGINX_PID=$!
 PIDS+=("$NGINX_PID")
+PID_OF[nginx]=$NGINX_PID
+PORT_OF[nginx]=$NGINX_PORT
 wait_for_ok "http://127.0.0.1:$NGINX_PORT/page-1k.html" "$HOST" 10 "$NGINX_PID"
 
 # Both servers must deliver the same bytes of every file.
 for file in page-1k.html page-4k.html app.js big.bin; do
-    for port in "$NGINX_PORT" "$EDGE_PORT"; do
+    for side in "${SIDES[@]}"; do
+        port="${PORT_OF[$side]}"
         cmp -s <(curl -s -H "Host: $HOST" "http://127.0.0.1:$port/$file") "$SITE/$file" \
             || { echo "the server on port $port does not return the bytes of $file" >&2; exit 1; }
     done
@@ -130,7 +150,8 @@ done
 
 
 # Both must answer the script compressed when asked (nginx: gzip_static; Slipway: compressed when the build was stored).
-for port in "$NGINX_PORT" "$EDGE_PORT"; do
+for side in "${SIDES[@]}"; do
+    port="${PORT_OF[$side]}"
     curl -s -D - -o /dev/null -H "Host: $HOST" -H "Accept-Encoding: gzip" "http://127.0.0.1:$port/app.js" | grep -qi '^content-encoding: gzip' \
         || { echo "the server on port $port does not answer app.js with gzip when asked" >&2; exit 1; }
     cmp -s <(curl -s -H "Host: $HOST" -H "Accept-Encoding: gzip" "http://127.0.0.1:$port/app.js" | gzip -dc) "$SITE/app.js" \
@@ -139,14 +160,14 @@ done
 server_pids() {
     case "$1" in
         nginx) echo "$NGINX_PID" $(pgrep -P "$NGINX_PID") ;;
-        slipway) echo "$EDGE_PID" ;;
+        slipway*) echo "${PID_OF[$1]}" ;;
     esac
 }
 
 # One wrk run: prints "requests/s p99-ms non-2xx cpu-us-per-request megabytes/s". $3: the path, $4: an extra header.
 measure() {
     local side="$1" duration="$2" path="$3" extra="${4:-}" port before after output
-    if [[ "$side" == nginx ]]; then port="$NGINX_PORT"; else port="$EDGE_PORT"; fi
+    port="${PORT_OF[$side]}"
     local pids
     pids="$(server_pids "$side")"
     # shellcheck disable=SC2086
@@ -173,34 +194,28 @@ measure() {
         END { printf "%.0f %.2f %d %.2f %.1f\n", rps, p99, bad + 0, (requests > 0 ? ticks / hz * 1e6 / requests : 0), mbps }' <<<"$output"
 }
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-echo "slipway edge :$EDGE_PORT, nginx :$NGINX_PORT ($NGINX_WORKERS workers); Host: $HOST"
+echo "nginx :$NGINX_PORT ($NGINX_WORKERS workers), slipway edges:$(for side in "${SIDES[@]:1}"; do printf ' %s :%s' "$side" "${PORT_OF[$side]}"; done); Host: $HOST"
 echo "wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency, $RUNS runs each per file, alternating"
 FILES=("/page-1k.html|" "/page-4k.html|" "/app.js|Accept-Encoding: gzip" "/big.bin|")
 for entry in "${FILES[@]}"; do
     path="${entry%%|*}"
     extra="${entry#*|}"
-    measure nginx 2s "$path" "$extra" >/dev/null
-    measure slipway 2s "$path" "$extra" >/dev/null
-    NGINX_RESULTS=()
-    SLIPWAY_RESULTS=()
+    for side in "${SIDES[@]}"; do measure "$side" 2s "$path" "$extra" >/dev/null; done
+    : >"$WORK/results"
     for run in $(seq 1 "$RUNS"); do
-        if ((run % 2 == 1)); then order=(nginx slipway); else order=(slipway nginx); fi
+        # Each run starts with another server: every one goes first, in the middle and last as often.
+        count=${#SIDES[@]}
+        order=()
+        for ((i = 0; i < count; i++)); do order+=("${SIDES[$(((i + run - 1) % count))]}"); done
         for side in "${order[@]}"; do
             result="$(measure "$side" "$DURATION" "$path" "$extra")"
             echo "  $path${extra:+ ($extra)} run $run $side: $result (req/s p99-ms non-2xx cpu-us/req MB/s)"
-            if [[ "$side" == nginx ]]; then NGINX_RESULTS+=("$result"); else SLIPWAY_RESULTS+=("$result"); fi
+            echo "$run $side $result" >>"$WORK/results"
         done
     done
-    column_median() { printf '%s\n' "${@:2}" | awk -v c="$1" '{ print $c }' | median; }
-    n_rps="$(column_median 1 "${NGINX_RESULTS[@]}")"; s_rps="$(column_median 1 "${SLIPWAY_RESULTS[@]}")"
-    n_p99="$(column_median 2 "${NGINX_RESULTS[@]}")"; s_p99="$(column_median 2 "${SLIPWAY_RESULTS[@]}")"
-    n_cpu="$(column_median 4 "${NGINX_RESULTS[@]}")"; s_cpu="$(column_median 4 "${SLIPWAY_RESULTS[@]}")"
-    n_mbps="$(column_median 5 "${NGINX_RESULTS[@]}")"; s_mbps="$(column_median 5 "${SLIPWAY_RESULTS[@]}")"
-    awk -v p="$path" -v nr="$n_rps" -v sr="$s_rps" -v np="$n_p99" -v sp="$s_p99" -v nc="$n_cpu" -v sc="$s_cpu" -v nm="$n_mbps" -v sm="$s_mbps" 'BEGIN {
-        printf "%s: nginx %.0f req/s p99 %.2f ms %.1f us/req %.1f MB/s | slipway %.0f req/s p99 %.2f ms %.1f us/req %.1f MB/s\n", p, nr, np, nc, nm, sr, sp, sc, sm
-        printf "%s: ratio slipway/nginx: requests/s %.2f, CPU per request %.2f, bytes/s %.2f\n", p, sr / nr, (nc > 0 ? sc / nc : 0), (nm > 0 ? sm / nm : 0)
-    }'
+    python3 "$ROOT/bench/ratios.py" "$WORK/results" "$path"
 done
-echo "slipway resident memory: $(awk '/VmRSS/ { print $2 / 1024 " MiB" }' /proc/"$EDGE_PID"/status) (peak $(awk '/VmHWM/ { print $2 / 1024 " MiB" }' /proc/"$EDGE_PID"/status))"
+for side in "${SIDES[@]:1}"; do
+    pid="${PID_OF[$side]}"
+    echo "$side resident memory: $(awk '/VmRSS/ { print $2 / 1024 " MiB" }' /proc/"$pid"/status) (peak $(awk '/VmHWM/ { print $2 / 1024 " MiB" }' /proc/"$pid"/status))"
+done

@@ -46,6 +46,9 @@ public struct APIDependencies: Sendable {
     public var audit: (any AuditRepository)?
     /// The clock of the audit trail's entries.
     public var auditClock: @Sendable () -> Date = { Date() }
+    /// The metrics page in Prometheus' text format (`GET /metrics`, a `metrics` token of an install administrator);
+    /// nil: no such route (metrics off, or served on `--metrics-address` only).
+    public var metricsPage: (@Sendable () async -> String)?
 
     public init(
         identities: any IdentityRepository, accounts: AccountService, tenancy: TenancyService, installLimits: InstallLimitsService,

@@ -14,6 +14,7 @@ public func buildAPIRouter(_ dependencies: APIDependencies) -> Router<SlipwayReq
     router.get("/openapi.yaml") { _, _ in OpenAPIDocument.response() }
     let authenticator = BearerAuthenticator(identities: d.identities, tenancy: d.tenancy, failures: d.authenticationFailures)
     let lookup = V1Lookup(projects: d.projects, deployments: d.deployments)
+    if let page = d.metricsPage { MetricsController(page: page).addRoutes(to: router.group("metrics").add(middleware: authenticator)) }
 
     let v1 = router.group("api/v1").add(middleware: authenticator)
     V1MeController(accounts: d.accounts, tenancy: d.tenancy, failures: d.authenticationFailures).addRoutes(to: v1)

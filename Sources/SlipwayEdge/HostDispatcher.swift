@@ -13,6 +13,8 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
     let layout: DataLayout
     let api: API
     let siteServer: StaticSiteServer
+    /// The request figures of the edge; nil: metrics off.
+    let metrics: EdgeMetrics?
 
     /// Creates the dispatcher; `siteServer` serves the builds of static deployments. Requests for service
     /// deployments never reach it on a server built with `HTTPServerBuilder.edge(proxy:)`: the `ServiceProxy`
@@ -22,8 +24,10 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
         routes: RouteTable,
         layout: DataLayout,
         api: API,
-        siteServer: StaticSiteServer = StaticSiteServer()
+        siteServer: StaticSiteServer = StaticSiteServer(),
+        metrics: EdgeMetrics? = nil
     ) {
+        self.metrics = metrics
         self.domain = EdgeHost.normalized(domain)
         self.routes = routes
         self.layout = layout
@@ -31,27 +35,44 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
         self.siteServer = siteServer
     }
 
-    /// Sends the request to a deployment's files, the "no deployment" page, or the API, by its host.
+    /// Sends the request to a deployment's files, the "no deployment" page, or the API, by its host; counted in
+    /// `metrics` (kind `api` or `static`) when they are on.
     public func respond(to request: Request, context: Context) async throws -> Response {
+        guard let metrics else { return try await route(request, context: context).response }
+        let start = EdgeMetrics.now()
+        var kind = EdgeMetrics.Kind.api
+        do {
+            let (response, answeredKind) = try await route(request, context: context)
+            kind = answeredKind
+            metrics.record(kind, status: Int(response.status.code), since: start, bytes: response.body.contentLength ?? 0)
+            return response
+        } catch {
+            metrics.record(kind, status: Int((error as? any HTTPResponseError)?.status.code ?? 500), since: start, bytes: 0)
+            throw error
+        }
+    }
+
+    /// The answer to the request, and what kind of request it was.
+    private func route(_ request: Request, context: Context) async throws -> (response: Response, kind: EdgeMetrics.Kind) {
         let destination: Destination
         do {
             destination = try destinationOf(request)
         } catch {
-            return EdgePage.response(.badRequest, html: EdgePage.multipleHosts, for: request)
+            return (EdgePage.response(.badRequest, html: EdgePage.multipleHosts, for: request), .api)
         }
         guard case .deployment(let key) = destination else {
-            return try await api.respond(to: request, context: context)
+            return (try await api.respond(to: request, context: context), .api)
         }
         guard let target = routes.target(for: key) else {
-            return EdgePage.response(.notFound, html: EdgePage.noDeployment(host: key + "." + domain), for: request)
+            return (EdgePage.response(.notFound, html: EdgePage.noDeployment(host: key + "." + domain), for: request), .static)
         }
         switch target.kind {
         case .static:
-            return try await siteServer.respond(to: request, root: layout.buildDirectory(target.buildID), context: context)
+            return (try await siteServer.respond(to: request, root: layout.buildDirectory(target.buildID), context: context), .static)
         case .service:
             // A service's build holds its code: never served as files, only proxied to its process, which only
             // `ServiceProxy` does. A server without it in its pipeline cannot reach the process.
-            return EdgePage.response(.badGateway, html: EdgePage.upstreamUnavailable(host: key + "." + domain), for: request)
+            return (EdgePage.response(.badGateway, html: EdgePage.upstreamUnavailable(host: key + "." + domain), for: request), .proxy)
         }
     }
 

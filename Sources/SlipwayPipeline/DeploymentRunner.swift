@@ -67,20 +67,23 @@ public struct DeploymentRunner: Sendable {
     let activity: DeploymentActivity
     let running: RunningDeployments
     let files: any DeploymentFileStore
-    let logger: Logger
+    var logger: Logger
     /// The env snapshots of deployments (docs/env.md); nil runs every build without project variables.
     let variables: (any EnvironmentVariableRepository)?
     /// The service supervisor; nil fails the deploy stage of every service.
     let runtime: (any ServiceRuntime)?
     /// Prepares a stored static build for the edge (its manifest); nil leaves that to the edge's first request.
     let indexer: (any BuildIndexer)?
+    /// The pipeline's figures; nil: metrics off.
+    let metrics: PipelineMetrics?
 
     public init(
         configuration: Configuration, projects: any ProjectRepository, deployments: any DeploymentRepository,
         control: any DeploymentControlRepository, routes: RouteTable, activity: DeploymentActivity, running: RunningDeployments,
         files: any DeploymentFileStore, logger: Logger, variables: (any EnvironmentVariableRepository)? = nil,
-        runtime: (any ServiceRuntime)? = nil, indexer: (any BuildIndexer)? = nil
+        runtime: (any ServiceRuntime)? = nil, indexer: (any BuildIndexer)? = nil, metrics: PipelineMetrics? = nil
     ) {
+        self.metrics = metrics
         self.indexer = indexer
         self.configuration = configuration
         self.projects = projects
@@ -97,8 +100,28 @@ public struct DeploymentRunner: Sendable {
 
     /// Runs a deployment that `claimNext` has just started (and leased to this node).
     public func run(_ deployment: Deployment) async {
+        // Every line logged about this deployment carries its id, project and workspace (docs/operations.md "Logs").
+        var runner = self
+        runner.logger = Self.logger(logger, for: deployment)
+        await runner.runLogged(deployment)
+    }
+
+    /// `logger` with the metadata of `deployment`: `deployment_id`, `deployment_uid`, `project_id`, `workspace_id`.
+    public static func logger(_ logger: Logger, for deployment: Deployment) -> Logger {
+        var logger = logger
+        logger[metadataKey: "deployment_id"] = "\(deployment.id)"
+        logger[metadataKey: "deployment_uid"] = "\(deployment.uid.uuidString.lowercased())"
+        logger[metadataKey: "project_id"] = "\(deployment.projectID)"
+        logger[metadataKey: "workspace_id"] = "\(deployment.workspaceID)"
+        return logger
+    }
+
+    private func runLogged(_ deployment: Deployment) async {
         let runControl = running.register(deployment.id)
         defer { running.unregister(deployment.id) }
+        metrics?.started(deployment)
+        defer { metrics?.stopped() }
+        logger.info("deployment \(deployment.id) started")
         let log: DeploymentLogWriter
         do {
             log = try DeploymentLogWriter(
@@ -399,6 +422,8 @@ public struct DeploymentRunner: Sendable {
         // The last line goes first, so that a log follower who sees the final state has every line already.
         run.system(makeProduction ? "✓ Deployment is live in production" : "✓ Deployment is live as a preview", stage: lastStage)
         try await deployments.saveLive(run.deployment, makeProduction: makeProduction)
+        metrics?.finished(run.deployment)
+        logger.info("deployment \(run.deployment.id) ended success")
         routes.set(RouteTable.entries(forLive: run.deployment, project: project, isProduction: makeProduction))
         activity.notify(run.deployment.uid)
     }
@@ -446,6 +471,7 @@ public struct DeploymentRunner: Sendable {
             }
             logger.info("deployment \(run.deployment.id) ended \(run.deployment.state.rawValue)")
             try await deployments.saveProgress(run.deployment)
+            metrics?.finished(run.deployment)
         } catch {
             logger.error("deployment \(run.deployment.id) could not be ended: \(error)")
         }

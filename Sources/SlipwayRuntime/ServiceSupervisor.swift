@@ -51,6 +51,8 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
     let restarts: (any ServiceRestartRepository)?
     public let openLog: @Sendable (ServiceLaunch) -> RuntimeLog?
     let logger: Logger
+    /// The runtime's figures; nil: metrics off.
+    let metrics: RuntimeMetrics?
     private let processes = Mutex<[Int64: ServiceProcess]>([:])
     /// Processes started and waiting for `run()` to supervise them.
     private let supervision = WorkQueue<ServiceProcess>()
@@ -58,14 +60,18 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
     /// `openLog` opens the deployment's log for the lines a live process prints.
     public init(
         configuration: Configuration, endpoints: ServiceEndpoints, restarts: (any ServiceRestartRepository)?,
-        openLog: @escaping @Sendable (ServiceLaunch) -> RuntimeLog?, logger: Logger
+        openLog: @escaping @Sendable (ServiceLaunch) -> RuntimeLog?, logger: Logger, metrics: RuntimeMetrics? = nil
     ) {
+        self.metrics = metrics
         self.configuration = configuration
         self.endpoints = endpoints
         self.restarts = restarts
         self.openLog = openLog
         self.logger = logger
     }
+
+    /// How many service processes it holds now (starting, live or draining).
+    public var processCount: Int { processes.withLock { $0.count } }
 
     /// The environment entry every service process of this data directory carries: what a killed server left
     /// running is found by it (`killLeftovers`).
@@ -174,7 +180,8 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         let process = ServiceProcess(
             launch: launch, port: port, program: program, gracePeriod: configuration.stopGracePeriod, deployOutput: output,
             onAddress: { [endpoints] address, deploymentID in endpoints.setAddress(address, for: deploymentID) },
-            onRestart: { [restarts, logger] restart in
+            onRestart: { [restarts, logger, metrics] restart in
+                metrics?.restarted(project: launch.projectName, exitSummary: restart.exitSummary)
                 do {
                     try await restarts?.record(restart)
                 } catch {

@@ -59,7 +59,7 @@ public func apiRouteList() async throws -> [APIRoute] {
             environmentVariables: environmentVariables,
             restoration: ServiceRestoration(
                 supervisor: supervisor, deployments: store.deployments, projects: store.projects, variables: environmentVariables, logger: logger),
-            certificateWork: nil
+            certificateWork: nil, metrics: SlipwayMetrics()
         )
     }
     return router.apiRoutes
@@ -71,11 +71,14 @@ func buildServerAPIRouter(
     _ configuration: SlipwayConfiguration, logger: Logger, store: SQLStore, secrets: SecretBox, layout: DataLayout,
     repositoryRules: RepositorySourceRules, queueSignal: WakeUpSignal, running: RunningDeployments, activity: DeploymentActivity,
     files: DataDirectoryFiles, routes: RouteTable, urls: PublicURLs, supervisor: ServiceSupervisor,
-    environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration, certificateWork: DomainCertificateWork?
+    environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration, certificateWork: DomainCertificateWork?,
+    metrics: SlipwayMetrics?
 ) -> Router<SlipwayRequestContext> {
-    // Every deployment, whoever asks for it, is created through this one admission.
-    let admission = DeploymentAdmission(
-        repository: store.admissions(box: secrets), queueSignal: queueSignal, queueCap: configuration.queueCap)
+    // Every deployment, whoever asks for it, is created through this one admission (and counted there).
+    let admissions: any DeploymentAdmissionRepository =
+        metrics.map { CountedAdmissions(store: store.admissions(box: secrets), metrics: $0) }
+        ?? store.admissions(box: secrets)
+    let admission = DeploymentAdmission(repository: admissions, queueSignal: queueSignal, queueCap: configuration.queueCap)
     let deploymentService = DeploymentService(projects: store.projects, deployments: store.deployments, admission: admission)
     var dependencies = APIDependencies(
         identities: store.identities,
@@ -121,5 +124,9 @@ func buildServerAPIRouter(
     )
     dependencies.notifications = NotificationService(
         repository: store.notifications(box: secrets), rules: configuration.notifications.rules, wakeUp: store.notificationsQueued)
+    if let metrics {
+        let page: @Sendable () async -> String = { await metrics.page(store: store, supervisor: supervisor) }
+        dependencies.metricsPage = page
+    }
     return buildAPIRouter(dependencies.withProtections(configuration, logger: logger).withAudit(store.audit))
 }

@@ -20,7 +20,8 @@ public func buildApplication(
     _ configuration: SlipwayConfiguration,
     logger: Logger = Logger(label: "slipway"),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
-    onHTTPSServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onHTTPSServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
+    onMetricsServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let layout = DataLayout(root: configuration.dataDirectory)
     try layout.createDirectories()
@@ -66,6 +67,11 @@ public func buildApplication(
         logger.warning("sandbox: the server is not root: services share the host's network (builds keep their own)")
     }
 
+    // This server's metrics, in a registry of its own (no process-wide bootstrap: docs/operations.md); nil: off.
+    let metrics = configuration.metricsEnabled ? SlipwayMetrics() : nil
+    if configuration.metricsAddress != nil && metrics == nil {
+        throw ConfigurationError("--metrics-address needs metrics on (--metrics on)")
+    }
     let endpoints = ServiceEndpoints()
     let supervisor = ServiceSupervisor(
         configuration: .init(
@@ -74,7 +80,8 @@ public func buildApplication(
             containers: try? containers.get()
         ),
         endpoints: endpoints, restarts: store.serviceRestarts,
-        openLog: RuntimeLogs(layout: layout, cap: configuration.logCap, activity: activity).open, logger: logger
+        openLog: RuntimeLogs(layout: layout, cap: configuration.logCap, activity: activity).open, logger: logger,
+        metrics: metrics?.runtime
     )
     let routes = RouteTable()
     // Custom domains' certificates: stored, served by the edge from memory, obtained and renewed through ACME.
@@ -113,7 +120,7 @@ public func buildApplication(
         ),
         projects: store.projects, deployments: store.deployments, control: store.control, routes: routes, activity: activity,
         running: running, files: files, logger: logger, variables: environmentVariables, runtime: supervisor,
-        indexer: SiteManifestIndexer()
+        indexer: SiteManifestIndexer(), metrics: metrics?.pipeline
     )
     let scheduler = Scheduler(
         control: store.control, runner: runner, workers: configuration.workers, workspaceWorkers: configuration.effectiveWorkspaceWorkers,
@@ -127,14 +134,14 @@ public func buildApplication(
     let api = buildServerAPIRouter(
         configuration, logger: logger, store: store, secrets: secrets, layout: layout, repositoryRules: repositoryRules,
         queueSignal: queueSignal, running: running, activity: activity, files: files, routes: routes, urls: urls, supervisor: supervisor,
-        environmentVariables: environmentVariables, restoration: restoration, certificateWork: certificateWork
+        environmentVariables: environmentVariables, restoration: restoration, certificateWork: certificateWork, metrics: metrics
     )
     // Static builds: the common requests are answered at the connection level, the rest by Hummingbird, from the
     // same manifests.
     let staticSites = StaticSites(layout: layout, configuration: .init(cacheBytes: configuration.edgeCacheBytes))
     let responder = HostDispatcher(
         domain: configuration.domain, routes: routes, layout: layout, api: api.buildResponder(),
-        siteServer: StaticSiteServer(sites: staticSites))
+        siteServer: StaticSiteServer(sites: staticSites), metrics: metrics?.edge)
     // HTTPS (--https-port): certificates by SNI, first the custom domains' stored ones, then the files of
     // --tls-cert/--tls-key (reloaded on SIGHUP, the default certificate); the ACME challenges are answered by the edge
     // on both listeners.
@@ -149,7 +156,7 @@ public func buildApplication(
     // Requests for service deployments are relayed by the proxy in the HTTP/1 pipeline, before Hummingbird.
     let proxy = ServiceProxy(
         domain: configuration.domain, routes: routes, endpoints: endpoints, clientLimits: configuration.clientConnectionLimits,
-        staticSites: staticSites, https: https, acmeChallenges: acmeChallenges)
+        staticSites: staticSites, https: https, acmeChallenges: acmeChallenges, metrics: metrics?.edge)
     var edgeServices: [any Service] = []
     if let https, let httpsPort = configuration.httpsPort {
         // Beside Hummingbird's plain listener, binding after the start-up work as it does; it stops just before it.
@@ -163,6 +170,14 @@ public func buildApplication(
         edgeServices.append(AfterStartUp(startUp: startUp, service: server))
     }
     if let fileCertificate { edgeServices.append(CertificateReloadService(certificates: fileCertificate, logger: logger)) }
+    if let metrics, let address = configuration.metricsAddress {
+        // The page without authentication, on a listener of its own (for a Prometheus on a private network).
+        edgeServices.append(
+            AfterStartUp(
+                startUp: startUp,
+                service: metrics.listener(
+                    address: address, store: store, supervisor: supervisor, logger: logger, onServerRunning: onMetricsServerRunning)))
+    }
     var application = Application(
         responder: responder,
         server: .edge(proxy: proxy),

@@ -28,6 +28,12 @@ public struct SlipwayConfiguration: Sendable {
     public var edgeCacheBytes: Int = 256 << 20
     /// `--audit-retention` / `SLIPWAY_AUDIT_RETENTION`: how many days the audit trail keeps an entry (docs/audit.md).
     public var auditRetentionDays: Int = 365
+    /// `--metrics on|off` / `SLIPWAY_METRICS`: whether the server records metrics and serves `/metrics`
+    /// (docs/operations.md); off, the edge measures nothing at all.
+    public var metricsEnabled: Bool = true
+    /// `--metrics-address HOST:PORT` / `SLIPWAY_METRICS_ADDRESS`: a listener of its own serving `/metrics` without
+    /// authentication (port 0: a free one); nil: none.
+    public var metricsAddress: ListenAddress?
     /// `--keep-deployments` / `SLIPWAY_KEEP_DEPLOYMENTS`: finished deployments per project that keep their build and log.
     public var keepDeployments: Int = 50
     /// `--queue-cap` / `SLIPWAY_QUEUE_CAP`: the most deployments a workspace may have waiting.
@@ -159,6 +165,7 @@ public struct SlipwayConfiguration: Sendable {
             configuration.allowedLocalRepositories = value.split(separator: ":").map(String.init)
         }
         try configuration.readConnectionProtections(from: environment)
+        try configuration.readOperations(from: environment)
         try configuration.readHTTPS(from: environment)
         try configuration.readACME(from: environment)
         try configuration.readDomainOwnership(from: environment)

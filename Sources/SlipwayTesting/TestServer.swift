@@ -1,7 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
-import Logging
+public import Logging
 import NIOCore
 public import NIOHTTP1
 import ServiceLifecycle
@@ -18,6 +18,8 @@ public struct TestServer: Sendable {
     public let dataDirectory: String
     public let adminToken: String
     public let domain: String
+    /// The port of the `--metrics-address` listener, when the configuration asks for one.
+    public var metricsPort: Int? = nil
 
     /// The API's base URL.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -34,13 +36,14 @@ public struct TestServer: Sendable {
     /// Starts a server, runs `body` with it, then shuts it down and deletes its data directory.
     public static func withServer<T: Sendable>(
         configure: (inout SlipwayConfiguration) -> Void = { _ in },
+        logger: Logger? = nil,
         _ body: @Sendable (TestServer) async throws -> T
     ) async throws -> T {
         let dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-test-\(UUID().uuidString.prefix(8))").path
         defer { try? FileManager.default.removeItem(atPath: dataDirectory) }
         var configuration = testConfiguration(dataDirectory: dataDirectory)
         configure(&configuration)
-        return try await run(configuration, body)
+        return try await run(configuration, logger: logger, body)
     }
 
     /// The configuration `withServer` starts from: a free port, cheap password hashing, a known admin token, no
@@ -69,19 +72,22 @@ public struct TestServer: Sendable {
     /// Runs a server with this configuration (its data directory is kept: restart tests reuse it), allowing local
     /// repositories from `TemporaryGitRepository.directory` as well. With port 0 it takes a free port, and another
     /// one if a test running beside it took that port first.
-    public static func run<T: Sendable>(_ configuration: SlipwayConfiguration, _ body: @Sendable (TestServer) async throws -> T) async throws -> T {
+    /// `logger` replaces the default one (warnings and worse, to standard error).
+    public static func run<T: Sendable>(
+        _ configuration: SlipwayConfiguration, logger: Logger? = nil, _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
         var configuration = configuration
         try FileManager.default.createDirectory(atPath: TemporaryGitRepository.directory, withIntermediateDirectories: true)
         if !configuration.allowedLocalRepositories.contains(TemporaryGitRepository.directory) {
             configuration.allowedLocalRepositories.append(TemporaryGitRepository.directory)
         }
-        guard configuration.port == 0 else { return try await runOnce(configuration, body) }
+        guard configuration.port == 0 else { return try await runOnce(configuration, logger: logger, body) }
         var attempt = 1
         while true {
             var configuration = configuration
             configuration.port = try freePort()
             do {
-                return try await runOnce(configuration, body)
+                return try await runOnce(configuration, logger: logger, body)
             } catch let error as ServerDidNotStart where attempt < 3 && !(error.underlying is StartUpStepFailure) {
                 // Another port is tried when this one was taken; a failed start-up step fails again anywhere.
                 attempt += 1
@@ -95,19 +101,26 @@ public struct TestServer: Sendable {
         var description: String { "the server did not start: \(underlying.map { "\($0)" } ?? "it stopped")" }
     }
 
-    private static func runOnce<T: Sendable>(_ configuration: SlipwayConfiguration, _ body: @Sendable (TestServer) async throws -> T) async throws
-        -> T
-    {
+    private static func runOnce<T: Sendable>(
+        _ configuration: SlipwayConfiguration, logger givenLogger: Logger?, _ body: @Sendable (TestServer) async throws -> T
+    ) async throws -> T {
         var logger = Logger(label: "slipway-test")
         logger.logLevel = ProcessInfo.processInfo.environment["SLIPWAY_TEST_LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .warning
+        if let givenLogger { logger = givenLogger }
         let ready = AsyncStream<Int>.makeStream()
-        let app = try await buildApplication(configuration, logger: logger) { port in ready.continuation.yield(port) }
+        let metricsReady = AsyncStream<Int>.makeStream()
+        let app = try await buildApplication(
+            configuration, logger: logger, onServerRunning: { port in ready.continuation.yield(port) },
+            onMetricsServerRunning: { port in metricsReady.continuation.yield(port) })
         let frozen = configuration
         let serviceGroup = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { group in
             group.addTask {
                 // A server that stops before it listens ends the wait for its port.
-                defer { ready.continuation.finish() }
+                defer {
+                    ready.continuation.finish()
+                    metricsReady.continuation.finish()
+                }
                 try await serviceGroup.run()
                 return nil
             }
@@ -127,7 +140,11 @@ public struct TestServer: Sendable {
                 try frozen.adminToken
                 ?? String(contentsOfFile: frozen.dataDirectory + "/admin-token", encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
-            let server = TestServer(port: port, dataDirectory: frozen.dataDirectory, adminToken: token, domain: frozen.domain)
+            var server = TestServer(port: port, dataDirectory: frozen.dataDirectory, adminToken: token, domain: frozen.domain)
+            if frozen.metricsAddress != nil {
+                var metricsPorts = metricsReady.stream.makeAsyncIterator()
+                server.metricsPort = await metricsPorts.next()
+            }
             let result: Result<T, any Error>
             do {
                 result = .success(try await body(server))

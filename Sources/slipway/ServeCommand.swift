@@ -62,6 +62,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup(title: "Connection and authentication limits (docs/security-connections.md)") var limits: ServeLimitOptions
     @OptionGroup(title: "HTTPS (docs/edge.md)") var https: ServeHTTPSOptions
     @OptionGroup(title: "Notifications (docs/notifications.md)") var notifications: ServeNotificationOptions
+    @OptionGroup(title: "Metrics and logs (docs/operations.md)") var operations: ServeOperationsOptions
 
     func run() async throws {
         MallocPolicy.apply()
@@ -145,6 +146,8 @@ struct ServeCommand: AsyncParsableCommand {
         try limits.apply(to: &configuration)
         try https.apply(to: &configuration)
         try notifications.apply(to: &configuration, environment: ProcessInfo.processInfo.environment)
+        try operations.apply(to: &configuration)
+        try operations.bootstrapLogging()
         var logger = Logger(label: "slipway")
         logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0) } ?? .info
         let domain = configuration.domain
@@ -157,6 +160,10 @@ struct ServeCommand: AsyncParsableCommand {
                 },
                 onHTTPSServerRunning: { port in
                     print("HTTPS on port \(port)")
+                    fflush(nil)
+                },
+                onMetricsServerRunning: { port in
+                    print("Metrics on port \(port) (/metrics, no authentication)")
                     fflush(nil)
                 })
             try await app.runService()

@@ -35,7 +35,8 @@ struct TokensCommand: AsyncParsableCommand {
         )
 
         @Argument(help: "A name to recognise it by.") var name: String
-        @Option(name: .customLong("scope"), help: "read, deploy or admin (repeatable; default read).") var scopes: [String] = ["read"]
+        @Option(name: .customLong("scope"), help: "read, deploy, admin or metrics (repeatable; default read; metrics: install administrators only).")
+        var scopes: [String] = ["read"]
         @Option(help: "When it stops working, ISO 8601 (2027-01-31T00:00:00Z); default never.") var expiresAt: String?
         @Flag(help: "Print as JSON.") var json = false
         @OptionGroup var client: ClientOptions

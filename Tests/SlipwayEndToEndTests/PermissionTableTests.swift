@@ -451,6 +451,7 @@ extension PermissionTableTests {
             switch route {
             case "GET /health": return make(.GET, "/health")
             case "GET /openapi.yaml": return make(.GET, "/openapi.yaml")
+            case "GET /metrics": return make(.GET, "/metrics")
             case "POST /api/v1/sessions":
                 let user = account ?? loner
                 return make(.POST, "/api/v1/sessions", Self.json(["login": user.login, "password": user.password]))

@@ -39,8 +39,12 @@ struct V1TokensController {
             if let scope = Scope(rawValue: text) {
                 scopes.insert(scope)
             } else {
-                problems.append(FieldProblem(field: "scopes.\(index)", message: "must be one of read, deploy, admin; got '\(text)'"))
+                problems.append(FieldProblem(field: "scopes.\(index)", message: "must be one of read, deploy, admin, metrics; got '\(text)'"))
             }
+        }
+        if scopes.contains(.metrics) && !identity.user.isInstallAdministrator {
+            // The metrics page shows every workspace's figures: only an install administrator may hand out a way in.
+            problems.append(FieldProblem(field: "scopes", message: "'metrics' is for install administrators only"))
         }
         if body.scopes?.isEmpty == true { problems.append(FieldProblem(field: "scopes", message: "must name at least one scope")) }
         var expiresAt: Date?

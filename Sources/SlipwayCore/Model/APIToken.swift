@@ -1,20 +1,42 @@
 public import Foundation
 
-/// What a token may do. `admin` implies `deploy`, which implies `read`.
+/// What a token may do. `admin` implies `deploy`, which implies `read`: the workspace's scopes, capped by the
+/// member's role. `metrics` stands apart: it reads the install's `/metrics` page (every workspace's figures), implies
+/// nothing else and is implied by nothing else; only an install administrator makes a token holding it, and the page
+/// answers only such a token of an install administrator (docs/operations.md).
 public enum Scope: String, Sendable, Codable, CaseIterable, Comparable {
     case read
     case deploy
     case admin
+    case metrics
 
     private var rank: Int {
         switch self {
         case .read: 0
         case .deploy: 1
         case .admin: 2
+        case .metrics: 3
         }
     }
 
+    /// The order scopes are listed in (`read`, `deploy`, `admin`, `metrics`); not what implies what (`implies`).
     public static func < (lhs: Scope, rhs: Scope) -> Bool { lhs.rank < rhs.rank }
+
+    /// Whether holding this scope allows what `scope` allows: the workspace's scopes imply the lower ones; `metrics`
+    /// only itself.
+    public func implies(_ scope: Scope) -> Bool {
+        switch (self, scope) {
+        case (.metrics, .metrics): true
+        case (.metrics, _), (_, .metrics): false
+        default: self >= scope
+        }
+    }
+
+    /// The scope a token holding this one acts with for a member whose role allows at most `highest`: a workspace scope
+    /// is capped there; `metrics` is not a power in the workspace and stays.
+    public func capped(at highest: Scope) -> Scope {
+        self == .metrics ? self : Swift.min(self, highest)
+    }
 }
 
 /// An API key. Only the SHA-256 hash of its secret is ever stored.
@@ -44,7 +66,7 @@ public struct APIToken: Sendable, Equatable {
     }
 
     /// Whether the token grants `scope`, directly or through a higher scope.
-    public func grants(_ scope: Scope) -> Bool { scopes.contains { $0 >= scope } }
+    public func grants(_ scope: Scope) -> Bool { scopes.contains { $0.implies(scope) } }
 
     /// A fresh random secret: `slw_` and 40 hex digits (160 bits).
     public static func generateSecret() -> String {
@@ -79,7 +101,7 @@ public struct Identity: Sendable, Equatable {
         self.role = role
         switch credential {
         case .session: self.scopes = role.scopes
-        case .token(let token): self.scopes = Set(token.scopes.map { min($0, role.highestScope) })
+        case .token(let token): self.scopes = Set(token.scopes.map { $0.capped(at: role.highestScope) })
         }
     }
 
@@ -94,7 +116,7 @@ public struct Identity: Sendable, Equatable {
     }
 
     /// Whether the caller may do what `scope` allows, directly or through a higher scope.
-    public func grants(_ scope: Scope) -> Bool { scopes.contains { $0 >= scope } }
+    public func grants(_ scope: Scope) -> Bool { scopes.contains { $0.implies(scope) } }
 
     /// The API token the caller authenticated with, if it was one.
     public var token: APIToken? {

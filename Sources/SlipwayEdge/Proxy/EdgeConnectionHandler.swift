@@ -94,6 +94,8 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     private var webSocketCloseTimer: Scheduled<Void>?
     /// How long a client has to answer the server's close frame before the connection closes anyway.
     static let webSocketCloseWait = TimeAmount.seconds(2)
+    /// When the current request's head was read (`EdgeMetrics.now()`), while metrics are on.
+    private var requestStartedAt: UInt64 = 0
 
     /// Adds Hummingbird's HTTP/1 handlers after this one; nil once they are there.
     private var http1Handlers: ((EdgeConnectionHandler, ChannelPipeline.SynchronousOperations) throws -> Void)?
@@ -326,6 +328,7 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
     /// Takes a request whose head has been read: to a service, or on to Hummingbird.
     private func start(_ head: RequestHead, headBytes: ByteBuffer, context: ChannelHandlerContext) {
         clientDeadline.requestStarted()
+        if proxy.metrics != nil { requestStartedAt = EdgeMetrics.now() }
         if head.hostCount > 1 {
             // RFC 9112 §3.2: which of the hosts the request is for is anybody's guess.
             answer(.badRequest, html: EdgePage.multipleHosts, to: head, remainingBody: .length(0), closing: true)
@@ -381,6 +384,15 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             bytes.writeStaticString("Connection: keep-alive\r\n")
         }
         bytes.writeStaticString("\r\n")
+        if let metrics = proxy.metrics {
+            let bodyBytes: Int
+            switch answer.body {
+            case .none: bodyBytes = 0
+            case .bytes(let body): bodyBytes = body.readableBytes
+            case .file(_, let range): bodyBytes = range.count
+            }
+            metrics.record(.static, status: answer.status, since: requestStartedAt, bytes: bodyBytes)
+        }
         switch answer.body {
         case .none:
             context.write(wrapOutboundOut(bytes), promise: nil)
@@ -443,6 +455,10 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
             address = proxy.endpoints.beginRequest(to: deploymentID)
         }
         guard let address, pool != nil else {
+            if let metrics = proxy.metrics {
+                metrics.record(.proxy, status: 502, since: requestStartedAt, bytes: 0)
+                metrics.recordUpstreamError(project: EdgeMetrics.project(ofRouteKey: key), status: 502)
+            }
             answer(
                 .badGateway, html: EdgePage.serviceNotRunning(host: proxy.hostName(key)), to: head, remainingBody: body,
                 closing: head.asksForUpgrade)
@@ -455,7 +471,8 @@ public final class EdgeConnectionHandler: ChannelDuplexHandler, RemovableChannel
         }
         let exchange = ProxyExchange(
             handler: self, request: head, routeKey: key, address: address, requestBody: body, endpoints: proxy.endpoints,
-            deploymentID: deploymentID, responseHeadTimeout: TimeAmount(proxy.configuration.responseHeadTimeout))
+            deploymentID: deploymentID, responseHeadTimeout: TimeAmount(proxy.configuration.responseHeadTimeout),
+            metrics: proxy.metrics, startedAt: requestStartedAt)
         state = .proxying(exchange)
         // A pooled connection comes at once; a new one later (it then flushes what was sent meanwhile).
         connect(exchange, fresh: false)

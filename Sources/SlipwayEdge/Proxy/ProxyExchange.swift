@@ -45,6 +45,14 @@ final class ProxyExchange: UpstreamResponseReceiver {
     /// When the response head must have come, while the edge waits for it.
     private(set) var headDeadline: NIODeadline?
     private(set) var isOver = false
+    /// The edge's request figures; nil: metrics off.
+    private let metrics: EdgeMetrics?
+    /// When the request's head was read (`EdgeMetrics.now()`, while metrics are on).
+    private let startedAt: UInt64
+    /// The status of the response head relayed (0 until one came).
+    private var responseStatus = 0
+    /// The bytes of the response relayed to the client so far, counted while metrics are on.
+    private var responseBytes = 0
 
     deinit {
         if isInFlight { endpoints.endRequest(to: deploymentID) }
@@ -56,8 +64,11 @@ final class ProxyExchange: UpstreamResponseReceiver {
 
     init(
         handler: EdgeConnectionHandler, request: RequestHead, routeKey: String, address: ServiceAddress, requestBody: BodyFraming,
-        endpoints: ServiceEndpoints, deploymentID: Int64, responseHeadTimeout: TimeAmount
+        endpoints: ServiceEndpoints, deploymentID: Int64, responseHeadTimeout: TimeAmount, metrics: EdgeMetrics? = nil,
+        startedAt: UInt64 = 0
     ) {
+        self.metrics = metrics
+        self.startedAt = startedAt
         self.handler = handler
         self.request = request
         self.routeKey = routeKey
@@ -151,6 +162,7 @@ final class ProxyExchange: UpstreamResponseReceiver {
             do {
                 guard var slice = try body.take(from: &bytes) else { return }
                 responseBody = body
+                if metrics != nil { responseBytes &+= slice.readableBytes }
                 if held != nil { held?.writeBuffer(&slice) } else { handler.writeToClient(slice) }
             } catch {
                 upstreamReusable = false
@@ -171,6 +183,7 @@ final class ProxyExchange: UpstreamResponseReceiver {
             failUnreadable()
             return
         }
+        responseStatus = head.status
         upstreamReusable = upstreamReusable && head.keepsAlive && !request.isHTTP10 && !body.endsWithConnection
         closesClient = !request.keepAlive || body.endsWithConnection || handler.closesAfterExchange
         let connection: ProxyHeaders.ClientConnection = closesClient ? .close : request.isHTTP10 ? .keepAlive : .unsaid
@@ -196,6 +209,7 @@ final class ProxyExchange: UpstreamResponseReceiver {
             handler.writeToClient(held)
         }
         let closesClient = self.closesClient
+        metrics?.record(.proxy, status: responseStatus, since: startedAt, bytes: responseBytes)
         // The process has sent its whole answer: nothing of this request is left for it to do.
         finish(reusable: upstreamReusable && requestEnded)
         handler.responseCompleted(self, closingClient: closesClient)
@@ -243,6 +257,10 @@ final class ProxyExchange: UpstreamResponseReceiver {
     /// Ends the exchange with an error page (nothing of the response has gone out yet).
     func failBeforeResponse(_ status: HTTPResponseStatus, html: String) {
         guard !isOver else { return }
+        if let metrics {
+            metrics.record(.proxy, status: Int(status.code), since: startedAt, bytes: 0)
+            metrics.recordUpstreamError(project: EdgeMetrics.project(ofRouteKey: routeKey), status: Int(status.code))
+        }
         finish(reusable: false)
         handler.answerFailure(self, status: status, html: html)
     }

@@ -50,6 +50,8 @@ public final class ServiceProxy: Sendable {
     public let https: EdgeHTTPS?
     /// The ACME HTTP-01 and TLS-ALPN-01 challenges the edge answers; nil: none.
     public let acmeChallenges: ACMEChallenges?
+    /// The request figures of the edge; nil: metrics off (nothing is measured).
+    public let metrics: EdgeMetrics?
     private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamConnectionPool?>]
 
     /// Creates the proxy for the service routes of `routes` under `domain`, with one connection pool for each loop
@@ -64,11 +66,13 @@ public final class ServiceProxy: Sendable {
         eventLoopGroup: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
         staticSites: StaticSites? = nil,
         https: EdgeHTTPS? = nil,
-        acmeChallenges: ACMEChallenges? = nil
+        acmeChallenges: ACMEChallenges? = nil,
+        metrics: EdgeMetrics? = nil
     ) {
         self.init(
             domain: domain, routes: routes, endpoints: endpoints, configuration: configuration, clientLimits: clientLimits,
-            eventLoopGroup: eventLoopGroup, upstreamConnector: .sockets, staticSites: staticSites, https: https, acmeChallenges: acmeChallenges)
+            eventLoopGroup: eventLoopGroup, upstreamConnector: .sockets, staticSites: staticSites, https: https, acmeChallenges: acmeChallenges,
+            metrics: metrics)
     }
 
     /// The proxy with the connections to service processes opened by `upstreamConnector` (a test's channels).
@@ -82,8 +86,10 @@ public final class ServiceProxy: Sendable {
         upstreamConnector: UpstreamConnector,
         staticSites: StaticSites? = nil,
         https: EdgeHTTPS? = nil,
-        acmeChallenges: ACMEChallenges? = nil
+        acmeChallenges: ACMEChallenges? = nil,
+        metrics: EdgeMetrics? = nil
     ) {
+        self.metrics = metrics
         self.upstreamConnector = upstreamConnector
         self.staticSites = staticSites
         self.https = https

@@ -29,6 +29,8 @@ struct StaticFront {
     struct Answer {
         var head: ByteBuffer
         var body: Body
+        /// The status code the head carries (for the edge's metrics).
+        var status: Int = 200
     }
 
     /// The answer to `head` (whose bytes are `bytes`) for the build `buildID`; nil to leave the request to Hummingbird.
@@ -53,8 +55,8 @@ struct StaticFront {
         let decision = StaticFileAnswer.decide(file, request: fields, cacheControl: StaticSites.cacheControl)
         var answerHead = Self.head(decision.status, decision.headers, serverName: sites.configuration.serverName)
         if decision.bytes == nil, decision.status != .notModified { answerHead.writeStaticString("Content-Length: 0\r\n") }
-        guard !head.isHEAD, let range = decision.bytes else { return Answer(head: answerHead, body: .none) }
-        return Answer(head: answerHead, body: body(of: decision.form, entry: entry, range: range))
+        guard !head.isHEAD, let range = decision.bytes else { return Answer(head: answerHead, body: .none, status: Int(decision.status.code)) }
+        return Answer(head: answerHead, body: body(of: decision.form, entry: entry, range: range), status: Int(decision.status.code))
     }
 
     /// The file a request names and the form it gets, found in the build's manifest (and remembered); nil when the
