@@ -201,11 +201,13 @@ struct SQLDeploymentRepository: DeploymentRepository {
     func saveProgress(_ deployment: Deployment) async throws {
         var deployment = deployment
         deployment.updatedAt = Timestamp.now()
-        // Not a transaction: a deployment ended by a shutdown records its state from a cancelled task, and one
-        // statement gets through where BEGIN … COMMIT is rolled back. The notifications follow the state at once.
-        try await database.withConnection { session in
-            try await Self.write(deployment, session)
-        }
+        // The state and the notifications it queues are one transaction: a crash loses neither alone. A deployment
+        // ended by a shutdown records its state from a cancelled task, where the drivers would roll BEGIN … COMMIT
+        // back; an unstructured task does not inherit the cancellation, and the write is short.
+        let database = self.database
+        try await Task {
+            try await database.transaction { session in try await Self.write(deployment, session) }
+        }.value
     }
 
     func saveLive(_ deployment: Deployment, makeProduction: Bool) async throws {
