@@ -3,6 +3,7 @@ public import Hummingbird
 import Logging
 import SlipwayAPI
 import SlipwayCore
+import SlipwayDashboard
 import SlipwayPipeline
 import SlipwayRuntime
 import SlipwaySandbox
@@ -31,7 +32,7 @@ extension Router {
 }
 
 /// The routes of the API router exactly as `buildApplication` builds it, with every optional part (git, environment
-/// variables) present: made from a throwaway SQLite store in a temporary data directory, deleted before it returns.
+/// variables) present but the dashboard's pages (they are HTML, not part of the API document): made from a throwaway SQLite store in a temporary data directory, deleted before it returns.
 public func apiRouteList() async throws -> [APIRoute] {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-routes-\(UUID().uuidString.prefix(8))").path
     defer { try? FileManager.default.removeItem(atPath: root) }
@@ -58,7 +59,7 @@ public func apiRouteList() async throws -> [APIRoute] {
             urls: PublicURLs(domain: configuration.domain, port: configuration.port), supervisor: supervisor,
             environmentVariables: environmentVariables,
             restoration: ServiceRestoration(supervisor: supervisor, deployments: store.deployments, variables: environmentVariables, logger: logger),
-            certificateWork: nil
+            certificateWork: nil, withDashboard: false
         )
     }
     return router.apiRoutes
@@ -70,54 +71,57 @@ func buildServerAPIRouter(
     _ configuration: SlipwayConfiguration, logger: Logger, store: SQLStore, secrets: SecretBox, layout: DataLayout,
     repositoryRules: RepositorySourceRules, queueSignal: WakeUpSignal, running: RunningDeployments, activity: DeploymentActivity,
     files: DataDirectoryFiles, routes: RouteTable, urls: PublicURLs, supervisor: ServiceSupervisor,
-    environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration, certificateWork: DomainCertificateWork?
+    environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration, certificateWork: DomainCertificateWork?,
+    withDashboard: Bool = true
 ) -> Router<SlipwayRequestContext> {
     // Every deployment, whoever asks for it, is created through this one admission.
     let admission = DeploymentAdmission(
         repository: store.admissions(box: secrets), queueSignal: queueSignal, queueCap: configuration.queueCap)
     let deploymentService = DeploymentService(projects: store.projects, deployments: store.deployments, admission: admission)
-    return buildAPIRouter(
-        APIDependencies(
-            identities: store.identities,
-            accounts: AccountService(
-                identities: store.identities, passwords: ScryptPasswordHasher(parameters: configuration.passwordHashing),
-                configuration: .init(sessionLifetime: configuration.sessionLifetime)
+    let dependencies = APIDependencies(
+        identities: store.identities,
+        accounts: AccountService(
+            identities: store.identities, passwords: ScryptPasswordHasher(parameters: configuration.passwordHashing),
+            configuration: .init(sessionLifetime: configuration.sessionLifetime)
+        ),
+        tenancy: TenancyService(tenancy: store.tenancy, identities: store.identities),
+        installLimits: InstallLimitsService(
+            limits: store.installLimits,
+            defaults: InstallLimits(
+                queuedDeploymentsPerWorkspace: configuration.queueCap, workspaceWorkers: configuration.effectiveWorkspaceWorkers)
+        ),
+        projects: store.projects, deployments: store.deployments,
+        projectSettings: ProjectService(
+            projects: store.projects,
+            rules: ProjectInputRules(
+                repositories: repositoryRules, servicePorts: configuration.servicePorts, slipwayPorts: [configuration.port]
             ),
-            tenancy: TenancyService(tenancy: store.tenancy, identities: store.identities),
-            installLimits: InstallLimitsService(
-                limits: store.installLimits,
-                defaults: InstallLimits(
-                    queuedDeploymentsPerWorkspace: configuration.queueCap, workspaceWorkers: configuration.effectiveWorkspaceWorkers)
-            ),
-            projects: store.projects, deployments: store.deployments,
-            projectSettings: ProjectService(
-                projects: store.projects,
-                rules: ProjectInputRules(
-                    repositories: repositoryRules, servicePorts: configuration.servicePorts, slipwayPorts: [configuration.port]
-                ),
-                deployments: store.deployments, routes: routes, files: files, runtime: supervisor
-            ),
-            service: deploymentService,
-            builds: BuildDeploymentService(projects: store.projects, queries: store.queries, admission: admission),
-            control: DeploymentControlService(
-                projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
-                routes: routes, files: files, queueSignal: queueSignal, workspaceWorkers: configuration.effectiveWorkspaceWorkers,
-                stopTimeout: configuration.cancelGracePeriod + .seconds(10),
-                runtime: supervisor,
-                startServices: { live, reason in restoration.enqueue(live, reason: reason) },
-                installLimits: store.installLimits
-            ),
-            logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
-            queries: store.queries,
-            git: GitIntegration(
-                pushes: GitPushService(sources: store.gitSources, admission: admission),
-                sources: store.gitSources, remote: GitHTTPBackend(layout: layout)
-            ),
-            environment: EnvironmentService(variables: environmentVariables),
-            runtime: supervisor, serviceRestarts: store.serviceRestarts,
-            domains: DomainService(
-                domains: store.domains, rules: DomainRules(platformDomain: configuration.domain), routes: routes, certificates: certificateWork,
-                ownership: configuration.domainOwnership(secrets: secrets))
-        ).withProtections(configuration, logger: logger)
-    )
+            deployments: store.deployments, routes: routes, files: files, runtime: supervisor
+        ),
+        service: deploymentService,
+        builds: BuildDeploymentService(projects: store.projects, queries: store.queries, admission: admission),
+        control: DeploymentControlService(
+            projects: store.projects, deployments: store.deployments, control: store.control, stopper: running, activity: activity,
+            routes: routes, files: files, queueSignal: queueSignal, workspaceWorkers: configuration.effectiveWorkspaceWorkers,
+            stopTimeout: configuration.cancelGracePeriod + .seconds(10),
+            runtime: supervisor,
+            startServices: { live, reason in restoration.enqueue(live, reason: reason) },
+            installLimits: store.installLimits
+        ),
+        logs: FileDeploymentLogs(layout: layout), files: files, routes: routes, activity: activity, urls: urls,
+        queries: store.queries,
+        git: GitIntegration(
+            pushes: GitPushService(sources: store.gitSources, admission: admission),
+            sources: store.gitSources, remote: GitHTTPBackend(layout: layout)
+        ),
+        environment: EnvironmentService(variables: environmentVariables),
+        runtime: supervisor, serviceRestarts: store.serviceRestarts,
+        domains: DomainService(
+            domains: store.domains, rules: DomainRules(platformDomain: configuration.domain), routes: routes, certificates: certificateWork,
+            ownership: configuration.domainOwnership(secrets: secrets))
+    ).withProtections(configuration, logger: logger)
+    let router = buildAPIRouter(dependencies)
+    // The dashboard's pages sit beside the API at the bare domain, over the same use cases (docs/dashboard.md).
+    if withDashboard { DashboardController(dependencies: dependencies).addRoutes(to: router) }
+    return router
 }
