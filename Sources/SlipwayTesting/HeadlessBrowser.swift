@@ -35,7 +35,9 @@ public struct HeadlessBrowser: Sendable {
         process.standardError = FileHandle.nullDevice
         try process.run()
         defer {
-            process.terminate()
+            // chromedriver started from a Swift process does not end on SIGTERM here (the signal stays blocked in the
+            // child); the session is deleted first, which ends Chromium, then the driver is killed by its pid.
+            kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
         let base = "http://127.0.0.1:\(port)"
@@ -99,7 +101,7 @@ public struct HeadlessBrowser: Sendable {
         return answer["value"]
     }
 
-    private static let elementKey = "element-6066-11e4-a6e6-4a4d3a1c1f5b"
+    private static let elementKey = "element-6066-11e4-a52e-4f735466cecf"
 
     /// Opens `url` and waits for the page to load.
     public func open(_ url: String) async throws { try await command(.POST, "/url", ["url": url]) }

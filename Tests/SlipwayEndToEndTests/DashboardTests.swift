@@ -61,8 +61,9 @@ import Testing
             return answer
         }
 
-        /// Logs in through the login form; returns the answer to the form.
+        /// Logs in through the login form, as a new session; returns the answer to the form.
         func logIn(_ login: String, _ password: String, next: String = "/") async throws -> Answer {
+            cookies["slipway_session"] = nil
             let page = try await send(.GET, "/login")
             return try await send(.POST, "/login", form: ["login": login, "password": password, "next": next, "csrf": page.csrf ?? ""])
         }
@@ -118,6 +119,9 @@ import Testing
                 }
                 let answer = try await visitor.logIn("alice", password, next: "/projects/web?state=failed")
                 #expect(answer.location == "/projects/web?state=failed")
+                // Logged in, the login page goes on to `next` at once.
+                let again = try await visitor.send(.GET, "/login?next=/projects/web")
+                #expect(again.status == 303 && again.location == "/projects/web")
                 let setCookie = answer.headers["Set-Cookie"].first { $0.hasPrefix("slipway_session=") } ?? ""
                 #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax") && setCookie.contains("Path=/"), "\(setCookie)")
 
