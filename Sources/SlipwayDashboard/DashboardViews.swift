@@ -46,7 +46,8 @@ enum DashboardViews {
     static func stages(_ deployment: Deployment, now: Date) -> [[String: Any]] {
         deployment.stages.map { stage in
             var row: [String: Any] = ["name": stage.name.rawValue, "status": stage.status.rawValue]
-            if let started = stage.startedOn {
+            // An idle or skipped stage shows no times (it has not run).
+            if let started = stage.startedOn, stage.status != .idle, stage.status != .skipped {
                 row["started"] = time(started, now: now)
                 let end = stage.endedOn ?? now
                 row["took"] = duration(seconds: max(0, Int(end.timeIntervalSince(started).rounded())))

@@ -209,4 +209,35 @@ import Testing
             }
         }
     }
+
+    @Test func theWorkspaceSwitcherChoosesWhereThePagesAndTheCookieAuthenticatedAPIAct() async throws {
+        try await TestServer.withServer { server in
+            let password = try await Self.member(server, "alice", role: "developer")
+            let created = try await server.client.raw(
+                .POST, "/api/v1/workspaces", body: try JSONSerialization.data(withJSONObject: ["name": "second", "owner_login": "alice"]))
+            #expect(created.0 == 201, "\(String(decoding: created.1, as: UTF8.self))")
+            let workspace = try #require((try JSONSerialization.jsonObject(with: created.1) as? [String: Any])?["workspace"] as? [String: Any])
+            let secondID = try #require(workspace["id"] as? Int64)
+            try await Self.withClient { client in
+                let alice = Visitor(server, client)
+                _ = try await alice.logIn("alice", password)
+                let first = try await alice.send(.GET, "/")
+                #expect(first.body.contains("in default") && first.body.contains("second (owner)"))
+                // A developer in `default`: no create form there.
+                #expect(!first.body.contains("create-project"))
+                let csrf = try #require(first.csrf)
+                #expect(try await alice.send(.POST, "/-/workspace", form: ["workspace": String(secondID)]).status == 403)
+                #expect(try await alice.send(.POST, "/-/workspace", form: ["workspace": "999999", "csrf": csrf]).status == 404)
+                let switched = try await alice.send(.POST, "/-/workspace", form: ["workspace": String(secondID), "csrf": csrf])
+                #expect(switched.status == 303 && alice.cookies["slipway_workspace"] == String(secondID))
+                let second = try await alice.send(.GET, "/")
+                #expect(second.body.contains("in second") && second.body.contains("create-project"))
+                // The API, authenticated by the same cookie, acts there too; the header still wins.
+                let me = try await alice.send(.GET, "/api/v1/me")
+                #expect(me.status == 200 && me.body.contains("\"name\":\"second\""), "\(me.body)")
+                let named = try await alice.send(.GET, "/api/v1/me", headers: [("X-Slipway-Workspace", "default")])
+                #expect(named.status == 200 && named.body.contains("\"name\":\"default\""), "\(named.body)")
+            }
+        }
+    }
 }
