@@ -40,6 +40,8 @@ let package = Package(
         // YAML: the OpenAPI document read back in SlipwayTesting, and SlipwayAPI's Dokploy document
         // (`settings.getOpenApiDocument`), which is derived from openapi.yaml at run time.
         .package(url: "https://github.com/jpsim/Yams.git", from: "5.0.1"),
+        // The dashboard's HTML templates (SlipwayDashboard).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         /// The domain: values, identifiers, the deployment state machine, rules and repository protocols. Foundation only.
@@ -147,11 +149,35 @@ let package = Package(
             swiftSettings: upcomingFeatures
         ),
 
+        /// The dashboard: server-rendered HTML pages at the bare domain beside the API, over the same Core use cases.
+        .target(
+            name: "SlipwayDashboard",
+            dependencies: [
+                "SlipwayCore",
+                // The request context, the session cookie and the failed-login limiter it shares with the API.
+                "SlipwayAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            // Templates and assets, compiled into the binary (no resource bundle to install next to it).
+            resources: [
+                .embedInCode("Templates/layout.mustache"), .embedInCode("Templates/login.mustache"),
+                .embedInCode("Templates/projects.mustache"), .embedInCode("Templates/project.mustache"),
+                .embedInCode("Templates/deployment.mustache"), .embedInCode("Templates/problem.mustache"),
+                .embedInCode("Assets/dashboard.css"), .embedInCode("Assets/dashboard.js"),
+            ],
+            swiftSettings: upcomingFeatures
+        ),
+
         /// The composition root: configuration, bootstrap, and the ServiceGroup that runs everything.
         .target(
             name: "SlipwayServer",
             dependencies: [
                 "SlipwayCore", "SlipwayStore", "SlipwaySandbox", "SlipwayPipeline", "SlipwayRuntime", "SlipwayEdge", "SlipwayAPI",
+                "SlipwayDashboard",
                 // The certificate work: ACME for custom domains, uploads checked (Certificates/).
                 "SlipwayCertificates",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -3,6 +3,7 @@ public import Hummingbird
 import Logging
 import SlipwayAPI
 import SlipwayCore
+import SlipwayDashboard
 import SlipwayPipeline
 import SlipwayRuntime
 import SlipwaySandbox
@@ -31,7 +32,7 @@ extension Router {
 }
 
 /// The routes of the API router exactly as `buildApplication` builds it, with every optional part (git, environment
-/// variables) present: made from a throwaway SQLite store in a temporary data directory, deleted before it returns.
+/// variables) present but the dashboard's pages (they are HTML, not part of the API document): made from a throwaway SQLite store in a temporary data directory, deleted before it returns.
 public func apiRouteList() async throws -> [APIRoute] {
     let root = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-routes-\(UUID().uuidString.prefix(8))").path
     defer { try? FileManager.default.removeItem(atPath: root) }
@@ -59,7 +60,7 @@ public func apiRouteList() async throws -> [APIRoute] {
             environmentVariables: environmentVariables,
             restoration: ServiceRestoration(
                 supervisor: supervisor, deployments: store.deployments, projects: store.projects, variables: environmentVariables, logger: logger),
-            certificateWork: nil, metrics: SlipwayMetrics()
+            certificateWork: nil, metrics: SlipwayMetrics(), withDashboard: false
         )
     }
     return router.apiRoutes
@@ -72,7 +73,7 @@ func buildServerAPIRouter(
     repositoryRules: RepositorySourceRules, queueSignal: WakeUpSignal, running: RunningDeployments, activity: DeploymentActivity,
     files: DataDirectoryFiles, routes: RouteTable, urls: PublicURLs, supervisor: ServiceSupervisor,
     environmentVariables: any EnvironmentVariableRepository, restoration: ServiceRestoration, certificateWork: DomainCertificateWork?,
-    metrics: SlipwayMetrics?
+    metrics: SlipwayMetrics?, withDashboard: Bool = true
 ) -> Router<SlipwayRequestContext> {
     // Every deployment, whoever asks for it, is created through this one admission (and counted there).
     let admissions: any DeploymentAdmissionRepository =
@@ -128,5 +129,9 @@ func buildServerAPIRouter(
         let page: @Sendable () async -> String = { await metrics.page(store: store, supervisor: supervisor) }
         dependencies.metricsPage = page
     }
-    return buildAPIRouter(dependencies.withProtections(configuration, logger: logger).withAudit(store.audit))
+    let protected = dependencies.withProtections(configuration, logger: logger).withAudit(store.audit)
+    let router = buildAPIRouter(protected)
+    // The dashboard's pages sit beside the API at the bare domain, over the same use cases (docs/dashboard.md).
+    if withDashboard { DashboardController(dependencies: protected).addRoutes(to: router) }
+    return router
 }

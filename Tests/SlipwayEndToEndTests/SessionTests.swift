@@ -205,7 +205,7 @@ import Testing
             let login = try await server.send(.POST, "/api/v1/sessions", body: body)
             #expect(login.status == 201)
             let setCookie = try #require(login.headers["Set-Cookie"].first)
-            #expect(setCookie.hasPrefix("slipway_session=slws_") && setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Strict"))
+            #expect(setCookie.hasPrefix("slipway_session=slws_") && setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"))
             let secret = try #require(setCookie.split(separator: ";").first?.split(separator: "=").last.map(String.init))
             let cookie = ("Cookie", "slipway_session=\(secret)")
             let own = "http://127.0.0.1:\(server.port)"

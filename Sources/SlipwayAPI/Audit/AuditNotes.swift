@@ -1,5 +1,5 @@
 import Hummingbird
-import SlipwayCore
+public import SlipwayCore
 import Synchronization
 
 /// What a request tells the audit trail while it runs: who authenticated, in which workspace, what the change was
@@ -27,7 +27,7 @@ public final class AuditNotes: Sendable {
     var snapshot: State { state.withLock { $0 } }
 
     /// The caller authenticated, acting in `identity`'s workspace (nil: in none).
-    func authenticated(_ caller: Caller, acting identity: Identity?) {
+    public func authenticated(_ caller: Caller, acting identity: Identity?) {
         state.withLock {
             $0.user = caller.user
             $0.tokenID = caller.token?.id

@@ -89,6 +89,15 @@ enum AuditedRoutes {
         AuditedRoute(.post, "api/v1/notifications", "notification.create", target: "notification"),
         AuditedRoute(.delete, "api/v1/notifications/:id", "notification.delete", target: "notification", "id"),
         AuditedRoute(.post, "api/v1/notifications/:id/test", "notification.test", target: "notification", "id"),
+        // The dashboard's forms (docs/dashboard.md): the same changes, from its pages.
+        AuditedRoute(.post, "projects", "project.create", target: "project"),
+        AuditedRoute(.post, "projects/:project/deployments", "deployment.create", target: "project", "project"),
+        AuditedRoute(.post, "deployments/:deployment/cancel", "deployment.cancel", target: "deployment", "deployment"),
+        AuditedRoute(.post, "deployments/:deployment/kill", "deployment.kill", target: "deployment", "deployment"),
+        AuditedRoute(.post, "deployments/:deployment/rerun", "deployment.rerun", target: "deployment", "deployment"),
+        AuditedRoute(.post, "deployments/:deployment/rollback", "deployment.rollback", target: "deployment", "deployment"),
+        AuditedRoute(.post, "deployments/:deployment/promote", "deployment.promote", target: "deployment", "deployment"),
+        AuditedRoute(.post, "deployments/:deployment/delete", "deployment.delete", target: "deployment", "deployment"),
         // Deployments, native.
         AuditedRoute(.post, "api/v1/deployments", "deployment.create", target: "deployment"),
         AuditedRoute(.post, "api/v1/deployments/:deployment/rerun", "deployment.rerun", target: "deployment", "deployment"),

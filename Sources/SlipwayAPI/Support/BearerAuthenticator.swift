@@ -25,11 +25,13 @@ struct BearerAuthenticator: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var secret = Self.secret(in: request.headers)
+        var workspace = request.headers[Self.workspaceHeader]
         if secret == nil, let fromCookie = SessionCookie.secret(in: request) {
             guard SessionCookie.allows(request) else {
                 throw SlipwayError.forbidden("a request authenticated by the session cookie must come from Slipway's own pages")
             }
             secret = fromCookie
+            workspace = workspace ?? SessionCookie.workspace(in: request)
         }
         guard let secret else { throw APIError.unauthenticated }
         let address = context.remoteAddress?.ipAddress
@@ -40,7 +42,7 @@ struct BearerAuthenticator: RouterMiddleware {
         }
         var context = context
         context.caller = caller
-        if let named = request.headers[Self.workspaceHeader] {
+        if let named = workspace {
             let selector = WorkspaceSelector(named)
             guard let identity = try await tenancy.identity(of: caller, in: selector) else {
                 throw SlipwayError.notFound("workspace '\(selector.description)' not found among yours")
