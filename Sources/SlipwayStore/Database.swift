@@ -202,7 +202,10 @@ final class Database: Sendable {
                 return result
             } catch {
                 do {
-                    try await session.run("ROLLBACK")
+                    // Not cancellable: NIO's thread pool does not run the work of a cancelled task (sqlite-nio's
+                    // statements throw CancellationError unrun), and a ROLLBACK that never ran would leave the
+                    // connection inside this transaction, every later BEGIN on it refused.
+                    try await Task { try await session.run("ROLLBACK") }.value
                 } catch let rollbackError {
                     logger.debug("Rollback failed", metadata: ["error": "\(String(reflecting: rollbackError))"])
                 }

@@ -123,10 +123,19 @@ public struct HeadlessBrowser: Sendable {
         try await command(.POST, "/element/\(id)/value", ["text": text])
     }
 
-    /// Clicks the element matching `selector`.
+    /// Clicks the element matching `selector`. A live page may replace the element between finding and clicking it
+    /// (WebDriver's "stale element reference"): it is then found again, a few times at most.
     public func click(_ selector: String) async throws {
-        let id = try await element(selector)
-        try await command(.POST, "/element/\(id)/click")
+        var attempt = 1
+        while true {
+            let id = try await element(selector)
+            do {
+                try await command(.POST, "/element/\(id)/click")
+                return
+            } catch let failure as Failure where failure.description.contains("stale element") && attempt < 5 {
+                attempt += 1
+            }
+        }
     }
 
     /// Accepts the confirmation dialog the page shows (`window.confirm`).

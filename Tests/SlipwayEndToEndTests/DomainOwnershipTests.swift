@@ -34,7 +34,7 @@ struct DomainOwnershipTests {
                 #expect(claimRecord.value?.hasPrefix("slipway-verify=") == true)
                 #expect(claim.certificate.status == "pending")
                 // Not proven: not served (the name is no route, so the API answers), and verify says what is missing.
-                #expect(try await CustomDomainTests.fetch(server, host: Self.hostname).body.contains("<h1>") == false)
+                #expect(try await CustomDomainTests.fetch(server, host: Self.hostname).body.hasPrefix("<h1>") == false)
                 await #expect(throws: ClientError.self) { try await squatter.verifyDomain(project: "squat", hostname: Self.hostname) }
                 let refused = try await CustomDomainTests.call(
                     server, .POST, "/api/v1/projects/squat/domains/\(Self.hostname)/verify", token: squatterToken)
@@ -71,7 +71,7 @@ struct DomainOwnershipTests {
                 let later = "later.example.test"
                 let pending = try await owner.addDomain(project: "shop", hostname: later, branch: "staging")
                 #expect(pending.verification?.status == "pending")
-                #expect(try await CustomDomainTests.fetch(server, host: later).body.contains("<h1>") == false)
+                #expect(try await CustomDomainTests.fetch(server, host: later).body.hasPrefix("<h1>") == false)
                 try await pebble.setTXT("_slipway-challenge.\(later)", try #require(pending.verification?.value))
                 let verified = try await owner.verifyDomain(project: "shop", hostname: later)
                 #expect(verified.verification?.status == "verified")

@@ -7,7 +7,7 @@ import Testing
 
 /// Several connections to one SQLite file (a server and a command-line tool, or a test's second store) waiting for
 /// each other's write lock.
-@Suite("SQLite lock waits")
+@Suite("SQLite lock waits and cancelled transactions")
 struct SQLiteLockWaitTests {
     @Test("Connections waiting for a file's write lock never stop the one that holds it")
     func waitersDoNotStarveTheHolder() async throws {
@@ -47,6 +47,32 @@ struct SQLiteLockWaitTests {
         }
         #expect(rows.count(where: { $0.owner == "holder" }) == 2)
         #expect(rows.count == 2 + waiters)
+    }
+
+    @Test("A transaction whose task is cancelled is rolled back and leaves the connection usable")
+    func cancelledTransactionIsRolledBack() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("slipway-cancel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let location = DatabaseLocation.sqlite(path: directory.appendingPathComponent("slipway.sqlite").path)
+        try await TestDatabase.withDatabase(at: location) { database in
+            try await database.withConnection { session in try await session.run("CREATE TABLE marks (owner TEXT NOT NULL)") }
+            let cancelled = Task {
+                try await database.transaction { session in
+                    try await session.run("INSERT INTO marks (owner) VALUES (\(bind: "cancelled"))")
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    // NIO's thread pool does not run a cancelled task's work: this statement throws unrun.
+                    try await session.run("INSERT INTO marks (owner) VALUES (\(bind: "never"))")
+                }
+            }
+            await #expect(throws: CancellationError.self) { try await cancelled.value }
+            // The next transaction begins on the same connection, and nothing of the cancelled one was kept.
+            try await database.transaction { session in
+                try await session.run("INSERT INTO marks (owner) VALUES (\(bind: "next"))")
+            }
+            let owners = try await database.withConnection { session in try await session.all(Mark.self, "SELECT owner FROM marks") }
+            #expect(owners.map(\.owner) == ["next"])
+        }
     }
 
     /// Runs `body`, or throws once `limit` has passed, so that a test that would hang fails instead. Not a task group:
