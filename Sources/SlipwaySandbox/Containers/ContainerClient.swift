@@ -306,11 +306,13 @@ public struct ContainerClient: Sendable {
     }
 
     /// A listing's lines, asked again when it failed: Podman's listings fail while another command removes an image
-    /// they are looking at ("checking if image … is dangling: … image not known").
+    /// they are looking at ("checking if image … is dangling: … image not known") and while a container's cleanup has
+    /// unmounted its network namespace but not yet removed it ("joining network namespace of container …: unknown FS
+    /// magic"), a window that lasted over half a second on a loaded machine. Asked for about 6 s in all.
     private func listing(_ command: Command, operation: String) async throws -> [String] {
         var output = try await Self.execute(command, timeout: commandTimeout)
-        for attempt in 1..<5 where !output.termination.succeeded {
-            try await Task.sleep(for: .milliseconds(50 * attempt))
+        for pause in [50, 100, 200, 400, 800, 1_000, 1_500, 2_000] where !output.termination.succeeded {
+            try await Task.sleep(for: .milliseconds(pause))
             output = try await Self.execute(command, timeout: commandTimeout)
         }
         guard output.termination.succeeded else { throw ContainerEngineError(operation, output) }
