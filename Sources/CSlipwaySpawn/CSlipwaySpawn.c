@@ -3,6 +3,7 @@
 #include <sched.h>
 #include <unistd.h>
 #include <spawn.h>
+#include <sys/vfs.h>
 #include "CSlipwaySpawn.h"
 
 int slipway_pipe_cloexec(int fds[2]) { return pipe2(fds, O_CLOEXEC); }
@@ -16,3 +17,9 @@ int slipway_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path
 }
 
 int slipway_enter_network_namespace(int fd) { return setns(fd, CLONE_NEWNET); }
+
+long slipway_file_system_type(const char *path) {
+    struct statfs status;
+    if (statfs(path, &status) != 0) return -1;
+    return (long)status.f_type;
+}

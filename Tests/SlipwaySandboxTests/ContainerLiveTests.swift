@@ -241,6 +241,35 @@ struct ContainerLiveTests {
         #expect(try await scene.client.inspect(name).running == false)
     }
 
+    /// Podman 4.3 sometimes mounts a container's network namespace file from inside another mount namespace; here the
+    /// same state is made by unmounting it in ours. Every `ps` then fails on the container until the listing repairs
+    /// the file (without the repair the listing throws); removing the container leaves no mount behind.
+    @Test func aListingRepairsAContainerWhoseNetworkNamespaceFileIsNotANamespace() async throws {
+        try await Scene.with { scene in
+            try await scene.buildBaseImage()
+            let name = "slipway-test-\(scene.token)"
+            let spec = ContainerRunSpec(
+                name: name, image: scene.baseImage, labels: scene.labels, command: ["sleep", "300"],
+                limits: ContainerLimits(resources: ResourceLimits(memoryBytes: 64 * 1024 * 1024, maxProcesses: 64)))
+            try await scene.client.run(spec)
+            let state = try await scene.client.inspect(name)
+            let path = try #require(state.networkNamespacePath, "slirp4netns containers have a namespace file")
+            #expect(NetworkNamespaceFile.isNamespace(path) == true)
+            try #require(umount2(path, Int32(MNT_DETACH)) == 0, "unmounting \(path): \(String(cString: strerror(errno)))")
+            #expect(NetworkNamespaceFile.isNamespace(path) == false)
+            let broken = try await ContainerClient.execute(scene.client.commands.containersWithLabel(scene.label), timeout: .seconds(30))
+            #expect(!broken.termination.succeeded, "podman ps fails on the container")
+            #expect(BrokenNetworkNamespace(reportedIn: broken) == BrokenNetworkNamespace(container: state.id, path: path))
+
+            #expect(try await scene.client.containers(withLabel: scene.label) == [state.id])
+            #expect(NetworkNamespaceFile.isNamespace(path) == true)
+            try await scene.client.remove(name)
+            #expect(try await scene.client.containers(withLabel: scene.label).isEmpty)
+            let mounts = try String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)
+            #expect(!mounts.contains(path))
+        }
+    }
+
     // MARK: Helpers
 
     /// A GET through a socket made in `namespace`, on a thread of its own; the whole answer.

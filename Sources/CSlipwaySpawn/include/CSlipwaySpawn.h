@@ -15,4 +15,7 @@ int slipway_spawn_addchdir(posix_spawn_file_actions_t *actions, const char *path
 /// setns(fd, CLONE_NEWNET): the calling thread enters the network namespace `fd` refers to.
 int slipway_enter_network_namespace(int fd);
 
+/// statfs(path)'s f_type: the kind of file system `path` is on; -1 with errno set when it cannot be read.
+long slipway_file_system_type(const char *path);
+
 #endif

@@ -46,14 +46,20 @@ public struct ContainerState: Sendable, Equatable {
     public var exitCode: Int32
     /// Whether the kernel killed it for running out of its memory limit.
     public var outOfMemoryKilled: Bool
+    /// The file the engine keeps the container's network namespace at (`NetworkSettings.SandboxKey`), when it made one.
+    public var networkNamespacePath: String?
 
-    public init(id: String, status: String, running: Bool, processID: Int32?, exitCode: Int32, outOfMemoryKilled: Bool) {
+    public init(
+        id: String, status: String, running: Bool, processID: Int32?, exitCode: Int32, outOfMemoryKilled: Bool,
+        networkNamespacePath: String? = nil
+    ) {
         self.id = id
         self.status = status
         self.running = running
         self.processID = processID
         self.exitCode = exitCode
         self.outOfMemoryKilled = outOfMemoryKilled
+        self.networkNamespacePath = networkNamespacePath
     }
 
     /// Reads the first object of `container inspect`'s JSON array (Podman and Docker write the same `State` fields).
@@ -63,10 +69,11 @@ public struct ContainerState: Sendable, Equatable {
             let object = array.first, let state = object["State"] as? [String: Any]
         else { throw ContainerEngineError("inspect: no container state in the engine's answer") }
         let pid = (state["Pid"] as? NSNumber)?.int32Value ?? 0
+        let sandboxKey = (object["NetworkSettings"] as? [String: Any])?["SandboxKey"] as? String
         return ContainerState(
             id: object["Id"] as? String ?? "", status: state["Status"] as? String ?? "", running: state["Running"] as? Bool ?? false,
             processID: pid > 0 ? pid : nil, exitCode: (state["ExitCode"] as? NSNumber)?.int32Value ?? 0,
-            outOfMemoryKilled: state["OOMKilled"] as? Bool ?? false
+            outOfMemoryKilled: state["OOMKilled"] as? Bool ?? false, networkNamespacePath: sandboxKey?.isEmpty == false ? sandboxKey : nil
         )
     }
 }
@@ -182,6 +189,7 @@ public struct ContainerClient: Sendable {
             }
             let output = try await execute(command, operation: "starting container \(spec.name)")
             if !secretNames.isEmpty { try await execute(commands.secretRemove(secretNames), operation: "removing secrets") }
+            await repairNetworkNamespace(of: spec.name)
             return output.lines.last ?? spec.name
         } catch {
             if !secretNames.isEmpty { _ = try? await Self.execute(commands.secretRemove(secretNames), timeout: commandTimeout) }
@@ -305,13 +313,28 @@ public struct ContainerClient: Sendable {
         try await listing(commands.imagesWithLabel(label), operation: "listing images")
     }
 
+    /// Podman 4.3 sometimes bind-mounts a new container's network namespace onto its file under `/run/netns` from a
+    /// thread that is inside another mount namespace (one it uses for `--userns auto`): the file stays an empty file
+    /// everywhere else, and from then on every `podman ps` and `rm` run anywhere fails on the container ("joining
+    /// network namespace of container …: unknown FS magic"), Slipway's own listings included. `inspect` still answers
+    /// (with the complaint on standard error), so it is asked, and when it complains the container's namespace
+    /// (`/proc/<pid>/ns/net`) is mounted on the file, as Podman meant to; Podman's cleanup unmounts it when the
+    /// container goes. Nothing happens when the engine does not complain (the file is right, Docker, `--network none`).
+    public func repairNetworkNamespace(of container: String) async {
+        guard let output = try? await Self.execute(commands.inspect(container), timeout: commandTimeout),
+            let broken = BrokenNetworkNamespace(reportedIn: output),
+            let state = try? ContainerState.parse(inspectOutput: output.standardOutput), let pid = state.processID
+        else { return }
+        NetworkNamespaceFile.repair(path: broken.path, processID: pid)
+    }
+
     /// A listing's lines, asked again when it failed: Podman's listings fail while another command removes an image
-    /// they are looking at ("checking if image … is dangling: … image not known") and while a container's cleanup has
-    /// unmounted its network namespace but not yet removed it ("joining network namespace of container …: unknown FS
-    /// magic"), a window that lasted over half a second on a loaded machine. Asked for about 6 s in all.
+    /// they are looking at ("checking if image … is dangling: … image not known"), and on a container whose network
+    /// namespace file is not a namespace (repaired first: `repairNetworkNamespace(of:)`). Asked for about 6 s in all.
     private func listing(_ command: Command, operation: String) async throws -> [String] {
         var output = try await Self.execute(command, timeout: commandTimeout)
         for pause in [50, 100, 200, 400, 800, 1_000, 1_500, 2_000] where !output.termination.succeeded {
+            if let broken = BrokenNetworkNamespace(reportedIn: output) { await repairNetworkNamespace(of: broken.container) }
             try await Task.sleep(for: .milliseconds(pause))
             output = try await Self.execute(command, timeout: commandTimeout)
         }
