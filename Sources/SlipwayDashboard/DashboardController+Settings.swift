@@ -81,7 +81,9 @@ extension DashboardController {
             }
             let other = forms.domainProblems.filter { !["hostname", "branch", "certificate", "private_key"].contains($0.field.rendered(.snakeCase)) }
             if !other.isEmpty { content["domainError"] = Self.sentence(other) }
-            if forms.domain?.nonEmpty("certificate") != nil || forms.domainProblems.contains(where: { $0.field.rendered(.snakeCase) == "certificate" }) {
+            if forms.domain?.nonEmpty("certificate") != nil
+                || forms.domainProblems.contains(where: { $0.field.rendered(.snakeCase) == "certificate" })
+            {
                 content["domainCertificateOpen"] = true
             }
         }
@@ -133,7 +135,8 @@ extension DashboardController {
         do {
             let updated = try await dependencies.projectSettings.update(project, with: ProjectSettings(webhookSecret: secret))
             forms.newWebhookSecret = updated.webhookSecret
-            return try await settingsPage(updated, visitor: visitor, identity: identity, forms: forms, notice: Self.savedNotices["webhook"], status: .ok)
+            return try await settingsPage(
+                updated, visitor: visitor, identity: identity, forms: forms, notice: Self.savedNotices["webhook"], status: .ok)
         } catch SlipwayError.invalid(let problems) {
             forms.webhookProblems = problems
             return try await settingsPage(project, visitor: visitor, identity: identity, forms: forms, notice: nil, status: .unprocessableContent)
@@ -317,7 +320,8 @@ extension DashboardController {
         let processes = statuses.map { status -> [String: Any] in
             [
                 "deploymentID": String(status.deploymentID), "deployment": label(status.deploymentID), "state": status.state.rawValue,
-                "pid": status.processID.map(String.init) ?? "—", "port": String(status.port), "started": DashboardViews.time(status.startedAt, now: now),
+                "pid": status.processID.map(String.init) ?? "—", "port": String(status.port),
+                "started": DashboardViews.time(status.startedAt, now: now),
                 "restarts": String(counts[status.deploymentID] ?? 0), "isLive": status.deploymentID == project.productionDeploymentID,
             ]
         }

@@ -47,7 +47,8 @@ enum ProjectSettingsForm {
                 ) { String($0.source.productionDeploymentsEnabled) },
                 Field(
                     name: "source.preview_deployment_setting", label: "Preview branches",
-                    hint: "which other branches get previews (custom: the globs below)", input: .choice(PreviewDeploymentSetting.allCases.map(\.rawValue))
+                    hint: "which other branches get previews (custom: the globs below)",
+                    input: .choice(PreviewDeploymentSetting.allCases.map(\.rawValue))
                 ) { $0.source.previewDeploymentSetting.rawValue },
                 Field(name: "source.preview_branch_includes", label: "Preview branches included", hint: "globs, one a line", input: .list) {
                     $0.source.previewBranchIncludes.joined(separator: "\n")
@@ -66,7 +67,10 @@ enum ProjectSettingsForm {
         (
             "Build",
             [
-                Field(name: "kind", label: "Kind", hint: "static: files the edge serves; service: a process", input: .choice(ProjectKind.allCases.map(\.rawValue))) {
+                Field(
+                    name: "kind", label: "Kind", hint: "static: files the edge serves; service: a process",
+                    input: .choice(ProjectKind.allCases.map(\.rawValue))
+                ) {
                     $0.kind.rawValue
                 },
                 Field(
@@ -85,7 +89,8 @@ enum ProjectSettingsForm {
                     $0.build.buildArgs.joined(separator: "\n")
                 },
                 Field(name: "compose_path", label: "Compose file", hint: "compose builds", input: .text) { $0.build.composePath },
-                Field(name: "expose_service", label: "Exposed compose service", hint: "compose builds: the service the edge routes to", input: .text) {
+                Field(name: "expose_service", label: "Exposed compose service", hint: "compose builds: the service the edge routes to", input: .text)
+                {
                     $0.build.exposeService
                 },
                 Field(name: "expose_port", label: "Exposed port", hint: "compose builds: its port; empty unsets it", input: .number) {
@@ -114,7 +119,10 @@ enum ProjectSettingsForm {
                 Field(name: "drain_timeout", label: "Drain timeout (s)", hint: "0 to 3600", input: .number) {
                     ServiceConfig.text(seconds: $0.service.drainTimeout)
                 },
-                Field(name: "standby_window", label: "Warm standby window (s)", hint: "0 (none) to 86400: how long a replaced version keeps running", input: .number) {
+                Field(
+                    name: "standby_window", label: "Warm standby window (s)", hint: "0 (none) to 86400: how long a replaced version keeps running",
+                    input: .number
+                ) {
                     ServiceConfig.text(seconds: $0.service.standbyWindow)
                 },
             ]
@@ -144,7 +152,8 @@ enum ProjectSettingsForm {
                 }
                 var row: [String: Any] = [
                     "name": field.name, "id": field.name.replacingOccurrences(of: ".", with: "-"), "label": field.label, "hint": field.hint,
-                    "value": value, "isText": false, "isNumber": false, "isList": false, "isChoice": false, "isCheck": false, "checked": value == "true",
+                    "value": value, "isText": false, "isNumber": false, "isList": false, "isChoice": false, "isCheck": false,
+                    "checked": value == "true",
                     "options": [] as [[String: Any]], "shown": shown(stored, field.input),
                 ]
                 switch field.input {
@@ -159,7 +168,9 @@ enum ProjectSettingsForm {
                 let messages = problems.filter { belongs($0, to: field.name) }.map { problem -> String in
                     let rendered = problem.field.rendered(.snakeCase)
                     // `source.path_includes.1`: which line.
-                    if rendered != field.name, let line = Int(rendered.dropFirst(field.name.count + 1)) { return "line \(line + 1) \(problem.message)" }
+                    if rendered != field.name, let line = Int(rendered.dropFirst(field.name.count + 1)) {
+                        return "line \(line + 1) \(problem.message)"
+                    }
                     return problem.message
                 }
                 if !messages.isEmpty { row["fieldError"] = messages.joined(separator: "; ") }
@@ -233,7 +244,8 @@ enum ProjectSettingsForm {
             name: form["name"], repository: form["repository"], productionBranch: form["production_branch"], kind: kind, rootDir: form["root_dir"],
             buildCommand: form["build_command"], outputDir: form["output_dir"], source: source,
             service: ServiceSettings(
-                startCommand: form["start_command"], port: servicePort.value, clearPort: servicePort.clear, healthCheckPath: form["health_check_path"],
+                startCommand: form["start_command"], port: servicePort.value, clearPort: servicePort.clear,
+                healthCheckPath: form["health_check_path"],
                 healthCheckTimeout: number("health_check_timeout"), healthCheckInterval: number("health_check_interval"),
                 drainTimeout: number("drain_timeout"), standbyWindow: number("standby_window")),
             build: BuildTypeSettings(

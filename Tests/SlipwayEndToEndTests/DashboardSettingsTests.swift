@@ -98,7 +98,8 @@ import Testing
 
             // A viewer reads the settings, is offered no form, and a forged one with their own token is refused.
             let seen = try await victor.send(.GET, "/projects/web/settings")
-            #expect(seen.status == 200 && seen.body.contains("sh build.sh --fast") && !seen.body.contains("<form method=\"post\" action=\"/projects/web"))
+            #expect(
+                seen.status == 200 && seen.body.contains("sh build.sh --fast") && !seen.body.contains("<form method=\"post\" action=\"/projects/web"))
             let viewerCSRF = try #require(seen.csrf)
             form["csrf"] = viewerCSRF
             #expect(try await victor.send(.POST, "/projects/web/settings", form: form).status == 403)
@@ -168,7 +169,8 @@ import Testing
             bodies.append(refused.body)
             #expect(refused.status == 422 && refused.body.contains("id=\"env-name-error-preview\"") && refused.body.contains("is reserved"))
             #expect(refused.body.contains("value=\"SLIPWAY_X\""))
-            let badEnvironment = try await alice.send(.POST, "/projects/web/env", form: ["csrf": csrf, "environment": "staging", "name": "A", "value": "1"])
+            let badEnvironment = try await alice.send(
+                .POST, "/projects/web/env", form: ["csrf": csrf, "environment": "staging", "name": "A", "value": "1"])
             #expect(badEnvironment.status == 422 && badEnvironment.body.contains("environment"))
 
             // Changing: the secret gets a new value (still masked), the plain one a new value; then one is removed.
@@ -177,7 +179,8 @@ import Testing
                 .POST, "/projects/web/env", form: ["csrf": csrf, "environment": "preview", "name": "API_TOKEN", "value": newSecret, "secret": "true"])
             #expect(changed.status == 303)
             _ = try await alice.send(.POST, "/projects/web/env", form: ["csrf": csrf, "environment": "production", "name": "API_URL", "value": "v2"])
-            let removed = try await alice.send(.POST, "/projects/web/env/delete", form: ["csrf": csrf, "environment": "production", "name": "API_URL"])
+            let removed = try await alice.send(
+                .POST, "/projects/web/env/delete", form: ["csrf": csrf, "environment": "production", "name": "API_URL"])
             #expect(removed.status == 303 && removed.location == "/projects/web/settings?saved=env-deleted#env-production")
             let after = try await server.client.environmentVariables(project: "web")
             #expect(after["production"]?["API_URL"] == nil && after["preview"]?["API_TOKEN"]?.secret == true)
@@ -191,7 +194,9 @@ import Testing
             // A viewer sees the names and `•••`, no form; their forged forms are refused.
             let seen = try await victor.send(.GET, "/projects/web/settings")
             bodies.append(seen.body)
-            #expect(seen.body.contains("data-variable=\"API_TOKEN\"") && !seen.body.contains("env-add-") && !seen.body.contains("action=\"/projects/web/env"))
+            #expect(
+                seen.body.contains("data-variable=\"API_TOKEN\"") && !seen.body.contains("env-add-")
+                    && !seen.body.contains("action=\"/projects/web/env"))
             let viewerCSRF = try #require(seen.csrf)
             let forgedSet = try await victor.send(
                 .POST, "/projects/web/env", form: ["csrf": viewerCSRF, "environment": "preview", "name": "API_TOKEN", "value": "x"])
@@ -272,7 +277,8 @@ import Testing
 
                 // The project page: production and the branch alias, each with the deployment it serves.
                 let projectPage = try await alice.send(.GET, "/projects/crashy")
-                let aliases = try #require(projectPage.body.range(of: "id=\"aliases\"").map { String(projectPage.body[$0.upperBound...].prefix(800)) })
+                let aliases = try #require(
+                    projectPage.body.range(of: "id=\"aliases\"").map { String(projectPage.body[$0.upperBound...].prefix(800)) })
                 #expect(aliases.contains("http://crashy.\(server.domain):\(server.port)") && aliases.contains("production"), "\(aliases)")
                 #expect(aliases.contains("http://main.crashy.\(server.domain):\(server.port)") && aliases.contains("branch main"), "\(aliases)")
                 #expect(!aliases.contains(first.shortId))
