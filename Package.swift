@@ -167,6 +167,7 @@ let package = Package(
                 .embedInCode("Templates/layout.mustache"), .embedInCode("Templates/login.mustache"),
                 .embedInCode("Templates/projects.mustache"), .embedInCode("Templates/project.mustache"),
                 .embedInCode("Templates/deployment.mustache"), .embedInCode("Templates/problem.mustache"),
+                .embedInCode("Templates/settings.mustache"),
                 .embedInCode("Assets/dashboard.css"), .embedInCode("Assets/dashboard.js"),
             ],
             swiftSettings: upcomingFeatures

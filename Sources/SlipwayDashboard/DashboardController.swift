@@ -43,6 +43,7 @@ public struct DashboardController: Sendable {
         pages.post("projects/:project/deployments", use: deploy)
         pages.get("deployments/:deployment", use: deploymentPage)
         pages.post("deployments/:deployment/:action", use: act)
+        addSettingsRoutes(to: pages)
     }
 
     // MARK: Login
@@ -201,7 +202,7 @@ public struct DashboardController: Sendable {
 
     // MARK: A project
 
-    private func project(_ context: SlipwayRequestContext, _ identity: Identity) async throws -> Project {
+    func project(_ context: SlipwayRequestContext, _ identity: Identity) async throws -> Project {
         let name = context.parameters.get("project") ?? ""
         guard let project = try await dependencies.projects.project(name: name, workspaceID: identity.workspace.id) else {
             throw SlipwayError.notFound("project '\(name.prefix(80))' not found")
@@ -259,6 +260,9 @@ public struct DashboardController: Sendable {
             },
             "isFiltered": !filterFields.isEmpty,
         ]
+        let aliases = try await projectAliases(project, identity: identity)
+        content["aliases"] = aliases
+        content["hasAliases"] = !aliases.isEmpty
         if page.hasPreviousPage, let cursor = page.startCursor { content["newerURL"] = base + "before=" + Self.escapeQuery(cursor) }
         if page.hasNextPage, let cursor = page.endCursor { content["olderURL"] = base + "after=" + Self.escapeQuery(cursor) }
         return renderer.page("project", title: project.name, content: content, visitor: visitor)

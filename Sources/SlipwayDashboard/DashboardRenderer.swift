@@ -39,6 +39,7 @@ struct DashboardRenderer: Sendable {
             ("layout", PackageResources.layout_mustache), ("login", PackageResources.login_mustache),
             ("projects", PackageResources.projects_mustache), ("project", PackageResources.project_mustache),
             ("deployment", PackageResources.deployment_mustache), ("problem", PackageResources.problem_mustache),
+            ("settings", PackageResources.settings_mustache),
         ]
         for (name, bytes) in templates {
             // The templates are part of the binary and parsed by the tests: one that does not parse is a build defect.

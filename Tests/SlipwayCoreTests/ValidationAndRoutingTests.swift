@@ -73,6 +73,20 @@ import Testing
         #expect(table.keys(pointingAt: 3) == [])
     }
 
+    @Test func aProjectsRoutesAreItsOwnAndNoOtherProjects() {
+        let u1 = UUID(), u2 = UUID(), u3 = UUID()
+        let table = RouteTable()
+        table.load([
+            LiveDeployment(deploymentID: 1, uid: u1, projectName: "site", gitBranch: "main", buildID: UUID(), isProduction: true),
+            LiveDeployment(deploymentID: 2, uid: u2, projectName: "site", gitBranch: "feature/x", buildID: UUID(), isProduction: false),
+            LiveDeployment(deploymentID: 3, uid: u3, projectName: "my-site", gitBranch: "main", buildID: UUID(), isProduction: true),
+        ])
+        let routes = table.routes(ofProject: "site")
+        #expect(Set(routes.keys) == ["site", "main.site", "feature-x.site", "\(u1.hexDigits.prefix(8)).site", "\(u2.hexDigits.prefix(8)).site"])
+        #expect(routes["feature-x.site"]?.deploymentID == 2 && routes["site"]?.deploymentID == 1)
+        #expect(Set(table.routes(ofProject: "my-site").keys) == ["my-site", "main.my-site", "\(u3.hexDigits.prefix(8)).my-site"])
+    }
+
     @Test func everyChangeOfTheRouteTableMovesItsVersionAndALookupDoesNot() {
         let table = RouteTable()
         var seen = table.version

@@ -92,6 +92,14 @@ enum AuditedRoutes {
         // The dashboard's forms (docs/dashboard.md): the same changes, from its pages.
         AuditedRoute(.post, "projects", "project.create", target: "project"),
         AuditedRoute(.post, "projects/:project/deployments", "deployment.create", target: "project", "project"),
+        // The dashboard's project settings.
+        AuditedRoute(.post, "projects/:project/settings", "project.update", target: "project", "project"),
+        AuditedRoute(.post, "projects/:project/settings/webhook-secret", "project.update", target: "project", "project"),
+        AuditedRoute(.post, "projects/:project/env", "env.update", target: "project", "project"),
+        AuditedRoute(.post, "projects/:project/env/delete", "env.update", target: "project", "project"),
+        AuditedRoute(.post, "projects/:project/domains", "domain.add", target: "domain"),
+        AuditedRoute(.post, "projects/:project/domains/:domain/delete", "domain.remove", target: "domain", "domain"),
+        AuditedRoute(.post, "projects/:project/domains/:domain/verify", "domain.verify", target: "domain", "domain"),
         AuditedRoute(.post, "deployments/:deployment/cancel", "deployment.cancel", target: "deployment", "deployment"),
         AuditedRoute(.post, "deployments/:deployment/kill", "deployment.kill", target: "deployment", "deployment"),
         AuditedRoute(.post, "deployments/:deployment/rerun", "deployment.rerun", target: "deployment", "deployment"),

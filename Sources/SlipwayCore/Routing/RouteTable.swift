@@ -62,6 +62,13 @@ public final class RouteTable: Sendable {
         state.withLock { state in state.routes.filter { $0.value.deploymentID == deploymentID }.map(\.key).sorted() }
     }
 
+    /// Every route of the project named `project`: its production key (`<project>`), its branch aliases and its
+    /// deployments' own keys (`<label>.<project>`; a project's name is one DNS label, so no other project's key ends so).
+    public func routes(ofProject project: String) -> [String: RouteTarget] {
+        let suffix = "." + project
+        return state.withLock { state in state.routes.filter { $0.key == project || $0.key.hasSuffix(suffix) } }
+    }
+
     /// Points the keys at their targets, all at once.
     public func set(_ entries: [String: RouteTarget]) {
         change { state in state.routes.merge(entries) { _, new in new } }
