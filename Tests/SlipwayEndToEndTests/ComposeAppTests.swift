@@ -66,7 +66,7 @@ struct ComposeAppTests {
 
             """)
         try app.write("web/index.html", "web \(version)\n")
-        try app.write("web/page", "#!/bin/sh\necho 'Content-Type: text/plain'\necho\ncat /www/index.html\nwget -q -O - http://api:8081/history\n")
+        try app.write("web/page", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncat /www/index.html\nwget -q -O - http://api:8081/history\n")
         try app.write("api/Dockerfile", "FROM \(scene.baseImage)\nRUN [\"mkdir\", \"-p\", \"/data\"]\n")
         try app.commit(version)
         return app
@@ -103,7 +103,8 @@ struct ComposeAppTests {
                 #expect(firstLog.contains("Compose services, in start order: api, web"))
                 #expect(firstLog.contains("Service api is healthy"))
                 #expect(try await server.edge("stack").body == "web v1\n")
-                #expect(try await server.edge("stack", "/cgi-bin/page").body == "web v1\nv1\n")
+                let firstPage = try await server.edge("stack", "/cgi-bin/page")
+                #expect(firstPage.body == "web v1\nv1\n", "\(firstPage.status) \(firstPage.body)")
                 // Each service's image is tagged with the build id.
                 let images = try await scene.client.images(withLabel: "slipway.build=\(first.buildId ?? "")")
                 #expect(images.count >= 2)
@@ -118,7 +119,8 @@ struct ComposeAppTests {
                 let second = try await ContainerServiceTests.deploy(api, project.id)
                 #expect(second.state == "success", "\(second.error ?? "")")
                 // The volume kept v1's line: the history is both.
-                #expect(try await server.edge("stack", "/cgi-bin/page").body == "web v2\nv1\nv2\n")
+                let secondPage = try await server.edge("stack", "/cgi-bin/page")
+                #expect(secondPage.body == "web v2\nv1\nv2\n", "\(secondPage.status) \(secondPage.body)")
                 let client = scene.client
                 #expect(await ProcessTable.eventually(timeout: .seconds(30)) { (try? await Self.leftovers(of: first, client).isEmpty) == true })
 
