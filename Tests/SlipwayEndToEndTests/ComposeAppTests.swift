@@ -66,7 +66,8 @@ struct ComposeAppTests {
 
             """)
         try app.write("web/index.html", "web \(version)\n")
-        try app.write("web/page", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncat /www/index.html\nwget -q -O - http://api:8081/history\n")
+        try app.write(
+            "web/page", "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\n'\ncat /www/index.html\nwget -q -O - http://api:8081/history\n")
         try app.write("api/Dockerfile", "FROM \(scene.baseImage)\nRUN [\"mkdir\", \"-p\", \"/data\"]\n")
         try app.commit(version)
         return app
