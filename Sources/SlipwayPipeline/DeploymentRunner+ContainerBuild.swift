@@ -13,10 +13,10 @@ extension DeploymentRunner {
         case .failure(let unavailable): throw PipelineError(Self.containerEngineUnavailable(build.type, reason: unavailable.reason))
         case .success(let found): client = found
         }
-        guard build.type == .dockerfile else {
-            throw PipelineError("compose builds are not available yet on this server (build_type 'compose')")
-        }
         let buildID = UUID()
+        if build.type == .compose {
+            return try await buildCompose(build, buildID: buildID, project: project, workDirectory: workDirectory, client: client, run: run)
+        }
         let image = try await buildImage(build, buildID: buildID, project: project, workDirectory: workDirectory, client: client, run: run)
         do {
             let removed: SandboxFiles.Removed
@@ -64,22 +64,34 @@ extension DeploymentRunner {
         } catch let error as SandboxFiles.PathError {
             throw PipelineError(error.description)
         }
+        let tag = ImageBuildSpec.imageName(project: project.uid.lowercased, buildID: buildID.lowercased)
+        try await buildImage(
+            dockerfile: dockerfile, context: context, tag: tag, buildArgs: build.buildArgs, buildID: buildID, project: project, client: client,
+            run: run)
+        return tag
+    }
+
+    /// Builds one image from `dockerfile` and `context` (checked already), tagged `tag` and labelled with the build and
+    /// the project, its output streamed into the log under the build timeout, stopped with the deployment.
+    func buildImage(
+        dockerfile: String, context: String, tag: String, buildArgs: [String], buildID: UUID, project: Project, client: ContainerClient,
+        run: DeploymentRun
+    ) async throws {
         // Values from the env snapshot, by name; only the names reach the command line.
         var arguments: [String: String] = [:]
-        for name in build.buildArgs {
+        for name in buildArgs {
             guard let variable = run.environmentVariables[name] else { continue }
             arguments[name] = variable.value
             if variable.secret {
                 run.system("Warning: build argument \(name) is a secret variable: its value stays readable in the image's history", stage: .build)
             }
         }
-        let missing = build.buildArgs.filter { arguments[$0] == nil }
+        let missing = buildArgs.filter { arguments[$0] == nil }
         if !missing.isEmpty {
             run.system("Build arguments not set in the environment, left out: \(missing.joined(separator: ", "))", stage: .build)
         }
         var spec = ImageBuildSpec(
-            contextDirectory: context, dockerfile: dockerfile,
-            tag: ImageBuildSpec.imageName(project: project.uid.lowercased, buildID: buildID.lowercased),
+            contextDirectory: context, dockerfile: dockerfile, tag: tag,
             labels: ["slipway.build": buildID.lowercased, "slipway.project": project.uid.lowercased], buildArguments: arguments,
             limits: ContainerLimits(resources: configuration.buildLimits), network: client.engine.buildNetwork,
             cgroupParent: Self.imageBuildCgroupParent(deploymentUID: run.deployment.uid)
@@ -107,7 +119,6 @@ extension DeploymentRunner {
             throw PipelineError("the image build \(termination.summary): " + Self.failureDetail(recent.withLock { $0 }))
         }
         run.system("Image \(spec.tag) built", stage: .build)
-        return spec.tag
     }
 
     /// What a failed image build said: the engine's `Error:` line (it names the step), else its last lines.
@@ -164,5 +175,7 @@ extension DeploymentRunner {
         try? await client.remove(outputCopyContainer(deploymentUID: deployment.uid))
         // A container service that was being started or health checked.
         try? await client.remove(ContainerRunSpec.serviceName(deploymentUID: deployment.uid.lowercased))
+        // A compose set, named the same way.
+        if client.engine.kind == .podman { try? await client.removePods([ContainerRunSpec.serviceName(deploymentUID: deployment.uid.lowercased)]) }
     }
 }

@@ -17,7 +17,8 @@ extension DeploymentRunner {
             deploymentID: deployment.id, deploymentUID: deployment.uid, workspaceID: deployment.workspaceID, projectID: project.id,
             projectName: project.name,
             buildID: buildID, config: config, variables: run.environmentVariables,
-            image: Self.serviceImage(config: deployment.config, projectUID: project.uid, buildID: buildID)
+            image: Self.serviceImage(config: deployment.config, projectUID: project.uid, buildID: buildID),
+            compose: try Self.composeSet(config: deployment.config, layout: configuration.layout, buildID: buildID)
         )
         // The process's own lines go to the stage that runs while it prints them.
         let currentStage = Mutex(StageName.deploy)

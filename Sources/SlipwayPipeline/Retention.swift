@@ -38,8 +38,11 @@ public struct Retention: Sendable {
             if let build = try await control.releaseBuild(deploymentID: deployment.id) {
                 try? files.removeBuild(build)
                 // The image is the build too (its cached layers stay for the project's next builds).
-                if let images, deployment.config.build.type != .command {
+                if let images, deployment.config.build.type == .dockerfile {
                     try? await images.removeImage(ImageBuildSpec.imageName(project: project.uid.lowercased, buildID: build.lowercased))
+                } else if let images, deployment.config.build.type == .compose {
+                    // One image per service with a `build:`, each labelled with the build.
+                    try? await images.removeAll(withLabel: "slipway.build=" + build.lowercased)
                 }
             }
             try? files.removeLog(deploymentUID: deployment.uid)

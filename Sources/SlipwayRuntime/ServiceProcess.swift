@@ -22,6 +22,8 @@ enum ServiceProgram: Sendable {
     /// A container started from `spec` (each start is a new container, with a new network namespace), removed when it
     /// ends.
     case container(spec: ContainerRunSpec, client: ContainerClient)
+    /// A compose app's set: a pod and its containers, all started again together (docs/containers.md "Compose apps").
+    case compose(ComposeProgram, client: ContainerClient)
 }
 
 /// The process of one service deployment on its port. Before it is live, an exit ends it (the deploy fails);
@@ -179,6 +181,9 @@ final class ServiceProcess: Sendable {
             // Its end ends the run's `logs --follow`; one still being started is removed by the loop once it is.
             await Self.removeContainer(spec.name, client: client, gracePeriod: gracePeriod)
         }
+        if case .compose(let program, let client) = program {
+            await Self.removePod(program.pod.name, client: client, gracePeriod: gracePeriod)
+        }
         await supervisionEnded.wait()
         let log = state.withLock { state -> RuntimeLog? in
             defer { state.runtimeLog = nil }
@@ -198,6 +203,8 @@ final class ServiceProcess: Sendable {
                 ended = await runProcess(spec, sandbox: sandbox, cgroup: cgroup)
             case .container(let spec, let client):
                 ended = await runContainer(spec, client: client)
+            case .compose(let program, let client):
+                ended = await runCompose(program, client: client)
             }
             if isStopping { return }
             let isLive = state.withLock { state -> Bool in
@@ -294,10 +301,10 @@ final class ServiceProcess: Sendable {
         }.value
     }
 
-    private var isStopping: Bool { state.withLock { $0.stopping } || Task.isCancelled }
+    var isStopping: Bool { state.withLock { $0.stopping } || Task.isCancelled }
 
     /// The address of a new run: kept, and told to the edge (never once the process is being stopped).
-    private func publish(_ address: ServiceAddress) {
+    func publish(_ address: ServiceAddress) {
         let (stopping, deploymentID) = state.withLock { state -> (Bool, Int64) in
             if !state.stopping { state.address = address }
             return (state.stopping, state.servingDeploymentID)
@@ -305,8 +312,19 @@ final class ServiceProcess: Sendable {
         if !stopping { onAddress(address, deploymentID) }
     }
 
+    /// A line about the process.
+    func emit(system text: String) { emit(LogLine(timestamp: Date(), stream: .system, stage: nil, text: text)) }
+
+    /// The host pid of the current run's main container process (its status shows it).
+    func setContainerProcessID(_ pid: Int32?) { state.withLock { $0.containerProcessID = pid } }
+
+    func clearContainerProcessID() { setContainerProcessID(nil) }
+
+    /// Returns after `timeout`, or as soon as the process is being stopped.
+    func waitForStop(timeout: Duration) async { await stopRequested.wait(timeout: timeout) }
+
     /// One line of the process (or about it): to the deploy's log before it is live, to the runtime log after.
-    private func emit(_ line: LogLine) {
+    func emit(_ line: LogLine) {
         let (deployOutput, runtimeLog) = state.withLock { ($0.deployOutput, $0.runtimeLog) }
         if let deployOutput {
             deployOutput(line)

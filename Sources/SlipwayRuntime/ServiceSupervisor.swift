@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import Logging
 public import ServiceLifecycle
 public import SlipwayCore
@@ -46,7 +46,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         }
     }
 
-    let configuration: Configuration
+    public let configuration: Configuration
     let endpoints: ServiceEndpoints
     let restarts: (any ServiceRestartRepository)?
     public let openLog: @Sendable (ServiceLaunch) -> RuntimeLog?
@@ -84,13 +84,13 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         var count = OrphanProcesses.kill(environmentEntry: marker)
         if let client = configuration.containers {
             let label = Self.runtimeLabel + "=" + configuration.layout.root
-            if let left = try? await client.containers(withLabel: label), !left.isEmpty {
-                do {
-                    try await client.removeAll(withLabel: label)
-                    count += left.count
-                } catch {
-                    logger.error("service containers left by the previous server could not be removed: \(error)")
-                }
+            // Also when no container is listed: a compose set's pod may be left without its service containers.
+            let left = (try? await client.containers(withLabel: label)) ?? []
+            do {
+                try await client.removeAll(withLabel: label)
+                count += left.count
+            } catch {
+                logger.error("service containers left by the previous server could not be removed: \(error)")
             }
         }
         return count
@@ -127,7 +127,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
     public func start(_ launch: ServiceLaunch, output: @escaping @Sendable (LogLine) -> Void) async throws -> Int {
         let buildDirectory = configuration.layout.buildDirectory(launch.buildID)
         let client: ContainerClient?
-        if launch.image != nil {
+        if launch.image != nil || launch.compose != nil {
             guard let containers = configuration.containers else {
                 throw ServiceFailure("this service runs an image, and this server has no container engine")
             }
@@ -137,7 +137,10 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         }
         let startCommand = client == nil ? try Self.startCommand(for: launch.config, buildDirectory: buildDirectory) : nil
         let port: Int
-        if let fixed = launch.config.port {
+        if let set = launch.compose {
+            // Inside the set's own network namespace: no host port is taken.
+            port = set.exposePort
+        } else if let fixed = launch.config.port {
             let holders = processes.withLock { $0.values.filter { $0.port == fixed } }
             // On the host's network one port is one socket for everybody. Another project's process there (on a port
             // assigned to it, or fixed before the rules) is never stopped for this one, and the edge never sends this
@@ -166,7 +169,13 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         }
         let program: ServiceProgram
         let starting: String
-        if let client, let image = launch.image {
+        if let client, let set = launch.compose {
+            let compose = composeProgram(for: launch, set: set)
+            program = .compose(compose, client: client)
+            starting =
+                "\(compose.summary) (expose_service \(set.exposeService) on port \(port) inside the set, limits per container: "
+                + "\(configuration.limits.summary))"
+        } else if let client, let image = launch.image {
             let spec = containerSpec(for: launch, image: image, port: port)
             program = .container(spec: spec, client: client)
             let command = spec.command.map { ": " + $0.joined(separator: " ") } ?? " (the image's command)"
@@ -308,6 +317,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
             processes.values.first {
                 $0.launch.projectID == launch.projectID && $0.isStandby && $0.launch.buildID == launch.buildID
                     && $0.launch.config == launch.config && $0.launch.variables == launch.variables && $0.launch.image == launch.image
+                    && $0.launch.compose == launch.compose
             }
         }
         guard let candidate else { return nil }
@@ -362,7 +372,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         endpoints.removePort(of: process.servingDeploymentID)
         await process.stop()
         if let cgroup = process.cgroup { try? cgroup.remove() }
-        configuration.ports.release(process.port)
+        if process.launch.compose == nil { configuration.ports.release(process.port) }
         try? SandboxFiles.remove(configuration.layout.runtimeDirectory(process.launch.deploymentUID))
     }
 
@@ -420,17 +430,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
     /// limits, `PORT` and the deployment's plain variables in its environment and its secret ones as engine secrets.
     /// `start_command`, when set, runs as `sh -c` in the image; else the image's own entrypoint and command.
     func containerSpec(for launch: ServiceLaunch, image: String, port: Int) -> ContainerRunSpec {
-        var environment: [String: String] = [:]
-        var secrets: [String: String] = [:]
-        for (name, variable) in launch.variables {
-            if variable.secret { secrets[name] = variable.value } else { environment[name] = variable.value }
-        }
-        let facts = [
-            "PORT": String(port), "HOST": "127.0.0.1", "SLIPWAY": "1", "SLIPWAY_PROJECT": launch.projectName,
-            "SLIPWAY_DEPLOYMENT_ID": String(launch.deploymentID), "SLIPWAY_DEPLOYMENT_UID": launch.deploymentUID.lowercased,
-        ]
-        environment.merge(facts) { _, slipway in slipway }
-        for name in facts.keys { secrets[name] = nil }
+        let (environment, secrets) = containerEnvironment(for: launch, port: port)
         let command = launch.config.startCommand.trimmingCharacters(in: .whitespacesAndNewlines)
         return ContainerRunSpec(
             name: ContainerRunSpec.serviceName(deploymentUID: launch.deploymentUID.lowercased), image: image,
@@ -440,6 +440,74 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
             environment: environment, secrets: secrets, command: command.isEmpty ? nil : ["sh", "-c", command],
             limits: ContainerLimits(resources: configuration.limits)
         )
+    }
+
+    /// The environment of a container of `launch`: `base` (a compose service's own), the deployment's plain variables
+    /// over it and Slipway's facts over those (`PORT` when given); the deployment's secret variables apart, as engine
+    /// secrets.
+    private func containerEnvironment(
+        for launch: ServiceLaunch, port: Int?, base: [String: String] = [:]
+    ) -> (environment: [String: String], secrets: [String: String]) {
+        var environment = base
+        var secrets: [String: String] = [:]
+        for (name, variable) in launch.variables {
+            if variable.secret {
+                secrets[name] = variable.value
+                environment[name] = nil
+            } else {
+                environment[name] = variable.value
+            }
+        }
+        var facts = [
+            "HOST": "127.0.0.1", "SLIPWAY": "1", "SLIPWAY_PROJECT": launch.projectName,
+            "SLIPWAY_DEPLOYMENT_ID": String(launch.deploymentID), "SLIPWAY_DEPLOYMENT_UID": launch.deploymentUID.lowercased,
+        ]
+        if let port { facts["PORT"] = String(port) }
+        environment.merge(facts) { _, slipway in slipway }
+        for name in facts.keys { secrets[name] = nil }
+        return (environment, secrets)
+    }
+
+    /// The pod and containers of a compose app (docs/containers.md "Compose apps"): the pod named and labelled like a
+    /// service container (`slipway-<deployment uid>`), every service's name resolving to its loopback; a container per
+    /// service, `slipway-<deployment uid>-<service>`, with the service's environment, the deployment's variables over
+    /// it (secrets as engine secrets), `PORT` for the exposed service, the service limits each, and its named volumes
+    /// (`slipway-<project uid>-<volume>`, kept between deployments).
+    func composeProgram(for launch: ServiceLaunch, set: ComposeSet) -> ComposeProgram {
+        let name = ContainerRunSpec.serviceName(deploymentUID: launch.deploymentUID.lowercased)
+        let labels = ["slipway.deployment": launch.deploymentUID.lowercased, Self.runtimeLabel: configuration.layout.root]
+        let limits = ContainerLimits(resources: configuration.limits)
+        let containers = set.services.map { service in
+            let port = service.name == set.exposeService ? set.exposePort : nil
+            let (environment, secrets) = containerEnvironment(for: launch, port: port, base: service.environment)
+            var spec = ContainerRunSpec(
+                name: name + "-" + ContainerNames.component(service.name), image: service.image,
+                labels: labels.merging(["slipway.compose.service": service.name]) { $1 }, environment: environment, secrets: secrets,
+                command: service.command, limits: limits)
+            spec.pod = name
+            spec.entrypoint = service.entrypoint
+            spec.volumes = service.volumes.map {
+                ContainerRunSpec.VolumeMount(volume: set.engineVolumeName($0.volume), target: $0.target, readOnly: $0.readOnly)
+            }
+            return ComposeProgram.Container(service: service, spec: spec)
+        }
+        let used = Set(set.services.flatMap { $0.volumes.map(\.volume) })
+        let volumes = set.volumes.filter(used.contains).map { volume in
+            (name: set.engineVolumeName(volume), labels: ["slipway.project": set.project, "slipway.compose.volume": volume])
+        }
+        return ComposeProgram(
+            pod: PodSpec(name: name, labels: labels, hostNames: set.services.map(\.name), limits: limits), containers: containers,
+            exposeService: set.exposeService, volumes: volumes)
+    }
+
+    /// A deleted project's compose volumes go with it.
+    public func removeProjectData(projectUID: UUID) async {
+        guard let client = configuration.containers, client.engine.kind == .podman else { return }
+        do {
+            try await client.removeVolumes(withLabel: "slipway.project=" + projectUID.lowercased)
+        } catch {
+            logger.error("the volumes of deleted project \(projectUID.lowercased) could not be removed: \(error)")
+        }
     }
 
     /// The label every service container carries, with this data directory as its value.

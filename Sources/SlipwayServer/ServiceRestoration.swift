@@ -79,7 +79,8 @@ final class ServiceRestoration: Service {
                 deploymentID: deployment.id, deploymentUID: deployment.uid, workspaceID: deployment.workspaceID,
                 projectID: deployment.projectID, projectName: live.projectName,
                 buildID: live.buildID, config: deployment.config.service, variables: try await variables.snapshot(of: deployment),
-                image: DeploymentRunner.serviceImage(config: deployment.config, projectUID: project.uid, buildID: live.buildID)
+                image: DeploymentRunner.serviceImage(config: deployment.config, projectUID: project.uid, buildID: live.buildID),
+                compose: try DeploymentRunner.composeSet(config: deployment.config, layout: supervisor.configuration.layout, buildID: live.buildID)
             )
             let log = supervisor.openLog(launch)
             log?.append(LogLine(timestamp: Date(), stream: .system, stage: nil, text: reason, isRuntime: true))

@@ -17,11 +17,14 @@ public struct ServiceLaunch: Sendable {
     /// The image a container service runs (its build, `localhost/slipway/<project uid>:<build id>`); nil for a process
     /// that runs in its build directory.
     public var image: String?
+    /// The set of containers a compose app runs (its build's `ComposeSet`); nil for every other service.
+    public var compose: ComposeSet?
 
     public init(
         deploymentID: Int64, deploymentUID: UUID, workspaceID: Int64, projectID: Int64, projectName: String, buildID: UUID,
-        config: ServiceConfig, variables: EnvironmentVariables, image: String? = nil
+        config: ServiceConfig, variables: EnvironmentVariables, image: String? = nil, compose: ComposeSet? = nil
     ) {
+        self.compose = compose
         self.image = image
         self.deploymentID = deploymentID
         self.deploymentUID = deploymentUID
@@ -102,9 +105,14 @@ public protocol ServiceRuntime: Sendable {
     func stop(deploymentID: Int64) async
     /// The processes of a project, running or restarting.
     func statuses(projectID: Int64) -> [ServiceStatus]
+    /// Removes what a deleted project kept between deployments (the named volumes of a compose app).
+    func removeProjectData(projectUID: UUID) async
 }
 
 extension ServiceRuntime {
+    /// Nothing is kept between deployments.
+    public func removeProjectData(projectUID: UUID) async {}
+
     /// Drains and stops the project's processes that are not in `keeping`, with no standby.
     public func retire(projectID: Int64, keeping: Set<Int64>) async {
         await retire(projectID: projectID, keeping: keeping, standby: nil, window: .zero)

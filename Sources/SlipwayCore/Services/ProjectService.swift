@@ -57,6 +57,7 @@ public struct ProjectService: Sendable {
         let buildIDs = try await projects.delete(id: project.id, workspaceID: project.workspaceID)
         routes.removeProject(project.name)
         await runtime?.retire(projectID: project.id, keeping: [])
+        await runtime?.removeProjectData(projectUID: project.uid)
         for id in buildIDs { try? files.removeBuild(id) }
         for record in records { try? files.removeLog(deploymentUID: record.uid) }
     }

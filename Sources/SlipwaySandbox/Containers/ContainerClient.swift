@@ -170,6 +170,11 @@ public struct ContainerClient: Sendable {
     @discardableResult
     public func run(_ spec: ContainerRunSpec) async throws -> String {
         var spec = spec
+        if !spec.secrets.isEmpty, let entrypoint = spec.entrypoint {
+            // The launcher is the entrypoint then: it starts the given one with the command.
+            spec.command = entrypoint + (spec.command ?? [])
+            spec.entrypoint = nil
+        }
         if !spec.secrets.isEmpty && (spec.command ?? []).isEmpty {
             spec.command = try await imageCommand(spec.image)
         }
@@ -342,8 +347,62 @@ public struct ContainerClient: Sendable {
         return output.lines
     }
 
-    /// Removes every container and image that carries `label` (leftovers of a crash, or a test's).
+    // MARK: Pods and volumes
+
+    /// Creates and starts a pod (its infra container holds the network and user namespaces).
+    public func createPod(_ spec: PodSpec) async throws {
+        let directory = try PrivateDirectory()
+        defer { directory.remove() }
+        let configuration = try directory.write(name: "containers.conf", contents: commands.podConfiguration(limits: spec.limits))
+        try await execute(commands.podCreate(spec, configurationFile: configuration), operation: "creating pod \(spec.name)")
+        try await execute(commands.podStart(spec.name), operation: "starting pod \(spec.name)")
+    }
+
+    /// Stops a pod's containers (SIGTERM, SIGKILL after `timeoutSeconds`), then removes the pod with them.
+    public func stopPod(_ pod: String, timeoutSeconds: Int) async throws {
+        if timeoutSeconds > 0 { _ = try? await Self.execute(commands.podStop(pod, timeoutSeconds: timeoutSeconds), timeout: commandTimeout) }
+        try await removePods([pod])
+    }
+
+    /// Removes pods with their containers; missing ones are no error. Asked again like container removals.
+    public func removePods(_ pods: [String]) async throws {
+        var output = try await Self.execute(commands.podRemove(pods), timeout: commandTimeout)
+        for attempt in 1..<5 where !output.termination.succeeded {
+            try await Task.sleep(for: .milliseconds(100 * attempt))
+            output = try await Self.execute(commands.podRemove(pods), timeout: commandTimeout)
+        }
+        guard output.termination.succeeded else { throw ContainerEngineError("removing pods \(pods.joined(separator: ", "))", output) }
+    }
+
+    /// Creates the volume unless it exists.
+    public func ensureVolume(_ volume: String, labels: [String: String]) async throws {
+        if try await Self.execute(commands.volumeExists(volume), timeout: commandTimeout).termination.succeeded { return }
+        let output = try await Self.execute(commands.volumeCreate(volume, labels: labels), timeout: commandTimeout)
+        // Made meanwhile by another start of the same set: fine.
+        if output.termination.succeeded { return }
+        if try await Self.execute(commands.volumeExists(volume), timeout: commandTimeout).termination.succeeded { return }
+        throw ContainerEngineError("creating volume \(volume)", output)
+    }
+
+    /// Removes the volumes carrying `label`; returns their names.
+    @discardableResult
+    public func removeVolumes(withLabel label: String) async throws -> [String] {
+        let volumes = try await listing(commands.volumesWithLabel(label), operation: "listing volumes")
+        if !volumes.isEmpty { try await execute(commands.volumeRemove(volumes), operation: "removing volumes labelled \(label)") }
+        return volumes
+    }
+
+    /// Runs `arguments` in the running container for at most `timeout`; returns how it ended and its output.
+    public func exec(_ container: String, _ arguments: [String], timeout: Duration) async throws -> ContainerOutput {
+        try await Self.execute(commands.exec(container, arguments), timeout: timeout)
+    }
+
+    /// Removes every pod, container and image that carries `label` (leftovers of a crash, or a test's).
     public func removeAll(withLabel label: String) async throws {
+        if engine.kind == .podman {
+            let pods = try await listing(commands.podsWithLabel(label), operation: "listing pods")
+            if !pods.isEmpty { try await removePods(pods) }
+        }
         let containers = try await containers(withLabel: label)
         if !containers.isEmpty { try await removeContainers(containers, operation: "removing containers labelled \(label)") }
         for image in Set(try await images(withLabel: label)) {

@@ -112,18 +112,24 @@ public struct ContainerCommands: Sendable, Equatable {
         // `--init`: a small init (Podman's catatonit, Docker's tini) is the container's pid 1 and passes the stop signal
         // on; an app that is pid 1 itself has no default signal handlers and would ignore SIGTERM until SIGKILL.
         arguments += ["--pull", "never", "--init", "--cap-drop", "all", "--security-opt", "no-new-privileges"]
-        switch engine.userMode {
-        case .automaticNamespace: arguments += ["--userns", "auto"]
-        case .fixed(let uid, let gid): arguments += ["--user", "\(uid):\(gid)"]
+        if let pod = spec.pod {
+            // The pod holds the network and user namespaces (its `pod create` says which).
+            arguments += ["--pod", pod]
+        } else {
+            switch engine.userMode {
+            case .automaticNamespace: arguments += ["--userns", "auto"]
+            case .fixed(let uid, let gid): arguments += ["--user", "\(uid):\(gid)"]
+            }
         }
         if let processes = spec.limits.resources.maxProcesses { arguments += ["--pids-limit", String(processes)] }
         if let memory = spec.limits.resources.memoryBytes {
             arguments += ["--memory", String(memory), "--memory-swap", String(memory)]
         }
         arguments += Self.ulimitArguments(spec.limits)
-        switch engine.network {
-        case .slirp4netns: arguments += ["--network", "slirp4netns:allow_host_loopback=false"]
-        case .none: arguments += ["--network", "none"]
+        if spec.pod == nil { arguments += networkArguments }
+        for mount in spec.volumes {
+            // `U`: the volume's files belong to the container's root, whatever user namespace this start got.
+            arguments += ["--volume", "\(mount.volume):\(mount.target):\(mount.readOnly ? "ro," : "")U"]
         }
         if spec.readOnlyRootFilesystem { arguments.append("--read-only") }
         for name in spec.environment.keys { try Self.checkVariableName(name, field: "environment") }
@@ -146,10 +152,84 @@ public struct ContainerCommands: Sendable, Equatable {
             arguments += ["--entrypoint", Self.launcherEntrypoint]
             command = original
         }
+        if let entrypoint = spec.entrypoint, spec.secrets.isEmpty {
+            arguments += ["--entrypoint", Self.jsonArray(entrypoint)]
+        }
         arguments.append(spec.image)
         arguments += command ?? []
         return self.command(arguments)
     }
+
+    /// `--network` of a container or pod: slirp4netns without the host's loopback, or none. Never the engine's bridge.
+    var networkArguments: [String] {
+        switch engine.network {
+        case .slirp4netns: ["--network", "slirp4netns:allow_host_loopback=false"]
+        case .none: ["--network", "none"]
+        }
+    }
+
+    // MARK: Pods and volumes
+
+    /// Creates the pod of a compose set (Podman only). Podman 4.3's `pod create` has no `--ulimit`, and its infra
+    /// container would get rlimits this machine cannot grant: `configurationFile` (a containers.conf written by the
+    /// client, see `podConfiguration(limits:)`) gives it the explicit ones through `CONTAINERS_CONF`.
+    public func podCreate(_ spec: PodSpec, configurationFile: String) throws(ContainerCommandError) -> Command {
+        guard engine.kind == .podman else { throw ContainerCommandError("build_type: compose apps need Podman (pods); this server runs docker") }
+        var arguments = ["pod", "create", "--name", spec.name]
+        arguments += Self.labelArguments(spec.labels)
+        arguments += networkArguments
+        if case .automaticNamespace = engine.userMode { arguments += ["--userns", "auto"] }
+        for name in spec.hostNames {
+            guard ContainerNames.component(name) == name.lowercased(), !name.hasPrefix("-") else {
+                throw ContainerCommandError("services: '\(name)' cannot be a host name")
+            }
+            arguments += ["--add-host", name + ":127.0.0.1"]
+        }
+        var create = self.command(arguments)
+        create.environment["CONTAINERS_CONF"] = configurationFile
+        return create
+    }
+
+    /// The containers.conf of a pod's creation: the explicit rlimits and the runtime.
+    public func podConfiguration(limits: ContainerLimits) -> String {
+        var lines = [
+            "[containers]",
+            "default_ulimits = [\"nofile=\(limits.openFiles):\(limits.openFiles)\", \"nproc=\(limits.userProcesses):\(limits.userProcesses)\"]",
+        ]
+        if let runtime = engine.runtime { lines += ["[engine]", "runtime = \"\(runtime)\""] }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Starts the pod's infra container (it holds the namespaces).
+    public func podStart(_ pod: String) -> Command { command(["pod", "start", pod]) }
+
+    /// Stops every container of the pod (SIGTERM, SIGKILL after `timeoutSeconds`).
+    public func podStop(_ pod: String, timeoutSeconds: Int) -> Command {
+        command(["pod", "stop", "--ignore", "--time", String(timeoutSeconds), pod])
+    }
+
+    /// Removes pods with their containers, running or not; one that is missing is no error.
+    public func podRemove(_ pods: [String]) -> Command { command(["pod", "rm", "--force", "--ignore", "--time", "0"] + pods) }
+
+    /// The full ids of the pods carrying `label`.
+    public func podsWithLabel(_ label: String) -> Command { command(["pod", "ps", "--quiet", "--no-trunc", "--filter", "label=" + label]) }
+
+    /// Whether the volume exists (exit status 0).
+    public func volumeExists(_ volume: String) -> Command { command(["volume", "exists", volume]) }
+
+    /// Creates a local volume.
+    public func volumeCreate(_ volume: String, labels: [String: String]) -> Command {
+        command(["volume", "create"] + Self.labelArguments(labels) + [volume])
+    }
+
+    /// The names of the volumes carrying `label`.
+    public func volumesWithLabel(_ label: String) -> Command { command(["volume", "ls", "--quiet", "--filter", "label=" + label]) }
+
+    /// Removes volumes (with containers using them).
+    public func volumeRemove(_ volumes: [String]) -> Command { command(["volume", "rm", "--force"] + volumes) }
+
+    /// Runs `arguments` inside the running container (a compose health check).
+    public func exec(_ container: String, _ arguments: [String]) -> Command { command(["exec", container] + arguments) }
 
     /// Stops a container: SIGTERM (its stop signal), SIGKILL after `timeoutSeconds`.
     public func stop(_ container: String, timeoutSeconds: Int) -> Command {
@@ -229,11 +309,13 @@ public struct ContainerCommands: Sendable, Equatable {
     ].joined(separator: "\n")
 
     /// `--entrypoint` as a JSON array: the launcher's shell with the script; the command follows as its arguments.
-    static var launcherEntrypoint: String {
+    static var launcherEntrypoint: String { jsonArray([launcherPath, "sh", "-c", secretLauncherScript, "slipway-launch"]) }
+
+    /// An exec-form `--entrypoint`.
+    static func jsonArray(_ words: [String]) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
-        let entrypoint = [launcherPath, "sh", "-c", secretLauncherScript, "slipway-launch"]
-        return String(decoding: (try? encoder.encode(entrypoint)) ?? Data(), as: UTF8.self)
+        return String(decoding: (try? encoder.encode(words)) ?? Data(), as: UTF8.self)
     }
 
     /// The content of an `--env-file`: one `NAME=value` line each, sorted. A value with a line break cannot be

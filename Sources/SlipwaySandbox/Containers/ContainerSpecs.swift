@@ -82,6 +82,11 @@ public struct ImageBuildSpec: Sendable, Equatable {
     /// server that died during a build can remove what it left (`ContainerClient.removeBuildLeftovers`) on restart.
     public static func cgroupParent(buildID: String) -> String { "/slipway-build-" + ContainerNames.component(buildID) }
 
+    /// `localhost/slipway/<project>/<service>:<build id>`: the image a compose build made for one service.
+    public static func composeImageName(project: String, service: String, buildID: String) -> String {
+        "localhost/slipway/\(ContainerNames.component(project))/\(ContainerNames.component(service)):\(ContainerNames.component(buildID))"
+    }
+
     /// `localhost/slipway/<project>:<build id>`, each part reduced to the characters image names allow.
     public static func imageName(project: String, buildID: String) -> String {
         "localhost/slipway/\(ContainerNames.component(project)):\(ContainerNames.component(buildID))"
@@ -106,6 +111,12 @@ public struct ContainerRunSpec: Sendable, Equatable {
     /// `--read-only`: the image's files cannot be changed. Off by default: most images write into their own
     /// directories, and the secret files need a place under `/run`.
     public var readOnlyRootFilesystem: Bool
+    /// The pod it joins (a compose set): the pod's network and user namespaces are the container's.
+    public var pod: String?
+    /// Engine volumes mounted into it (a compose service's named volumes).
+    public var volumes: [VolumeMount] = []
+    /// The entrypoint instead of the image's, in exec form; `command` follows it as its arguments.
+    public var entrypoint: [String]?
 
     public init(
         name: String, image: String, labels: [String: String] = [:], environment: [String: String] = [:], secrets: [String: String] = [:],
@@ -121,8 +132,39 @@ public struct ContainerRunSpec: Sendable, Equatable {
         self.readOnlyRootFilesystem = readOnlyRootFilesystem
     }
 
+    /// An engine volume mounted at `target`; `:U` gives its files to the container's root (its user namespace).
+    public struct VolumeMount: Sendable, Equatable {
+        public var volume: String
+        public var target: String
+        public var readOnly: Bool
+
+        public init(volume: String, target: String, readOnly: Bool = false) {
+            self.volume = volume
+            self.target = target
+            self.readOnly = readOnly
+        }
+    }
+
     /// The name of a service's container: `slipway-<deployment uid>`.
     public static func serviceName(deploymentUID: String) -> String { "slipway-" + ContainerNames.component(deploymentUID) }
+}
+
+/// The pod of a compose set: one network namespace (slirp4netns, no host loopback) and one user namespace for all
+/// its containers, each service's name resolving to the pod's loopback.
+public struct PodSpec: Sendable, Equatable {
+    /// `slipway-<deployment uid>`.
+    public var name: String
+    public var labels: [String: String]
+    /// Names written into every container's `/etc/hosts` as `127.0.0.1`.
+    public var hostNames: [String]
+    public var limits: ContainerLimits
+
+    public init(name: String, labels: [String: String], hostNames: [String], limits: ContainerLimits = ContainerLimits()) {
+        self.name = name
+        self.labels = labels
+        self.hostNames = hostNames
+        self.limits = limits
+    }
 }
 
 /// Names and tags built from user input.
