@@ -19,9 +19,9 @@ extension DashboardController {
         pages.post("members/:user/role", use: changeRole)
         pages.post("members/:user/remove", use: removeMember)
         pages.post("invitations", use: invite)
-        pages.post("invitations/:invitation/withdraw", use: withdrawInvitation)
+        pages.post("invitations/:reference/withdraw", use: withdrawInvitation)
         pages.get("invitations", use: invitationPage)
-        pages.get("invitations/:code", use: invitationPage)
+        pages.get("invitations/:reference", use: invitationPage)
         pages.post("invitations/accept", use: acceptInvitation)
         pages.get("admin", use: adminPage)
         pages.post("admin/users", use: createUser)
@@ -312,7 +312,7 @@ extension DashboardController {
     /// `POST /invitations/{id}/withdraw` (owners).
     @Sendable func withdrawInvitation(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         try await changeMembers(request, context: context) { _, _, identity in
-            let text = context.parameters.get("invitation") ?? ""
+            let text = context.parameters.get("reference") ?? ""
             guard let id = Int64(text) else { throw SlipwayError.notFound("no pending invitation \(text.prefix(40))") }
             try await dependencies.tenancy.withdrawInvitation(.id(id), by: identity)
             return DashboardRenderer.redirect(to: "/members")
@@ -323,7 +323,7 @@ extension DashboardController {
     /// on). Showing it changes nothing; accepting is a POST from the invited user's own session.
     @Sendable func invitationPage(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let visitor = try await sessions.require(request, context: context)
-        let code = String((context.parameters.get("code") ?? "").prefix(100))
+        let code = String((context.parameters.get("reference") ?? "").prefix(100))
         let content: [String: Any] = ["csrf": visitor.csrfToken, "code": code, "login": visitor.caller.user.login]
         return renderer.page("invitation", title: "Accept an invitation", content: content, visitor: visitor)
     }

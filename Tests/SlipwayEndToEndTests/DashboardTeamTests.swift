@@ -238,9 +238,12 @@ import Testing
                 #expect(try await visitor.send(.GET, "/").status == 303)
                 #expect(try await server.client(token: readOnly).me().user.login == "alice")
 
-                // A password login afterwards drops a token cookie left behind.
+                // A password login drops a token cookie the browser still sends.
+                let loginPage = try await visitor.send(.GET, "/login")
                 visitor.cookies["slipway_token"] = readOnly
-                let again = try await visitor.logIn("alice", password)
+                let again = try await visitor.send(
+                    .POST, "/login", form: ["login": "alice", "password": password, "csrf": try #require(loginPage.csrf)])
+                #expect(again.status == 303)
                 #expect(again.headers["Set-Cookie"].contains { $0.hasPrefix("slipway_token=") && $0.contains("Max-Age=0") })
             }
         }
@@ -325,7 +328,7 @@ import Testing
                 #expect(answer.body.contains("Nothing is published at") && !answer.body.contains("Log in"), "\(path)")
             }
             // The bare domain and an IP address keep the dashboard.
-            #expect(try await fetch(server.domain, "/").location == "/login")
+            #expect(try await fetch(server.domain, "/login").body.contains("Log in to Slipway"))
             #expect(try await fetch("127.0.0.1", "/login").body.contains("Log in to Slipway"))
         }
     }

@@ -104,7 +104,7 @@ enum AuditedRoutes {
         AuditedRoute(.post, "members/:user/role", "member.role_change", target: "user", "user"),
         AuditedRoute(.post, "members/:user/remove", "member.remove", target: "user", "user"),
         AuditedRoute(.post, "invitations", "invitation.create", target: "invitation"),
-        AuditedRoute(.post, "invitations/:invitation/withdraw", "invitation.withdraw", target: "invitation", "invitation"),
+        AuditedRoute(.post, "invitations/:reference/withdraw", "invitation.withdraw", target: "invitation", "reference"),
         AuditedRoute(.post, "invitations/accept", "invitation.accept", target: "invitation"),
         AuditedRoute(.post, "admin/users", "user.create", target: "user", level: .install),
         AuditedRoute(.post, "admin/users/password", "user.password_reset", target: "user", level: .install),
