@@ -135,7 +135,9 @@ extension DashboardController {
                 "owner": logins[token.userID] ?? "user \(token.userID)", "created": DashboardViews.time(token.createdAt, now: now),
                 "isCurrent": token.id == visitor.caller.token?.id,
             ]
-            if let expires = token.expiresAt { row["expires"] = ["iso": Timestamp.format(expires), "date": String(Timestamp.format(expires).prefix(10))] }
+            if let expires = token.expiresAt {
+                row["expires"] = ["iso": Timestamp.format(expires), "date": String(Timestamp.format(expires).prefix(10))]
+            }
             if let used = token.lastUsedAt { row["used"] = DashboardViews.time(used, now: now) }
             return row
         }
@@ -231,7 +233,8 @@ extension DashboardController {
             content["invitations"] = invitations.map { invitation -> [String: Any] in
                 [
                     "id": String(invitation.id), "invitee": invitation.invitee, "role": invitation.role.rawValue,
-                    "by": logins[invitation.invitedBy] ?? "user \(invitation.invitedBy)", "expires": DashboardViews.time(invitation.expiresAt, now: now),
+                    "by": logins[invitation.invitedBy] ?? "user \(invitation.invitedBy)",
+                    "expires": DashboardViews.time(invitation.expiresAt, now: now),
                 ]
             }
             content["hasInvitations"] = !invitations.isEmpty
@@ -279,7 +282,9 @@ extension DashboardController {
             try identity.requireOwner()
             let userID = try memberID(context)
             let text = form["role"] ?? ""
-            guard let role = Role(rawValue: text) else { throw SlipwayError.invalid("role", "must be one of \(Role.names), got '\(text.prefix(40))'") }
+            guard let role = Role(rawValue: text) else {
+                throw SlipwayError.invalid("role", "must be one of \(Role.names), got '\(text.prefix(40))'")
+            }
             _ = try await dependencies.tenancy.setRole(role, ofUser: userID, by: identity)
             return DashboardRenderer.redirect(to: "/members")
         }
@@ -303,7 +308,9 @@ extension DashboardController {
         try await changeMembers(request, context: context) { visitor, form, identity in
             try identity.requireOwner()
             let text = form["role"] ?? ""
-            guard let role = Role(rawValue: text) else { throw SlipwayError.invalid("role", "must be one of \(Role.names), got '\(text.prefix(40))'") }
+            guard let role = Role(rawValue: text) else {
+                throw SlipwayError.invalid("role", "must be one of \(Role.names), got '\(text.prefix(40))'")
+            }
             let invited = try await dependencies.tenancy.invite(form["login"] ?? "", role: role, by: identity)
             return try await membersPage(request, visitor, invited: invited, message: nil, status: .created)
         }
@@ -363,7 +370,10 @@ extension DashboardController {
         let now = now()
         let limitRows: [(String, String, Int?, Int?)] = [
             ("projects_per_workspace", "Projects per workspace", limits.projectsPerWorkspace, defaults.projectsPerWorkspace),
-            ("queued_deployments_per_workspace", "Queued deployments per workspace", limits.queuedDeploymentsPerWorkspace, defaults.queuedDeploymentsPerWorkspace),
+            (
+                "queued_deployments_per_workspace", "Queued deployments per workspace", limits.queuedDeploymentsPerWorkspace,
+                defaults.queuedDeploymentsPerWorkspace
+            ),
             ("workspace_workers", "Workers per workspace", limits.workspaceWorkers, defaults.workspaceWorkers),
         ]
         var content: [String: Any] = [

@@ -30,7 +30,8 @@ struct DashboardTeamBrowserTests {
                 #expect(try await browser.wait(until: "return location.pathname === '/queue'"))
                 #expect(try await browser.run("return document.cookie") as? String == "", "the token cookie is HttpOnly")
                 #expect(
-                    try await browser.wait(until: "return document.querySelector('tr[data-deployment=\"\(second)\"]')?.dataset.reason === 'project busy'"))
+                    try await browser.wait(
+                        until: "return document.querySelector('tr[data-deployment=\"\(second)\"]')?.dataset.reason === 'project busy'"))
                 #expect(try await browser.run("return document.querySelector('.who').textContent.includes('token')") as? Bool == true)
                 try await DashboardBrowserTests.screenshots(browser, "queue")
 

@@ -174,7 +174,8 @@ import Testing
                 // The last owner of a workspace stays: a message on the page, not a crash.
                 let created = try await server.client.raw(
                     .POST, "/api/v1/workspaces", body: try JSONSerialization.data(withJSONObject: ["name": "solo", "owner_login": "olga"]))
-                let solo = try #require(((try JSONSerialization.jsonObject(with: created.1) as? [String: Any])?["workspace"] as? [String: Any])?["id"] as? Int64)
+                let solo = try #require(
+                    ((try JSONSerialization.jsonObject(with: created.1) as? [String: Any])?["workspace"] as? [String: Any])?["id"] as? Int64)
                 _ = try await olga.send(.POST, "/-/workspace", form: ["csrf": csrf, "workspace": String(solo)])
                 let soloMembers = try await olga.send(.GET, "/members")
                 let ownID = try #require(Self.memberID("olga", in: soloMembers.body))
@@ -260,7 +261,9 @@ import Testing
                 #expect(try await olga.send(.GET, "/admin").status == 403)
                 let olgaCSRF = try #require(home.csrf)
                 #expect(try await olga.send(.POST, "/admin/limits", form: ["csrf": olgaCSRF, "projects_per_workspace": "1"]).status == 403)
-                #expect(try await olga.send(.POST, "/admin/users", form: ["csrf": olgaCSRF, "login": "x", "password": "long enough password"]).status == 403)
+                #expect(
+                    try await olga.send(.POST, "/admin/users", form: ["csrf": olgaCSRF, "login": "x", "password": "long enough password"]).status
+                        == 403)
 
                 // The install administrator, logged in with their token.
                 let admin = Visitor(server, client)
@@ -273,7 +276,9 @@ import Testing
 
                 let short = try await admin.send(.POST, "/admin/users", form: ["csrf": csrf, "login": "bob", "password": "short"])
                 #expect(short.status == 422 && short.body.contains("password: must be at least 12 characters long"), "\(short.body)")
-                #expect(try await admin.send(.POST, "/admin/users", form: ["csrf": csrf, "login": "bob", "password": "long enough password"]).status == 303)
+                #expect(
+                    try await admin.send(.POST, "/admin/users", form: ["csrf": csrf, "login": "bob", "password": "long enough password"]).status
+                        == 303)
                 let withBob = try await admin.send(.GET, "/admin")
                 #expect(withBob.body.contains("data-user=\"bob\""))
                 let bobID = try #require(
