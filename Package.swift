@@ -170,6 +170,9 @@ let package = Package(
                 .embedInCode("Templates/projects.mustache"), .embedInCode("Templates/project.mustache"),
                 .embedInCode("Templates/deployment.mustache"), .embedInCode("Templates/problem.mustache"),
                 .embedInCode("Templates/settings.mustache"),
+                .embedInCode("Templates/queue.mustache"), .embedInCode("Templates/tokens.mustache"),
+                .embedInCode("Templates/members.mustache"), .embedInCode("Templates/invitation.mustache"),
+                .embedInCode("Templates/admin.mustache"),
                 .embedInCode("Assets/dashboard.css"), .embedInCode("Assets/dashboard.js"),
             ],
             swiftSettings: upcomingFeatures

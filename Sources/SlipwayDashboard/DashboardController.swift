@@ -44,6 +44,7 @@ public struct DashboardController: Sendable {
         pages.get("deployments/:deployment", use: deploymentPage)
         pages.post("deployments/:deployment/:action", use: act)
         addSettingsRoutes(to: pages)
+        addTeamRoutes(to: pages)
     }
 
     // MARK: Login
@@ -54,7 +55,7 @@ public struct DashboardController: Sendable {
         return loginForm(request, next: next, login: "", error: nil, status: .ok)
     }
 
-    private func loginForm(_ request: Request, next: String, login: String, error: String?, status: HTTPResponse.Status) -> Response {
+    func loginForm(_ request: Request, next: String, login: String, error: String?, status: HTTPResponse.Status) -> Response {
         let token = DashboardSecurity.randomToken()
         var content: [String: Any] = ["csrf": token, "next": next, "login": login]
         if let error { content["error"] = error }
@@ -87,6 +88,7 @@ public struct DashboardController: Sendable {
         }
         var response = DashboardRenderer.redirect(to: next)
         response.setCookie(SessionCookie.make(secret: loggedIn.secret, expiresAt: session.expiresAt, secure: SessionCookie.isSecure(request)))
+        response.setCookie(SessionCookie.clearedToken(secure: SessionCookie.isSecure(request)))
         response.setCookie(Cookie(name: DashboardSecurity.loginCSRFCookie, value: "", maxAge: 0, path: "/login", httpOnly: true))
         return response
     }
@@ -97,6 +99,8 @@ public struct DashboardController: Sendable {
         if let session = visitor.caller.session { try await dependencies.accounts.revokeSession(session.id, of: visitor.caller) }
         var response = DashboardRenderer.redirect(to: "/login")
         response.setCookie(SessionCookie.cleared(secure: SessionCookie.isSecure(request)))
+        // A visitor logged in with an API token: the dashboard forgets it (the token itself stays valid).
+        response.setCookie(SessionCookie.clearedToken(secure: SessionCookie.isSecure(request)))
         return response
     }
 

@@ -40,6 +40,9 @@ struct DashboardRenderer: Sendable {
             ("projects", PackageResources.projects_mustache), ("project", PackageResources.project_mustache),
             ("deployment", PackageResources.deployment_mustache), ("problem", PackageResources.problem_mustache),
             ("settings", PackageResources.settings_mustache),
+            ("queue", PackageResources.queue_mustache), ("tokens", PackageResources.tokens_mustache),
+            ("members", PackageResources.members_mustache), ("invitation", PackageResources.invitation_mustache),
+            ("admin", PackageResources.admin_mustache),
         ]
         for (name, bytes) in templates {
             // The templates are part of the binary and parsed by the tests: one that does not parse is a build defect.
@@ -74,6 +77,9 @@ struct DashboardRenderer: Sendable {
                         ]
                     },
                     "hasWorkspaces": !visitor.memberships.isEmpty,
+                    // The sections the header links to, as far as the role (and a token's scopes) open them.
+                    "inWorkspace": visitor.identity != nil, "canManageTokens": visitor.may(.admin),
+                    "isInstallAdministrator": visitor.isInstallAdministrator, "tokenName": visitor.caller.token?.name ?? "",
                 ] as [String: Any]
         }
         let html = library.render(layout, withTemplate: "layout") ?? ""

@@ -13,7 +13,7 @@ enum DashboardSecurity {
     /// The cookie of the login form's double-submit token.
     static let loginCSRFCookie = "slipway_login_csrf"
 
-    /// The CSRF token of the session whose secret is `sessionSecret`.
+    /// The CSRF token of the session whose secret is `sessionSecret` (or of the API token a visitor logged in with).
     static func csrfToken(sessionSecret: String) -> String {
         let key = SymmetricKey(data: Data(sessionSecret.utf8))
         let code = HMAC<SHA256>.authenticationCode(for: Data("slipway-dashboard-csrf-v1".utf8), using: key)

@@ -14,6 +14,9 @@ struct DashboardVisitor: Sendable {
     /// The token every form of this session carries.
     var csrfToken: String
 
+    /// Whether the visitor is an install administrator whose credential opens the install's administration.
+    var isInstallAdministrator: Bool { caller.isInstallAdministrator && caller.credentialGrants(.admin) }
+
     /// Whether the visitor may do what `scope` allows in the workspace they act in.
     func may(_ scope: Scope) -> Bool { identity?.grants(scope) ?? false }
 
@@ -55,11 +58,11 @@ struct DashboardSessions: Sendable {
     let identities: any IdentityRepository
     let tenancy: TenancyService
 
-    /// The visitor, or nil when the request has no valid session cookie. Only sessions log in to the dashboard: an
-    /// API token is never taken from a cookie.
+    /// The visitor, or nil when the request has no valid session cookie and no valid token cookie. A session wins over
+    /// a token; a visitor logged in with an API token acts in the token's workspace only, with its scopes.
     func visitor(of request: Request, now: Date = Date()) async throws -> DashboardVisitor? {
         guard let secret = SessionCookie.secret(in: request), let caller = try await identities.caller(secret: secret, at: now) else {
-            return nil
+            return try await tokenVisitor(of: request, now: now)
         }
         let memberships = try await tenancy.memberships(of: caller)
         var identity = caller.identity
@@ -70,6 +73,16 @@ struct DashboardSessions: Sendable {
         }
         return DashboardVisitor(
             caller: caller, identity: identity, memberships: memberships, csrfToken: DashboardSecurity.csrfToken(sessionSecret: secret))
+    }
+
+    /// The visitor of a dashboard logged in with a pasted API token (the token cookie), or nil.
+    private func tokenVisitor(of request: Request, now: Date) async throws -> DashboardVisitor? {
+        guard let token = SessionCookie.token(in: request), let caller = try await identities.caller(secret: token, at: now),
+            caller.token != nil
+        else { return nil }
+        return DashboardVisitor(
+            caller: caller, identity: caller.identity, memberships: caller.membership.map { [$0] } ?? [],
+            csrfToken: DashboardSecurity.csrfToken(sessionSecret: token))
     }
 
     /// The visitor, or `notLoggedIn` (a redirect to the login page that comes back to this URL).

@@ -3,8 +3,8 @@ import HTTPTypes
 import Hummingbird
 import SlipwayCore
 
-/// Authenticates `Authorization: Bearer <token>` (and Dokploy's `x-api-key`, and the dashboard's session cookie,
-/// `SessionCookie`) against the stored token hashes; an
+/// Authenticates `Authorization: Bearer <token>` (and Dokploy's `x-api-key`, and the dashboard's session or token
+/// cookie, `SessionCookie`) against the stored token hashes; an
 /// address that sent too many wrong tokens lately gets 429 (`AuthenticationFailureLimiter`). The caller acts in the
 /// workspace `X-Slipway-Workspace` names (id or name) among their memberships, else in their default one; naming a
 /// workspace they are not a member of is a 404, the same as naming one that does not exist.
@@ -32,6 +32,13 @@ struct BearerAuthenticator: RouterMiddleware {
             }
             secret = fromCookie
             workspace = workspace ?? SessionCookie.workspace(in: request)
+        } else if secret == nil, let fromCookie = SessionCookie.token(in: request) {
+            // A dashboard logged in with a pasted token (docs/dashboard.md): the same origin rule; the token acts in
+            // its own workspace (the switcher's cookie is a session's).
+            guard SessionCookie.allows(request) else {
+                throw SlipwayError.forbidden("a request authenticated by the token cookie must come from Slipway's own pages")
+            }
+            secret = fromCookie
         }
         guard let secret else { throw APIError.unauthenticated }
         let address = context.remoteAddress?.ipAddress

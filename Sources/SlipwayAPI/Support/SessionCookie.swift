@@ -52,10 +52,35 @@ public enum SessionCookie {
         Cookie(name: secure ? secureName : plainName, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
     }
 
-    /// The session secret a request's cookie carries, if any (API tokens are never taken from a cookie).
+    /// The session secret a request's cookie carries, if any (an API token is never taken from the session cookie:
+    /// only from the token cookie, `token(in:)`).
     public static func secret(in request: Request) -> String? {
         let name = isSecure(request) ? secureName : plainName
         guard let value = request.cookies[name]?.value, value.hasPrefix(LoginSession.secretPrefix) else { return nil }
+        return value
+    }
+
+    /// The cookie of a dashboard logged in with a pasted API token (docs/dashboard.md), over plain HTTP and over HTTPS
+    /// (`__Host-`, as the session's). `HttpOnly`, `SameSite=Lax`, `Path=/`, without `Max-Age`: the browser forgets it
+    /// when it closes, and logging out clears it. Only a value shaped like an API token is read from it.
+    public static let tokenPlainName = "slipway_token"
+    /// The token cookie's name over HTTPS.
+    public static let tokenSecureName = "__Host-slipway_token"
+
+    /// The cookie holding a pasted API token.
+    public static func token(_ secret: String, secure: Bool) -> Cookie {
+        Cookie(name: secure ? tokenSecureName : tokenPlainName, value: secret, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    /// The cookie that removes the token cookie.
+    public static func clearedToken(secure: Bool) -> Cookie {
+        Cookie(name: secure ? tokenSecureName : tokenPlainName, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    /// The API token a request's token cookie carries, if any (a request over HTTPS reads only the `__Host-` one).
+    public static func token(in request: Request) -> String? {
+        let name = isSecure(request) ? tokenSecureName : tokenPlainName
+        guard let value = request.cookies[name]?.value, value.hasPrefix("slw_"), value.utf8.count <= 100 else { return nil }
         return value
     }
 

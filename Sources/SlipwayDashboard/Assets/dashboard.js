@@ -82,6 +82,23 @@
   }
   function scheduleRefresh() { if (refreshTimer === null) refreshTimer = setTimeout(refreshPage, 700); }
 
+  // A list that follows by itself (the queue): the page is fetched again every few seconds and the list swapped in.
+  document.querySelectorAll('[data-refresh]').forEach(function (section) {
+    var every = Math.max(2000, parseInt(section.getAttribute('data-refresh'), 10) || 5000);
+    setInterval(function () {
+      if (document.hidden) return;
+      fetch(window.location.href, { headers: { Accept: 'text/html' }, credentials: 'same-origin' })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (!html) return;
+          var now = document.getElementById(section.id);
+          var next = new DOMParser().parseFromString(html, 'text/html').getElementById(section.id);
+          if (now && next) now.replaceWith(document.importNode(next, true));
+        })
+        .catch(function () {});
+    }, every);
+  });
+
   var log = document.getElementById('log');
   if (log && window.EventSource) {
     var status = document.getElementById('log-status');
