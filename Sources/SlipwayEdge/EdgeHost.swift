@@ -18,7 +18,7 @@ enum EdgeHost {
 
     /// The route key `authority` names: the labels in front of `domain` (already normalised) (`hello`,
     /// `1a2b3c4d.hello`), or the key a custom domain of `routes` serves like (`shop.example.com` → `hello`); nil
-    /// when the host is the bare domain, an IP address or another name (`isPlatformHost` tells them apart).
+    /// when the host is the bare domain, an IP address or another name: those go to the API.
     static func routeKey(of authority: String, domain: String, routes: RouteTable) -> String? {
         let host = normalized(authority)
         let suffix = "." + domain
@@ -27,14 +27,5 @@ enum EdgeHost {
         }
         guard host != domain, !host.isEmpty else { return nil }
         return routes.routeKey(forCustomDomain: host)
-    }
-
-    /// Whether a normalised host that no route answers to is the platform's own: the bare domain, an IP address
-    /// (`127.0.0.1`, `[::1]`) or empty. These reach the API and the dashboard; any other name is not served by them.
-    static func isPlatformHost(_ host: String, domain: String) -> Bool {
-        if host.isEmpty || host == domain { return true }
-        if host.hasPrefix("[") && host.hasSuffix("]") { return true }
-        let labels = host.split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count == 4 && labels.allSatisfy { label in label.count <= 3 && UInt8(label) != nil }
     }
 }

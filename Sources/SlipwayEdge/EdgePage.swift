@@ -10,11 +10,6 @@ enum EdgePage {
         )
     }
 
-    /// The page for a host that is not the platform's own and that no site answers to.
-    static func unknownHost(host: String) -> String {
-        page(title: "Not found", message: "Nothing is published at <strong>\(escape(host))</strong>.")
-    }
-
     /// The page for a path the build has no file for (when it has no `404.html`).
     static let notFound = page(title: "Not found", message: "There is no page at this address.")
 

@@ -2,9 +2,7 @@ public import Hummingbird
 public import SlipwayCore
 
 /// The one responder of the server: requests for `<labels>.<domain>` and for custom domains go to the deployment the
-/// route table names; the bare domain, an IP address or no host at all go to the API and the dashboard; any other
-/// host (a name that is neither the domain, under it, nor a routed custom domain) gets the edge's not-found page, so
-/// the dashboard and its login are never served under a name that is not the platform's own (DESIGN.md §4).
+/// route table names, everything else (the bare domain, an IP address, an unknown host, no host) goes to the API.
 public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Context: RequestContext {
     /// The request context is the API's own.
     public typealias Context = API.Context
@@ -62,12 +60,8 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
         } catch {
             return (EdgePage.response(.badRequest, html: EdgePage.multipleHosts, for: request), .api)
         }
-        let key: String
-        switch destination {
-        case .api: return (try await api.respond(to: request, context: context), .api)
-        case .unrouted(let host):
-            return (EdgePage.response(.notFound, html: EdgePage.unknownHost(host: host), for: request), .static)
-        case .deployment(let routeKey): key = routeKey
+        guard case .deployment(let key) = destination else {
+            return (try await api.respond(to: request, context: context), .api)
         }
         guard let target = routes.target(for: key) else {
             return (EdgePage.response(.notFound, html: EdgePage.noDeployment(host: key + "." + domain), for: request), .static)
@@ -88,8 +82,6 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
         case api
         /// A deployment, by the labels in front of the domain (`hello`, `1a2b3c4d.hello`).
         case deployment(String)
-        /// A host that is not the platform's own and that no route answers to (normalised).
-        case unrouted(String)
     }
 
     /// A request with more than one `Host` line, which RFC 9112 §3.2 says to refuse with 400.
@@ -100,9 +92,7 @@ public struct HostDispatcher<API: HTTPResponder>: HTTPResponder where API.Contex
         let hostLines = request.headers[values: Self.hostField]
         guard hostLines.count <= 1 else { throw AmbiguousHost() }
         guard let rawHost = hostLines.first ?? request.head.authority else { return .api }
-        if let key = EdgeHost.routeKey(of: rawHost, domain: domain, routes: routes) { return .deployment(key) }
-        let host = EdgeHost.normalized(rawHost)
-        return EdgeHost.isPlatformHost(host, domain: domain) ? .api : .unrouted(host)
+        return EdgeHost.routeKey(of: rawHost, domain: domain, routes: routes).map(Destination.deployment) ?? .api
     }
 
     /// `Host` (HTTPTypes marks `.host` unavailable to push `authority`, but HTTP/1 requests carry the header).

@@ -8,7 +8,7 @@ import Testing
 @testable import SlipwayEdge
 
 /// A custom domain is routed exactly as the route key it serves like: static files, the proxy and upgrades alike;
-/// an unknown host gets the edge's not-found page.
+/// an unknown host keeps going to the API.
 @Suite struct CustomDomainEdgeTests {
     @Test func aCustomDomainServesItsStaticSiteAndServiceLikeTheirOwnNames() async throws {
         try await ProxyFixture.with { fixture in
@@ -24,14 +24,14 @@ import Testing
             #expect(String(buffer: appBody).split(separator: "\n").contains("host: app.example.test"))
 
             let (unknown, unknownBody) = try await fixture.send(fixture.request("/", host: "other.example.test"))
-            #expect(unknown.status == .notFound)
-            #expect(String(buffer: unknownBody).contains("Nothing is published at <strong>other.example.test</strong>"))
+            #expect(unknown.status == .ok)
+            #expect(String(buffer: unknownBody) == "api")
 
-            // Removed: the next request on a new connection is an unknown host's.
+            // Removed: the next request on a new connection goes to the API.
             fixture.routes.removeCustomDomain("site.example.test")
             let (gone, goneBody) = try await fixture.send(fixture.request("/", host: "site.example.test"))
-            #expect(gone.status == .notFound)
-            #expect(String(buffer: goneBody).contains("Nothing is published at"))
+            #expect(gone.status == .ok)
+            #expect(String(buffer: goneBody) == "api")
         }
     }
 
@@ -64,8 +64,8 @@ import Testing
             let request = "GET / HTTP/1.1\r\nHost: late.example.test\r\n\r\n"
             try await client.send(request)
             let before = try await client.receiveResponse()
-            #expect(before.head.hasPrefix("HTTP/1.1 404"))
-            #expect(before.body.contains("Nothing is published at"))
+            #expect(before.head.hasPrefix("HTTP/1.1 200"))
+            #expect(before.body == "api")
             fixture.routes.setCustomDomain("late.example.test", DomainRoute(projectName: "hello", branch: nil))
             try await client.send(request)
             let after = try await client.receiveResponse()
