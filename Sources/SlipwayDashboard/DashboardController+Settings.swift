@@ -198,6 +198,7 @@ extension DashboardController {
         let variable = EnvironmentVariable(value: form.fields["value"] ?? "", secret: form["secret"] == "true")
         do {
             try await service.update([environment.rawValue: [form["name"] ?? "": variable]], of: project)
+            Self.noteVariable(form["name"] ?? "", in: environment, of: project, context: context)
             return DashboardRenderer.redirect(to: "/projects/\(project.name)/settings?saved=env#env-\(environment.rawValue)")
         } catch SlipwayError.invalid(let problems) {
             var forms = SettingsForms()
@@ -205,6 +206,13 @@ extension DashboardController {
             forms.variableProblems = problems
             return try await settingsPage(project, visitor: visitor, identity: identity, forms: forms, notice: nil, status: .unprocessableContent)
         }
+    }
+
+    /// The audit trail's detail of a variable change, as the API's: the project, and the variable's name under its
+    /// environment (never its value).
+    private static func noteVariable(_ name: String, in environment: DeploymentEnvironment, of project: Project, context: SlipwayRequestContext) {
+        context.audit.target(id: String(project.id), name: project.name)
+        context.audit.detail(environment.rawValue, .names([name]))
     }
 
     /// Removes a variable: `environment`, `name`.
@@ -218,6 +226,7 @@ extension DashboardController {
         let environment = try Self.environment(in: form)
         let removal: [String: EnvironmentVariable?] = [form["name"] ?? "": nil]
         try await service.update([environment.rawValue: removal], of: project)
+        Self.noteVariable(form["name"] ?? "", in: environment, of: project, context: context)
         return DashboardRenderer.redirect(to: "/projects/\(project.name)/settings?saved=env-deleted#env-\(environment.rawValue)")
     }
 

@@ -178,6 +178,8 @@ extension DashboardController {
         do {
             let created = try await TokenService(identities: dependencies.identities).create(
                 name: raw["name"], scopes: scopes, expiresAt: expiresAt, by: identity)
+            context.audit.target(id: String(created.token.id), name: created.token.name)
+            context.audit.detail("scopes", .names(created.token.scopes.map(\.rawValue).sorted()))
             return try await tokensPage(visitor, form: nil, created: created, problems: [], status: .created)
         } catch SlipwayError.invalid(let problems) {
             return try await tokensPage(visitor, form: form, created: nil, problems: problems, status: .unprocessableContent)

@@ -1,6 +1,7 @@
 import Foundation
 import NIOHTTP1
 import SlipwayClient
+import SlipwayCore
 import SlipwayTesting
 import Testing
 
@@ -184,6 +185,11 @@ import Testing
             #expect(removed.status == 303 && removed.location == "/projects/web/settings?saved=env-deleted#env-production")
             let after = try await server.client.environmentVariables(project: "web")
             #expect(after["production"]?["API_URL"] == nil && after["preview"]?["API_TOKEN"]?.secret == true)
+            // The audit trail names the project and the variable, as for the API's changes, never a value.
+            let audited = try await server.client.audit(filter: #"{"action":{"eq":"env.update"}}"#).data
+            #expect(audited.contains { $0.target.name == "web" && $0.detail["preview"] == .names(["API_TOKEN"]) })
+            #expect(audited.contains { $0.detail["production"] == .names(["API_URL"]) })
+            #expect(!String(describing: audited).contains(secret) && !String(describing: audited).contains(newSecret))
             bodies.append(try await alice.send(.GET, "/projects/web/settings").body)
             bodies.append(try await alice.send(.GET, "/projects/web").body)
 

@@ -48,7 +48,7 @@ public final class AuditNotes: Sendable {
     }
 
     /// What the change was made to, when the path does not name it (a new project's id and name).
-    func target(id: String?, name: String? = nil) {
+    public func target(id: String?, name: String? = nil) {
         state.withLock {
             if let id { $0.targetID = id }
             if let name { $0.targetName = name }
@@ -56,7 +56,7 @@ public final class AuditNotes: Sendable {
     }
 
     /// A name worth keeping about the change: `detail("names", .names(["API_KEY"]))`.
-    func detail(_ key: String, _ value: AuditDetailValue) {
+    public func detail(_ key: String, _ value: AuditDetailValue) {
         state.withLock { $0.detail[key] = value }
     }
 
