@@ -168,6 +168,7 @@ let package = Package(
                 .embedInCode("Templates/projects.mustache"), .embedInCode("Templates/project.mustache"),
                 .embedInCode("Templates/deployment.mustache"), .embedInCode("Templates/problem.mustache"),
                 .embedInCode("Assets/dashboard.css"), .embedInCode("Assets/dashboard.js"),
+                .embedInCode("Assets/dashboard-log.js"),
             ],
             swiftSettings: upcomingFeatures
         ),
