@@ -83,7 +83,13 @@ struct DashboardLogBrowserTests {
                 let rerunInfo = try await api.deployment(rerun)
                 let failedInfo = try await api.deployment(failed)
                 #expect(rerunInfo.trigger == "rerun" && rerunInfo.commitId == failedInfo.commitId)
-                #expect(try await browser.wait(until: "return document.querySelector('#log').textContent.includes('the build is broken')"))
+                // The viewer shows the rerun's log as the API has it, to its last line.
+                #expect(try await browser.wait(until: "return document.querySelector('#log').dataset.ended === 'failed'"))
+                let rerunLog = try await LogLineNumberTests.allLines(api, rerun)
+                let lastLine = try #require(rerunLog.last?.line)
+                let shown = try await browser.run("return [...document.querySelectorAll('#log .line')].map(row => row.textContent)") as? [String]
+                #expect(shown?.contains(lastLine) == true, "\(shown ?? []) lacks \(lastLine)")
+                #expect(rerunLog.contains { $0.line == "the build is broken" }, "\(rerunLog.map(\.line))")
 
                 // Roll back: the active production deployment's page offers the earlier one.
                 try await browser.open(server.baseURL + "/deployments/\(second)")
@@ -194,8 +200,17 @@ struct DashboardLogBrowserTests {
                               && Number(rows[0].dataset.number) > 400000 && Number(rows[0].dataset.number) < 600000;
                             """))
                 // stdout and stderr are read apart, so where the stderr line falls among the numbers is asked of the API.
-                let boom: LogLineNumberTests.NumberedPage = try await api.send(.GET, "/api/v1/deployments/\(id)/logs?contains=boom")
-                let boomNumber = try #require(boom.data.first?.number)
+                // A filtered page looks at 100,000 lines at most: asked on from where it stopped.
+                var foundBoom: Int?
+                var after: Int64 = 0
+                while foundBoom == nil {
+                    let boom: LogLineNumberTests.NumberedPage = try await api.send(
+                        .GET, "/api/v1/deployments/\(id)/logs?contains=boom&limit=1&after=\(after)")
+                    foundBoom = boom.data.first?.number
+                    if boom.nextOffset == after { break }
+                    after = boom.nextOffset
+                }
+                let boomNumber = try #require(foundBoom)
                 let middle = try #require(try await browser.run(Self.shownRows) as? [[Any]])
                 for row in middle {
                     let number = try #require(row[0] as? Int)

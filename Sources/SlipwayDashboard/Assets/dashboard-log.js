@@ -175,12 +175,17 @@
     pending = true;
     window.requestAnimationFrame(render);
   }
-  function render() {
-    pending = false;
+  // Sizes the box and the spacer to the current view (before any scroll is computed from them).
+  function size() {
     var g = geometry();
     var boxHeight = Math.min(Math.round(window.innerHeight * 0.7), Math.max(120, g.height + 2));
     if (log.style.height !== boxHeight + 'px') log.style.height = boxHeight + 'px';
     if (spacer.style.height !== g.height + 'px') spacer.style.height = g.height + 'px';
+    return g;
+  }
+  function render() {
+    pending = false;
+    var g = size();
     if (following && !filter) log.scrollTop = log.scrollHeight;
     var first = firstVisible(g);
     var needed = Math.ceil(log.clientHeight / LINE) + 1;
@@ -243,6 +248,7 @@
   function jumpTo(number) {
     following = false;
     highlight = number;
+    size();
     scrollToLine(Math.max(0, number - 4));
     following = atBottom();
     schedule();
@@ -373,6 +379,7 @@
     if (filter) { filterBox.value = ''; setFilter(''); }
     highlight = 0;
     following = true;
+    size();
     log.scrollTop = log.scrollHeight;
     schedule();
     log.focus();
