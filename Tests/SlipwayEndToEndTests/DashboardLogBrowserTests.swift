@@ -1,6 +1,6 @@
 import Foundation
-import SlipwayClient
 import NIOHTTP1
+import SlipwayClient
 import SlipwayServer
 import SlipwayTesting
 import Testing

@@ -144,8 +144,10 @@
   spacer.className = 'log-spacer';
   var frame = document.createElement('div');
   frame.className = 'log-window';
+  // The rows sit inside the spacer, which clips them vertically: translated rows must not make the box scroll
+  // further than the spacer (that would move the view on, and on).
+  spacer.appendChild(frame);
   log.appendChild(spacer);
-  log.appendChild(frame);
   var rows = [];
 
   function geometry() {
