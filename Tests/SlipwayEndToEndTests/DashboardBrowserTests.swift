@@ -86,7 +86,8 @@ struct DashboardBrowserTests {
                 #expect((stages as? [String])?.contains("build:success") == true, "\(stages ?? "none")")
                 // ANSI colours became spans.
                 // (The viewer renders the rows on screen: the wait lets it draw the last lines it was sent.)
-                let ansiDrawn = try await browser.wait(until: "return document.querySelectorAll('#log span.ansi-2').length === 3", limit: .seconds(20))
+                let ansiDrawn = try await browser.wait(
+                    until: "return document.querySelectorAll('#log span.ansi-2').length === 3", limit: .seconds(20))
                 let rowsShown = try await browser.run("return [...document.querySelectorAll('#log .line')].map(row => row.innerHTML)")
                 #expect(ansiDrawn, "\(rowsShown ?? "none")")
                 #expect(try await browser.run("return document.querySelector('#log span.ansi-1.ansi-bold').textContent") as? String == "warning:")
