@@ -174,6 +174,7 @@ let package = Package(
                 .embedInCode("Templates/members.mustache"), .embedInCode("Templates/invitation.mustache"),
                 .embedInCode("Templates/admin.mustache"),
                 .embedInCode("Assets/dashboard.css"), .embedInCode("Assets/dashboard.js"),
+                .embedInCode("Assets/dashboard-log.js"),
             ],
             swiftSettings: upcomingFeatures
         ),

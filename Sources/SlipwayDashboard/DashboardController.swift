@@ -42,6 +42,7 @@ public struct DashboardController: Sendable {
         pages.get("projects/:project", use: projectPage)
         pages.post("projects/:project/deployments", use: deploy)
         pages.get("deployments/:deployment", use: deploymentPage)
+        pages.get("deployments/:deployment/log", use: downloadLog)
         pages.post("deployments/:deployment/:action", use: act)
         addSettingsRoutes(to: pages)
         addTeamRoutes(to: pages)
@@ -286,7 +287,7 @@ public struct DashboardController: Sendable {
 
     // MARK: A deployment
 
-    private func deployment(_ context: SlipwayRequestContext, _ identity: Identity) async throws -> (Deployment, Project) {
+    func deployment(_ context: SlipwayRequestContext, _ identity: Identity) async throws -> (Deployment, Project) {
         let text = context.parameters.get("deployment") ?? ""
         guard let id = Int64(text), let deployment = try await dependencies.deployments.deployment(id: id, workspaceID: identity.workspace.id),
             let project = try await dependencies.projects.project(id: deployment.projectID, workspaceID: identity.workspace.id)
@@ -336,6 +337,10 @@ public struct DashboardController: Sendable {
         let actions = offered.filter { allowed.contains($0["action"] as? String ?? "") }
         content["actions"] = actions
         content["hasActions"] = !actions.isEmpty
+        let candidates = try await rollbackCandidates(of: deployment, project: project, visitor: visitor, identity: identity)
+        content["rollbackCandidates"] = candidates
+        content["hasRollbackCandidates"] = !candidates.isEmpty
+        content["logScriptPath"] = renderer.logScript.path
         return renderer.page("deployment", title: "#\(deployment.sequenceNumber) · \(project.name)", content: content, visitor: visitor)
     }
 

@@ -32,6 +32,8 @@ struct DashboardRenderer: Sendable {
     let library: MustacheLibrary
     let stylesheet: Asset
     let script: Asset
+    /// The deployment page's log viewer (`dashboard-log.js`), loaded by that page only.
+    let logScript: Asset
 
     init() {
         var library = MustacheLibrary()
@@ -55,6 +57,8 @@ struct DashboardRenderer: Sendable {
         self.library = library
         self.stylesheet = Asset(bytes: PackageResources.dashboard_css, name: "dashboard", extension: "css", contentType: "text/css; charset=utf-8")
         self.script = Asset(bytes: PackageResources.dashboard_js, name: "dashboard", extension: "js", contentType: "text/javascript; charset=utf-8")
+        self.logScript = Asset(
+            bytes: PackageResources.dashboard_log_js, name: "dashboard-log", extension: "js", contentType: "text/javascript; charset=utf-8")
     }
 
     /// A whole page: `template` rendered with `content`, inside the layout (header, workspace switcher, log out).
@@ -108,7 +112,7 @@ struct DashboardRenderer: Sendable {
 
     /// `GET /-/dashboard/<name>`: an asset by its hashed name, cached for a year; 304 for a matching `If-None-Match`.
     func asset(_ request: Request) -> Response {
-        guard let asset = [stylesheet, script].first(where: { $0.path == request.uri.path }) else {
+        guard let asset = [stylesheet, script, logScript].first(where: { $0.path == request.uri.path }) else {
             return Response(
                 status: .notFound, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: "not found")))
         }

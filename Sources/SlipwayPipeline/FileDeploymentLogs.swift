@@ -29,6 +29,8 @@ public struct FileDeploymentLogs: DeploymentLogReader {
 
     public let layout: DataLayout
     public let configuration: Configuration
+    /// Line numbers of the logs read (shared by every copy of this reader).
+    let lineIndex = LogLineIndex()
 
     /// Reads the logs under `layout.logs`.
     public init(layout: DataLayout, configuration: Configuration = Configuration()) {
@@ -75,6 +77,35 @@ public struct FileDeploymentLogs: DeploymentLogReader {
             position = end
         }
         return LogChunk(lines: [], nextOffset: position)
+    }
+
+    /// Where 1-based line `number` starts (docs/logs.md "Line numbers").
+    public func position(ofLine number: Int, deploymentUID: UUID) throws -> LogPosition {
+        let (parts, shape) = lineParts(deploymentUID)
+        let entry = try lineIndex.entry(for: deploymentUID, parts: parts, shape: shape)
+        return try lineIndex.position(ofLine: number, in: entry, parts: parts)
+    }
+
+    /// How many whole lines end at or before byte `offset`.
+    public func position(ofOffset offset: Int64, deploymentUID: UUID) throws -> LogPosition {
+        let (parts, shape) = lineParts(deploymentUID)
+        let entry = try lineIndex.entry(for: deploymentUID, parts: parts, shape: shape)
+        return try lineIndex.position(ofOffset: max(0, offset), in: entry, parts: parts)
+    }
+
+    /// The files of a log in offset order, and its shape (where the log file ends and the oldest kept segment starts:
+    /// when that changes, segments were rotated away and the log is counted again).
+    private func lineParts(_ deploymentUID: UUID) -> (parts: [LogLineIndex.Part], shape: [Int64]) {
+        let logFile = layout.logFile(deploymentUID)
+        guard let segments = LogSegments.load(layout: layout, deploymentUID: deploymentUID) else {
+            return ([LogLineIndex.Part(path: logFile, start: 0, end: nil)], [])
+        }
+        var parts = [LogLineIndex.Part(path: logFile, start: 0, end: segments.logEnd)]
+        for (index, start) in segments.starts.enumerated() {
+            let end = index + 1 < segments.starts.count ? segments.starts[index + 1] : nil
+            parts.append(LogLineIndex.Part(path: layout.logSegment(deploymentUID, start: start), start: start, end: end))
+        }
+        return (parts, [segments.logEnd, segments.starts[0]])
     }
 
     /// The lines of one file from byte `offset` up to byte `end` (the file's end when nil), offsets in the file.

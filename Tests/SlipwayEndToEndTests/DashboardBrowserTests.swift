@@ -85,7 +85,11 @@ struct DashboardBrowserTests {
                     "return [...document.querySelectorAll('#stages li')].map(s => s.dataset.stage + ':' + s.dataset.status)")
                 #expect((stages as? [String])?.contains("build:success") == true, "\(stages ?? "none")")
                 // ANSI colours became spans.
-                #expect(try await browser.run("return document.querySelectorAll('#log span.ansi-2').length") as? Int == 3)
+                // (The viewer renders the rows on screen: the wait lets it draw the last lines it was sent.)
+                let ansiDrawn = try await browser.wait(
+                    until: "return document.querySelectorAll('#log span.ansi-2').length === 3", limit: .seconds(20))
+                let rowsShown = try await browser.run("return [...document.querySelectorAll('#log .line')].map(row => row.innerHTML)")
+                #expect(ansiDrawn, "\(rowsShown ?? "none")")
                 #expect(try await browser.run("return document.querySelector('#log span.ansi-1.ansi-bold').textContent") as? String == "warning:")
                 try await Self.screenshots(browser, "deployment-success")
                 let firstDeployment = try await browser.currentURL()

@@ -32,8 +32,10 @@ struct V1LogsController {
             /// The stage, or `runtime` for what a live service printed after its deployment ended.
             var stage: String?
             var offset: Int64
+            /// The line's number (1 = the first), in numbered answers only.
+            var number: Int?
 
-            /// Encodes `stage` as `null` when absent, so every line has the same keys.
+            /// Encodes `stage` as `null` when absent, so every line has the same keys; `number` only when numbered.
             func encode(to encoder: any Encoder) throws {
                 var container = encoder.container(keyedBy: CodingKeys.self)
                 try container.encode(line, forKey: .line)
@@ -41,21 +43,43 @@ struct V1LogsController {
                 try container.encode(stream, forKey: .stream)
                 try container.encode(stage, forKey: .stage)
                 try container.encode(offset, forKey: .offset)
+                try container.encodeIfPresent(number, forKey: .number)
             }
             /// The JSON keys of a line.
-            enum CodingKeys: String, CodingKey { case line, ts, stream, stage, offset }
+            enum CodingKeys: String, CodingKey { case line, ts, stream, stage, offset, number }
         }
         var data: [Line]
         var total: Int
         var nextOffset: Int64
         var state: DeploymentState
+        /// The whole log's line count now, in numbered answers only.
+        var lines: Int?
 
         /// The JSON keys of a page.
         enum CodingKeys: String, CodingKey {
-            case data, total, state
+            case data, total, state, lines
             case nextOffset = "next_offset"
         }
     }
+
+    /// Which lines a filtered page keeps (`contains=`, `errors=true`; docs/logs.md "Filters").
+    struct LineFilter {
+        /// Lower-cased text a line must contain.
+        var text: String?
+        /// Only error lines: stream `stderr`, or text containing `error` or `fail` in any case.
+        var errorsOnly = false
+
+        /// Whether `line` is kept.
+        func keeps(_ line: LogLine) -> Bool {
+            let lowered = line.text.lowercased()
+            if let text, !lowered.contains(text) { return false }
+            if errorsOnly { return line.stream == .stderr || lowered.contains("error") || lowered.contains("fail") }
+            return true
+        }
+    }
+
+    /// The most lines one filtered page looks at before it answers (`next_offset` says where it stopped).
+    static let filterScanBudget = 100_000
 
     /// Answers JSON, or an event stream when the client accepts `text/event-stream`.
     @Sendable func logs(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
@@ -74,14 +98,76 @@ struct V1LogsController {
             return Response(status: .ok, headers: headers, body: ResponseBody { writer in try await stream.run(writer: &writer) })
         }
         let limit = try request.integerQuery("limit", default: 1000, range: 1...10_000)
-        let chunk = try logReader.read(deploymentUID: deployment.uid, from: Int64(after), limit: limit)
-        var timestamps = LogTimestampFormatter()
-        let lines = chunk.lines.map {
-            LogPage.Line(
-                line: $0.line.text, ts: timestamps.string($0.line.timestamp), stream: $0.line.stream, stage: LogEventStream.stageLabel(of: $0.line),
-                offset: $0.offset)
+        let query = request.uri.queryParameters
+        var filter = LineFilter()
+        if let text = query.get("contains") {
+            guard (1...200).contains(text.unicodeScalars.count) else {
+                throw SlipwayError.invalid("contains", "must be 1 to 200 characters, got \(text.unicodeScalars.count)")
+            }
+            filter.text = text.lowercased()
         }
-        return try JSONBody.response(LogPage(data: lines, total: lines.count, nextOffset: chunk.nextOffset, state: deployment.state))
+        switch query.get("errors") {
+        case nil, "false": break
+        case "true": filter.errorsOnly = true
+        case let other?: throw SlipwayError.invalid("errors", "must be 'true' or 'false', got '\(other.prefix(40))'")
+        }
+        var start = Int64(after)
+        if query.get("line") != nil {
+            guard query.get("after") == nil else { throw SlipwayError.invalid("line", "give either 'after' or 'line', not both") }
+            let line = try request.integerQuery("line", default: 1, range: 1...Int.max)
+            start = try logReader.position(ofLine: line, deploymentUID: deployment.uid).offset
+        }
+        let numbered = query.get("line") != nil || filter.text != nil || filter.errorsOnly
+        guard numbered else {
+            let chunk = try logReader.read(deploymentUID: deployment.uid, from: start, limit: limit)
+            var timestamps = LogTimestampFormatter()
+            let lines = chunk.lines.map {
+                LogPage.Line(
+                    line: $0.line.text, ts: timestamps.string($0.line.timestamp), stream: $0.line.stream,
+                    stage: LogEventStream.stageLabel(of: $0.line), offset: $0.offset)
+            }
+            return try JSONBody.response(LogPage(data: lines, total: lines.count, nextOffset: chunk.nextOffset, state: deployment.state))
+        }
+        return try JSONBody.response(try numberedPage(deployment, from: start, limit: limit, filter: filter))
+    }
+
+    /// A page whose lines carry their numbers, filtered when asked: reads on from `start` until `limit` lines are
+    /// kept, the log ends, or `filterScanBudget` lines were looked at; `next_offset` is where it stopped.
+    private func numberedPage(_ deployment: Deployment, from start: Int64, limit: Int, filter: LineFilter) throws -> LogPage {
+        let filtered = filter.text != nil || filter.errorsOnly
+        var kept: [LogPage.Line] = []
+        var timestamps = LogTimestampFormatter()
+        var offset = start
+        var looked = 0
+        var number: Int?
+        reading: while kept.count < limit, looked < Self.filterScanBudget {
+            let chunk = try logReader.read(
+                deploymentUID: deployment.uid, from: offset, limit: filtered ? min(2_000, Self.filterScanBudget - looked) : limit - kept.count)
+            guard let first = chunk.lines.first else {
+                offset = max(offset, chunk.nextOffset)
+                break
+            }
+            // A line's number is how many whole lines end at or before its own end: counted once for the first line
+            // of the page, then one more for each line read.
+            var current = try number ?? logReader.position(ofOffset: first.offset, deploymentUID: deployment.uid).linesBefore
+            for (lineOffset, line) in chunk.lines {
+                looked += 1
+                offset = lineOffset
+                if filter.keeps(line) {
+                    kept.append(
+                        LogPage.Line(
+                            line: line.text, ts: timestamps.string(line.timestamp), stream: line.stream,
+                            stage: LogEventStream.stageLabel(of: line), offset: lineOffset, number: current))
+                    if kept.count == limit { break reading }
+                }
+                current += 1
+            }
+            number = current
+            offset = chunk.nextOffset
+            if !filtered { break }
+        }
+        let count = try logReader.position(ofOffset: offset, deploymentUID: deployment.uid).lineCount
+        return LogPage(data: kept, total: kept.count, nextOffset: offset, state: deployment.state, lines: count)
     }
 }
 

@@ -42,10 +42,31 @@ public struct LogChunk: Sendable, Equatable {
     }
 }
 
+/// Where a place in a log is by line number: the byte offset, how many whole lines come before it, and how many the
+/// whole log holds now (docs/logs.md "Line numbers").
+public struct LogPosition: Sendable, Equatable {
+    /// A byte offset (the start of a line, or the end of the log).
+    public var offset: Int64
+    /// The whole lines that end at or before `offset`: the line starting there is number `linesBefore + 1`.
+    public var linesBefore: Int
+    /// The whole lines of the log now.
+    public var lineCount: Int
+
+    public init(offset: Int64, linesBefore: Int, lineCount: Int) {
+        self.offset = offset
+        self.linesBefore = linesBefore
+        self.lineCount = lineCount
+    }
+}
+
 /// Reads the append-only log of a deployment (the pipeline writes it).
 public protocol DeploymentLogReader: Sendable {
     /// Up to `limit` lines starting at byte `offset`; an empty chunk when the log does not exist (yet).
     func read(deploymentUID: UUID, from offset: Int64, limit: Int) throws -> LogChunk
+    /// Where line `number` (1 = the first) starts; the end of the log when it has fewer lines.
+    func position(ofLine number: Int, deploymentUID: UUID) throws -> LogPosition
+    /// How many whole lines end at or before byte `offset` (and the log's line count).
+    func position(ofOffset offset: Int64, deploymentUID: UUID) throws -> LogPosition
     /// The last `limit` lines of each kind: the build's own (stdout, stderr) and Slipway's (system).
     func tail(deploymentUID: UUID, limit: Int) throws -> (client: [LogLine], system: [LogLine], truncated: Bool)
 }
