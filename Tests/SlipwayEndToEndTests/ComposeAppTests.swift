@@ -15,7 +15,8 @@ import Testing
 /// Compose apps end to end with the real Podman of this machine (docs/containers.md "Compose apps"): a `web` that asks
 /// an `api` by name and depends on it being healthy, the api keeping its history in a named volume; deployed, served
 /// through the edge, redeployed beside the old set (whose pod then goes), the volume's data still there, the Dokploy
-/// compose listing answering from it; a forbidden key failing the build by name; a cancel mid-start leaving nothing.
+/// compose listing answering from it; a forbidden key failing the build by name; a cancel mid-start leaving nothing; a
+/// rollback to the warm standby set that is a route switch; a live set started again by a restarted server.
 @Suite(
     .enabled("needs root, podman, runc and busybox-static (apt-get install podman buildah runc busybox-static)") {
         await PodmanMachine.canRunContainers()
