@@ -254,7 +254,6 @@ struct ComposeAppTests {
                 #expect(try await Self.pods(withLabel: "slipway.deployment=\(deployment.uid)", client).isEmpty)
                 #expect(await ProcessTable.eventually(timeout: .seconds(10)) { (try? await Self.leftovers(of: deployment, client).isEmpty) == true })
             }
-            for project in scene.projects.withLock({ $0 }) { _ = try? await client.removeVolumes(withLabel: "slipway.project=\(project)") }
         }
     }
 
@@ -301,7 +300,6 @@ struct ComposeAppTests {
             }
             #expect(try await Self.pods(withLabel: runtimeLabel, client).isEmpty)
             #expect(await ProcessTable.eventually(timeout: .seconds(10)) { (try? await Self.leftovers(of: first, client).isEmpty) == true })
-            for project in scene.projects.withLock({ $0 }) { _ = try? await client.removeVolumes(withLabel: "slipway.project=\(project)") }
         }
     }
 }
