@@ -69,6 +69,8 @@ struct DockerfileBuildTests {
         func tearDown() async throws {
             for project in projects.withLock({ $0 }) {
                 try await client.removeAll(withLabel: "slipway.project=\(project)")
+                // A compose app's named volumes outlive its sets; a test that failed before deleting its project leaves them.
+                _ = try await client.removeVolumes(withLabel: "slipway.project=\(project)")
                 #expect(try await client.images(withLabel: "slipway.project=\(project)").isEmpty)
             }
             try await client.removeAll(withLabel: label)
