@@ -18,11 +18,19 @@ public struct ContainerCommands: Sendable, Equatable {
 
     // MARK: Detection
 
-    /// `version --format json`.
-    public func version() -> Command { command(["version", "--format", "json"]) }
+    /// `version --format json` (Podman); Docker's CLI before 23.0 prints a format of `json` literally, so it gets the
+    /// template `{{json .}}`, which every version renders as the same JSON object.
+    public func version() -> Command { command(["version", "--format", jsonFormat]) }
 
-    /// `info --format json`.
-    public func info() -> Command { command(["info", "--format", "json"]) }
+    /// `info --format json`, or `{{json .}}` for Docker (as for `version()`).
+    public func info() -> Command { command(["info", "--format", jsonFormat]) }
+
+    private var jsonFormat: String {
+        switch engine.kind {
+        case .podman: "json"
+        case .docker: "{{json .}}"
+        }
+    }
 
     // MARK: Images
 
