@@ -84,13 +84,14 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
         var count = OrphanProcesses.kill(environmentEntry: marker)
         if let client = configuration.containers {
             let label = Self.runtimeLabel + "=" + configuration.layout.root
-            if let left = try? await client.containers(withLabel: label), !left.isEmpty {
-                do {
+            do {
+                let left = try await client.containers(withLabel: label)
+                if !left.isEmpty {
                     try await client.removeAll(withLabel: label)
                     count += left.count
-                } catch {
-                    logger.error("service containers left by the previous server could not be removed: \(error)")
                 }
+            } catch {
+                logger.error("service containers left by the previous server could not be listed or removed: \(error)")
             }
         }
         return count

@@ -279,6 +279,23 @@ import Testing
         #expect(throws: ContainerEngineError.self) { try ContainerState.parse(inspectOutput: "[]") }
     }
 
+    /// When `podman ps` fails as a whole (a container whose network namespace was unmounted under it), the containers
+    /// of a label are found by inspecting the ones in storage.
+    @Test func containersOfALabelAreFoundInAnInspectAnswerWhenTheListingFails() {
+        #expect(commands.inspect(containers: ["a1", "b2"]).arguments == ["/usr/bin/podman", "container", "inspect", "a1", "b2"])
+        let answer = """
+            [{"Id":"a1","Config":{"Labels":{"slipway.runtime":"/data","slipway.deployment":"d1"}}},
+             {"Id":"b2","Config":{"Labels":{"slipway.runtime":"/data2"}}},
+             {"Id":"c3","Config":{"Labels":null}},
+             {"Id":"d4","Config":{"Labels":{"slipway.runtime":"/data=x"}}}]
+            """
+        #expect(ContainerClient.containers(inInspectOutput: answer, withLabel: "slipway.runtime=/data") == ["a1"])
+        #expect(ContainerClient.containers(inInspectOutput: answer, withLabel: "slipway.runtime=/data=x") == ["d4"])
+        #expect(ContainerClient.containers(inInspectOutput: answer, withLabel: "slipway.runtime") == ["a1", "b2", "d4"])
+        #expect(ContainerClient.containers(inInspectOutput: answer, withLabel: "slipway.build") == [])
+        #expect(ContainerClient.containers(inInspectOutput: "Error: no such container", withLabel: "x") == nil)
+    }
+
     @Test func detectionReadsVersionsSubordinateRangesAndStaticBinaries() throws {
         #expect(try ContainerEngine.parseVersion(["Client": ["Version": "4.3.1"]], kind: .podman).get() == "4.3.1")
         #expect(

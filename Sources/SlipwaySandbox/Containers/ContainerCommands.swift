@@ -182,7 +182,10 @@ public struct ContainerCommands: Sendable, Equatable {
     }
 
     /// The container's state as a JSON array of one object (`State.Pid`, `Status`, `ExitCode`, `OOMKilled`).
-    public func inspect(_ container: String) -> Command { command(["container", "inspect", container]) }
+    public func inspect(_ container: String) -> Command { inspect(containers: [container]) }
+
+    /// The state and configuration of several containers (`Config.Labels` among it), as one JSON array.
+    public func inspect(containers: [String]) -> Command { command(["container", "inspect"] + containers) }
 
     /// The full ids of every container, running or not, that carries `label` (`key` or `key=value`).
     public func containersWithLabel(_ label: String) -> Command {
