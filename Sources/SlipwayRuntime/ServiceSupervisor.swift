@@ -90,7 +90,7 @@ public final class ServiceSupervisor: ServiceRuntime, Service {
                 try await client.removeAll(withLabel: label)
                 count += left.count
             } catch {
-                logger.error("service containers left by the previous server could not be removed: \(error)")
+                logger.error("service containers left by the previous server could not be listed or removed: \(error)")
             }
         }
         return count

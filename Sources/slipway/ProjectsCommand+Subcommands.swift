@@ -25,6 +25,8 @@ extension ProjectsCommand {
         @Option(help: "The directory the build writes the site to (default: the root dir).") var outputDir: String?
         @Option(help: "service: the command that starts the app on $PORT (default: the Procfile's web: line).") var startCommand: String?
         @Option(help: "service: the path polled until it answers 2xx before traffic switches (default /).") var healthCheckPath: String?
+        @Option(help: "service: seconds the replaced production version keeps running as a warm standby (default 600; 0: none).")
+        var standbyWindow: Double?
         @OptionGroup var build: BuildTypeOptions
         @Flag(help: "Print the project as JSON.") var json = false
         @OptionGroup var client: ClientOptions
@@ -36,7 +38,7 @@ extension ProjectsCommand {
                     NewProjectRequest(
                         name: name, repository: repository, productionBranch: branch, kind: kind, rootDir: rootDir,
                         buildCommand: buildCommand, outputDir: outputDir, startCommand: startCommand, healthCheckPath: healthCheckPath,
-                        build: build.request
+                        standbyWindow: standbyWindow, build: build.request
                     )
                 )
             }

@@ -24,6 +24,7 @@ struct ProjectJSON: Encodable {
     var start_command: String?
     var port: Int?
     var health_check_path: String?
+    var standby_window: Double?
     var build_type: String
     var dockerfile_path: String?
     var docker_context: String?
@@ -46,6 +47,7 @@ struct ProjectJSON: Encodable {
         start_command = project.startCommand
         port = project.port
         health_check_path = project.healthCheckPath
+        standby_window = project.standbyWindow
         build_type = project.buildType ?? "command"
         dockerfile_path = project.dockerfilePath
         docker_context = project.dockerContext

@@ -171,6 +171,42 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: executable)))
+    func theStandbyWindowIsSetAtCreationChangedAndShown() async throws {
+        try await TestServer.withServer { server in
+            let environment = ["SLIPWAY_URL": server.baseURL, "SLIPWAY_TOKEN": server.adminToken]
+            let (createStatus, createOutput) = try await Self.slipway(
+                ["projects", "create", "warm", "--repository", "https://git.example.com/warm.git", "--kind", "service", "--standby-window", "120"],
+                environment: environment)
+            #expect(createStatus == 0, "\(createOutput)")
+            #expect(try await server.client.project("warm").standbyWindow == 120)
+            let (showStatus, shown) = try await Self.slipway(["projects", "show", "warm"], environment: environment)
+            #expect(showStatus == 0)
+            let rows = shown.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") }
+            #expect(rows.contains("standby window 120 s"), "\(shown)")
+
+            let (updateStatus, updateOutput) = try await Self.slipway(
+                ["projects", "update", "warm", "--standby-window", "0"], environment: environment)
+            #expect(updateStatus == 0, "\(updateOutput)")
+            let (jsonStatus, jsonOutput) = try await Self.slipway(["projects", "show", "warm", "--json"], environment: environment)
+            #expect(jsonStatus == 0)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(jsonOutput.utf8)) as? [String: Any])
+            #expect(json["standby_window"] as? Double == 0, "\(jsonOutput)")
+
+            // Out of range: the server's 422 names the field, and nothing changes.
+            let (tooLongStatus, tooLong) = try await Self.slipway(
+                ["projects", "create", "cold", "--repository", "https://git.example.com/cold.git", "--kind", "service", "--standby-window", "86401"],
+                environment: environment)
+            #expect(tooLongStatus == 1)
+            #expect(tooLong.contains("standby_window"), "\(tooLong)")
+            let (negativeStatus, negative) = try await Self.slipway(
+                ["projects", "update", "warm", "--standby-window=-1"], environment: environment)
+            #expect(negativeStatus == 1)
+            #expect(negative.contains("standby_window"), "\(negative)")
+            #expect(try await server.client.project("warm").standbyWindow == 0)
+        }
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: executable)))
     func initCreatesTheProjectOfTheCheckoutAndDeployFindsIt() async throws {
         let site = try TemporaryGitRepository(branch: "trunk")
         try site.write("public/index.html", "from init")

@@ -125,6 +125,51 @@ import Testing
         #expect(arguments.suffix(6) == ["--network", "none", "--read-only", "localhost/slipway/shop:bld_42", "httpd", "-f"])
     }
 
+    /// Docker (docs/containers.md "Docker"): no `--runtime`, no user namespace (nobody instead), and `--network none`:
+    /// never Docker's default bridge (172.17.0.0/16) nor a user-defined network, whose bridge would join the containers
+    /// of every tenant; the edge reaches the container's own loopback through its network namespace, as with Podman.
+    @Test func aDockerServiceContainerIsNobodyWithOnlyItsOwnLoopbackAndNoPodmanOnlyFlag() throws {
+        var spec = runSpec
+        spec.command = ["httpd", "-f"]
+        let command = try ContainerCommands(engine: docker).run(spec, environmentFile: "/tmp/slipway-container-x/env")
+        #expect(
+            command.arguments == [
+                "/usr/bin/docker", "run", "--detach", "--name", "slipway-dpl_1",
+                "--label", "slipway.deployment=dpl_1", "--label", "slipway.project=shop",
+                "--pull", "never", "--init", "--cap-drop", "all", "--security-opt", "no-new-privileges", "--user", "65534:65534",
+                "--pids-limit", "256", "--memory", "536870912", "--memory-swap", "536870912",
+                "--ulimit", "nofile=4096:4096", "--ulimit", "nproc=2048:2048",
+                "--network", "none", "--env-file", "/tmp/slipway-container-x/env",
+                "localhost/slipway/shop:bld_42", "httpd", "-f",
+            ])
+        #expect(command.environment == ["PATH": Sandbox.defaultPath])
+        #expect(!command.arguments.contains { $0.contains("hi there") || $0.contains("8080") })
+    }
+
+    @Test func dockersOtherOperationsAreThePodmanOnesWhereTheCLIAgrees() {
+        let d = "/usr/bin/docker"
+        let commands = ContainerCommands(engine: docker)
+        // Docker before 23.0 prints `--format json` as the word json: the template works in every version.
+        #expect(commands.version().arguments == [d, "version", "--format", "{{json .}}"])
+        #expect(commands.info().arguments == [d, "info", "--format", "{{json .}}"])
+        #expect(commands.stop("slipway-dpl_1", timeoutSeconds: 7).arguments == [d, "stop", "--time", "7", "slipway-dpl_1"])
+        #expect(commands.logs("slipway-dpl_1").arguments == [d, "logs", "--follow", "slipway-dpl_1"])
+        #expect(commands.kill("slipway-dpl_1").arguments == [d, "kill", "--signal", "KILL", "slipway-dpl_1"])
+        #expect(commands.remove(containers: ["a1", "b2"]).arguments == [d, "rm", "--force", "a1", "b2"])
+        #expect(commands.inspect("slipway-dpl_1").arguments == [d, "container", "inspect", "slipway-dpl_1"])
+        #expect(
+            commands.containersWithLabel("slipway.runtime=/data").arguments == [
+                d, "ps", "--all", "--quiet", "--no-trunc", "--filter", "label=slipway.runtime=/data",
+            ])
+        #expect(commands.allContainerIDsAndNames().arguments == [d, "ps", "--all", "--no-trunc", "--format", "{{.ID}} {{.Names}}"])
+        #expect(
+            commands.imagesWithLabel("slipway.project=p").arguments == [
+                d, "images", "--all", "--quiet", "--no-trunc", "--filter", "label=slipway.project=p",
+            ])
+        #expect(commands.imageRemove("localhost/x:1").arguments == [d, "image", "rm", "--force", "localhost/x:1"])
+        #expect(commands.copy(from: "n", path: "/site/.", to: "/out").arguments == [d, "cp", "n:/site/.", "/out"])
+    }
+
     @Test func secretsAreMountedAsEngineSecretsAndTheLauncherStartsTheImagesCommand() throws {
         var spec = runSpec
         spec.secrets = ["API_TOKEN": "s3cret", "DB_URL": "postgres://u:p@db/x"]
@@ -234,6 +279,23 @@ import Testing
         #expect(throws: ContainerEngineError.self) { try ContainerState.parse(inspectOutput: "[]") }
     }
 
+    /// When `podman ps` fails as a whole (a container whose network namespace was unmounted under it), the containers
+    /// of a label are found by inspecting the ones in storage.
+    @Test func containersOfALabelAreFoundInAnInspectAnswerWhenTheListingFails() {
+        #expect(commands.inspect(containers: ["a1", "b2"]).arguments == ["/usr/bin/podman", "container", "inspect", "a1", "b2"])
+        let answer = """
+            [{"Id":"a1","Config":{"Labels":{"slipway.runtime":"/data","slipway.deployment":"d1"}}},
+             {"Id":"b2","Config":{"Labels":{"slipway.runtime":"/data2"}}},
+             {"Id":"c3","Config":{"Labels":null}},
+             {"Id":"d4","Config":{"Labels":{"slipway.runtime":"/data=x"}}}]
+            """
+        #expect(ContainerClient.containers(inInspectOutput: answer, withLabel: "slipway.runtime=/data") == ["a1"])
+        #expect(ContainerClient.containers(inInspectOutput: answer, withLabel: "slipway.runtime=/data=x") == ["d4"])
+        #expect(ContainerClient.containers(inInspectOutput: answer, withLabel: "slipway.runtime") == ["a1", "b2", "d4"])
+        #expect(ContainerClient.containers(inInspectOutput: answer, withLabel: "slipway.build") == [])
+        #expect(ContainerClient.containers(inInspectOutput: "Error: no such container", withLabel: "x") == nil)
+    }
+
     @Test func detectionReadsVersionsSubordinateRangesAndStaticBinaries() throws {
         #expect(try ContainerEngine.parseVersion(["Client": ["Version": "4.3.1"]], kind: .podman).get() == "4.3.1")
         #expect(
@@ -257,7 +319,7 @@ import Testing
         #expect(
             docker.summary
                 == "docker 28.2.2, containers run as 65534:65534, no network but the container's own loopback, builds have no network, "
-                + "no secrets (static busybox missing)")
+                + "no secrets (docker run has none outside swarm)")
     }
 
     @Test func aKilledBuildsProcessesAreFoundByAnyComponentOfTheirCgroupPath() throws {

@@ -308,9 +308,48 @@ public struct ContainerClient: Sendable {
         try await execute(commands.imageRemove(image), operation: "removing image \(image)")
     }
 
-    /// The ids of the containers carrying `label`.
+    /// The ids of the containers carrying `label`. When Podman's listing fails (below), the containers in its storage
+    /// are inspected instead.
+    ///
+    /// `podman ps` fails as a whole ("joining network namespace of container …: unknown FS magic") while any one
+    /// container on the machine has a network namespace path that is no longer a namespace: for a moment during a
+    /// container's cleanup, and for as long as it runs when its namespace was unmounted under it (seen here with a
+    /// warm standby, docs/containers.md "Restarts"). `inspect` of a named container still works then, so a server
+    /// that must find its leftovers after a crash does not depend on every other container being sound.
     public func containers(withLabel label: String) async throws -> [String] {
-        try await listing(commands.containersWithLabel(label), operation: "listing containers")
+        do {
+            return try await listing(commands.containersWithLabel(label), operation: "listing containers")
+        } catch {
+            guard engine.kind == .podman, let stored = Self.storedContainerIDs(engine: engine), !stored.isEmpty else { throw error }
+            let output = try await Self.execute(commands.inspect(containers: stored), timeout: commandTimeout)
+            // Containers removed since the storage was read are reported on standard error; the others are listed.
+            guard let found = Self.containers(inInspectOutput: output.standardOutput, withLabel: label) else { throw error }
+            return found
+        }
+    }
+
+    /// The ids of every container in Podman's storage (`<storage root>/<driver>-containers/containers.json`), or nil
+    /// when it cannot be read.
+    static func storedContainerIDs(engine: ContainerEngine) -> [String]? {
+        guard let root = engine.storageRoot, let driver = engine.storageDriver else { return nil }
+        guard
+            let data = FileManager.default.contents(atPath: "\(root)/\(driver)-containers/containers.json"),
+            let entries = try? JSONSerialization.jsonObject(with: data) as? [[String: Any]]
+        else { return nil }
+        return entries.compactMap { $0["id"] as? String }
+    }
+
+    /// The ids of the containers of an `inspect` answer (a JSON array) whose `Config.Labels` have `label` (`key` or
+    /// `key=value`); nil when the answer is no JSON array.
+    static func containers(inInspectOutput output: String, withLabel label: String) -> [String]? {
+        guard let array = try? JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]] else { return nil }
+        let key = label.split(separator: "=", maxSplits: 1).first.map(String.init) ?? label
+        let value = label.contains("=") ? String(label.drop { $0 != "=" }.dropFirst()) : nil
+        return array.compactMap { container in
+            let labels = (container["Config"] as? [String: Any])?["Labels"] as? [String: String] ?? [:]
+            guard let found = labels[key], value == nil || found == value else { return nil }
+            return container["Id"] as? String
+        }
     }
 
     /// The ids of the images carrying `label`.

@@ -18,11 +18,19 @@ public struct ContainerCommands: Sendable, Equatable {
 
     // MARK: Detection
 
-    /// `version --format json`.
-    public func version() -> Command { command(["version", "--format", "json"]) }
+    /// `version --format json` (Podman); Docker's CLI before 23.0 prints a format of `json` literally, so it gets the
+    /// template `{{json .}}`, which every version renders as the same JSON object.
+    public func version() -> Command { command(["version", "--format", jsonFormat]) }
 
-    /// `info --format json`.
-    public func info() -> Command { command(["info", "--format", "json"]) }
+    /// `info --format json`, or `{{json .}}` for Docker (as for `version()`).
+    public func info() -> Command { command(["info", "--format", jsonFormat]) }
+
+    private var jsonFormat: String {
+        switch engine.kind {
+        case .podman: "json"
+        case .docker: "{{json .}}"
+        }
+    }
 
     // MARK: Images
 
@@ -254,7 +262,10 @@ public struct ContainerCommands: Sendable, Equatable {
     }
 
     /// The container's state as a JSON array of one object (`State.Pid`, `Status`, `ExitCode`, `OOMKilled`).
-    public func inspect(_ container: String) -> Command { command(["container", "inspect", container]) }
+    public func inspect(_ container: String) -> Command { inspect(containers: [container]) }
+
+    /// The state and configuration of several containers (`Config.Labels` among it), as one JSON array.
+    public func inspect(containers: [String]) -> Command { command(["container", "inspect"] + containers) }
 
     /// The full ids of every container, running or not, that carries `label` (`key` or `key=value`).
     public func containersWithLabel(_ label: String) -> Command {

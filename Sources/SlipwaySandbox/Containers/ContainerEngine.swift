@@ -88,7 +88,11 @@ public struct ContainerEngine: Sendable, Equatable {
         case .none: parts.append("builds have no network")
         case .namespace(let path, _): parts.append("builds join \(path)")
         }
-        parts.append(secretLauncher == nil ? "no secrets (static busybox missing)" : "secrets as files turned into environment variables")
+        if kind == .docker {
+            parts.append("no secrets (docker run has none outside swarm)")
+        } else {
+            parts.append(secretLauncher == nil ? "no secrets (static busybox missing)" : "secrets as files turned into environment variables")
+        }
         return parts.joined(separator: ", ")
     }
 }
