@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -14,11 +15,15 @@ public enum LoopbackSocket {
     /// A port on 127.0.0.1 that was free a moment ago, for a program started next to bind, chosen below the kernel's
     /// ephemeral range: a port the kernel hands out (port 0) can be taken again at once as the local end of any
     /// outgoing connection on the machine, so a server restarted later on it could find it in use.
+    /// A port is handed out once per process: tests run side by side in one process, and two of them given the same
+    /// free port (about one chance in five among a hundred servers of a full run) would both bind it, the second one
+    /// late, after a restart ("Address already in use").
     public static func freePort() throws -> Int {
         let lowestEphemeral = ephemeralRangeStart()
         if lowestEphemeral > 11_000 {
             for _ in 0..<200 {
                 let candidate = Int.random(in: 10_000..<lowestEphemeral)
+                guard handedOut.withLock({ $0.insert(candidate).inserted }) else { continue }
                 if let (fd, port) = try? bind(port: UInt16(candidate)) {
                     close(fd)
                     return port
@@ -27,8 +32,12 @@ public enum LoopbackSocket {
         }
         let (fd, port) = try bind()
         close(fd)
+        handedOut.withLock { _ = $0.insert(port) }
         return port
     }
+
+    /// The ports `freePort()` has handed out in this process.
+    private static let handedOut = Mutex<Set<Int>>([])
 
     /// The first port of `net.ipv4.ip_local_port_range` (32768 when it cannot be read).
     private static func ephemeralRangeStart() -> Int {

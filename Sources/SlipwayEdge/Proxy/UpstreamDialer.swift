@@ -7,10 +7,21 @@ import SlipwayCore
 #endif
 
 /// Opens connections to service processes. A process on the host's loopback is dialled by NIO as usual; one in a
-/// network namespace of its own (a sandboxed service) gets a socket made inside that namespace, connected on NIO's
-/// thread pool (a `setns` and a blocking connect must not run on an event loop), then handed to NIO: no user-mode
-/// network stack between the edge and the service, and only new connections pay for it (the pool keeps them).
+/// network namespace of its own (a sandboxed service) gets a socket made inside that namespace, connected on a thread
+/// pool (a `setns` and a blocking connect must not run on an event loop), then handed to NIO: no user-mode network
+/// stack between the edge and the service, and only new connections pay for it (the pool keeps them).
 enum UpstreamDialer {
+    /// The threads namespace connects block on: a pool of their own, wide. A connect usually takes microseconds, but
+    /// one whose SYN the service's full accept queue dropped waits for the retransmission (1 s, then 3 s): on NIO's
+    /// shared pool (two threads on two cores) a few such connects stalled every other connection, and a service that
+    /// answers one connection per request (busybox httpd) fell to 29 requests/s behind the edge against 3,781 behind
+    /// nginx (bench/container-proxy-vs-nginx.sh). Idle threads cost only their stacks.
+    static let connectThreads: NIOThreadPool = {
+        let pool = NIOThreadPool(numberOfThreads: 64)
+        pool.start()
+        return pool
+    }()
+
     /// Connects `bootstrap` (its options and initializer set) to `address`.
     static func connect(_ bootstrap: ClientBootstrap, to address: ServiceAddress, on eventLoop: any EventLoop, timeout: TimeAmount)
         -> EventLoopFuture<any Channel>
@@ -18,7 +29,7 @@ enum UpstreamDialer {
         guard address.namespace != nil else {
             return bootstrap.connectTimeout(timeout).connect(host: "127.0.0.1", port: address.port)
         }
-        return NIOThreadPool.singleton.runIfActive(eventLoop: eventLoop) {
+        return connectThreads.runIfActive(eventLoop: eventLoop) {
             try connectedSocket(to: address, timeout: timeout)
         }.flatMap { descriptor in
             bootstrap.withConnectedSocket(descriptor)
