@@ -62,6 +62,8 @@ extension DashboardController {
             return loginForm(
                 request, next: next, login: "", error: "This API token is unknown, revoked or expired (it starts with slw_).", status: .unauthorized)
         }
+        context.audit.authenticated(caller, acting: nil)
+        if let token = caller.token { context.audit.target(id: String(token.id), name: token.name) }
         let secure = SessionCookie.isSecure(request)
         var response = DashboardRenderer.redirect(to: next)
         response.setCookie(SessionCookie.token(secret, secure: secure))

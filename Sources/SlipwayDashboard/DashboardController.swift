@@ -85,8 +85,16 @@ public struct DashboardController: Sendable {
             let session = loggedIn.caller.session
         else {
             failures.recordFailure(.password, address: address)
+            // As the API's login: the audit trail names the user a failed login named, never the text of one that
+            // names nobody (it may be a password typed in the wrong field).
+            let named = UserLogin.normalize(login)
+            if !named.isEmpty, let known = try await dependencies.accounts.identities.credentials(login: named) {
+                context.audit.attempted(by: known.user)
+            }
             return loginForm(request, next: next, login: login, error: "Wrong login or password.", status: .unauthorized)
         }
+        context.audit.authenticated(loggedIn.caller, acting: nil)
+        context.audit.target(id: String(session.id))
         var response = DashboardRenderer.redirect(to: next)
         response.setCookie(SessionCookie.make(secret: loggedIn.secret, expiresAt: session.expiresAt, secure: SessionCookie.isSecure(request)))
         response.setCookie(SessionCookie.clearedToken(secure: SessionCookie.isSecure(request)))
@@ -97,7 +105,10 @@ public struct DashboardController: Sendable {
     @Sendable func logOut(_ request: Request, context: SlipwayRequestContext) async throws -> Response {
         let visitor = try await sessions.require(request, context: context)
         try visitor.checkCSRF(try await DashboardForm.read(request))
-        if let session = visitor.caller.session { try await dependencies.accounts.revokeSession(session.id, of: visitor.caller) }
+        if let session = visitor.caller.session {
+            try await dependencies.accounts.revokeSession(session.id, of: visitor.caller)
+            context.audit.target(id: String(session.id))
+        }
         var response = DashboardRenderer.redirect(to: "/login")
         response.setCookie(SessionCookie.cleared(secure: SessionCookie.isSecure(request)))
         // A visitor logged in with an API token: the dashboard forgets it (the token itself stays valid).

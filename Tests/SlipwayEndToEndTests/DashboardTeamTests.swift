@@ -318,6 +318,32 @@ import Testing
         }
     }
 
+    /// The dashboard's logins and logouts are in the audit trail as the API's are: a failed login by the user it
+    /// named (never the text of one that names nobody), a login, a token login and a logout by whom they were.
+    @Test func loginsTokenLoginsAndLogoutsAreAudited() async throws {
+        try await TestServer.withServer { server in
+            let password = try await DashboardTests.member(server, "victor", role: "developer")
+            let token = try await server.client.createToken(name: "ci", scopes: ["read"])
+            let stray = "not-a-user-\(UUID().uuidString)"
+            try await DashboardTests.withClient { client in
+                let victor = Visitor(server, client)
+                #expect(try await victor.logIn("victor", "a wrong password, long enough").status == 401)
+                #expect(try await victor.logIn(stray, "x").status == 401)
+                #expect(try await victor.logIn("victor", password).status == 303)
+                let csrf = try #require(try await victor.send(.GET, "/").csrf)
+                #expect(try await victor.send(.POST, "/logout", form: ["csrf": csrf]).status == 303)
+                #expect(try await Self.logIn(victor, token: try #require(token.token)).status == 303)
+            }
+            let entries = try await server.client.audit(filter: #"{"action":{"in":["session.create","session.delete","session.token_login"]}}"#).data
+            let logins = entries.filter { $0.action == "session.create" && $0.actor.login == "victor" }
+            #expect(logins.contains { $0.result.outcome == "failed" && $0.result.status == 401 })
+            #expect(logins.contains { $0.result.outcome == "succeeded" && $0.result.status == 303 && $0.via == "session" })
+            #expect(entries.contains { $0.action == "session.delete" && $0.actor.login == "victor" && $0.result.outcome == "succeeded" })
+            #expect(entries.contains { $0.action == "session.token_login" && $0.target.name == "ci" && $0.via == "token" })
+            #expect(!String(describing: entries).contains(stray) && !String(describing: entries).contains(password))
+        }
+    }
+
     /// DESIGN.md §4: the API and dashboard answer at the bare domain, at any IP and at an unknown host (a server
     /// reached by a name of its own); a name under the domain that routes nowhere is a deployment URL with nothing
     /// published, and gets the edge's 404, never the dashboard.

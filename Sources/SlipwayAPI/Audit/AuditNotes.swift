@@ -38,7 +38,7 @@ public final class AuditNotes: Sendable {
 
     /// A login that failed named this existing user (the text of a login that names nobody is never kept: it may be
     /// a password typed in the wrong field).
-    func attempted(by user: User) {
+    public func attempted(by user: User) {
         state.withLock { $0.user = user }
     }
 

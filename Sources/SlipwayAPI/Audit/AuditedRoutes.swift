@@ -90,6 +90,9 @@ enum AuditedRoutes {
         AuditedRoute(.delete, "api/v1/notifications/:id", "notification.delete", target: "notification", "id"),
         AuditedRoute(.post, "api/v1/notifications/:id/test", "notification.test", target: "notification", "id"),
         // The dashboard's forms (docs/dashboard.md): the same changes, from its pages.
+        AuditedRoute(.post, "login", "session.create", target: "session", level: .install),
+        AuditedRoute(.post, "login/token", "session.token_login", target: "token", level: .install),
+        AuditedRoute(.post, "logout", "session.delete", target: "session", level: .install),
         AuditedRoute(.post, "projects", "project.create", target: "project"),
         AuditedRoute(.post, "projects/:project/deployments", "deployment.create", target: "project", "project"),
         // The dashboard's project settings.
