@@ -273,13 +273,28 @@ final class ServiceProcess: Sendable {
                 await Self.removeContainer(spec.name, client: client, gracePeriod: .zero)
                 return "stopped"
             }
-            let running = try await client.inspect(spec.name)
-            if running.running, let pid = running.processID {
-                state.withLock { $0.containerProcessID = pid }
-                publish(ServiceAddress(port: port, namespace: try NetworkNamespace.of(processID: pid)))
+            // The output is followed before the address is published: the health check starts once it is, and a
+            // line the container wrote before it went live belongs in the deployment's log, not the runtime log.
+            let output = Task {
+                try await ChildProcess.run(client.commands.logs(spec.name), timeout: nil, gracePeriod: .seconds(1)) { [weak self] line in
+                    self?.emit(LogLine(timestamp: Date(), stream: line.stream == .stdout ? .stdout : .stderr, stage: nil, text: line.text))
+                }
             }
-            _ = try await ChildProcess.run(client.commands.logs(spec.name), timeout: nil, gracePeriod: .seconds(1)) { [weak self] line in
-                self?.emit(LogLine(timestamp: Date(), stream: line.stream == .stdout ? .stdout : .stderr, stage: nil, text: line.text))
+            do {
+                let running = try await client.inspect(spec.name)
+                if running.running, let pid = running.processID {
+                    state.withLock { $0.containerProcessID = pid }
+                    publish(ServiceAddress(port: port, namespace: try NetworkNamespace.of(processID: pid)))
+                }
+            } catch {
+                output.cancel()
+                _ = try? await output.value
+                throw error
+            }
+            _ = try await withTaskCancellationHandler {
+                try await output.value
+            } onCancel: {
+                output.cancel()
             }
             let ended = try? await client.inspect(spec.name)
             await Self.removeContainer(spec.name, client: client, gracePeriod: .zero)
