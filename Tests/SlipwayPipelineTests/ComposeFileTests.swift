@@ -137,6 +137,19 @@ import Testing
         #expect(problem("services:\n  web:\n    image: localhost/web:1\n    privileged: false\n    network_mode: bridge\n") == "accepted")
     }
 
+    /// A mount point reaches the engine inside `--volume name:target:options`: one that would carry options of its
+    /// own (suid, dev, exec, another target) is refused, naming the field; a plain one is accepted.
+    @Test func aMountPointCannotCarryEngineOptions() {
+        func file(_ target: String) -> String {
+            "services:\n  web:\n    image: localhost/web:1\n    volumes: [{type: volume, source: data, target: '\(target)'}]\nvolumes:\n  data: {}\n"
+        }
+        #expect(problem(file("/data")) == "accepted")
+        for target in ["/data:suid,dev", "/data,exec", "/data:/etc"] {
+            let message = problem(file(target))
+            #expect(message.hasPrefix("services.web.volumes") && message.contains("may not contain"), "\(target): \(message)")
+        }
+    }
+
     @Test func pathsStayInsideTheRepository() {
         #expect(
             problem("services:\n  web:\n    build: ../..\n", path: "deploy/docker-compose.yml")

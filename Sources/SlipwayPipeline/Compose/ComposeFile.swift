@@ -583,6 +583,11 @@ public enum ComposeFile {
                     continue
                 }
                 guard target.hasPrefix("/") else { throw Problem("\(field): the mount point '\(target)' must be an absolute path") }
+                // The mount reaches the engine as `--volume name:target:options`: a ':' or ',' in the target would be
+                // read as more options (suid, dev, exec, another target).
+                guard !target.contains(":"), !target.contains(","), !target.contains(where: \.isNewline) else {
+                    throw Problem("\(field): the mount point '\(target.prefix(200))' may not contain ':', ',' or a line break")
+                }
                 if source.isEmpty {
                     warnings.append("\(field): the anonymous volume at \(target) is not kept (name it to keep its data)")
                     continue
